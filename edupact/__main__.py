@@ -1,0 +1,3 @@
+from edupact.cli import main
+
+main()

@@ -1,0 +1,13 @@
+"""The REST API under /api/v1: token or session auth, paging, problem+json errors."""
+
+from ninja import NinjaAPI
+
+from edupact.directory.api import router as directory_router
+
+from . import problems
+from .auth import AUTH
+
+api = NinjaAPI(title="edupact API", version="1", auth=AUTH, urls_namespace="api",
+               openapi_url="/openapi.json", docs_url="/docs")
+problems.install(api)
+api.add_router("/", directory_router)

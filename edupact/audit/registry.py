@@ -1,0 +1,71 @@
+"""Record every save and delete of registered models, with the changed fields.
+
+Signals rather than per-service calls: no code path (admin, API, CLI, shell) can
+change an audited record without leaving a row. A snapshot taken when the instance
+is loaded gives the old values without an extra query.
+"""
+
+import datetime as dt
+import decimal
+
+from django.contrib.contenttypes.models import ContentType
+from django.db.models.signals import post_delete, post_init, post_save
+
+from .context import current_actor
+from .models import AuditEntry
+
+SKIP_FIELDS = {"search_key", "sort_key", "path", "depth"}
+
+
+def _value(v):
+    if isinstance(v, (dt.date, dt.datetime, decimal.Decimal)):
+        return str(v)
+    return v
+
+
+def _snapshot(instance) -> dict:
+    return {
+        f.attname: _value(getattr(instance, f.attname, None))
+        for f in instance._meta.concrete_fields
+        if f.attname not in SKIP_FIELDS
+    }
+
+
+def _on_init(sender, instance, **kwargs):
+    instance._audit_before = _snapshot(instance) if instance.pk else {}
+
+
+def _write(instance, action: str, changes: dict) -> None:
+    actor = current_actor()
+    AuditEntry.objects.create(
+        actor=actor if actor is not None and actor.pk else None,
+        actor_label=str(actor) if actor is not None else "system",
+        action=action,
+        content_type=ContentType.objects.get_for_model(instance, for_concrete_model=False),
+        object_id=str(instance.pk),
+        object_repr=str(instance)[:200],
+        changes=changes,
+    )
+
+
+def _on_save(sender, instance, created, raw=False, **kwargs):
+    if raw:
+        return
+    after = _snapshot(instance)
+    before = {} if created else getattr(instance, "_audit_before", {})
+    changes = {k: [before.get(k), v] for k, v in after.items() if before.get(k) != v and k != "id"}
+    if created or changes:
+        _write(instance, AuditEntry.Action.CREATE if created else AuditEntry.Action.UPDATE, changes)
+    instance._audit_before = after
+
+
+def _on_delete(sender, instance, **kwargs):
+    _write(instance, AuditEntry.Action.DELETE, {})
+
+
+def register(*models) -> None:
+    for model in models:
+        uid = f"audit-{model._meta.label}"
+        post_init.connect(_on_init, sender=model, dispatch_uid=uid)
+        post_save.connect(_on_save, sender=model, dispatch_uid=uid)
+        post_delete.connect(_on_delete, sender=model, dispatch_uid=uid)

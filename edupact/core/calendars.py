@@ -1,0 +1,95 @@
+"""Dates are stored Gregorian and shown in the user's calendar.
+
+Jalali input accepts Persian or ASCII digits and two-digit years (``۹۶/۰۱/۲۰``);
+Gregorian input accepts ISO ``2023-04-11`` and ``11/04/2023`` (day first, as in Vietnam).
+"""
+
+import datetime as dt
+import re
+from enum import StrEnum
+
+import jdatetime
+from babel.dates import format_date as babel_format_date
+from django.utils.translation import gettext as _
+
+from .text import ascii_digits, persian_digits
+
+
+class Calendar(StrEnum):
+    JALALI = "jalali"
+    GREGORIAN = "gregorian"
+
+
+_PARTS = re.compile(r"^\s*(\d{1,4})\s*[/\-.]\s*(\d{1,2})\s*[/\-.]\s*(\d{1,4})\s*$")
+JALALI_MONTHS_FA = [
+    "فروردین", "اردیبهشت", "خرداد", "تیر", "مرداد", "شهریور",
+    "مهر", "آبان", "آذر", "دی", "بهمن", "اسفند",
+]  # fmt: skip
+
+
+class InvalidDate(ValueError):
+    """Raised with a translated message that forms show on the field."""
+
+
+def _expand_year(year: int, digits: int, today_year: int) -> int:
+    """Two-digit years pick the century that puts them at most ten years ahead."""
+    if digits > 2:
+        return year
+    century = today_year // 100 * 100
+    candidate = century + year
+    return candidate - 100 if candidate > today_year + 10 else candidate
+
+
+def parse_date(text: str, calendar: Calendar | str) -> dt.date:
+    """Read a date typed in ``calendar``; raise InvalidDate with a translated message."""
+    raw = ascii_digits(str(text)).strip()
+    match = _PARTS.match(raw)
+    if not match:
+        raise InvalidDate(_("Enter a date such as %(example)s.") % {"example": example(calendar)})
+    a, b, c = match.groups()
+    try:
+        if Calendar(calendar) == Calendar.JALALI:
+            year = _expand_year(int(a), len(a), jdatetime.date.today().year)
+            return jdatetime.date(year, int(b), int(c)).togregorian()
+        if len(a) == 4:  # ISO order
+            return dt.date(int(a), int(b), int(c))
+        year = _expand_year(int(c), len(c), dt.date.today().year)
+        return dt.date(year, int(b), int(a))
+    except ValueError as exc:
+        raise InvalidDate(_("This date does not exist in the calendar.")) from exc
+
+
+def example(calendar: Calendar | str) -> str:
+    return "1396/01/20" if Calendar(calendar) == Calendar.JALALI else "11/04/2023"
+
+
+def to_jalali(value: dt.date) -> jdatetime.date:
+    return jdatetime.date.fromgregorian(date=value)
+
+
+def format_date(value: dt.date | dt.datetime | None, calendar: Calendar | str, language: str,
+                style: str = "short") -> str:
+    """Show a date in the calendar and digits of the reader.
+
+    ``short``: 1396/01/20 (Persian digits in fa), 11/04/2023 in vi, 11 Apr 2023 in en;
+    ``long``: 20 فروردین 1396, ngày 11 tháng 4 năm 2023, 11 April 2023.
+    """
+    if value is None:
+        return ""
+    if isinstance(value, dt.datetime):
+        value = value.date()
+    if Calendar(calendar) == Calendar.JALALI:
+        j = to_jalali(value)
+        if style == "long" and language == "fa":
+            text = f"{j.day} {JALALI_MONTHS_FA[j.month - 1]} {j.year}"
+        else:
+            text = f"{j.year:04d}/{j.month:02d}/{j.day:02d}"
+        return persian_digits(text) if language == "fa" else text
+    if language == "vi":
+        if style == "long":
+            return f"ngày {value.day} tháng {value.month} năm {value.year}"
+        return value.strftime("%d/%m/%Y")
+    if language == "fa":
+        return persian_digits(value.strftime("%Y/%m/%d"))
+    return babel_format_date(value, "d MMMM y" if style == "long" else "d MMM y", locale="en")
+

@@ -1,0 +1,56 @@
+"""Form fields that read input the reader's way (calendar, digits, Persian letters)."""
+
+from django import forms
+from django.core.exceptions import ValidationError
+
+from . import preferences
+from .calendars import InvalidDate, format_date, parse_date
+from .text import normalise
+
+
+class LocalDateField(forms.CharField):
+    """A date typed in the reader's calendar, Persian or ASCII digits, e.g. ۹۶/۰۱/۲۰."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("max_length", 20)
+        super().__init__(*args, **kwargs)
+
+    def prepare_value(self, value):
+        if hasattr(value, "year"):
+            return format_date(value, preferences.calendar(), "en")
+        return value
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        if not value:
+            return None
+        try:
+            return parse_date(value, preferences.calendar())
+        except InvalidDate as exc:
+            raise ValidationError(str(exc), code="invalid_date") from exc
+
+    def widget_attrs(self, widget):
+        attrs = super().widget_attrs(widget)
+        attrs.update({"inputmode": "numeric", "dir": "ltr", "autocomplete": "off"})
+        return attrs
+
+
+class NormalisedCharField(forms.CharField):
+    """Text stored the one way: NFC, Persian yeh/kaf, ASCII digits, ZWNJ kept."""
+
+    def to_python(self, value):
+        return normalise(super().to_python(value))
+
+
+class LocalisedModelForm(forms.ModelForm):
+    """Dates in the reader's calendar and normalised text for every field of the model."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name, field in list(self.fields.items()):
+            if isinstance(field, forms.DateField):
+                replacement = LocalDateField(required=field.required, label=field.label,
+                                             help_text=field.help_text)
+                self.fields[name] = replacement
+            elif type(field) is forms.CharField:
+                field.__class__ = NormalisedCharField

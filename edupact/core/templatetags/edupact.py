@@ -1,0 +1,52 @@
+"""Template filters that show dates, numbers and money the reader's way."""
+
+from django import template
+from django.utils.safestring import mark_safe
+
+from .. import preferences
+from ..calendars import format_date
+from ..identifiers import mask
+from ..money import Money, format_money, format_number
+from ..text import persian_digits
+
+register = template.Library()
+
+
+@register.filter
+def localdate(value, style="short"):
+    return format_date(value, preferences.calendar(), preferences.language(), style)
+
+
+@register.filter
+def number(value):
+    if value is None or value == "":
+        return ""
+    return format_number(value, preferences.language())
+
+
+@register.filter
+def money(value, currency=None):
+    """``{{ amount|money:"IRR" }}`` or ``{{ money_object|money }}``."""
+    if value is None:
+        return ""
+    if not isinstance(value, Money):
+        value = Money(int(value), currency)
+    return format_money(value, preferences.language())
+
+
+@register.filter
+def digits(value):
+    """Persian digits in fa for codes, phone numbers and counts shown as text."""
+    text = "" if value is None else str(value)
+    return persian_digits(text) if preferences.language() == "fa" else text
+
+
+@register.filter
+def masked(value):
+    return mask(value)
+
+
+@register.simple_tag
+def ltr(value):
+    """Numbers and codes keep their left-to-right order inside right-to-left text."""
+    return mark_safe(f'<bdi dir="ltr">{template.defaultfilters.force_escape(value)}</bdi>')

@@ -1,0 +1,44 @@
+"""Text normalisation shared by every input and every search.
+
+Persian: Arabic yeh/kaf become Persian ones, ZWNJ (U+200C) is kept, Persian and
+Arabic-Indic digits become ASCII for storage. Vietnamese: NFC on input; search keys
+drop diacritics so that "nguyen" finds "Nguyễn".
+"""
+
+import unicodedata
+
+from persiantools import characters, digits
+
+ZWNJ = "\u200c"
+_EXTRA_FOLD = str.maketrans({"đ": "d", "Đ": "d", "ۀ": "ه", "ة": "ه", "ؤ": "و", "أ": "ا", "إ": "ا"})
+
+
+def ascii_digits(value: str) -> str:
+    """Persian (۰-۹) and Arabic-Indic (٠-٩) digits to ASCII."""
+    return digits.fa_to_en(digits.ar_to_fa(value))
+
+
+_TO_PERSIAN = str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹")
+
+
+def persian_digits(value: str) -> str:
+    """ASCII digits to Persian ones, leaving separators as the formatter chose them."""
+    return value.translate(_TO_PERSIAN)
+
+
+def normalise(value: str | None) -> str:
+    """What every text field stores: NFC, Persian letters, ASCII digits, single spaces."""
+    if not value:
+        return ""
+    value = unicodedata.normalize("NFC", value)
+    value = characters.ar_to_fa(value)
+    value = ascii_digits(value)
+    return " ".join(value.split())
+
+
+def search_key(value: str | None) -> str:
+    """A folded form for matching: lower case, no diacritics, ZWNJ treated as a space."""
+    value = normalise(value).replace(ZWNJ, " ").lower().translate(_EXTRA_FOLD)
+    decomposed = unicodedata.normalize("NFD", value)
+    stripped = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return " ".join(unicodedata.normalize("NFC", stripped).split())

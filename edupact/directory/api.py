@@ -1,0 +1,166 @@
+"""Directory endpoints; every query goes through the caller's Scope."""
+
+import datetime as dt
+
+from django.shortcuts import get_object_or_404
+from ninja import Field, FilterSchema, Query, Router, Schema
+from ninja.pagination import LimitOffsetPagination, paginate
+
+from edupact.accounts.selectors import scope_for
+from edupact.core.identifiers import mask
+
+from . import selectors, services
+from .models import Organisation, Partnership, Person
+
+router = Router(tags=["directory"])
+
+
+class OrganisationOut(Schema):
+    id: int
+    name: str
+    kind: str
+    parent_id: int | None
+    country: str
+    admin_unit_id: int | None
+    legal_id: str
+    language: str
+    calendar: str
+    currency: str
+    time_zone: str
+
+
+class OrganisationIn(Schema):
+    name: str
+    kind: Organisation.Kind
+    parent_id: int | None = None
+    country: str
+    legal_id: str = ""
+    phone: str = ""
+
+
+class PersonOut(Schema):
+    id: int
+    full_name: str
+    honorific: str
+    family_name: str
+    middle_name: str
+    given_name: str
+    sex: str
+    birth_year: int | None
+    id_kind: str
+    national_id_masked: str = Field(alias="national_id")
+    phone: str
+    home_organisation_id: int
+
+    @staticmethod
+    def resolve_national_id_masked(obj):
+        return mask(obj.national_id)
+
+
+class PersonIn(Schema):
+    family_name: str
+    given_name: str = ""
+    middle_name: str = ""
+    honorific: str = ""
+    name_order: Person.NameOrder = Person.NameOrder.GIVEN_FIRST
+    sex: str = ""
+    birth_year: int | None = None
+    id_kind: str = ""
+    national_id: str = ""
+    phone: str = ""
+    email: str = ""
+    home_organisation_id: int
+
+
+class PersonPatch(Schema):
+    family_name: str | None = None
+    given_name: str | None = None
+    middle_name: str | None = None
+    honorific: str | None = None
+    phone: str | None = None
+    email: str | None = None
+
+
+class PartnershipOut(Schema):
+    id: int
+    name: str
+    kind: str
+    signed_on: dt.date
+    start: dt.date
+    end: dt.date | None
+    organisation_ids: list[int]
+
+    @staticmethod
+    def resolve_organisation_ids(obj):
+        return [m.organisation_id for m in obj.members.all()]
+
+
+class PeopleFilter(FilterSchema):
+    q: str | None = None
+    organisation: int | None = None
+    sex: str | None = None
+
+
+class OrganisationFilter(FilterSchema):
+    q: str | None = None
+    kind: str | None = None
+    country: str | None = None
+
+
+def _own(request, model, pk, write=False):
+    return get_object_or_404(scope_for(request.user).filter(model.objects.all(), write=write), pk=pk)
+
+
+@router.get("/people", response=list[PersonOut])
+@paginate(LimitOffsetPagination)
+def list_people(request, filters: Query[PeopleFilter]):
+    return selectors.people(scope_for(request.user), **filters.dict())
+
+
+@router.get("/people/{pk}", response=PersonOut)
+def get_person(request, pk: int):
+    return _own(request, Person, pk)
+
+
+@router.post("/people", response={201: PersonOut})
+def create_person(request, data: PersonIn):
+    home = _own(request, Organisation, data.home_organisation_id)
+    person = Person(**data.dict(exclude={"home_organisation_id"}), home_organisation=home)
+    return 201, services.save_person(scope_for(request.user), person)
+
+
+@router.patch("/people/{pk}", response=PersonOut)
+def update_person(request, pk: int, data: PersonPatch):
+    person = _own(request, Person, pk, write=True)
+    for field, value in data.dict(exclude_unset=True).items():
+        setattr(person, field, value)
+    return services.save_person(scope_for(request.user), person)
+
+
+@router.get("/organisations", response=list[OrganisationOut])
+@paginate(LimitOffsetPagination)
+def list_organisations(request, filters: Query[OrganisationFilter]):
+    return selectors.organisations(scope_for(request.user), **filters.dict())
+
+
+@router.get("/organisations/{pk}", response=OrganisationOut)
+def get_organisation(request, pk: int):
+    return _own(request, Organisation, pk)
+
+
+@router.post("/organisations", response={201: OrganisationOut})
+def create_organisation(request, data: OrganisationIn):
+    parent = _own(request, Organisation, data.parent_id) if data.parent_id else None
+    org = Organisation(**data.dict(exclude={"parent_id"}), parent=parent)
+    return 201, services.save_organisation(scope_for(request.user), org)
+
+
+@router.get("/partnerships", response=list[PartnershipOut])
+@paginate(LimitOffsetPagination)
+def list_partnerships(request, q: str | None = None):
+    return selectors.partnerships(scope_for(request.user), q=q).prefetch_related("members")
+
+
+@router.get("/partnerships/{pk}", response=PartnershipOut)
+def get_partnership(request, pk: int):
+    return _own(request, Partnership, pk)

@@ -1,0 +1,98 @@
+"""Operations that change the directory: validation, scope checks and tree upkeep."""
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import F, Value
+from django.db.models.functions import Concat, Substr
+from django.utils.translation import gettext as _
+
+from edupact.core.scoping import Scope
+
+from .models import COUNTRY_DEFAULTS, AdminUnit, Organisation, Person, Position
+
+SEGMENT = 7  # width of one id in a path ("0000042.")
+
+
+def _segment(pk: int) -> str:
+    return f"{pk:06d}."
+
+
+def _require_write(scope: Scope, organisation: Organisation | None) -> None:
+    if organisation is None:
+        if not scope.everything:
+            raise PermissionDenied(_("Only platform administrators create top-level records."))
+        return
+    if not scope.can_write_path(organisation.path):
+        raise PermissionDenied(_("You may not change records of this organisation."))
+
+
+@transaction.atomic
+def save_organisation(scope: Scope, org: Organisation) -> Organisation:
+    """Create or update an organisation; moving it moves its whole subtree in one UPDATE."""
+    creating = org.pk is None
+    if creating:
+        _require_write(scope, org.parent)
+        for field, value in COUNTRY_DEFAULTS.get(org.country, {}).items():
+            if not getattr(org, field) or getattr(org, field) == Organisation._meta.get_field(
+                    field).default:
+                setattr(org, field, value)
+    else:
+        before = Organisation.objects.select_for_update().get(pk=org.pk)
+        _require_write(scope, before)
+        if org.parent_id != before.parent_id:
+            _require_write(scope, org.parent)
+    org.full_clean()
+    old_path = org.path
+    org.path = org.path or "pending."
+    org.save()
+    parent_path = org.parent.path if org.parent_id else ""
+    new_path = parent_path + _segment(org.pk)
+    if new_path != old_path:
+        org.path, org.depth = new_path, new_path.count(".") - 1
+        Organisation.objects.filter(pk=org.pk).update(path=org.path, depth=org.depth)
+        if old_path and not creating:
+            _move_descendants(old_path, new_path)
+    return org
+
+
+def _move_descendants(old: str, new: str) -> None:
+    shift = new.count(".") - old.count(".")
+    Organisation.objects.filter(path__startswith=old).exclude(path=old).update(
+        path=Concat(Value(new), Substr("path", len(old) + 1)), depth=F("depth") + shift
+    )
+
+
+@transaction.atomic
+def save_person(scope: Scope, person: Person) -> Person:
+    """Create or update a person inside an organisation the user may change."""
+    if person.pk:
+        before = Person.objects.select_related("home_organisation").get(pk=person.pk)
+        _require_write(scope, before.home_organisation)
+    _require_write(scope, person.home_organisation)
+    person.full_clean()
+    person.save()
+    return person
+
+
+@transaction.atomic
+def save_position(scope: Scope, position: Position) -> Position:
+    _require_write(scope, position.organisation)
+    position.full_clean()
+    position.save()
+    return position
+
+
+@transaction.atomic
+def save_hamlet(scope: Scope, hamlet: AdminUnit) -> AdminUnit:
+    """Hamlets and quarters have no national code; commune users keep them."""
+    if hamlet.level != AdminUnit.Level.HAMLET or not hamlet.parent_id:
+        raise ValidationError(_("A hamlet belongs to a commune."))
+    if hamlet.parent.level != AdminUnit.Level.COMMUNE:
+        raise ValidationError({"parent": [_("A hamlet belongs to a commune.")]})
+    managing = Organisation.objects.filter(admin_unit=hamlet.parent)
+    if not scope.everything and not any(scope.can_write_path(o.path) for o in managing):
+        raise PermissionDenied(_("You may not change places of this commune."))
+    hamlet.country = hamlet.parent.country
+    hamlet.full_clean()
+    hamlet.save()
+    return hamlet

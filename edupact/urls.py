@@ -1,0 +1,15 @@
+from django.contrib import admin
+from django.urls import include, path
+from django.views.i18n import set_language
+
+from edupact.api.routes import api
+from edupact.web import views as web
+
+urlpatterns = [
+    path("", web.home, name="home"),
+    path("i18n/setlang/", set_language, name="set_language"),
+    path("accounts/", include("edupact.accounts.urls")),
+    path("directory/", include("edupact.directory.urls")),
+    path("api/v1/", api.urls),
+    path("admin/", admin.site.urls),
+]
