@@ -12,6 +12,8 @@ import secrets
 from pathlib import Path
 
 import dj_database_url
+import fontpkg_noto_sans
+import fontpkg_noto_sans_arabic
 
 BASE_DIR = Path(__file__).resolve().parent
 VAR_DIR = Path(os.environ.get("EDUPACT_VAR_DIR", BASE_DIR.parent / "var"))
@@ -138,7 +140,7 @@ LOGOUT_REDIRECT_URL = "accounts:login"
 # Login throttling (django-axes): five failures lock the username for 15 minutes.
 AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "5"))
 AXES_COOLOFF_TIME = 0.25
-AXES_LOCKOUT_PARAMETERS = ["username"]
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_LOCKOUT_TEMPLATE = "registration/locked.html"
 AXES_RESET_ON_SUCCESS = True
 
@@ -152,7 +154,12 @@ TIME_ZONE = "UTC"
 
 STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"
-STATICFILES_DIRS = [BASE_DIR / "static"]
+# Fonts come from installed packages (Noto Sans covers Vietnamese, Noto Sans Arabic Persian).
+STATICFILES_DIRS = [
+    BASE_DIR / "static",
+    ("fonts/noto-sans", Path(fontpkg_noto_sans.__file__).parent / "files"),
+    ("fonts/noto-sans-arabic", Path(fontpkg_noto_sans_arabic.__file__).parent / "files"),
+]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {

@@ -3,7 +3,7 @@
 import datetime as dt
 
 from django.shortcuts import get_object_or_404
-from ninja import Field, FilterSchema, Query, Router, Schema
+from ninja import FilterSchema, Query, Router, Schema
 from ninja.pagination import LimitOffsetPagination, paginate
 
 from edupact.accounts.selectors import scope_for
@@ -48,7 +48,7 @@ class PersonOut(Schema):
     sex: str
     birth_year: int | None
     id_kind: str
-    national_id_masked: str = Field(alias="national_id")
+    national_id_masked: str
     phone: str
     home_organisation_id: int
 

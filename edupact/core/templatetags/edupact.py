@@ -50,3 +50,13 @@ def masked(value):
 def ltr(value):
     """Numbers and codes keep their left-to-right order inside right-to-left text."""
     return mark_safe(f'<bdi dir="ltr">{template.defaultfilters.force_escape(value)}</bdi>')
+
+
+@register.filter
+def in_language(obj):
+    """A name or title in the reader's language when a translation is recorded."""
+    lang = preferences.language()
+    for attr in ("name_in", "title_in"):
+        if hasattr(obj, attr):
+            return getattr(obj, attr)(lang)
+    return "" if obj is None else str(obj)
