@@ -4,7 +4,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 
 from . import preferences
-from .calendars import InvalidDate, format_date, parse_date
+from .calendars import Calendar, InvalidDate, format_date, parse_date
 from .text import normalise
 
 
@@ -14,10 +14,14 @@ class LocalDateField(forms.CharField):
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("max_length", 20)
         super().__init__(*args, **kwargs)
+        self.validators = []  # max_length limits the typed text (widget); the value is a date
 
     def prepare_value(self, value):
         if hasattr(value, "year"):
-            return format_date(value, preferences.calendar(), "en")
+            calendar = preferences.calendar()
+            if calendar == Calendar.GREGORIAN:
+                return value.strftime("%d/%m/%Y")  # what parse_date reads back, day first
+            return format_date(value, calendar, "en")
         return value
 
     def to_python(self, value):
