@@ -1,10 +1,10 @@
 """The ``edupact`` command: a friendly front to Django's management commands.
 
-    edupact migrate            create or update the database
-    edupact demo               load the demo partnerships (idempotent)
-    edupact createadmin        create a platform administrator
-    edupact serve [--bind …]   serve with gunicorn and WhiteNoise
-    edupact <django command>   anything manage.py knows
+edupact migrate            create or update the database
+edupact demo               load the demo partnerships (idempotent)
+edupact createadmin        create a platform administrator
+edupact serve [--bind …]   serve with gunicorn and WhiteNoise
+edupact <django command>   anything manage.py knows
 """
 
 import os
@@ -22,8 +22,19 @@ def serve(argv: list[str]) -> None:
     _django(["collectstatic", "--noinput", "--verbosity", "0"])
     bind = os.environ.get("EDUPACT_BIND", "127.0.0.1:8000")
     workers = os.environ.get("WEB_CONCURRENCY", "2")
-    args = ["gunicorn", "edupact.wsgi:application", "--bind", bind, "--workers", workers,
-            "--threads", "4", "--access-logfile", "-", *argv]
+    args = [
+        "gunicorn",
+        "edupact.wsgi:application",
+        "--bind",
+        bind,
+        "--workers",
+        workers,
+        "--threads",
+        "4",
+        "--access-logfile",
+        "-",
+        *argv,
+    ]
     os.execvp(sys.executable, [sys.executable, "-m", *args])
 
 

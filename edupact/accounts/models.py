@@ -24,34 +24,60 @@ class Role(models.TextChoices):
 
 
 # Roles that may change records inside their subtree; the others only read.
-WRITING_ROLES = frozenset({
-    Role.PLATFORM_ADMIN, Role.SECRETARIAT, Role.EDUCATION_OFFICER, Role.PRINCIPAL,
-    Role.KANOON_LEADER, Role.COMMUNE_OFFICIAL, Role.HAMLET_BRANCH,
-})
+WRITING_ROLES = frozenset(
+    {
+        Role.PLATFORM_ADMIN,
+        Role.SECRETARIAT,
+        Role.EDUCATION_OFFICER,
+        Role.PRINCIPAL,
+        Role.KANOON_LEADER,
+        Role.COMMUNE_OFFICIAL,
+        Role.HAMLET_BRANCH,
+    }
+)
 # Roles that see only their own records, whatever organisation the grant names.
 SELF_ONLY_ROLES = frozenset({Role.MEMBER})
 
 
 class User(AbstractUser):
-    person = models.OneToOneField("directory.Person", null=True, blank=True,
-                                  on_delete=models.SET_NULL, related_name="user",
-                                  verbose_name=_("person"))
+    person = models.OneToOneField(
+        "directory.Person",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="user",
+        verbose_name=_("person"),
+    )
     language = models.CharField(_("language"), max_length=5, blank=True)
-    calendar = models.CharField(_("calendar"), max_length=10, blank=True, choices=[
-        (Calendar.JALALI, _("Jalali (Solar Hijri)")), (Calendar.GREGORIAN, _("Gregorian"))])
+    calendar = models.CharField(
+        _("calendar"),
+        max_length=10,
+        blank=True,
+        choices=[
+            (Calendar.JALALI, _("Jalali (Solar Hijri)")),
+            (Calendar.GREGORIAN, _("Gregorian")),
+        ],
+    )
 
 
 class RoleGrant(models.Model):
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="grants")
     role = models.CharField(_("role"), max_length=20, choices=Role.choices)
-    organisation = models.ForeignKey("directory.Organisation", on_delete=models.CASCADE,
-                                     related_name="grants", verbose_name=_("organisation"))
+    organisation = models.ForeignKey(
+        "directory.Organisation",
+        on_delete=models.CASCADE,
+        related_name="grants",
+        verbose_name=_("organisation"),
+    )
     valid_from = models.DateField(_("from"), null=True, blank=True)
     valid_to = models.DateField(_("until"), null=True, blank=True)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["user", "role", "organisation"],
-                                               name="rolegrant_unique")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "role", "organisation"], name="rolegrant_unique"
+            )
+        ]
         verbose_name = _("role")
         verbose_name_plural = _("roles")
 
@@ -69,6 +95,9 @@ class ApiToken(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     last_used_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self):
+        return f"{self.name} ({self.prefix}…)"
 
     @staticmethod
     def hash(raw: str) -> str:

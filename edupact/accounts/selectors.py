@@ -32,8 +32,9 @@ def scope_for(user) -> Scope:
     else:
         read = tuple(g.organisation.path for g in grants if g.role not in SELF_ONLY_ROLES)
         write = tuple(g.organisation.path for g in grants if g.role in WRITING_ROLES)
-        scope = Scope(read_paths=read, write_paths=write, person_id=user.person_id,
-                      own_records_writable=False)
+        scope = Scope(
+            read_paths=read, write_paths=write, person_id=user.person_id, own_records_writable=False
+        )
     user._edupact_scope = scope
     return scope
 
@@ -41,4 +42,6 @@ def scope_for(user) -> Scope:
 def roles_of(user) -> set[str]:
     if not user.is_authenticated:
         return set()
-    return {g.role for g in active_grants(user)} | ({Role.PLATFORM_ADMIN} if user.is_superuser else set())
+    return {g.role for g in active_grants(user)} | (
+        {Role.PLATFORM_ADMIN} if user.is_superuser else set()
+    )

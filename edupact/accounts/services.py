@@ -12,4 +12,5 @@ def issue_token(user, name: str) -> tuple[ApiToken, str]:
 
 def revoke_token(user, pk: int) -> int:
     return ApiToken.objects.filter(user=user, pk=pk, revoked_at__isnull=True).update(
-        revoked_at=timezone.now())
+        revoked_at=timezone.now()
+    )

@@ -20,10 +20,15 @@ def settings_view(request):
         response.set_cookie("edupact_language", form.cleaned_data["language"], samesite="Lax")
         messages.success(request, _("Saved."))
         return response
-    return render(request, "accounts/settings.html", {
-        "form": form, "token_form": token_form,
-        "tokens": request.user.api_tokens.filter(revoked_at__isnull=True),
-    })
+    return render(
+        request,
+        "accounts/settings.html",
+        {
+            "form": form,
+            "token_form": token_form,
+            "tokens": request.user.api_tokens.filter(revoked_at__isnull=True),
+        },
+    )
 
 
 @login_required
@@ -32,8 +37,9 @@ def token_new(request):
     form = TokenForm(request.POST)
     if form.is_valid():
         _token, raw = services.issue_token(request.user, form.cleaned_data["name"])
-        messages.success(request, _("Copy this token now; it is not shown again: %(token)s")
-                         % {"token": raw})
+        messages.success(
+            request, _("Copy this token now; it is not shown again: %(token)s") % {"token": raw}
+        )
     return redirect("accounts:settings")
 
 

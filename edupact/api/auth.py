@@ -9,8 +9,11 @@ class TokenAuth(HttpBearer):
     """``Authorization: Bearer ep_…``; revoked tokens fail."""
 
     def authenticate(self, request, token):
-        row = ApiToken.objects.select_related("user").filter(
-            digest=ApiToken.hash(token), revoked_at__isnull=True, user__is_active=True).first()
+        row = (
+            ApiToken.objects.select_related("user")
+            .filter(digest=ApiToken.hash(token), revoked_at__isnull=True, user__is_active=True)
+            .first()
+        )
         if row is None:
             return None
         ApiToken.objects.filter(pk=row.pk).update(last_used_at=timezone.now())

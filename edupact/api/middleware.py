@@ -32,12 +32,18 @@ class IdempotencyMiddleware:
         user = _caller(request, TokenAuth())
         if user is None:  # let the API answer 401 itself
             return self.get_response(request)
-        fingerprint = hashlib.sha256(request.method.encode() + request.path.encode() + request.body).hexdigest()
+        fingerprint = hashlib.sha256(
+            request.method.encode() + request.path.encode() + request.body
+        ).hexdigest()
         try:
             with transaction.atomic():
                 row = IdempotentRequest.objects.create(
-                    user=user, key=key, method=request.method, path=request.path[:500],
-                    fingerprint=fingerprint)
+                    user=user,
+                    key=key,
+                    method=request.method,
+                    path=request.path[:500],
+                    fingerprint=fingerprint,
+                )
         except IntegrityError:
             row = IdempotentRequest.objects.get(user=user, key=key)
             if row.fingerprint != fingerprint:
@@ -52,8 +58,10 @@ class IdempotencyMiddleware:
             row.delete()  # let the client retry a failure of ours
             return response
         IdempotentRequest.objects.filter(pk=row.pk).update(
-            status=response.status_code, content_type=response.get("Content-Type", ""),
-            body=response.content)
+            status=response.status_code,
+            content_type=response.get("Content-Type", ""),
+            body=response.content,
+        )
         return response
 
 

@@ -17,3 +17,6 @@ class IdempotentRequest(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["user", "key"], name="idempotency_unique")]
+
+    def __str__(self):
+        return f"{self.method} {self.path} [{self.key}]"

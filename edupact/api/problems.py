@@ -14,8 +14,9 @@ def problem(request, status: int, title: str, detail: str = "", **extra) -> Json
     if detail:
         body["detail"] = detail
     body.update(extra)
-    return JsonResponse(body, status=status, content_type=PROBLEM,
-                        json_dumps_params={"ensure_ascii": False})
+    return JsonResponse(
+        body, status=status, content_type=PROBLEM, json_dumps_params={"ensure_ascii": False}
+    )
 
 
 def install(api) -> None:
@@ -38,7 +39,9 @@ def install(api) -> None:
 
     @api.exception_handler(NinjaValidationError)
     def schema_invalid(request, exc):
-        errors = {".".join(str(p) for p in e.get("loc", [])): [e.get("msg", "")] for e in exc.errors}
+        errors = {
+            ".".join(str(p) for p in e.get("loc", [])): [e.get("msg", "")] for e in exc.errors
+        }
         return problem(request, 422, _("The data is not valid"), errors=errors)
 
     @api.exception_handler(HttpError)

@@ -7,7 +7,13 @@ from edupact.directory.api import router as directory_router
 from . import problems
 from .auth import AUTH
 
-api = NinjaAPI(title="edupact API", version="1", auth=AUTH, urls_namespace="api",
-               openapi_url="/openapi.json", docs_url="/docs")
+api = NinjaAPI(
+    title="edupact API",
+    version="1",
+    auth=AUTH,
+    urls_namespace="api",
+    openapi_url="/openapi.json",
+    docs_url="/docs",
+)
 problems.install(api)
 api.add_router("/", directory_router)

@@ -30,6 +30,9 @@ class AuditEntry(models.Model):
         verbose_name = _("audit entry")
         verbose_name_plural = _("audit entries")
 
+    def __str__(self):
+        return f"{self.get_action_display()} {self.object_repr}"
+
 
 class SensitiveAccess(models.Model):
     """A user asked to see an unmasked identifier or bank number."""
@@ -43,3 +46,6 @@ class SensitiveAccess(models.Model):
     class Meta:
         indexes = [models.Index(fields=["content_type", "object_id", "-at"])]
         ordering = ["-at"]
+
+    def __str__(self):
+        return f"{self.actor} saw {self.field} of {self.object_id}"

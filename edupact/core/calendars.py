@@ -67,8 +67,12 @@ def to_jalali(value: dt.date) -> jdatetime.date:
     return jdatetime.date.fromgregorian(date=value)
 
 
-def format_date(value: dt.date | dt.datetime | None, calendar: Calendar | str, language: str,
-                style: str = "short") -> str:
+def format_date(
+    value: dt.date | dt.datetime | None,
+    calendar: Calendar | str,
+    language: str,
+    style: str = "short",
+) -> str:
     """Show a date in the calendar and digits of the reader.
 
     ``short``: 1396/01/20 (Persian digits in fa), 11/04/2023 in vi, 11 Apr 2023 in en;
@@ -92,4 +96,3 @@ def format_date(value: dt.date | dt.datetime | None, calendar: Calendar | str, l
     if language == "fa":
         return persian_digits(value.strftime("%Y/%m/%d"))
     return babel_format_date(value, "d MMMM y" if style == "long" else "d MMM y", locale="en")
-

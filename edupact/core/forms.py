@@ -53,8 +53,9 @@ class LocalisedModelForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         for name, field in list(self.fields.items()):
             if isinstance(field, forms.DateField):
-                replacement = LocalDateField(required=field.required, label=field.label,
-                                             help_text=field.help_text)
+                replacement = LocalDateField(
+                    required=field.required, label=field.label, help_text=field.help_text
+                )
                 self.fields[name] = replacement
             elif type(field) is forms.CharField:
                 field.__class__ = NormalisedCharField

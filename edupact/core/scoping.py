@@ -51,7 +51,9 @@ class Scope:
         for attr, back, lookup in rule.related:
             related_model = model._meta.get_field(attr).related_model
             for p in paths:
-                inner = related_model.objects.filter(**{back: OuterRef("pk"), f"{lookup}__startswith": p})
+                inner = related_model.objects.filter(
+                    **{back: OuterRef("pk"), f"{lookup}__startswith": p}
+                )
                 parts.append(Q(Exists(inner)))
         if rule.person and self.person_id and (self.own_records_writable or not write):
             parts.append(Q(**{rule.person: self.person_id}))

@@ -13,8 +13,12 @@ from edupact.directory.services import _segment
 
 BATCH = 500
 
-__all__ = ["translated_search_key", "person_keys", "bulk_create_organisations",
-           "bulk_create_people"]
+__all__ = [
+    "translated_search_key",
+    "person_keys",
+    "bulk_create_organisations",
+    "bulk_create_people",
+]
 
 
 def person_keys(person: Person) -> None:
@@ -32,8 +36,10 @@ def person_keys(person: Person) -> None:
 def apply_country_defaults(org: Organisation) -> None:
     """As ``save_organisation`` does for a new organisation."""
     for field, value in COUNTRY_DEFAULTS.get(org.country, {}).items():
-        if not getattr(org, field) or getattr(org, field) == Organisation._meta.get_field(
-                field).default:
+        if (
+            not getattr(org, field)
+            or getattr(org, field) == Organisation._meta.get_field(field).default
+        ):
             setattr(org, field, value)
 
 

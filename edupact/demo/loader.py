@@ -44,7 +44,7 @@ class DemoUser:
 
 def _chunks(items: list, size: int = CHUNK):
     for i in range(0, len(items), size):
-        yield items[i:i + size]
+        yield items[i : i + size]
 
 
 class Loader:
@@ -87,16 +87,25 @@ class Loader:
     def load_hamlets(self):
         communes = {h.commune for h in self.plan.hamlets}
         ids = [self.units[c].pk for c in communes]
-        have = {(u.parent_id, u.name) for u in AdminUnit.objects.filter(
-            parent_id__in=ids, level=AdminUnit.Level.HAMLET)}
+        have = {
+            (u.parent_id, u.name)
+            for u in AdminUnit.objects.filter(parent_id__in=ids, level=AdminUnit.Level.HAMLET)
+        }
         new = []
         for h in self.plan.hamlets:
             commune = self.units[h.commune]
             if (commune.pk, normalise(h.name)) in have:
                 continue
-            unit = AdminUnit(country=commune.country, level=AdminUnit.Level.HAMLET, kind=h.kind,
-                             code="", name=h.name, name_i18n={"en": h.en}, parent=commune,
-                             valid_from=commune.valid_from)
+            unit = AdminUnit(
+                country=commune.country,
+                level=AdminUnit.Level.HAMLET,
+                kind=h.kind,
+                code="",
+                name=h.name,
+                name_i18n={"en": h.en},
+                parent=commune,
+                valid_from=commune.valid_from,
+            )
             translated_search_key(unit)
             new.append(unit)
         AdminUnit.objects.bulk_create(new, batch_size=BATCH)
@@ -119,9 +128,15 @@ class Loader:
                     self.orgs[spec.key] = found
                     continue
                 org = Organisation(
-                    kind=spec.kind, parent=parent, country=spec.country, name=spec.name,
-                    name_i18n=spec.i18n, admin_unit=self.units.get(spec.place) if spec.place
-                    else None, phone=spec.phone, address=spec.address)
+                    kind=spec.kind,
+                    parent=parent,
+                    country=spec.country,
+                    name=spec.name,
+                    name_i18n=spec.i18n,
+                    admin_unit=self.units.get(spec.place) if spec.place else None,
+                    phone=spec.phone,
+                    address=spec.address,
+                )
                 self.orgs[spec.key] = org
                 new.append(org)
             bulk_create_organisations(new)
@@ -152,16 +167,31 @@ class Loader:
                     self.counts["people skipped (identifier taken)"] += 1
                     continue
             else:
-                found = by_name.get((home.pk, normalise(s.honorific), normalise(s.family_name),
-                                     normalise(s.given_name)))
+                found = by_name.get(
+                    (
+                        home.pk,
+                        normalise(s.honorific),
+                        normalise(s.family_name),
+                        normalise(s.given_name),
+                    )
+                )
             if found is not None:
                 self.people[s.key] = found
                 continue
             person = Person(
-                honorific=s.honorific, family_name=s.family_name, middle_name=s.middle_name,
-                given_name=s.given_name, name_order=s.name_order, sex=s.sex,
-                birth_year=s.birth_year, id_kind=s.id_kind, national_id=s.national_id,
-                phone=s.phone, bank_account=s.bank_account, home_organisation=home)
+                honorific=s.honorific,
+                family_name=s.family_name,
+                middle_name=s.middle_name,
+                given_name=s.given_name,
+                name_order=s.name_order,
+                sex=s.sex,
+                birth_year=s.birth_year,
+                id_kind=s.id_kind,
+                national_id=s.national_id,
+                phone=s.phone,
+                bank_account=s.bank_account,
+                home_organisation=home,
+            )
             self.people[s.key] = person
             new.append(person)
         bulk_create_people(new)
@@ -169,8 +199,11 @@ class Loader:
 
     def load_positions(self):
         org_ids = {o.pk for o in self.orgs.values()}
-        have = set(Position.objects.filter(organisation_id__in=org_ids).values_list(
-            "person_id", "organisation_id", "title", "start"))
+        have = set(
+            Position.objects.filter(organisation_id__in=org_ids).values_list(
+                "person_id", "organisation_id", "title", "start"
+            )
+        )
         new = []
         for s in self.plan.positions:
             person = self.people.get(s.person)
@@ -180,8 +213,16 @@ class Loader:
             if (person.pk, org.pk, s.title, s.start) in have:
                 continue
             have.add((person.pk, org.pk, s.title, s.start))
-            new.append(Position(person=person, organisation=org, title=s.title,
-                                title_i18n=s.i18n, start=s.start, end=s.end))
+            new.append(
+                Position(
+                    person=person,
+                    organisation=org,
+                    title=s.title,
+                    title_i18n=s.i18n,
+                    start=s.start,
+                    end=s.end,
+                )
+            )
         Position.objects.bulk_create(new, batch_size=BATCH)
         self.counts["positions"] += len(new)
 
@@ -189,15 +230,24 @@ class Loader:
 
     def load_partnerships(self):
         specs = self.plan.partnerships
-        have = {(p.kind, p.signed_on, p.name): p for p in Partnership.objects.filter(
-            signed_on__in={s.signed_on for s in specs})}
+        have = {
+            (p.kind, p.signed_on, p.name): p
+            for p in Partnership.objects.filter(signed_on__in={s.signed_on for s in specs})
+        }
         rows, new = [], []
         for s in specs:
             found = have.get((s.kind, s.signed_on, normalise(s.name)))
             if found is None:
-                found = Partnership(kind=s.kind, name=s.name, name_i18n=s.i18n,
-                                    signed_on=s.signed_on, start=s.start, end=s.end,
-                                    summary=s.summary, source=s.source)
+                found = Partnership(
+                    kind=s.kind,
+                    name=s.name,
+                    name_i18n=s.i18n,
+                    signed_on=s.signed_on,
+                    start=s.start,
+                    end=s.end,
+                    summary=s.summary,
+                    source=s.source,
+                )
                 translated_search_key(found)
                 new.append(found)
             rows.append((s, found))
@@ -205,26 +255,38 @@ class Loader:
         self.counts["partnerships"] += len(new)
 
         ids = [p.pk for _, p in rows]
-        members = set(PartnershipMember.objects.filter(partnership_id__in=ids).values_list(
-            "partnership_id", "organisation_id"))
-        participants = set(Participant.objects.filter(partnership_id__in=ids).values_list(
-            "partnership_id", "person_id"))
+        members = set(
+            PartnershipMember.objects.filter(partnership_id__in=ids).values_list(
+                "partnership_id", "organisation_id"
+            )
+        )
+        participants = set(
+            Participant.objects.filter(partnership_id__in=ids).values_list(
+                "partnership_id", "person_id"
+            )
+        )
         new_members, new_participants = [], []
         for s, partnership in rows:
             for org_key, role in s.members:
                 org = self.orgs[org_key]
                 if (partnership.pk, org.pk) not in members:
                     members.add((partnership.pk, org.pk))
-                    new_members.append(PartnershipMember(partnership=partnership,
-                                                         organisation=org, role=role))
+                    new_members.append(
+                        PartnershipMember(partnership=partnership, organisation=org, role=role)
+                    )
             for person_key, org_key, signatory in s.participants:
                 person = self.people.get(person_key)
                 if person is None or (partnership.pk, person.pk) in participants:
                     continue
                 participants.add((partnership.pk, person.pk))
-                new_participants.append(Participant(
-                    partnership=partnership, person=person, organisation=self.orgs[org_key],
-                    signatory=signatory))
+                new_participants.append(
+                    Participant(
+                        partnership=partnership,
+                        person=person,
+                        organisation=self.orgs[org_key],
+                        signatory=signatory,
+                    )
+                )
         PartnershipMember.objects.bulk_create(new_members, batch_size=BATCH)
         Participant.objects.bulk_create(new_participants, batch_size=BATCH)
         self.counts["partnership members"] += len(new_members)
@@ -242,10 +304,15 @@ class Loader:
             if user is None:
                 if person is not None and User.objects.filter(person=person).exists():
                     person = None  # already someone else's account
-                user = User(username=spec.username, person=person, language=spec.language,
-                            calendar=spec.calendar, is_superuser=spec.superuser,
-                            is_staff=spec.superuser,
-                            email=f"{spec.username}@demo.edupact.invalid")
+                user = User(
+                    username=spec.username,
+                    person=person,
+                    language=spec.language,
+                    calendar=spec.calendar,
+                    is_superuser=spec.superuser,
+                    is_staff=spec.superuser,
+                    email=f"{spec.username}@demo.edupact.invalid",
+                )
                 user.set_password(self.password)
                 user.save()
                 self.counts["users"] += 1
@@ -253,17 +320,20 @@ class Loader:
                 note = "password changed since the demo created it"
             if spec.role and org is not None:
                 _, created = RoleGrant.objects.get_or_create(
-                    user=user, role=spec.role, organisation=org)
+                    user=user, role=spec.role, organisation=org
+                )
                 self.counts["role grants"] += created
             label = org.name if org is not None else "—"
             if user.person_id:
                 label = f"{label} ({user.person.full_name})"
-            self.accounts.append(DemoUser(
-                spec.username, self.password, spec.role or "superuser", label, spec.sees, note))
+            self.accounts.append(
+                DemoUser(
+                    spec.username, self.password, spec.role or "superuser", label, spec.sees, note
+                )
+            )
 
 
 def load_demo(size: str = "full", password: str = "edupact-demo-2017") -> Loader:
     loader = Loader(build_plan(size), password)
     loader.run()
     return loader
-

@@ -51,15 +51,38 @@ class Size:
 
 
 SIZES = {
-    "full": Size(staffed_districts=tuple(range(1, 20)), d9_schools=40,
-                 other_schools={1: 5, 2: 5, 5: 5, 6: 5}, office_staff=(28, 48),
-                 school_staff=(5, 15), province_staff=40, secretariat_experts=8,
-                 social_bankers=12, kanoon_members=100, communes=30, vn_schools=40,
-                 vn_school_staff=(14, 30), doet_officers=55, city_association_staff=15),
-    "small": Size(staffed_districts=(9, 5), d9_schools=6, other_schools={5: 2},
-                  office_staff=(4, 6), school_staff=(3, 5), province_staff=4,
-                  secretariat_experts=2, social_bankers=2, kanoon_members=15, communes=4,
-                  vn_schools=5, vn_school_staff=(4, 7), doet_officers=5, city_association_staff=3),
+    "full": Size(
+        staffed_districts=tuple(range(1, 20)),
+        d9_schools=40,
+        other_schools={1: 5, 2: 5, 5: 5, 6: 5},
+        office_staff=(28, 48),
+        school_staff=(5, 15),
+        province_staff=40,
+        secretariat_experts=8,
+        social_bankers=12,
+        kanoon_members=100,
+        communes=30,
+        vn_schools=40,
+        vn_school_staff=(14, 30),
+        doet_officers=55,
+        city_association_staff=15,
+    ),
+    "small": Size(
+        staffed_districts=(9, 5),
+        d9_schools=6,
+        other_schools={5: 2},
+        office_staff=(4, 6),
+        school_staff=(3, 5),
+        province_staff=4,
+        secretariat_experts=2,
+        social_bankers=2,
+        kanoon_members=15,
+        communes=4,
+        vn_schools=5,
+        vn_school_staff=(4, 7),
+        doet_officers=5,
+        city_association_staff=3,
+    ),
 }
 
 
@@ -159,6 +182,7 @@ class Plan:
 
 # ---- identifiers ---------------------------------------------------------------------------
 
+
 def iran_check_digit(nine: str) -> str:
     """The tenth digit of an Iranian national code (edupact.core.identifiers)."""
     s = sum(int(nine[i]) * (10 - i) for i in range(9)) % 11
@@ -185,8 +209,9 @@ class Identities:
 
     def iran_code(self) -> str:
         while True:
-            prefixes = (V.IR_CODE_PREFIXES_TEHRAN if self.rng.random() < 0.8
-                        else V.IR_CODE_PREFIXES_OTHER)
+            prefixes = (
+                V.IR_CODE_PREFIXES_TEHRAN if self.rng.random() < 0.8 else V.IR_CODE_PREFIXES_OTHER
+            )
             nine = self.rng.choice(prefixes) + self._digits(6)
             code = nine + iran_check_digit(nine)
             if len(set(code)) > 1 and code not in self.ids:
@@ -212,15 +237,19 @@ class Identities:
 
     def iran_mobile(self) -> str:
         return self._phone(
-            lambda: "+98" + self.rng.choice(V.IR_MOBILE_PREFIXES) + self._digits(7), "IR")
+            lambda: "+98" + self.rng.choice(V.IR_MOBILE_PREFIXES) + self._digits(7), "IR"
+        )
 
     def tehran_landline(self) -> str:
-        return self._phone(lambda: "+9821" + self.rng.choice(["66", "44", "88", "22", "77"])
-                           + self._digits(6), "IR")
+        return self._phone(
+            lambda: "+9821" + self.rng.choice(["66", "44", "88", "22", "77"]) + self._digits(6),
+            "IR",
+        )
 
     def vn_mobile(self) -> str:
         return self._phone(
-            lambda: "+84" + self.rng.choice(V.VN_MOBILE_PREFIXES) + self._digits(7), "VN")
+            lambda: "+84" + self.rng.choice(V.VN_MOBILE_PREFIXES) + self._digits(7), "VN"
+        )
 
     def hcmc_landline(self) -> str:
         return self._phone(lambda: "+8428" + self.rng.choice("3") + self._digits(7), "VN")
@@ -253,29 +282,92 @@ SEED_004_SUMMARY = (
 def seed_000(plan: Plan) -> dict[str, PersonSpec]:
     """Tehran, 1396/01/20: the District 9 office meets the association and Resalat bank."""
     IR = Country.IRAN
-    plan.org("ir.ministry", None, Kind.MINISTRY, IR, "وزارت آموزش و پرورش",
-             "Ministry of Education (Iran)", "Bộ Giáo dục Iran", "vi")
-    plan.org("ir.tehran", "ir.ministry", Kind.EDUCATION_DEPARTMENT, IR,
-             "اداره کل آموزش و پرورش شهر تهران", "General Directorate of Education, Tehran City",
-             "Sở Giáo dục thành phố Tehran", "vi", place=TEHRAN)
+    plan.org(
+        "ir.ministry",
+        None,
+        Kind.MINISTRY,
+        IR,
+        "وزارت آموزش و پرورش",
+        "Ministry of Education (Iran)",
+        "Bộ Giáo dục Iran",
+        "vi",
+    )
+    plan.org(
+        "ir.tehran",
+        "ir.ministry",
+        Kind.EDUCATION_DEPARTMENT,
+        IR,
+        "اداره کل آموزش و پرورش شهر تهران",
+        "General Directorate of Education, Tehran City",
+        "Sở Giáo dục thành phố Tehran",
+        "vi",
+        place=TEHRAN,
+    )
     for n in range(1, 20):
-        plan.org(f"ir.d{n}", "ir.tehran", Kind.EDUCATION_OFFICE, IR,
-                 f"اداره آموزش و پرورش منطقه {n} تهران", f"Tehran District {n} Education Office",
-                 f"Phòng Giáo dục khu vực {n}, Tehran", "vi", place=TEHRAN)
-    plan.org("ir.association", None, Kind.ASSOCIATION, IR,
-             "انجمن حامیان فرهنگ قرض‌الحسنه و کارآفرینی اجتماعی",
-             "Association of Supporters of Qard al-Hasan Culture and Social Entrepreneurship",
-             "Hội Ủng hộ Văn hóa cho vay không lãi và Khởi nghiệp xã hội", "vi")
-    plan.org("ir.secretariat", "ir.association", Kind.SECRETARIAT, IR, "دبیرخانه استان تهران",
-             "Tehran Provincial Secretariat", "Văn phòng Hội tỉnh Tehran", "vi", place=TEHRAN)
-    plan.org("ir.bank", None, Kind.BANK, IR, "بانک قرض‌الحسنه رسالت",
-             "Resalat Qard al-Hasan Bank", "Ngân hàng cho vay không lãi Resalat", "vi")
-    plan.org("ir.bank.education", "ir.bank", Kind.BANK_GROUP, IR, "گروه آموزش و پرورش",
-             "Education Group", "Nhóm Giáo dục", "vi", place=TEHRAN)
-    plan.org("ir.kanoon", "ir.secretariat", Kind.KANOON, IR,
-             "کانون کارکنان آموزش و پرورش منطقه 9",
-             "Kanoon of District 9 education staff",
-             "Câu lạc bộ tương trợ (kanoon) cán bộ giáo dục khu vực 9", "vi", place=TEHRAN)
+        plan.org(
+            f"ir.d{n}",
+            "ir.tehran",
+            Kind.EDUCATION_OFFICE,
+            IR,
+            f"اداره آموزش و پرورش منطقه {n} تهران",
+            f"Tehran District {n} Education Office",
+            f"Phòng Giáo dục khu vực {n}, Tehran",
+            "vi",
+            place=TEHRAN,
+        )
+    plan.org(
+        "ir.association",
+        None,
+        Kind.ASSOCIATION,
+        IR,
+        "انجمن حامیان فرهنگ قرض‌الحسنه و کارآفرینی اجتماعی",
+        "Association of Supporters of Qard al-Hasan Culture and Social Entrepreneurship",
+        "Hội Ủng hộ Văn hóa cho vay không lãi và Khởi nghiệp xã hội",
+        "vi",
+    )
+    plan.org(
+        "ir.secretariat",
+        "ir.association",
+        Kind.SECRETARIAT,
+        IR,
+        "دبیرخانه استان تهران",
+        "Tehran Provincial Secretariat",
+        "Văn phòng Hội tỉnh Tehran",
+        "vi",
+        place=TEHRAN,
+    )
+    plan.org(
+        "ir.bank",
+        None,
+        Kind.BANK,
+        IR,
+        "بانک قرض‌الحسنه رسالت",
+        "Resalat Qard al-Hasan Bank",
+        "Ngân hàng cho vay không lãi Resalat",
+        "vi",
+    )
+    plan.org(
+        "ir.bank.education",
+        "ir.bank",
+        Kind.BANK_GROUP,
+        IR,
+        "گروه آموزش و پرورش",
+        "Education Group",
+        "Nhóm Giáo dục",
+        "vi",
+        place=TEHRAN,
+    )
+    plan.org(
+        "ir.kanoon",
+        "ir.secretariat",
+        Kind.KANOON,
+        IR,
+        "کانون کارکنان آموزش و پرورش منطقه 9",
+        "Kanoon of District 9 education staff",
+        "Câu lạc bộ tương trợ (kanoon) cán bộ giáo dục khu vực 9",
+        "vi",
+        place=TEHRAN,
+    )
 
     def person(key, home, honorific, family, given="", sex=Person.Sex.MALE):
         spec = PersonSpec(f"seed000.{key}", home, family, given, honorific=honorific, sex=sex)
@@ -294,68 +386,145 @@ def seed_000(plan: Plan) -> dict[str, PersonSpec]:
         "tavakoli": person("tavakoli", "ir.d9", "خانم", "توکلی", sex=F),
     }
     start = SEED_000_START
-    plan.hold(p["hafezi"], "ir.bank.education", V.fa(
-        "مدیر آموزش و پرورش گروه بانکداری اجتماعی", "Education manager, Social Banking Group",
-        "Giám đốc mảng giáo dục, Nhóm Ngân hàng xã hội"), start)
-    plan.hold(p["hafezi"], "ir.secretariat", V.fa(
-        "دبیر انجمن حامیان فرهنگ قرض‌الحسنه و کارآفرینی اجتماعی استان تهران",
-        "Secretary of the Association of Supporters of Qard al-Hasan Culture and Social "
-        "Entrepreneurship, Tehran Province",
-        "Thư ký Hội Ủng hộ Văn hóa cho vay không lãi và Khởi nghiệp xã hội tỉnh Tehran"), start)
+    plan.hold(
+        p["hafezi"],
+        "ir.bank.education",
+        V.fa(
+            "مدیر آموزش و پرورش گروه بانکداری اجتماعی",
+            "Education manager, Social Banking Group",
+            "Giám đốc mảng giáo dục, Nhóm Ngân hàng xã hội",
+        ),
+        start,
+    )
+    plan.hold(
+        p["hafezi"],
+        "ir.secretariat",
+        V.fa(
+            "دبیر انجمن حامیان فرهنگ قرض‌الحسنه و کارآفرینی اجتماعی استان تهران",
+            "Secretary of the Association of Supporters of Qard al-Hasan Culture and Social "
+            "Entrepreneurship, Tehran Province",
+            "Thư ký Hội Ủng hộ Văn hóa cho vay không lãi và Khởi nghiệp xã hội tỉnh Tehran",
+        ),
+        start,
+    )
     plan.hold(p["fallah"], "ir.bank.education", V.FA_SOCIAL_BANKER, start)
     plan.hold(p["jazani"], "ir.secretariat", V.FA_ASSOCIATION_EXPERT, start)
     plan.hold(p["ms_hafezi"], "ir.secretariat", V.FA_ASSOCIATION_EXPERT, start)
     plan.hold(p["mohseni"], "ir.d9", V.fa_district_head(9), start)
     plan.hold(p["shadlou"], "ir.d9", V.FA_DISTRICT_DEPUTIES[3], start)
-    plan.hold(p["sarlak"], "ir.d9", V.fa(
-        "مسوول امور رفاه و پشتیبانی", "Head of welfare and support affairs",
-        "Phụ trách phúc lợi và hậu cần"), start)
-    plan.hold(p["tavakoli"], "ir.d9", V.fa(
-        "کارشناس مدارس غیرانتفاعی منطقه 9", "Non-profit schools expert, District 9",
-        "Chuyên viên trường ngoài công lập, khu vực 9"), start)
+    plan.hold(
+        p["sarlak"],
+        "ir.d9",
+        V.fa(
+            "مسوول امور رفاه و پشتیبانی",
+            "Head of welfare and support affairs",
+            "Phụ trách phúc lợi và hậu cần",
+        ),
+        start,
+    )
+    plan.hold(
+        p["tavakoli"],
+        "ir.d9",
+        V.fa(
+            "کارشناس مدارس غیرانتفاعی منطقه 9",
+            "Non-profit schools expert, District 9",
+            "Chuyên viên trường ngoài công lập, khu vực 9",
+        ),
+        start,
+    )
 
-    plan.partnerships.append(PartnershipSpec(
-        kind=Partnership.Kind.JOINT_MEETING,
-        name="نشست آموزش و پرورش منطقه 9، انجمن حامیان و بانک رسالت",
-        i18n={"en": "Joint meeting of District 9 Education, the Supporters' Association and "
-                    "Resalat Bank",
-              "vi": "Cuộc họp chung giữa Phòng Giáo dục khu vực 9, Hội Ủng hộ và Ngân hàng "
-                    "Resalat"},
-        signed_on=SEED_000_DAY, start=SEED_000_DAY, end=None, summary=SEED_000_SUMMARY,
-        source="seed 000",
-        members=[("ir.d9", "میزبان"), ("ir.secretariat", "برگزارکننده"),
-                 ("ir.bank.education", "برگزارکننده")],
-        participants=[("seed000.hafezi", "ir.secretariat", False),
-                      ("seed000.fallah", "ir.bank.education", False),
-                      ("seed000.jazani", "ir.secretariat", True),
-                      ("seed000.ms_hafezi", "ir.secretariat", False),
-                      ("seed000.mohseni", "ir.d9", False),
-                      ("seed000.shadlou", "ir.d9", False),
-                      ("seed000.sarlak", "ir.d9", False),
-                      ("seed000.tavakoli", "ir.d9", False)],
-    ))
+    plan.partnerships.append(
+        PartnershipSpec(
+            kind=Partnership.Kind.JOINT_MEETING,
+            name="نشست آموزش و پرورش منطقه 9، انجمن حامیان و بانک رسالت",
+            i18n={
+                "en": "Joint meeting of District 9 Education, the Supporters' Association and "
+                "Resalat Bank",
+                "vi": "Cuộc họp chung giữa Phòng Giáo dục khu vực 9, Hội Ủng hộ và Ngân hàng "
+                "Resalat",
+            },
+            signed_on=SEED_000_DAY,
+            start=SEED_000_DAY,
+            end=None,
+            summary=SEED_000_SUMMARY,
+            source="seed 000",
+            members=[
+                ("ir.d9", "میزبان"),
+                ("ir.secretariat", "برگزارکننده"),
+                ("ir.bank.education", "برگزارکننده"),
+            ],
+            participants=[
+                ("seed000.hafezi", "ir.secretariat", False),
+                ("seed000.fallah", "ir.bank.education", False),
+                ("seed000.jazani", "ir.secretariat", True),
+                ("seed000.ms_hafezi", "ir.secretariat", False),
+                ("seed000.mohseni", "ir.d9", False),
+                ("seed000.shadlou", "ir.d9", False),
+                ("seed000.sarlak", "ir.d9", False),
+                ("seed000.tavakoli", "ir.d9", False),
+            ],
+        )
+    )
     return p
 
 
 def seed_004(plan: Plan) -> dict[str, PersonSpec]:
     """Ho Chi Minh City, 11/4/2023: DOET and the city Hội Khuyến học sign a 2022–2030 plan."""
     VN = Country.VIETNAM
-    plan.org("vn.ministry", None, Kind.MINISTRY, VN, "Bộ Giáo dục và Đào tạo",
-             "Ministry of Education and Training", "وزارت آموزش و پرورش ویتنام", "fa")
-    plan.org("vn.doet", "vn.ministry", Kind.EDUCATION_DEPARTMENT, VN,
-             "Sở Giáo dục và Đào tạo Thành phố Hồ Chí Minh",
-             "Ho Chi Minh City Department of Education and Training",
-             "اداره کل آموزش و پرورش شهر هوشی‌مین", "fa", place=HCMC)
-    plan.org("vn.khuyenhoc", None, Kind.ASSOCIATION, VN, "Hội Khuyến học Việt Nam",
-             "Vietnam Association for Promoting Learning", "انجمن ترویج یادگیری ویتنام", "fa")
-    plan.org("vn.khuyenhoc.hcmc", "vn.khuyenhoc", Kind.ASSOCIATION, VN,
-             "Hội Khuyến học Thành phố Hồ Chí Minh",
-             "Ho Chi Minh City Association for Promoting Learning",
-             "انجمن ترویج یادگیری شهر هوشی‌مین", "fa", place=HCMC)
+    plan.org(
+        "vn.ministry",
+        None,
+        Kind.MINISTRY,
+        VN,
+        "Bộ Giáo dục và Đào tạo",
+        "Ministry of Education and Training",
+        "وزارت آموزش و پرورش ویتنام",
+        "fa",
+    )
+    plan.org(
+        "vn.doet",
+        "vn.ministry",
+        Kind.EDUCATION_DEPARTMENT,
+        VN,
+        "Sở Giáo dục và Đào tạo Thành phố Hồ Chí Minh",
+        "Ho Chi Minh City Department of Education and Training",
+        "اداره کل آموزش و پرورش شهر هوشی‌مین",
+        "fa",
+        place=HCMC,
+    )
+    plan.org(
+        "vn.khuyenhoc",
+        None,
+        Kind.ASSOCIATION,
+        VN,
+        "Hội Khuyến học Việt Nam",
+        "Vietnam Association for Promoting Learning",
+        "انجمن ترویج یادگیری ویتنام",
+        "fa",
+    )
+    plan.org(
+        "vn.khuyenhoc.hcmc",
+        "vn.khuyenhoc",
+        Kind.ASSOCIATION,
+        VN,
+        "Hội Khuyến học Thành phố Hồ Chí Minh",
+        "Ho Chi Minh City Association for Promoting Learning",
+        "انجمن ترویج یادگیری شهر هوشی‌مین",
+        "fa",
+        place=HCMC,
+    )
 
     def person(key, home, honorific, family, middle, given, sex):
-        spec = PersonSpec(f"seed004.{key}", home, family, given, middle, honorific,
-                          Person.NameOrder.FAMILY_FIRST, sex)
+        spec = PersonSpec(
+            f"seed004.{key}",
+            home,
+            family,
+            given,
+            middle,
+            honorific,
+            Person.NameOrder.FAMILY_FIRST,
+            sex,
+        )
         plan.people.append(spec)
         return spec
 
@@ -367,52 +536,94 @@ def seed_004(plan: Plan) -> dict[str, PersonSpec]:
         "bac": person("bac", "vn.khuyenhoc.hcmc", "Ông", "Hồ", "Phú", "Bạc", M),
     }
     start = SEED_004_START
-    plan.hold(p["hien"], "vn.khuyenhoc", V.vi(
-        "Phó Chủ tịch Trung ương Hội Khuyến học Việt Nam",
-        "Vice-president, Central Committee of the Vietnam Association for Promoting Learning",
-        "نایب‌رئیس کمیته مرکزی انجمن ترویج یادگیری ویتنام"), start)
-    plan.hold(p["can"], "vn.khuyenhoc", V.vi(
-        "Ủy viên Thường vụ Trung ương Hội Khuyến học Việt Nam",
-        "Member of the Standing Committee, Central Committee of the Vietnam Association for "
-        "Promoting Learning",
-        "عضو هیئت دائمی کمیته مرکزی انجمن ترویج یادگیری ویتنام"), start)
-    plan.hold(p["can"], "vn.khuyenhoc.hcmc", V.vi(
-        "Chủ tịch Hội Khuyến học Thành phố",
-        "President, Ho Chi Minh City Association for Promoting Learning",
-        "رئیس انجمن ترویج یادگیری شهر هوشی‌مین"), start)
-    plan.hold(p["hieu"], "vn.doet", V.vi(
-        "Bí thư Đảng ủy, Giám đốc Sở Giáo dục và Đào tạo, Phó Trưởng ban Thường trực Ban Chỉ "
-        "đạo Xây dựng xã hội học tập Thành phố",
-        "Party Secretary and Director of the Department of Education and Training; Standing "
-        "Deputy Head of the City Steering Committee for Building a Learning Society",
-        "دبیر کمیته حزب و مدیرکل اداره آموزش و پرورش؛ معاون دائمی کمیته راهبری ساختن جامعه "
-        "یادگیرنده شهر"), start)
-    plan.hold(p["bac"], "vn.khuyenhoc.hcmc", V.vi(
-        "Phó Chủ tịch Hội Khuyến học Thành phố",
-        "Vice-president, Ho Chi Minh City Association for Promoting Learning",
-        "نایب‌رئیس انجمن ترویج یادگیری شهر هوشی‌مین"), start)
+    plan.hold(
+        p["hien"],
+        "vn.khuyenhoc",
+        V.vi(
+            "Phó Chủ tịch Trung ương Hội Khuyến học Việt Nam",
+            "Vice-president, Central Committee of the Vietnam Association for Promoting Learning",
+            "نایب‌رئیس کمیته مرکزی انجمن ترویج یادگیری ویتنام",
+        ),
+        start,
+    )
+    plan.hold(
+        p["can"],
+        "vn.khuyenhoc",
+        V.vi(
+            "Ủy viên Thường vụ Trung ương Hội Khuyến học Việt Nam",
+            "Member of the Standing Committee, Central Committee of the Vietnam Association for "
+            "Promoting Learning",
+            "عضو هیئت دائمی کمیته مرکزی انجمن ترویج یادگیری ویتنام",
+        ),
+        start,
+    )
+    plan.hold(
+        p["can"],
+        "vn.khuyenhoc.hcmc",
+        V.vi(
+            "Chủ tịch Hội Khuyến học Thành phố",
+            "President, Ho Chi Minh City Association for Promoting Learning",
+            "رئیس انجمن ترویج یادگیری شهر هوشی‌مین",
+        ),
+        start,
+    )
+    plan.hold(
+        p["hieu"],
+        "vn.doet",
+        V.vi(
+            "Bí thư Đảng ủy, Giám đốc Sở Giáo dục và Đào tạo, Phó Trưởng ban Thường trực Ban Chỉ "
+            "đạo Xây dựng xã hội học tập Thành phố",
+            "Party Secretary and Director of the Department of Education and Training; Standing "
+            "Deputy Head of the City Steering Committee for Building a Learning Society",
+            "دبیر کمیته حزب و مدیرکل اداره آموزش و پرورش؛ معاون دائمی کمیته راهبری ساختن جامعه "
+            "یادگیرنده شهر",
+        ),
+        start,
+    )
+    plan.hold(
+        p["bac"],
+        "vn.khuyenhoc.hcmc",
+        V.vi(
+            "Phó Chủ tịch Hội Khuyến học Thành phố",
+            "Vice-president, Ho Chi Minh City Association for Promoting Learning",
+            "نایب‌رئیس انجمن ترویج یادگیری شهر هوشی‌مین",
+        ),
+        start,
+    )
 
-    plan.partnerships.append(PartnershipSpec(
-        kind=Partnership.Kind.COORDINATION_PLAN,
-        name="Kế hoạch phối hợp giữa Sở Giáo dục và Đào tạo và Hội Khuyến học Thành phố "
-             "giai đoạn 2022 – 2030",
-        i18n={"en": "Coordination plan between the Department of Education and Training and "
-                    "the City Association for Promoting Learning, 2022–2030",
-              "fa": "برنامه هماهنگی اداره کل آموزش و پرورش و انجمن ترویج یادگیری شهر، "
-                    "2022–2030"},
-        signed_on=SEED_004_DAY, start=dt.date(2022, 1, 1), end=dt.date(2030, 12, 31),
-        summary=SEED_004_SUMMARY, source="seed 004",
-        members=[("vn.doet", "Bên ký kết"), ("vn.khuyenhoc.hcmc", "Bên ký kết"),
-                 ("vn.khuyenhoc", "Khách mời")],
-        participants=[("seed004.hieu", "vn.doet", True),
-                      ("seed004.can", "vn.khuyenhoc.hcmc", True),
-                      ("seed004.hien", "vn.khuyenhoc", False),
-                      ("seed004.bac", "vn.khuyenhoc.hcmc", False)],
-    ))
+    plan.partnerships.append(
+        PartnershipSpec(
+            kind=Partnership.Kind.COORDINATION_PLAN,
+            name="Kế hoạch phối hợp giữa Sở Giáo dục và Đào tạo và Hội Khuyến học Thành phố "
+            "giai đoạn 2022 – 2030",
+            i18n={
+                "en": "Coordination plan between the Department of Education and Training and "
+                "the City Association for Promoting Learning, 2022–2030",
+                "fa": "برنامه هماهنگی اداره کل آموزش و پرورش و انجمن ترویج یادگیری شهر، 2022–2030",
+            },
+            signed_on=SEED_004_DAY,
+            start=dt.date(2022, 1, 1),
+            end=dt.date(2030, 12, 31),
+            summary=SEED_004_SUMMARY,
+            source="seed 004",
+            members=[
+                ("vn.doet", "Bên ký kết"),
+                ("vn.khuyenhoc.hcmc", "Bên ký kết"),
+                ("vn.khuyenhoc", "Khách mời"),
+            ],
+            participants=[
+                ("seed004.hieu", "vn.doet", True),
+                ("seed004.can", "vn.khuyenhoc.hcmc", True),
+                ("seed004.hien", "vn.khuyenhoc", False),
+                ("seed004.bac", "vn.khuyenhoc.hcmc", False),
+            ],
+        )
+    )
     return p
 
 
 # ---- synthetic Tehran ----------------------------------------------------------------------
+
 
 class Tehran:
     def __init__(self, plan: Plan, size: Size, rng: random.Random, ids: Identities):
@@ -428,9 +639,14 @@ class Tehran:
         sex = sex or (Person.Sex.FEMALE if rng.random() < women else Person.Sex.MALE)
         given = rng.choice(V.FA_FEMALE if sex == Person.Sex.FEMALE else V.FA_MALE)
         spec = PersonSpec(
-            key="", home=home, family_name=rng.choice(V.FA_FAMILY), given_name=given,
-            sex=sex, birth_year=rng.randint(1958, 1994),
-            id_kind=Person.IdKind.IR_NATIONAL_CODE, national_id=self.ids.iran_code(),
+            key="",
+            home=home,
+            family_name=rng.choice(V.FA_FAMILY),
+            given_name=given,
+            sex=sex,
+            birth_year=rng.randint(1958, 1994),
+            id_kind=Person.IdKind.IR_NATIONAL_CODE,
+            national_id=self.ids.iran_code(),
             phone=self.ids.iran_mobile(),
         )
         spec.key = spec.national_id
@@ -454,8 +670,9 @@ class Tehran:
             plan.hold(person, "ir.secretariat", title, mehr_first(rng.randint(1392, 1395)))
         for _ in range(size.social_bankers):
             person = self.person("ir.bank.education", women=0.4)
-            plan.hold(person, "ir.bank.education", V.FA_SOCIAL_BANKER,
-                      mehr_first(rng.randint(1392, 1395)))
+            plan.hold(
+                person, "ir.bank.education", V.FA_SOCIAL_BANKER, mehr_first(rng.randint(1392, 1395))
+            )
             self.bankers.append(person)
         namesakes = list(V.FA_SCHOOL_NAMESAKES)
         schools = [(9, i) for i in range(size.d9_schools)]
@@ -492,9 +709,16 @@ class Tehran:
         prefix, women, stage, _private = school_type
         key = f"ir.d{district}.school{i}"
         street = rng.choice(V.TEHRAN_STREETS.get(district, V.TEHRAN_STREETS_DEFAULT))
-        plan.org(key, f"ir.d{district}", Kind.SCHOOL, Country.IRAN, name,
-                 place=TEHRAN, phone=self.ids.tehran_landline(),
-                 address=f"تهران، {street}، پلاک {rng.randint(1, 240)}")
+        plan.org(
+            key,
+            f"ir.d{district}",
+            Kind.SCHOOL,
+            Country.IRAN,
+            name,
+            place=TEHRAN,
+            phone=self.ids.tehran_landline(),
+            address=f"تهران، {street}، پلاک {rng.randint(1, 240)}",
+        )
         principal = self.person(key, women=women)
         plan.hold(principal, key, V.FA_PRINCIPAL, self.start())
         staff = [principal]
@@ -528,7 +752,7 @@ class Tehran:
         members = rng.sample(self.d9_staff, count)
         titles = [V.FA_KANOON_LEADER, *V.FA_KANOON_OFFICERS]
         # The demo member user is a teacher who joined the kanoon as a plain member.
-        teachers = [t for t in self.d9_teachers if t not in members[:len(titles)]]
+        teachers = [t for t in self.d9_teachers if t not in members[: len(titles)]]
         self.member = next((t for t in teachers if t in members), teachers[0] if teachers else None)
         if self.member is not None and self.member not in members and count > len(titles):
             members[-1] = self.member
@@ -550,23 +774,33 @@ class Tehran:
             signed = dt.date(2017, 5, 1) + dt.timedelta(days=rng.randint(0, 300))
             banker = rng.choice(self.bankers)
             name = schools[key].name
-            plan.partnerships.append(PartnershipSpec(
-                kind=Partnership.Kind.MEMORANDUM,
-                name=f"تفاهم‌نامه هدایت منابع {name} با بانک قرض‌الحسنه رسالت",
-                i18n={},
-                signed_on=signed, start=signed, end=signed.replace(year=signed.year + 2),
-                summary="هدایت منابع مدرسه به حساب‌های قرض‌الحسنه بانک رسالت، معرفی کارکنان "
-                        "برای عضویت در کانون و برگزاری کارگاه سواد مالی برای دانش‌آموزان، "
-                        "معلمان و اولیا.",
-                source="synthetic",
-                members=[(key, "مدرسه"), ("ir.bank.education", "بانک"),
-                         ("ir.secretariat", "انجمن")],
-                participants=[(principal.key, key, True),
-                              (banker.key, "ir.bank.education", True)],
-            ))
+            plan.partnerships.append(
+                PartnershipSpec(
+                    kind=Partnership.Kind.MEMORANDUM,
+                    name=f"تفاهم‌نامه هدایت منابع {name} با بانک قرض‌الحسنه رسالت",
+                    i18n={},
+                    signed_on=signed,
+                    start=signed,
+                    end=signed.replace(year=signed.year + 2),
+                    summary="هدایت منابع مدرسه به حساب‌های قرض‌الحسنه بانک رسالت، معرفی کارکنان "
+                    "برای عضویت در کانون و برگزاری کارگاه سواد مالی برای دانش‌آموزان، "
+                    "معلمان و اولیا.",
+                    source="synthetic",
+                    members=[
+                        (key, "مدرسه"),
+                        ("ir.bank.education", "بانک"),
+                        ("ir.secretariat", "انجمن"),
+                    ],
+                    participants=[
+                        (principal.key, key, True),
+                        (banker.key, "ir.bank.education", True),
+                    ],
+                )
+            )
 
 
 # ---- synthetic Ho Chi Minh City ------------------------------------------------------------
+
 
 def _lower_first(name: str) -> str:
     return name[:1].lower() + name[1:]
@@ -594,9 +828,16 @@ class HoChiMinhCity:
         given = rng.choice(V.VI_GIVEN_FEMALE if female else V.VI_GIVEN_MALE)
         birth_year = rng.randint(*born)
         spec = PersonSpec(
-            key="", home=home, family_name=family, middle_name=middle, given_name=given,
-            name_order=Person.NameOrder.FAMILY_FIRST, sex=sex, birth_year=birth_year,
-            id_kind=Person.IdKind.VN_CCCD, national_id=self.ids.cccd(birth_year, sex),
+            key="",
+            home=home,
+            family_name=family,
+            middle_name=middle,
+            given_name=given,
+            name_order=Person.NameOrder.FAMILY_FIRST,
+            sex=sex,
+            birth_year=birth_year,
+            id_kind=Person.IdKind.VN_CCCD,
+            national_id=self.ids.cccd(birth_year, sex),
             phone=self.ids.vn_mobile(),
         )
         spec.key = spec.national_id
@@ -608,9 +849,17 @@ class HoChiMinhCity:
 
         plan, rng, size = self.plan, self.rng, self.size
         VN = Country.VIETNAM
-        plan.org("vn.hcmc.committee", None, Kind.PEOPLES_COMMITTEE, VN,
-                 "Ủy ban nhân dân Thành phố Hồ Chí Minh", "Ho Chi Minh City People's Committee",
-                 "کمیته مردمی شهر هوشی‌مین", "fa", place=HCMC)
+        plan.org(
+            "vn.hcmc.committee",
+            None,
+            Kind.PEOPLES_COMMITTEE,
+            VN,
+            "Ủy ban nhân dân Thành phố Hồ Chí Minh",
+            "Ho Chi Minh City People's Committee",
+            "کمیته مردمی شهر هوشی‌مین",
+            "fa",
+            place=HCMC,
+        )
         for _ in range(size.doet_officers):
             person = self.person("vn.doet", women=0.6, born=(1965, 1995))
             plan.hold(person, "vn.doet", rng.choice(V.VI_DOET_OFFICERS), self.start())
@@ -623,10 +872,17 @@ class HoChiMinhCity:
             title = V.VI_CITY_ASSOCIATION[0 if i < 3 else 2 if i >= last else 1]
             plan.hold(person, "vn.khuyenhoc.hcmc", title, self.start())
 
-        wards = sorted((w for w in Ward.iter_all() if int(w.province_code) == 79
-                        and w.division_type.value in ("phường", "xã")), key=lambda w: int(w.code))
-        chosen = sorted(rng.sample(wards, min(size.communes, len(wards))),
-                        key=lambda w: int(w.code))
+        wards = sorted(
+            (
+                w
+                for w in Ward.iter_all()
+                if int(w.province_code) == 79 and w.division_type.value in ("phường", "xã")
+            ),
+            key=lambda w: int(w.code),
+        )
+        chosen = sorted(
+            rng.sample(wards, min(size.communes, len(wards))), key=lambda w: int(w.code)
+        )
         for ward in chosen:
             self.commune(ward)
         self.schools(chosen)
@@ -644,12 +900,34 @@ class HoChiMinhCity:
         lower = _lower_first(name)
         en = _commune_en(name, kind)
         pc, branch, clc = f"vn.c{code}.committee", f"vn.c{code}.khuyenhoc", f"vn.c{code}.clc"
-        plan.org(pc, "vn.hcmc.committee", Kind.PEOPLES_COMMITTEE, VN, f"Ủy ban nhân dân {lower}",
-                 f"People's Committee of {en}", place=place, phone=self.ids.hcmc_landline())
-        plan.org(branch, "vn.khuyenhoc.hcmc", Kind.BRANCH, VN, f"Hội Khuyến học {lower}",
-                 f"{en} Association for Promoting Learning", place=place)
-        plan.org(clc, pc, Kind.LEARNING_CENTRE, VN, f"Trung tâm học tập cộng đồng {lower}",
-                 f"{en} Community Learning Centre", place=place)
+        plan.org(
+            pc,
+            "vn.hcmc.committee",
+            Kind.PEOPLES_COMMITTEE,
+            VN,
+            f"Ủy ban nhân dân {lower}",
+            f"People's Committee of {en}",
+            place=place,
+            phone=self.ids.hcmc_landline(),
+        )
+        plan.org(
+            branch,
+            "vn.khuyenhoc.hcmc",
+            Kind.BRANCH,
+            VN,
+            f"Hội Khuyến học {lower}",
+            f"{en} Association for Promoting Learning",
+            place=place,
+        )
+        plan.org(
+            clc,
+            pc,
+            Kind.LEARNING_CENTRE,
+            VN,
+            f"Trung tâm học tập cộng đồng {lower}",
+            f"{en} Community Learning Centre",
+            place=place,
+        )
         self.commune_keys.append(pc)
 
         hamlet_kind = "khu phố" if kind == "phường" else "ấp"
@@ -657,8 +935,9 @@ class HoChiMinhCity:
         if hamlet_kind == "khu phố":
             hamlets = [(f"Khu phố {i}", f"Quarter {i}") for i in range(1, count + 1)]
         else:
-            hamlets = [(n, f"{ascii_name(n[4:])} Hamlet") for n in rng.sample(V.VI_HAMLET_NAMES,
-                                                                               count)]
+            hamlets = [
+                (n, f"{ascii_name(n[4:])} Hamlet") for n in rng.sample(V.VI_HAMLET_NAMES, count)
+            ]
         for name, hamlet_en in hamlets:
             plan.hamlets.append(HamletSpec(place, name, hamlet_kind, hamlet_en))
 
@@ -681,21 +960,30 @@ class HoChiMinhCity:
             plan.hold(person, branch, V.vi_chapter_head(name, hamlet_en), VN_REFORM)
 
         signed = VN_REFORM + dt.timedelta(days=rng.randint(30, 150))
-        plan.partnerships.append(PartnershipSpec(
-            kind=Partnership.Kind.COORDINATION_PLAN,
-            name=f"Kế hoạch phối hợp giữa Ủy ban nhân dân {lower} và Hội Khuyến học {lower} "
-                 "giai đoạn 2025 – 2030",
-            i18n={"en": f"Coordination plan of the {en} People's Committee and Association for "
-                        "Promoting Learning, 2025–2030"},
-            signed_on=signed, start=signed, end=dt.date(2030, 12, 31),
-            summary="Phối hợp xây dựng xã hội học tập trên địa bàn: tuyên truyền khuyến học, "
-                    "khuyến tài; củng cố Trung tâm học tập cộng đồng; đánh giá, công nhận các "
-                    "mô hình học tập hằng năm; phát triển hội viên và chi hội ở khu phố, ấp.",
-            source="synthetic",
-            members=[(pc, "Bên ký kết"), (branch, "Bên ký kết"), (clc, "Đơn vị thực hiện")],
-            participants=[(committee[0].key, pc, True), (officers[0].key, branch, True),
-                          (committee[1].key, clc, False)],
-        ))
+        plan.partnerships.append(
+            PartnershipSpec(
+                kind=Partnership.Kind.COORDINATION_PLAN,
+                name=f"Kế hoạch phối hợp giữa Ủy ban nhân dân {lower} và Hội Khuyến học {lower} "
+                "giai đoạn 2025 – 2030",
+                i18n={
+                    "en": f"Coordination plan of the {en} People's Committee and Association for "
+                    "Promoting Learning, 2025–2030"
+                },
+                signed_on=signed,
+                start=signed,
+                end=dt.date(2030, 12, 31),
+                summary="Phối hợp xây dựng xã hội học tập trên địa bàn: tuyên truyền khuyến học, "
+                "khuyến tài; củng cố Trung tâm học tập cộng đồng; đánh giá, công nhận các "
+                "mô hình học tập hằng năm; phát triển hội viên và chi hội ở khu phố, ấp.",
+                source="synthetic",
+                members=[(pc, "Bên ký kết"), (branch, "Bên ký kết"), (clc, "Đơn vị thực hiện")],
+                participants=[
+                    (committee[0].key, pc, True),
+                    (officers[0].key, branch, True),
+                    (committee[1].key, clc, False),
+                ],
+            )
+        )
 
     def schools(self, communes):
         plan, rng = self.plan, self.rng
@@ -704,41 +992,61 @@ class HoChiMinhCity:
             ward = communes[i % len(communes)]
             while True:
                 prefix, en, women, stage = rng.choice(V.VI_SCHOOL_TYPES)
-                namesake = rng.choice(V.VI_KINDERGARTEN_NAMES if stage == "preschool"
-                                      else V.VI_NAMESAKES)
+                namesake = rng.choice(
+                    V.VI_KINDERGARTEN_NAMES if stage == "preschool" else V.VI_NAMESAKES
+                )
                 name = f"{prefix} {namesake}"
                 if name not in used:
                     used.add(name)
                     break
             key = f"vn.school{i}"
             code = f"{int(ward.code):05d}"
-            plan.org(key, "vn.doet", Kind.SCHOOL, Country.VIETNAM, name,
-                     f"{ascii_name(namesake)} {en}", place=(Country.VIETNAM, Level.COMMUNE, code,
-                                                            VN_REFORM),
-                     phone=self.ids.hcmc_landline(),
-                     address=f"{rng.randint(1, 480)} đường {rng.choice(V.VI_STREETS)}, "
-                             f"{_lower_first(' '.join(ward.name.split()))}, "
-                             "Thành phố Hồ Chí Minh")
+            plan.org(
+                key,
+                "vn.doet",
+                Kind.SCHOOL,
+                Country.VIETNAM,
+                name,
+                f"{ascii_name(namesake)} {en}",
+                place=(Country.VIETNAM, Level.COMMUNE, code, VN_REFORM),
+                phone=self.ids.hcmc_landline(),
+                address=f"{rng.randint(1, 480)} đường {rng.choice(V.VI_STREETS)}, "
+                f"{_lower_first(' '.join(ward.name.split()))}, "
+                "Thành phố Hồ Chí Minh",
+            )
 
             def school_start():
                 return dt.date(rng.randint(2005, 2024), 9, 5)
 
-            plan.hold(self.person(key, women=women, born=(1965, 1985)), key, V.VI_PRINCIPAL,
-                      school_start())
+            plan.hold(
+                self.person(key, women=women, born=(1965, 1985)),
+                key,
+                V.VI_PRINCIPAL,
+                school_start(),
+            )
             for _ in range(rng.randint(1, 2)):
-                plan.hold(self.person(key, women=women, born=(1968, 1988)), key,
-                          V.VI_DEPUTY_PRINCIPAL, school_start())
+                plan.hold(
+                    self.person(key, women=women, born=(1968, 1988)),
+                    key,
+                    V.VI_DEPUTY_PRINCIPAL,
+                    school_start(),
+                )
             staff = list(V.VI_SCHOOL_STAFF)
             if stage in ("primary", "lower"):
                 staff.append(V.VI_PIONEER_LEADER)
             for j in range(rng.randint(*self.size.vn_school_staff)):
-                title = staff[j] if j < len(staff) and rng.random() < 0.5 else rng.choice(
-                    V.VI_TEACHERS[stage])
-                plan.hold(self.person(key, women=women, born=(1966, 2002)), key, title,
-                          school_start())
+                title = (
+                    staff[j]
+                    if j < len(staff) and rng.random() < 0.5
+                    else rng.choice(V.VI_TEACHERS[stage])
+                )
+                plan.hold(
+                    self.person(key, women=women, born=(1966, 2002)), key, title, school_start()
+                )
 
 
 # ---- users ---------------------------------------------------------------------------------
+
 
 def users(plan: Plan, tehran: Tehran, hcmc: HoChiMinhCity, seeds: dict) -> None:
     J, G = Calendar.JALALI.value, Calendar.GREGORIAN.value
@@ -748,30 +1056,91 @@ def users(plan: Plan, tehran: Tehran, hcmc: HoChiMinhCity, seeds: dict) -> None:
 
     member = tehran.member
     member_home = member.home if member else "ir.d9"
-    user("admin", None, None, None, "en", "", "Everything; the Django admin too",
-         superuser=True)
-    user("secretariat", Role.SECRETARIAT, "ir.secretariat", seeds["hafezi"].key, "fa", J,
-         "The Tehran secretariat, its kanoon and the kanoon's members (Persian, Jalali)")
-    user("district9", Role.EDUCATION_OFFICER, "ir.d9", seeds["mohseni"].key, "fa", J,
-         "District 9 education office, its schools and their staff")
-    user("banker", Role.SOCIAL_BANKER, "ir.bank.education", seeds["fallah"].key, "fa", J,
-         "Resalat bank's education group and its memoranda (read only)")
-    user("kanoon", Role.KANOON_LEADER, "ir.kanoon",
-         tehran.kanoon_leader.key if tehran.kanoon_leader else None, "fa", J,
-         "The District 9 staff kanoon and its members")
-    user("member", Role.MEMBER, member_home, member.key if member else None, "fa", J,
-         "Only their own record: a District 9 teacher and kanoon member")
-    user("hcmc", Role.EDUCATION_OFFICER, "vn.doet", seeds["hieu"].key, "vi", G,
-         "Ho Chi Minh City DOET and its schools (Vietnamese)")
-    user("khuyenhoc", Role.SECRETARIAT, "vn.khuyenhoc.hcmc", seeds["can"].key, "vi", G,
-         "The city Hội Khuyến học and its commune branches")
+    user("admin", None, None, None, "en", "", "Everything; the Django admin too", superuser=True)
+    user(
+        "secretariat",
+        Role.SECRETARIAT,
+        "ir.secretariat",
+        seeds["hafezi"].key,
+        "fa",
+        J,
+        "The Tehran secretariat, its kanoon and the kanoon's members (Persian, Jalali)",
+    )
+    user(
+        "district9",
+        Role.EDUCATION_OFFICER,
+        "ir.d9",
+        seeds["mohseni"].key,
+        "fa",
+        J,
+        "District 9 education office, its schools and their staff",
+    )
+    user(
+        "banker",
+        Role.SOCIAL_BANKER,
+        "ir.bank.education",
+        seeds["fallah"].key,
+        "fa",
+        J,
+        "Resalat bank's education group and its memoranda (read only)",
+    )
+    user(
+        "kanoon",
+        Role.KANOON_LEADER,
+        "ir.kanoon",
+        tehran.kanoon_leader.key if tehran.kanoon_leader else None,
+        "fa",
+        J,
+        "The District 9 staff kanoon and its members",
+    )
+    user(
+        "member",
+        Role.MEMBER,
+        member_home,
+        member.key if member else None,
+        "fa",
+        J,
+        "Only their own record: a District 9 teacher and kanoon member",
+    )
+    user(
+        "hcmc",
+        Role.EDUCATION_OFFICER,
+        "vn.doet",
+        seeds["hieu"].key,
+        "vi",
+        G,
+        "Ho Chi Minh City DOET and its schools (Vietnamese)",
+    )
+    user(
+        "khuyenhoc",
+        Role.SECRETARIAT,
+        "vn.khuyenhoc.hcmc",
+        seeds["can"].key,
+        "vi",
+        G,
+        "The city Hội Khuyến học and its commune branches",
+    )
     first_commune = hcmc.commune_keys[0] if hcmc.commune_keys else "vn.hcmc.committee"
     official = hcmc.commune_officials[0].key if hcmc.commune_officials else None
-    user("commune", Role.COMMUNE_OFFICIAL, first_commune, official, "vi", G,
-         "One commune People's Committee and its community learning centre")
+    user(
+        "commune",
+        Role.COMMUNE_OFFICIAL,
+        first_commune,
+        official,
+        "vi",
+        G,
+        "One commune People's Committee and its community learning centre",
+    )
     english = tehran.d9_experts[0].key if tehran.d9_experts else None
-    user("english", Role.EDUCATION_OFFICER, "ir.d9", english, "en", "",
-         "District 9 like 'district9', in English")
+    user(
+        "english",
+        Role.EDUCATION_OFFICER,
+        "ir.d9",
+        english,
+        "en",
+        "",
+        "District 9 like 'district9', in English",
+    )
 
 
 def build_plan(size: str = "full") -> Plan:

@@ -43,19 +43,74 @@ FA_FAMILY = _words("""
 
 # Birth-registration prefixes of Iranian national codes: mostly Tehran (001–008).
 IR_CODE_PREFIXES_TEHRAN = ["001", "002", "003", "004", "005", "006", "007", "008"]
-IR_CODE_PREFIXES_OTHER = ["045", "127", "128", "272", "273", "371", "372", "432", "459",
-                          "499", "590", "591", "640", "650", "679"]
-IR_MOBILE_PREFIXES = ["912", "919", "935", "936", "937", "938", "939", "901", "902", "903",
-                      "990", "991", "921", "922"]
+IR_CODE_PREFIXES_OTHER = [
+    "045",
+    "127",
+    "128",
+    "272",
+    "273",
+    "371",
+    "372",
+    "432",
+    "459",
+    "499",
+    "590",
+    "591",
+    "640",
+    "650",
+    "679",
+]
+IR_MOBILE_PREFIXES = [
+    "912",
+    "919",
+    "935",
+    "936",
+    "937",
+    "938",
+    "939",
+    "901",
+    "902",
+    "903",
+    "990",
+    "991",
+    "921",
+    "922",
+]
 
 # ---- Vietnamese names ----------------------------------------------------------------------
 
 # Family names with rough frequencies (per mille) in the south.
 VI_FAMILY = {
-    "Nguyễn": 380, "Trần": 110, "Lê": 95, "Phạm": 70, "Huỳnh": 40, "Hoàng": 20, "Phan": 45,
-    "Võ": 39, "Vũ": 10, "Đặng": 21, "Bùi": 20, "Đỗ": 14, "Hồ": 13, "Ngô": 13, "Dương": 10,
-    "Lý": 5, "Trương": 10, "Đinh": 6, "Lâm": 8, "Mai": 5, "Tô": 3, "Châu": 4, "Tạ": 3,
-    "Lương": 4, "Đoàn": 5, "Cao": 4, "La": 2, "Thái": 3, "Quách": 2, "Kiều": 2,
+    "Nguyễn": 380,
+    "Trần": 110,
+    "Lê": 95,
+    "Phạm": 70,
+    "Huỳnh": 40,
+    "Hoàng": 20,
+    "Phan": 45,
+    "Võ": 39,
+    "Vũ": 10,
+    "Đặng": 21,
+    "Bùi": 20,
+    "Đỗ": 14,
+    "Hồ": 13,
+    "Ngô": 13,
+    "Dương": 10,
+    "Lý": 5,
+    "Trương": 10,
+    "Đinh": 6,
+    "Lâm": 8,
+    "Mai": 5,
+    "Tô": 3,
+    "Châu": 4,
+    "Tạ": 3,
+    "Lương": 4,
+    "Đoàn": 5,
+    "Cao": 4,
+    "La": 2,
+    "Thái": 3,
+    "Quách": 2,
+    "Kiều": 2,
 }
 VI_MIDDLE_MALE = _words("""
 Văn Văn Văn Hữu Đức Minh Quốc Thanh Công Hoàng Anh Gia Tuấn Quang Thành Ngọc Xuân Tấn Trọng Bảo
@@ -101,9 +156,18 @@ FA_SCHOOL_TYPES = [
 ]
 
 TEHRAN_STREETS = {
-    9: ["خیابان آزادی", "خیابان استاد معین", "خیابان دامپزشکی", "خیابان شمشیری",
-        "خیابان هاشمی", "مهرآباد جنوبی", "خیابان سپهر", "خیابان دکتر هوشیار", "خیابان امامزاده",
-        "خیابان شهید دستغیب"],
+    9: [
+        "خیابان آزادی",
+        "خیابان استاد معین",
+        "خیابان دامپزشکی",
+        "خیابان شمشیری",
+        "خیابان هاشمی",
+        "مهرآباد جنوبی",
+        "خیابان سپهر",
+        "خیابان دکتر هوشیار",
+        "خیابان امامزاده",
+        "خیابان شهید دستغیب",
+    ],
     1: ["خیابان شریعتی", "خیابان دربند", "خیابان نیاوران", "خیابان پاسداران"],
     2: ["خیابان ستارخان", "خیابان شهرآرا", "خیابان پاتریس لومومبا", "خیابان فرحزادی"],
     5: ["بلوار اشرفی اصفهانی", "خیابان پونک", "بلوار فردوس", "خیابان سازمان برنامه"],
@@ -128,16 +192,56 @@ Nguyễn Chí Thanh|Phạm Ngũ Lão|Yết Kiêu|Hoàng Hoa Thám|Nguyễn An Ni
 Nguyễn Thái Học|Đoàn Thị Điểm|Hồ Xuân Hương|Lê Anh Xuân|Trưng Vương|Nguyễn Hữu Thọ|
 Trần Văn Ơn|Võ Văn Tần|Phan Đăng Lưu|Nguyễn Văn Cừ
 """.replace("\n", "").split("|")
-VI_KINDERGARTEN_NAMES = ["Hoa Sen", "Sơn Ca", "Họa Mi", "Hoa Mai", "Vành Khuyên",
-                         "Búp Sen Hồng", "Tuổi Thơ", "Bé Ngoan", "Hoa Hồng", "Măng Non",
-                         "Hoa Lan", "Rạng Đông"]
-VI_STREETS = ["Nguyễn Văn Linh", "Lê Văn Việt", "Phạm Văn Đồng", "Cách Mạng Tháng Tám",
-              "Hai Bà Trưng", "Nguyễn Thị Thập", "Quang Trung", "Lê Văn Sỹ", "Tỉnh lộ 10",
-              "Hương lộ 2", "Trường Chinh", "Âu Cơ", "Lũy Bán Bích", "Kha Vạn Cân",
-              "Đỗ Xuân Hợp", "Huỳnh Tấn Phát", "Nguyễn Ảnh Thủ", "Lê Trọng Tấn"]
-VI_HAMLET_NAMES = ["Ấp Chợ", "Ấp Mới", "Ấp Tân Lập", "Ấp Trung", "Ấp Đông", "Ấp Tây",
-                   "Ấp Bắc", "Ấp Nam", "Ấp Bàu Tre", "Ấp Phước Hưng", "Ấp Bình Thới",
-                   "Ấp Tân Thới", "Ấp Xóm Đình", "Ấp Giồng"]
+VI_KINDERGARTEN_NAMES = [
+    "Hoa Sen",
+    "Sơn Ca",
+    "Họa Mi",
+    "Hoa Mai",
+    "Vành Khuyên",
+    "Búp Sen Hồng",
+    "Tuổi Thơ",
+    "Bé Ngoan",
+    "Hoa Hồng",
+    "Măng Non",
+    "Hoa Lan",
+    "Rạng Đông",
+]
+VI_STREETS = [
+    "Nguyễn Văn Linh",
+    "Lê Văn Việt",
+    "Phạm Văn Đồng",
+    "Cách Mạng Tháng Tám",
+    "Hai Bà Trưng",
+    "Nguyễn Thị Thập",
+    "Quang Trung",
+    "Lê Văn Sỹ",
+    "Tỉnh lộ 10",
+    "Hương lộ 2",
+    "Trường Chinh",
+    "Âu Cơ",
+    "Lũy Bán Bích",
+    "Kha Vạn Cân",
+    "Đỗ Xuân Hợp",
+    "Huỳnh Tấn Phát",
+    "Nguyễn Ảnh Thủ",
+    "Lê Trọng Tấn",
+]
+VI_HAMLET_NAMES = [
+    "Ấp Chợ",
+    "Ấp Mới",
+    "Ấp Tân Lập",
+    "Ấp Trung",
+    "Ấp Đông",
+    "Ấp Tây",
+    "Ấp Bắc",
+    "Ấp Nam",
+    "Ấp Bàu Tre",
+    "Ấp Phước Hưng",
+    "Ấp Bình Thới",
+    "Ấp Tân Thới",
+    "Ấp Xóm Đình",
+    "Ấp Giồng",
+]
 
 # ---- Titles --------------------------------------------------------------------------------
 
@@ -179,10 +283,12 @@ def vi(title: str, en: str, fa_: str) -> tuple[str, dict]:
 FA_PRINCIPAL = fa("مدیر", "Principal", "Hiệu trưởng")
 FA_SCHOOL_DEPUTIES = [
     fa("معاون آموزشی", "Deputy principal (teaching)", "Phó hiệu trưởng phụ trách chuyên môn"),
-    fa("معاون پرورشی", "Deputy principal (student affairs)",
-       "Phó hiệu trưởng phụ trách công tác học sinh"),
-    fa("معاون اجرایی", "Deputy principal (administration)",
-       "Phó hiệu trưởng phụ trách hành chính"),
+    fa(
+        "معاون پرورشی",
+        "Deputy principal (student affairs)",
+        "Phó hiệu trưởng phụ trách công tác học sinh",
+    ),
+    fa("معاون اجرایی", "Deputy principal (administration)", "Phó hiệu trưởng phụ trách hành chính"),
 ]
 FA_SCHOOL_SUPPORT = [
     fa("مشاور", "School counsellor", "Giáo viên tư vấn học đường"),
@@ -193,8 +299,9 @@ FA_SCHOOL_SUPPORT = [
 
 
 def fa_primary_teacher(grade: int) -> tuple[str, dict]:
-    return fa(f"آموزگار پایه {FA_ORDINALS[grade - 1]}", f"Grade {grade} teacher",
-              f"Giáo viên lớp {grade}")
+    return fa(
+        f"آموزگار پایه {FA_ORDINALS[grade - 1]}", f"Grade {grade} teacher", f"Giáo viên lớp {grade}"
+    )
 
 
 def fa_subject_teacher(subject: tuple) -> tuple[str, dict]:
@@ -206,24 +313,39 @@ def fa_workshop_teacher(workshop: tuple) -> tuple[str, dict]:
 
 
 def fa_district_head(number: int) -> tuple[str, dict]:
-    return fa(f"رئیس آموزش و پرورش منطقه {number}", f"Head of Education, District {number}",
-              f"Trưởng phòng Giáo dục khu vực {number}")
+    return fa(
+        f"رئیس آموزش و پرورش منطقه {number}",
+        f"Head of Education, District {number}",
+        f"Trưởng phòng Giáo dục khu vực {number}",
+    )
 
 
 FA_DISTRICT_DEPUTIES = [
-    fa("معاون آموزش ابتدایی", "Deputy head, primary education",
-       "Phó trưởng phòng phụ trách giáo dục tiểu học"),
-    fa("معاون آموزش متوسطه", "Deputy head, secondary education",
-       "Phó trưởng phòng phụ trách giáo dục trung học"),
-    fa("معاون پرورشی و فرهنگی", "Deputy head, student and cultural affairs",
-       "Phó trưởng phòng phụ trách văn hóa và công tác học sinh"),
+    fa(
+        "معاون آموزش ابتدایی",
+        "Deputy head, primary education",
+        "Phó trưởng phòng phụ trách giáo dục tiểu học",
+    ),
+    fa(
+        "معاون آموزش متوسطه",
+        "Deputy head, secondary education",
+        "Phó trưởng phòng phụ trách giáo dục trung học",
+    ),
+    fa(
+        "معاون پرورشی و فرهنگی",
+        "Deputy head, student and cultural affairs",
+        "Phó trưởng phòng phụ trách văn hóa và công tác học sinh",
+    ),
     fa("معاون پشتیبانی", "Deputy head, support services", "Phó trưởng phòng phụ trách hậu cần"),
 ]
 FA_EXPERTS = [
     fa("کارشناس آموزش ابتدایی", "Primary education expert", "Chuyên viên giáo dục tiểu học"),
     fa("کارشناس آموزش متوسطه", "Secondary education expert", "Chuyên viên giáo dục trung học"),
-    fa("کارشناس مدارس غیردولتی", "Non-government schools expert",
-       "Chuyên viên trường ngoài công lập"),
+    fa(
+        "کارشناس مدارس غیردولتی",
+        "Non-government schools expert",
+        "Chuyên viên trường ngoài công lập",
+    ),
     fa("کارشناس امور مالی", "Finance expert", "Chuyên viên tài chính"),
     fa("کارشناس امور اداری", "Administrative affairs expert", "Chuyên viên hành chính"),
     fa("کارشناس فناوری اطلاعات", "IT expert", "Chuyên viên công nghệ thông tin"),
@@ -236,12 +358,19 @@ FA_EXPERTS = [
     fa("کارپرداز", "Procurement officer", "Nhân viên mua sắm"),
     fa("کارمند دبیرخانه", "Registry clerk", "Nhân viên văn thư"),
 ]
-FA_ASSOCIATION_EXPERT = fa("کارشناس انجمن استان تهران", "Expert, Tehran provincial association",
-                           "Chuyên viên Hội tỉnh Tehran")
-FA_KANOON_LIAISON = fa("کارشناس کانون‌ها", "Kanoon liaison expert",
-                       "Chuyên viên phụ trách các kanoon")
-FA_SOCIAL_BANKER = fa("بانکدار اجتماعی گروه آموزش و پرورش", "Social banker, Education Group",
-                      "Cán bộ ngân hàng xã hội, Nhóm Giáo dục")
+FA_ASSOCIATION_EXPERT = fa(
+    "کارشناس انجمن استان تهران",
+    "Expert, Tehran provincial association",
+    "Chuyên viên Hội tỉnh Tehran",
+)
+FA_KANOON_LIAISON = fa(
+    "کارشناس کانون‌ها", "Kanoon liaison expert", "Chuyên viên phụ trách các kanoon"
+)
+FA_SOCIAL_BANKER = fa(
+    "بانکدار اجتماعی گروه آموزش و پرورش",
+    "Social banker, Education Group",
+    "Cán bộ ngân hàng xã hội, Nhóm Giáo dục",
+)
 FA_KANOON_LEADER = fa("راهبر کانون", "Kanoon leader", "Trưởng kanoon")
 FA_KANOON_OFFICERS = [
     fa("راهنمای کانون", "Kanoon guide", "Người hướng dẫn kanoon"),
@@ -257,20 +386,29 @@ VI_TEACHERS = {
     "primary": [vi("Giáo viên tiểu học", "Primary teacher", "آموزگار")],
 }
 VI_SUBJECTS = [
-    ("Toán", "Mathematics", "ریاضی"), ("Ngữ văn", "Literature", "ادبیات"),
-    ("Tiếng Anh", "English", "زبان انگلیسی"), ("Vật lý", "Physics", "فیزیک"),
-    ("Hóa học", "Chemistry", "شیمی"), ("Sinh học", "Biology", "زیست‌شناسی"),
-    ("Lịch sử", "History", "تاریخ"), ("Địa lý", "Geography", "جغرافیا"),
+    ("Toán", "Mathematics", "ریاضی"),
+    ("Ngữ văn", "Literature", "ادبیات"),
+    ("Tiếng Anh", "English", "زبان انگلیسی"),
+    ("Vật lý", "Physics", "فیزیک"),
+    ("Hóa học", "Chemistry", "شیمی"),
+    ("Sinh học", "Biology", "زیست‌شناسی"),
+    ("Lịch sử", "History", "تاریخ"),
+    ("Địa lý", "Geography", "جغرافیا"),
     ("Tin học", "Computer science", "رایانه"),
     ("Giáo dục thể chất", "Physical education", "تربیت بدنی"),
     ("Giáo dục công dân", "Civic education", "آموزش شهروندی"),
 ]
-VI_TEACHERS["upper"] = [vi(f"Giáo viên {s}", f"{e} teacher", f"معلم {f}")
-                        for s, e, f in VI_SUBJECTS]
-VI_TEACHERS["lower"] = VI_TEACHERS["upper"][:3] + [
-    vi("Giáo viên Khoa học tự nhiên", "Natural science teacher", "معلم علوم تجربی"),
-    vi("Giáo viên Lịch sử và Địa lý", "History and geography teacher", "معلم تاریخ و جغرافیا"),
-] + VI_TEACHERS["upper"][8:]
+VI_TEACHERS["upper"] = [
+    vi(f"Giáo viên {s}", f"{e} teacher", f"معلم {f}") for s, e, f in VI_SUBJECTS
+]
+VI_TEACHERS["lower"] = (
+    VI_TEACHERS["upper"][:3]
+    + [
+        vi("Giáo viên Khoa học tự nhiên", "Natural science teacher", "معلم علوم تجربی"),
+        vi("Giáo viên Lịch sử và Địa lý", "History and geography teacher", "معلم تاریخ و جغرافیا"),
+    ]
+    + VI_TEACHERS["upper"][8:]
+)
 VI_SCHOOL_STAFF = [
     vi("Nhân viên văn thư", "Clerk", "کارمند دفتری"),
     vi("Nhân viên kế toán", "Accountant", "حسابدار"),
@@ -284,67 +422,122 @@ VI_DOET_LEADERS = [
     vi("Phó Giám đốc Sở", "Deputy Director of the Department", "معاون مدیرکل"),
     vi("Phó Giám đốc Sở", "Deputy Director of the Department", "معاون مدیرکل"),
     vi("Chánh Văn phòng Sở", "Chief of the Department Office", "رئیس دفتر اداره کل"),
-    vi("Trưởng phòng Giáo dục Thường xuyên", "Head of Continuing Education",
-       "رئیس اداره آموزش مداوم"),
+    vi(
+        "Trưởng phòng Giáo dục Thường xuyên",
+        "Head of Continuing Education",
+        "رئیس اداره آموزش مداوم",
+    ),
 ]
 VI_DOET_OFFICERS = [
-    vi("Chuyên viên Phòng Giáo dục Mầm non", "Officer, Preschool Education",
-       "کارشناس آموزش پیش‌دبستانی"),
-    vi("Chuyên viên Phòng Giáo dục Tiểu học", "Officer, Primary Education",
-       "کارشناس آموزش ابتدایی"),
-    vi("Chuyên viên Phòng Giáo dục Trung học", "Officer, Secondary Education",
-       "کارشناس آموزش متوسطه"),
-    vi("Chuyên viên Phòng Giáo dục Thường xuyên", "Officer, Continuing Education",
-       "کارشناس آموزش مداوم"),
-    vi("Chuyên viên Phòng Kế hoạch – Tài chính", "Officer, Planning and Finance",
-       "کارشناس برنامه‌ریزی و مالی"),
+    vi(
+        "Chuyên viên Phòng Giáo dục Mầm non",
+        "Officer, Preschool Education",
+        "کارشناس آموزش پیش‌دبستانی",
+    ),
+    vi(
+        "Chuyên viên Phòng Giáo dục Tiểu học", "Officer, Primary Education", "کارشناس آموزش ابتدایی"
+    ),
+    vi(
+        "Chuyên viên Phòng Giáo dục Trung học",
+        "Officer, Secondary Education",
+        "کارشناس آموزش متوسطه",
+    ),
+    vi(
+        "Chuyên viên Phòng Giáo dục Thường xuyên",
+        "Officer, Continuing Education",
+        "کارشناس آموزش مداوم",
+    ),
+    vi(
+        "Chuyên viên Phòng Kế hoạch – Tài chính",
+        "Officer, Planning and Finance",
+        "کارشناس برنامه‌ریزی و مالی",
+    ),
     vi("Chuyên viên Phòng Tổ chức cán bộ", "Officer, Personnel", "کارشناس امور کارکنان"),
     vi("Thanh tra viên", "Inspector", "بازرس"),
     vi("Chuyên viên Văn phòng Sở", "Officer, Department Office", "کارشناس دفتر اداره کل"),
 ]
 VI_CITY_ASSOCIATION = [
-    vi("Ủy viên Ban Thường vụ Hội Khuyến học Thành phố",
-       "Standing committee member, City Association for Promoting Learning",
-       "عضو هیئت دائمی انجمن ترویج یادگیری شهر"),
-    vi("Ủy viên Ban Chấp hành Hội Khuyến học Thành phố",
-       "Executive committee member, City Association for Promoting Learning",
-       "عضو هیئت اجرایی انجمن ترویج یادگیری شهر"),
+    vi(
+        "Ủy viên Ban Thường vụ Hội Khuyến học Thành phố",
+        "Standing committee member, City Association for Promoting Learning",
+        "عضو هیئت دائمی انجمن ترویج یادگیری شهر",
+    ),
+    vi(
+        "Ủy viên Ban Chấp hành Hội Khuyến học Thành phố",
+        "Executive committee member, City Association for Promoting Learning",
+        "عضو هیئت اجرایی انجمن ترویج یادگیری شهر",
+    ),
     vi("Chuyên viên Văn phòng Hội", "Officer, Association Office", "کارشناس دفتر انجمن"),
 ]
 VI_COMMITTEE = [
     vi("Chủ tịch Ủy ban nhân dân", "Chairperson of the People's Committee", "رئیس کمیته مردمی"),
-    vi("Phó Chủ tịch Ủy ban nhân dân", "Vice-chairperson of the People's Committee",
-       "نایب‌رئیس کمیته مردمی"),
-    vi("Phó Chủ tịch Ủy ban nhân dân", "Vice-chairperson of the People's Committee",
-       "نایب‌رئیس کمیته مردمی"),
-    vi("Trưởng phòng Văn hóa – Xã hội", "Head of the Culture and Social Affairs Office",
-       "رئیس دفتر فرهنگی و اجتماعی"),
-    vi("Chuyên viên Phòng Văn hóa – Xã hội", "Officer, Culture and Social Affairs Office",
-       "کارشناس دفتر فرهنگی و اجتماعی"),
-    vi("Chánh Văn phòng HĐND và UBND", "Chief of Office, People's Council and Committee",
-       "رئیس دفتر شورا و کمیته مردمی"),
-    vi("Chuyên viên Văn phòng HĐND và UBND", "Officer, People's Council and Committee Office",
-       "کارشناس دفتر شورا و کمیته مردمی"),
+    vi(
+        "Phó Chủ tịch Ủy ban nhân dân",
+        "Vice-chairperson of the People's Committee",
+        "نایب‌رئیس کمیته مردمی",
+    ),
+    vi(
+        "Phó Chủ tịch Ủy ban nhân dân",
+        "Vice-chairperson of the People's Committee",
+        "نایب‌رئیس کمیته مردمی",
+    ),
+    vi(
+        "Trưởng phòng Văn hóa – Xã hội",
+        "Head of the Culture and Social Affairs Office",
+        "رئیس دفتر فرهنگی و اجتماعی",
+    ),
+    vi(
+        "Chuyên viên Phòng Văn hóa – Xã hội",
+        "Officer, Culture and Social Affairs Office",
+        "کارشناس دفتر فرهنگی و اجتماعی",
+    ),
+    vi(
+        "Chánh Văn phòng HĐND và UBND",
+        "Chief of Office, People's Council and Committee",
+        "رئیس دفتر شورا و کمیته مردمی",
+    ),
+    vi(
+        "Chuyên viên Văn phòng HĐND và UBND",
+        "Officer, People's Council and Committee Office",
+        "کارشناس دفتر شورا و کمیته مردمی",
+    ),
 ]
 VI_BRANCH = [
-    vi("Chủ tịch Hội Khuyến học", "President of the Association for Promoting Learning",
-       "رئیس انجمن ترویج یادگیری"),
-    vi("Phó Chủ tịch Hội Khuyến học", "Vice-president of the Association for Promoting Learning",
-       "نایب‌رئیس انجمن ترویج یادگیری"),
+    vi(
+        "Chủ tịch Hội Khuyến học",
+        "President of the Association for Promoting Learning",
+        "رئیس انجمن ترویج یادگیری",
+    ),
+    vi(
+        "Phó Chủ tịch Hội Khuyến học",
+        "Vice-president of the Association for Promoting Learning",
+        "نایب‌رئیس انجمن ترویج یادگیری",
+    ),
     vi("Ủy viên Ban Chấp hành", "Executive committee member", "عضو هیئت اجرایی"),
     vi("Ủy viên Ban Chấp hành", "Executive committee member", "عضو هیئت اجرایی"),
 ]
-VI_CLC_DIRECTOR = vi("Giám đốc Trung tâm học tập cộng đồng",
-                     "Director of the Community Learning Centre", "مدیر مرکز یادگیری اجتماعی")
+VI_CLC_DIRECTOR = vi(
+    "Giám đốc Trung tâm học tập cộng đồng",
+    "Director of the Community Learning Centre",
+    "مدیر مرکز یادگیری اجتماعی",
+)
 VI_CLC_STAFF = [
-    vi("Phó Giám đốc Trung tâm học tập cộng đồng",
-       "Deputy director of the Community Learning Centre", "معاون مرکز یادگیری اجتماعی"),
-    vi("Cán bộ Trung tâm học tập cộng đồng", "Community learning centre officer",
-       "کارمند مرکز یادگیری اجتماعی"),
+    vi(
+        "Phó Giám đốc Trung tâm học tập cộng đồng",
+        "Deputy director of the Community Learning Centre",
+        "معاون مرکز یادگیری اجتماعی",
+    ),
+    vi(
+        "Cán bộ Trung tâm học tập cộng đồng",
+        "Community learning centre officer",
+        "کارمند مرکز یادگیری اجتماعی",
+    ),
 ]
 
 
 def vi_chapter_head(hamlet: str, hamlet_en: str) -> tuple[str, dict]:
-    return vi(f"Chi hội trưởng Chi hội Khuyến học {hamlet}",
-              f"Head of the {hamlet_en} chapter of the Association for Promoting Learning",
-              f"سرپرست شاخه انجمن ترویج یادگیری {hamlet_en}")
+    return vi(
+        f"Chi hội trưởng Chi hội Khuyến học {hamlet}",
+        f"Head of the {hamlet_en} chapter of the Association for Promoting Learning",
+        f"سرپرست شاخه انجمن ترویج یادگیری {hamlet_en}",
+    )

@@ -108,7 +108,9 @@ class OrganisationFilter(FilterSchema):
 
 
 def _own(request, model, pk, write=False):
-    return get_object_or_404(scope_for(request.user).filter(model.objects.all(), write=write), pk=pk)
+    return get_object_or_404(
+        scope_for(request.user).filter(model.objects.all(), write=write), pk=pk
+    )
 
 
 @router.get("/people", response=list[PersonOut])

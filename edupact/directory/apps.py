@@ -12,5 +12,12 @@ class DirectoryConfig(AppConfig):
 
         from . import models as m
 
-        register(m.AdminUnit, m.Organisation, m.Person, m.Position, m.Partnership,
-                 m.PartnershipMember, m.Participant)
+        register(
+            m.AdminUnit,
+            m.Organisation,
+            m.Person,
+            m.Position,
+            m.Partnership,
+            m.PartnershipMember,
+            m.Participant,
+        )

@@ -21,10 +21,18 @@ class Country(models.TextChoices):
 
 # Each country's defaults for a new organisation.
 COUNTRY_DEFAULTS = {
-    Country.IRAN: {"language": "fa", "calendar": Calendar.JALALI, "currency": "IRR",
-                   "time_zone": "Asia/Tehran"},
-    Country.VIETNAM: {"language": "vi", "calendar": Calendar.GREGORIAN, "currency": "VND",
-                      "time_zone": "Asia/Ho_Chi_Minh"},
+    Country.IRAN: {
+        "language": "fa",
+        "calendar": Calendar.JALALI,
+        "currency": "IRR",
+        "time_zone": "Asia/Tehran",
+    },
+    Country.VIETNAM: {
+        "language": "vi",
+        "calendar": Calendar.GREGORIAN,
+        "currency": "VND",
+        "time_zone": "Asia/Ho_Chi_Minh",
+    },
 }
 
 
@@ -38,20 +46,17 @@ class Translated(models.Model):
     class Meta:
         abstract = True
 
-    def name_in(self, language: str) -> str:
-        return self.name_i18n.get(language) or self.name
+    def __str__(self):
+        return self.name
 
     def save(self, *args, **kwargs):
         self.name = normalise(self.name)
-        keys = [self.name, *self.name_i18n.values(), *self.extra_search_terms()]
+        keys = [self.name, *self.name_i18n.values()]
         self.search_key = search_key(" | ".join(k for k in keys if k))[:400]
         super().save(*args, **kwargs)
 
-    def extra_search_terms(self) -> list[str]:
-        return []
-
-    def __str__(self):
-        return self.name
+    def name_in(self, language: str) -> str:
+        return self.name_i18n.get(language) or self.name
 
 
 class AdminUnit(Translated):
@@ -70,27 +75,45 @@ class AdminUnit(Translated):
 
     country = models.CharField(_("country"), max_length=2, choices=Country.choices)
     level = models.CharField(_("level"), max_length=10, choices=Level.choices)
-    kind = models.CharField(_("kind"), max_length=40, blank=True,
-                            help_text=_("As written locally: phường, xã, ấp, khu phố, استان…"))
+    kind = models.CharField(
+        _("kind"),
+        max_length=40,
+        blank=True,
+        help_text=_("As written locally: phường, xã, ấp, khu phố, استان…"),
+    )
     code = models.CharField(_("code"), max_length=20, blank=True)
-    parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT,
-                               related_name="children", verbose_name=_("parent"))
+    parent = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
+        verbose_name=_("parent"),
+    )
     valid_from = models.DateField(_("valid from"), null=True, blank=True)
     valid_to = models.DateField(_("valid until"), null=True, blank=True)
-    successors = models.ManyToManyField("self", through="AdminUnitSuccession", symmetrical=False,
-                                        related_name="predecessors", blank=True)
-
-    def get_absolute_url(self):
-        return reverse("directory:place", args=[self.pk])
+    successors = models.ManyToManyField(
+        "self",
+        through="AdminUnitSuccession",
+        symmetrical=False,
+        related_name="predecessors",
+        blank=True,
+    )
 
     class Meta:
         ordering = ["country", "level", "code", "name"]
         constraints = [
-            models.UniqueConstraint(fields=["country", "level", "code", "valid_from"],
-                                    condition=~Q(code=""), name="adminunit_code_unique"),
+            models.UniqueConstraint(
+                fields=["country", "level", "code", "valid_from"],
+                condition=~Q(code=""),
+                name="adminunit_code_unique",
+            ),
         ]
         verbose_name = _("administrative unit")
         verbose_name_plural = _("administrative units")
+
+    def get_absolute_url(self):
+        return reverse("directory:place", args=[self.pk])
 
     def is_valid_on(self, day: dt.date) -> bool:
         return (self.valid_from is None or self.valid_from <= day) and (
@@ -107,6 +130,9 @@ class AdminUnitSuccession(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["old", "new"], name="succession_unique")]
+
+    def __str__(self):
+        return f"{self.old} → {self.new}"
 
 
 class Organisation(Translated):
@@ -126,18 +152,36 @@ class Organisation(Translated):
         AGENCY = "agency", _("agency or enterprise")
 
     kind = models.CharField(_("type"), max_length=30, choices=Kind.choices)
-    parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT,
-                               related_name="children", verbose_name=_("parent organisation"))
+    parent = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
+        verbose_name=_("parent organisation"),
+    )
     path = models.CharField(max_length=255, editable=False, blank=True, db_index=True)
     depth = models.PositiveSmallIntegerField(default=0, editable=False)
     country = models.CharField(_("country"), max_length=2, choices=Country.choices)
-    admin_unit = models.ForeignKey(AdminUnit, null=True, blank=True, on_delete=models.PROTECT,
-                                   related_name="organisations", verbose_name=_("place"))
+    admin_unit = models.ForeignKey(
+        AdminUnit,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="organisations",
+        verbose_name=_("place"),
+    )
     legal_id = models.CharField(_("legal identifier"), max_length=20, blank=True)
     language = models.CharField(_("language"), max_length=5, default="fa")
-    calendar = models.CharField(_("calendar"), max_length=10, choices=[
-        (Calendar.JALALI, _("Jalali (Solar Hijri)")), (Calendar.GREGORIAN, _("Gregorian"))],
-        default=Calendar.JALALI)
+    calendar = models.CharField(
+        _("calendar"),
+        max_length=10,
+        choices=[
+            (Calendar.JALALI, _("Jalali (Solar Hijri)")),
+            (Calendar.GREGORIAN, _("Gregorian")),
+        ],
+        default=Calendar.JALALI,
+    )
     currency = models.CharField(_("currency"), max_length=3, default="IRR")
     time_zone = models.CharField(_("time zone"), max_length=40, default="Asia/Tehran")
     phone = models.CharField(_("phone"), max_length=20, blank=True)
@@ -147,25 +191,33 @@ class Organisation(Translated):
 
     scope = ScopeRule(org_paths=["path"])
 
-    def get_absolute_url(self):
-        return reverse("directory:organisation", args=[self.pk])
-
     class Meta:
         ordering = ["path"]
         verbose_name = _("organisation")
         verbose_name_plural = _("organisations")
         indexes = [models.Index(fields=["kind", "path"])]
         constraints = [
-            models.UniqueConstraint(fields=["country", "legal_id"], condition=~Q(legal_id=""),
-                                    name="organisation_legal_id_unique"),
+            models.UniqueConstraint(
+                fields=["country", "legal_id"],
+                condition=~Q(legal_id=""),
+                name="organisation_legal_id_unique",
+            ),
         ]
 
+    def get_absolute_url(self):
+        return reverse("directory:organisation", args=[self.pk])
+
     def clean(self):
-        errors = _collect({
-            "legal_id": lambda: self.legal_id and self.country == Country.IRAN
-            and identifiers.iran_legal_id(self.legal_id),
-            "phone": lambda: self.phone and identifiers.phone_e164(self.phone, self.country),
-        })
+        errors = _collect(
+            {
+                "legal_id": lambda: (
+                    self.legal_id
+                    and self.country == Country.IRAN
+                    and identifiers.iran_legal_id(self.legal_id)
+                ),
+                "phone": lambda: self.phone and identifiers.phone_e164(self.phone, self.country),
+            }
+        )
         if self.legal_id and self.country == Country.IRAN and "legal_id" not in errors:
             self.legal_id = identifiers.iran_legal_id(self.legal_id)
         if self.phone and "phone" not in errors:
@@ -198,45 +250,68 @@ class Person(models.Model):
         IR_NATIONAL_CODE = "ir_national_code", _("Iranian national code")
         VN_CCCD = "vn_cccd", _("Vietnamese citizen ID (CCCD)")
 
-    honorific = models.CharField(_("honorific"), max_length=40, blank=True,
-                                 help_text=_("e.g. TS., PGS. TS., آقای, خانم"))
+    honorific = models.CharField(
+        _("honorific"), max_length=40, blank=True, help_text=_("e.g. TS., PGS. TS., آقای, خانم")
+    )
     family_name = models.CharField(_("family name"), max_length=100)
     middle_name = models.CharField(_("middle name"), max_length=100, blank=True)
     given_name = models.CharField(_("given name"), max_length=100, blank=True)
-    name_order = models.CharField(_("name order"), max_length=12, choices=NameOrder.choices,
-                                  default=NameOrder.GIVEN_FIRST)
+    name_order = models.CharField(
+        _("name order"), max_length=12, choices=NameOrder.choices, default=NameOrder.GIVEN_FIRST
+    )
     sex = models.CharField(_("sex"), max_length=6, choices=Sex.choices, blank=True)
     birth_year = models.PositiveSmallIntegerField(_("year of birth"), null=True, blank=True)
-    id_kind = models.CharField(_("identifier type"), max_length=20, choices=IdKind.choices,
-                               blank=True)
+    id_kind = models.CharField(
+        _("identifier type"), max_length=20, choices=IdKind.choices, blank=True
+    )
     national_id = models.CharField(_("national identifier"), max_length=12, blank=True)
     phone = models.CharField(_("mobile phone"), max_length=20, blank=True)
     email = models.EmailField(_("email"), blank=True)
     bank_account = models.CharField(_("bank account (IBAN/Sheba)"), max_length=34, blank=True)
-    home_organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT,
-                                          related_name="people",
-                                          verbose_name=_("home organisation"))
+    home_organisation = models.ForeignKey(
+        Organisation,
+        on_delete=models.PROTECT,
+        related_name="people",
+        verbose_name=_("home organisation"),
+    )
     sort_key = models.CharField(max_length=300, editable=False, blank=True, db_index=True)
     search_key = models.CharField(max_length=400, editable=False, blank=True, db_index=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
-    scope = ScopeRule(org_paths=["home_organisation__path"], person="id",
-                      related=[("positions", "person", "organisation__path")])
-
-    def get_absolute_url(self):
-        return reverse("directory:person", args=[self.pk])
+    scope = ScopeRule(
+        org_paths=["home_organisation__path"],
+        person="id",
+        related=[("positions", "person", "organisation__path")],
+    )
 
     class Meta:
         ordering = ["sort_key", "id"]
         verbose_name = _("person")
         verbose_name_plural = _("people")
         constraints = [
-            models.UniqueConstraint(fields=["id_kind", "national_id"], condition=~Q(national_id=""),
-                                    name="person_national_id_unique"),
+            models.UniqueConstraint(
+                fields=["id_kind", "national_id"],
+                condition=~Q(national_id=""),
+                name="person_national_id_unique",
+            ),
         ]
 
     def __str__(self):
         return self.full_name
+
+    def save(self, *args, **kwargs):
+        for f in ("honorific", "family_name", "middle_name", "given_name"):
+            setattr(self, f, normalise(getattr(self, f)))
+        if self.name_order == self.NameOrder.FAMILY_FIRST:
+            order = [self.given_name, self.family_name, self.middle_name]
+        else:
+            order = [self.family_name, self.given_name, self.middle_name]
+        self.sort_key = search_key(" ".join(p for p in order if p))[:300]
+        self.search_key = search_key(f"{self.full_name} {self.phone} {self.email}")[:400]
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self):
+        return reverse("directory:person", args=[self.pk])
 
     def clean(self):
         """Check identifiers as the person's country writes them; store normalised forms."""
@@ -244,7 +319,9 @@ class Person(models.Model):
         checks = {
             "national_id": self._clean_national_id,
             "phone": lambda: self.phone and identifiers.phone_e164(self.phone, country),
-            "bank_account": lambda: self.bank_account and identifiers.bank_account(self.bank_account),
+            "bank_account": lambda: (
+                self.bank_account and identifiers.bank_account(self.bank_account)
+            ),
         }
         errors = _collect(checks)
         for field in ("national_id", "phone", "bank_account"):
@@ -272,25 +349,19 @@ class Person(models.Model):
             parts = [self.given_name, self.middle_name, self.family_name]
         return " ".join(p for p in parts if p)
 
-    def save(self, *args, **kwargs):
-        for f in ("honorific", "family_name", "middle_name", "given_name"):
-            setattr(self, f, normalise(getattr(self, f)))
-        if self.name_order == self.NameOrder.FAMILY_FIRST:
-            order = [self.given_name, self.family_name, self.middle_name]
-        else:
-            order = [self.family_name, self.given_name, self.middle_name]
-        self.sort_key = search_key(" ".join(p for p in order if p))[:300]
-        self.search_key = search_key(f"{self.full_name} {self.phone} {self.email}")[:400]
-        super().save(*args, **kwargs)
-
 
 class Position(models.Model):
     """A person holds a title in an organisation for a period (``end`` is exclusive)."""
 
-    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="positions",
-                               verbose_name=_("person"))
-    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE,
-                                     related_name="positions", verbose_name=_("organisation"))
+    person = models.ForeignKey(
+        Person, on_delete=models.CASCADE, related_name="positions", verbose_name=_("person")
+    )
+    organisation = models.ForeignKey(
+        Organisation,
+        on_delete=models.CASCADE,
+        related_name="positions",
+        verbose_name=_("organisation"),
+    )
     title = models.CharField(_("title"), max_length=255)
     title_i18n = models.JSONField(_("translated titles"), default=dict, blank=True)
     start = models.DateField(_("from"))
@@ -304,8 +375,10 @@ class Position(models.Model):
         verbose_name_plural = _("positions")
         indexes = [models.Index(fields=["person", "start"])]
         constraints = [
-            models.CheckConstraint(condition=Q(end__isnull=True) | Q(end__gt=models.F("start")),
-                                   name="position_end_after_start"),
+            models.CheckConstraint(
+                condition=Q(end__isnull=True) | Q(end__gt=models.F("start")),
+                name="position_end_after_start",
+            ),
         ]
 
     def __str__(self):
@@ -333,18 +406,19 @@ class Partnership(Translated):
     end = models.DateField(_("until"), null=True, blank=True)
     summary = models.TextField(_("summary"), blank=True)
     source = models.CharField(_("source document"), max_length=255, blank=True)
-    organisations = models.ManyToManyField(Organisation, through="PartnershipMember",
-                                           related_name="partnerships")
+    organisations = models.ManyToManyField(
+        Organisation, through="PartnershipMember", related_name="partnerships"
+    )
 
     scope = ScopeRule(related=[("members", "partnership", "organisation__path")])
-
-    def get_absolute_url(self):
-        return reverse("directory:partnership", args=[self.pk])
 
     class Meta:
         ordering = ["-signed_on"]
         verbose_name = _("partnership")
         verbose_name_plural = _("partnerships")
+
+    def get_absolute_url(self):
+        return reverse("directory:partnership", args=[self.pk])
 
 
 class PartnershipMember(models.Model):
@@ -353,22 +427,33 @@ class PartnershipMember(models.Model):
     role = models.CharField(_("role"), max_length=120, blank=True)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["partnership", "organisation"],
-                                               name="partnership_member_unique")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["partnership", "organisation"], name="partnership_member_unique"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.organisation} — {self.partnership}"
 
 
 class Participant(models.Model):
     """Someone who signed or attended for an organisation; their title is looked up on the date."""
 
-    partnership = models.ForeignKey(Partnership, on_delete=models.CASCADE,
-                                    related_name="participants")
+    partnership = models.ForeignKey(
+        Partnership, on_delete=models.CASCADE, related_name="participants"
+    )
     person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="+")
     organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
     signatory = models.BooleanField(_("signatory"), default=False)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["partnership", "person"],
-                                               name="participant_unique")]
+        constraints = [
+            models.UniqueConstraint(fields=["partnership", "person"], name="participant_unique")
+        ]
+
+    def __str__(self):
+        return f"{self.person} — {self.partnership}"
 
 
 def _collect(checks: dict) -> dict:

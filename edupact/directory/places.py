@@ -31,8 +31,14 @@ BATCH = 500
 Level = AdminUnit.Level
 
 # English names where the Vietnamese one is not simply the name without diacritics.
-_VN_PROVINCE_EN = {1: "Hanoi", 31: "Hai Phong", 46: "Hue", 48: "Da Nang",
-                   79: "Ho Chi Minh City", 92: "Can Tho"}
+_VN_PROVINCE_EN = {
+    1: "Hanoi",
+    31: "Hai Phong",
+    46: "Hue",
+    48: "Da Nang",
+    79: "Ho Chi Minh City",
+    92: "Can Tho",
+}
 _UPDATABLE = ("name", "name_i18n", "kind", "parent_id", "valid_to", "search_key")
 
 
@@ -79,8 +85,10 @@ def unit_key(unit: AdminUnit) -> tuple:
 
 def iran_provinces() -> list[UnitSpec]:
     data = read_data("iran_provinces.json")
-    return [UnitSpec(Country.IRAN, Level.PROVINCE, p["code"], p["name"], data["kind"], p["en"])
-            for p in data["provinces"]]
+    return [
+        UnitSpec(Country.IRAN, Level.PROVINCE, p["code"], p["name"], data["kind"], p["en"])
+        for p in data["provinces"]
+    ]
 
 
 def vietnam_provinces() -> list[UnitSpec]:
@@ -90,8 +98,17 @@ def vietnam_provinces() -> list[UnitSpec]:
     for p in sorted(Province.iter_all(), key=lambda p: int(p.code)):
         name = p.name
         en = _VN_PROVINCE_EN.get(int(p.code)) or ascii_name(name)
-        specs.append(UnitSpec(Country.VIETNAM, Level.PROVINCE, f"{int(p.code):02d}", name,
-                              p.division_type.value, en, valid_from=VN_REFORM))
+        specs.append(
+            UnitSpec(
+                Country.VIETNAM,
+                Level.PROVINCE,
+                f"{int(p.code):02d}",
+                name,
+                p.division_type.value,
+                en,
+                valid_from=VN_REFORM,
+            )
+        )
     return specs
 
 
@@ -99,9 +116,15 @@ def vietnam_communes() -> list[UnitSpec]:
     from vietnam_provinces import Ward
 
     return [
-        UnitSpec(Country.VIETNAM, Level.COMMUNE, f"{int(w.code):05d}", w.name,
-                 w.division_type.value, valid_from=VN_REFORM,
-                 parent=(Country.VIETNAM, Level.PROVINCE, f"{int(w.province_code):02d}", VN_REFORM))
+        UnitSpec(
+            Country.VIETNAM,
+            Level.COMMUNE,
+            f"{int(w.code):05d}",
+            w.name,
+            w.division_type.value,
+            valid_from=VN_REFORM,
+            parent=(Country.VIETNAM, Level.PROVINCE, f"{int(w.province_code):02d}", VN_REFORM),
+        )
         for w in sorted(Ward.iter_all(), key=lambda w: int(w.code))
     ]
 
@@ -109,24 +132,51 @@ def vietnam_communes() -> list[UnitSpec]:
 def vietnam_provinces_2008() -> list[UnitSpec]:
     data = read_data("vn_provinces_2008.json")
     valid_to = dt.date.fromisoformat(data["valid_to"])
-    return [UnitSpec(Country.VIETNAM, Level.PROVINCE, p["code"], p["name"], p["kind"], p["en"],
-                     valid_to=valid_to, extra={"successor": p["successor"]})
-            for p in data["provinces"]]
+    return [
+        UnitSpec(
+            Country.VIETNAM,
+            Level.PROVINCE,
+            p["code"],
+            p["name"],
+            p["kind"],
+            p["en"],
+            valid_to=valid_to,
+            extra={"successor": p["successor"]},
+        )
+        for p in data["provinces"]
+    ]
 
 
 def hcmc_districts_2008() -> list[UnitSpec]:
     data = read_data("hcmc_districts_2008.json")
     valid_to = dt.date.fromisoformat(data["valid_to"])
     parent = (Country.VIETNAM, Level.PROVINCE, data["province"], None)
-    return [UnitSpec(Country.VIETNAM, Level.DISTRICT, d["code"], d["name"], d["kind"], d["en"],
-                     valid_to=valid_to, parent=parent) for d in data["districts"]]
+    return [
+        UnitSpec(
+            Country.VIETNAM,
+            Level.DISTRICT,
+            d["code"],
+            d["name"],
+            d["kind"],
+            d["en"],
+            valid_to=valid_to,
+            parent=parent,
+        )
+        for d in data["districts"]
+    ]
 
 
 def _build(spec: UnitSpec, units: dict) -> AdminUnit:
     unit = AdminUnit(
-        country=spec.country, level=spec.level, code=spec.code, name=spec.name, kind=spec.kind,
-        name_i18n={"en": spec.en} if spec.en else {}, valid_from=spec.valid_from,
-        valid_to=spec.valid_to, parent_id=units[spec.parent].pk if spec.parent else None,
+        country=spec.country,
+        level=spec.level,
+        code=spec.code,
+        name=spec.name,
+        kind=spec.kind,
+        name_i18n={"en": spec.en} if spec.en else {},
+        valid_from=spec.valid_from,
+        valid_to=spec.valid_to,
+        parent_id=units[spec.parent].pk if spec.parent else None,
     )
     translated_search_key(unit)
     return unit
@@ -149,8 +199,9 @@ def _sync_units(specs: list[UnitSpec], units: dict, counts: dict) -> None:
     AdminUnit.objects.bulk_update(changed, _UPDATABLE, batch_size=BATCH)
     for unit in new:
         if unit.pk is None:  # a database that returns no ids from bulk inserts
-            unit.pk = AdminUnit.objects.get(country=unit.country, level=unit.level,
-                                            code=unit.code, valid_from=unit.valid_from).pk
+            unit.pk = AdminUnit.objects.get(
+                country=unit.country, level=unit.level, code=unit.code, valid_from=unit.valid_from
+            ).pk
         units[unit_key(unit)] = unit
     counts["units_created"] += len(new)
     counts["units_updated"] += len(changed)
@@ -177,11 +228,13 @@ def _sync_successions(pairs: list[tuple[int, int, bool]], counts: dict) -> None:
 def load_places() -> dict[str, int]:
     """Create or refresh every reference unit; returns what was created and updated."""
     counts = dict.fromkeys(
-        ("units_created", "units_updated", "successions_created", "successions_updated"), 0)
+        ("units_created", "units_updated", "successions_created", "successions_updated"), 0
+    )
     units = {
         unit_key(u): u
         for u in AdminUnit.objects.filter(country__in=[Country.IRAN, Country.VIETNAM])
-        .exclude(code="").exclude(level=Level.HAMLET)
+        .exclude(code="")
+        .exclude(level=Level.HAMLET)
     }
     old_provinces = vietnam_provinces_2008()
     districts = hcmc_districts_2008()
@@ -192,8 +245,7 @@ def load_places() -> dict[str, int]:
     def new_province(code: str) -> AdminUnit:
         return units[(Country.VIETNAM, Level.PROVINCE, code, VN_REFORM)]
 
-    pairs = [(units[p.key].pk, new_province(p.extra["successor"]).pk, False)
-             for p in old_provinces]
+    pairs = [(units[p.key].pk, new_province(p.extra["successor"]).pk, False) for p in old_provinces]
     hcmc = new_province(read_data("hcmc_districts_2008.json")["province"])
     pairs += [(units[d.key].pk, hcmc.pk, True) for d in districts]
     _sync_successions(pairs, counts)

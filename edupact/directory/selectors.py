@@ -17,8 +17,9 @@ def _search(qs: QuerySet, text: str | None) -> QuerySet:
     return qs
 
 
-def people(scope: Scope, *, q: str | None = None, organisation: int | None = None,
-           sex: str | None = None) -> QuerySet:
+def people(
+    scope: Scope, *, q: str | None = None, organisation: int | None = None, sex: str | None = None
+) -> QuerySet:
     qs = scope.filter(Person.objects.select_related("home_organisation"))
     qs = _search(qs, q)
     if organisation:
@@ -28,8 +29,14 @@ def people(scope: Scope, *, q: str | None = None, organisation: int | None = Non
     return qs.order_by("sort_key", "id")
 
 
-def organisations(scope: Scope, *, q: str | None = None, kind: str | None = None,
-                  country: str | None = None, within: Organisation | None = None) -> QuerySet:
+def organisations(
+    scope: Scope,
+    *,
+    q: str | None = None,
+    kind: str | None = None,
+    country: str | None = None,
+    within: Organisation | None = None,
+) -> QuerySet:
     qs = scope.filter(Organisation.objects.select_related("parent", "admin_unit"))
     qs = _search(qs, q)
     if kind:
@@ -45,8 +52,14 @@ def partnerships(scope: Scope, *, q: str | None = None) -> QuerySet:
     return _search(scope.filter(Partnership.objects.all()), q).order_by("-signed_on", "id")
 
 
-def admin_units(*, q: str | None = None, country: str | None = None, level: str | None = None,
-                parent: int | None = None, on: dt.date | None = None) -> QuerySet:
+def admin_units(
+    *,
+    q: str | None = None,
+    country: str | None = None,
+    level: str | None = None,
+    parent: int | None = None,
+    on: dt.date | None = None,
+) -> QuerySet:
     """Places are public reference data: not scoped, but filterable by validity date."""
     qs = _search(AdminUnit.objects.select_related("parent"), q)
     if country:
@@ -57,14 +70,18 @@ def admin_units(*, q: str | None = None, country: str | None = None, level: str 
         qs = qs.filter(parent_id=parent)
     if on:
         qs = qs.filter(Q(valid_from__isnull=True) | Q(valid_from__lte=on)).filter(
-            Q(valid_to__isnull=True) | Q(valid_to__gt=on))
+            Q(valid_to__isnull=True) | Q(valid_to__gt=on)
+        )
     return qs.order_by("code", "name")
 
 
 def positions_on(person_ids, day: dt.date) -> dict[tuple[int, int], Position]:
     """The title each person held in each organisation on ``day`` (one query)."""
-    rows = Position.objects.filter(person_id__in=person_ids, start__lte=day).filter(
-        Q(end__isnull=True) | Q(end__gt=day)).order_by("start")
+    rows = (
+        Position.objects.filter(person_id__in=person_ids, start__lte=day)
+        .filter(Q(end__isnull=True) | Q(end__gt=day))
+        .order_by("start")
+    )
     return {(p.person_id, p.organisation_id): p for p in rows}
 
 

@@ -33,8 +33,10 @@ def save_organisation(scope: Scope, org: Organisation) -> Organisation:
     if creating:
         _require_write(scope, org.parent)
         for field, value in COUNTRY_DEFAULTS.get(org.country, {}).items():
-            if not getattr(org, field) or getattr(org, field) == Organisation._meta.get_field(
-                    field).default:
+            if (
+                not getattr(org, field)
+                or getattr(org, field) == Organisation._meta.get_field(field).default
+            ):
                 setattr(org, field, value)
     else:
         before = Organisation.objects.select_for_update().get(pk=org.pk)

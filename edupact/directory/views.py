@@ -21,7 +21,9 @@ from .models import AdminUnit, Organisation, Partnership, Person
 
 def _scoped_get(request, model, pk, write=False):
     """The record if the user may see (or change) it; 404 otherwise, never 403."""
-    return get_object_or_404(scope_for(request.user).filter(model.objects.all(), write=write), pk=pk)
+    return get_object_or_404(
+        scope_for(request.user).filter(model.objects.all(), write=write), pk=pk
+    )
 
 
 def _list(request, template, queryset, **extra):
@@ -49,13 +51,23 @@ def _save(request, form, save, success_url):
 
 # People -------------------------------------------------------------------------------------
 
+
 @login_required
 def people(request):
     scope = scope_for(request.user)
-    qs = selectors.people(scope, q=request.GET.get("q"), sex=request.GET.get("sex") or None,
-                          organisation=request.GET.get("organisation") or None)
-    return _list(request, "directory/people.html", qs, sexes=Person.Sex.choices[1:],
-                 sex=request.GET.get("sex", ""))
+    qs = selectors.people(
+        scope,
+        q=request.GET.get("q"),
+        sex=request.GET.get("sex") or None,
+        organisation=request.GET.get("organisation") or None,
+    )
+    return _list(
+        request,
+        "directory/people.html",
+        qs,
+        sexes=Person.Sex.choices[1:],
+        sex=request.GET.get("sex", ""),
+    )
 
 
 @login_required
@@ -69,12 +81,16 @@ def me(request):
 def person(request, pk):
     obj = _scoped_get(request, Person, pk)
     scope = scope_for(request.user)
-    return render(request, "directory/person.html", {
-        "person": obj,
-        "positions": obj.positions.select_related("organisation"),
-        "history": history(obj),
-        "can_edit": scope.can_write_path(obj.home_organisation.path),
-    })
+    return render(
+        request,
+        "directory/person.html",
+        {
+            "person": obj,
+            "positions": obj.positions.select_related("organisation"),
+            "history": history(obj),
+            "can_edit": scope.can_write_path(obj.home_organisation.path),
+        },
+    )
 
 
 @login_required
@@ -82,30 +98,36 @@ def person_edit(request, pk=None):
     scope = scope_for(request.user)
     obj = _scoped_get(request, Person, pk, write=True) if pk else None
     writable = scope.filter(Organisation.objects.all(), write=True)
-    form = PersonForm(request.POST or None, instance=obj, organisations=writable,
-                      initial={"home_organisation": request.GET.get("organisation")})
+    form = PersonForm(
+        request.POST or None,
+        instance=obj,
+        organisations=writable,
+        initial={"home_organisation": request.GET.get("organisation")},
+    )
     if request.method == "POST":
         done = _save(request, form, services.save_person, lambda p: p.get_absolute_url())
         if done:
             return done
-    return render(request, "directory/form.html", {"form": form, "object": obj,
-                                                   "title": _("Person")})
+    return render(
+        request, "directory/form.html", {"form": form, "object": obj, "title": _("Person")}
+    )
 
 
 @login_required
 def position_add(request, pk):
     person_obj = _scoped_get(request, Person, pk)
     scope = scope_for(request.user)
-    form = PositionForm(request.POST or None,
-                        organisations=scope.filter(Organisation.objects.all(), write=True))
+    form = PositionForm(
+        request.POST or None, organisations=scope.filter(Organisation.objects.all(), write=True)
+    )
     form.instance.person = person_obj
     if request.method == "POST":
-        done = _save(request, form, services.save_position,
-                     lambda p: person_obj.get_absolute_url())
+        done = _save(request, form, services.save_position, lambda p: person_obj.get_absolute_url())
         if done:
             return done
-    return render(request, "directory/form.html", {"form": form, "object": person_obj,
-                                                   "title": _("Position")})
+    return render(
+        request, "directory/form.html", {"form": form, "object": person_obj, "title": _("Position")}
+    )
 
 
 @login_required
@@ -121,46 +143,64 @@ def reveal(request, pk, field):
 
 # Organisations ------------------------------------------------------------------------------
 
+
 @login_required
 def organisations(request):
     scope = scope_for(request.user)
-    qs = selectors.organisations(scope, q=request.GET.get("q"), kind=request.GET.get("kind") or None,
-                                 country=request.GET.get("country") or None)
-    return _list(request, "directory/organisations.html", qs, kinds=Organisation.Kind.choices,
-                 kind=request.GET.get("kind", ""))
+    qs = selectors.organisations(
+        scope,
+        q=request.GET.get("q"),
+        kind=request.GET.get("kind") or None,
+        country=request.GET.get("country") or None,
+    )
+    return _list(
+        request,
+        "directory/organisations.html",
+        qs,
+        kinds=Organisation.Kind.choices,
+        kind=request.GET.get("kind", ""),
+    )
 
 
 @login_required
 def organisation(request, pk):
     obj = _scoped_get(request, Organisation, pk)
     scope = scope_for(request.user)
-    return render(request, "directory/organisation.html", {
-        "org": obj,
-        "children": obj.children.order_by("name")[:50],
-        "people_page": page_of(request, selectors.people(scope, organisation=obj.pk)),
-        "partnerships": obj.partnerships.all(),
-        "history": history(obj),
-        "can_edit": scope.can_write_path(obj.path),
-    })
+    return render(
+        request,
+        "directory/organisation.html",
+        {
+            "org": obj,
+            "children": obj.children.order_by("name")[:50],
+            "people_page": page_of(request, selectors.people(scope, organisation=obj.pk)),
+            "partnerships": obj.partnerships.all(),
+            "history": history(obj),
+            "can_edit": scope.can_write_path(obj.path),
+        },
+    )
 
 
 @login_required
 def organisation_edit(request, pk=None):
     scope = scope_for(request.user)
     obj = _scoped_get(request, Organisation, pk, write=True) if pk else None
-    form = OrganisationForm(request.POST or None, instance=obj,
-                            organisations=scope.filter(Organisation.objects.all(), write=True),
-                            initial={"parent": request.GET.get("parent")})
+    form = OrganisationForm(
+        request.POST or None,
+        instance=obj,
+        organisations=scope.filter(Organisation.objects.all(), write=True),
+        initial={"parent": request.GET.get("parent")},
+    )
     if request.method == "POST":
-        done = _save(request, form, services.save_organisation,
-                     lambda o: o.get_absolute_url())
+        done = _save(request, form, services.save_organisation, lambda o: o.get_absolute_url())
         if done:
             return done
-    return render(request, "directory/form.html", {"form": form, "object": obj,
-                                                   "title": _("Organisation")})
+    return render(
+        request, "directory/form.html", {"form": form, "object": obj, "title": _("Organisation")}
+    )
 
 
 # Partnerships -------------------------------------------------------------------------------
+
 
 @login_required
 def partnerships(request):
@@ -171,24 +211,38 @@ def partnerships(request):
 @login_required
 def partnership(request, pk):
     obj = _scoped_get(request, Partnership, pk)
-    return render(request, "directory/partnership.html", {
-        "partnership": obj,
-        "members": obj.members.select_related("organisation"),
-        "participants": selectors.participants_with_titles(obj),
-        "history": history(obj),
-    })
+    return render(
+        request,
+        "directory/partnership.html",
+        {
+            "partnership": obj,
+            "members": obj.members.select_related("organisation"),
+            "participants": selectors.participants_with_titles(obj),
+            "history": history(obj),
+        },
+    )
 
 
 # Places -------------------------------------------------------------------------------------
 
+
 @login_required
 def places(request):
-    qs = selectors.admin_units(q=request.GET.get("q"), country=request.GET.get("country") or None,
-                               level=request.GET.get("level") or None)
+    qs = selectors.admin_units(
+        q=request.GET.get("q"),
+        country=request.GET.get("country") or None,
+        level=request.GET.get("level") or None,
+    )
     if request.GET.get("current"):
         qs = qs.filter(valid_to__isnull=True)
-    return _list(request, "directory/places.html", qs, levels=AdminUnit.Level.choices,
-                 level=request.GET.get("level", ""), country=request.GET.get("country", ""))
+    return _list(
+        request,
+        "directory/places.html",
+        qs,
+        levels=AdminUnit.Level.choices,
+        level=request.GET.get("level", ""),
+        country=request.GET.get("country", ""),
+    )
 
 
 @login_required
@@ -202,10 +256,14 @@ def place(request, pk):
             done = _save(request, form, services.save_hamlet, lambda h: unit.get_absolute_url())
             if done:
                 return done
-    return render(request, "directory/place.html", {
-        "unit": unit,
-        "children_page": page_of(request, unit.children.order_by("code", "name")),
-        "successors": unit.successors.all(),
-        "predecessors": unit.predecessors.all(),
-        "form": form,
-    })
+    return render(
+        request,
+        "directory/place.html",
+        {
+            "unit": unit,
+            "children_page": page_of(request, unit.children.order_by("code", "name")),
+            "successors": unit.successors.all(),
+            "predecessors": unit.predecessors.all(),
+            "form": form,
+        },
+    )

@@ -28,6 +28,11 @@ def navigation(request):
         if (needs == "staff" and not staff) or (needs == "person" and not user.person_id):
             continue
         url = reverse(name)
-        items.append({"url": url, "label": label,
-                      "active": request.path == url or (url != "/" and request.path.startswith(url))})
+        items.append(
+            {
+                "url": url,
+                "label": label,
+                "active": request.path == url or (url != "/" and request.path.startswith(url)),
+            }
+        )
     return {"nav": items, "user_roles": sorted(roles)}

@@ -22,8 +22,11 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--username", required=True)
         parser.add_argument("--email", required=True)
-        parser.add_argument("--password", help="Prefer EDUPACT_ADMIN_PASSWORD or the prompt: "
-                                               "a command-line argument shows in the process list.")
+        parser.add_argument(
+            "--password",
+            help="Prefer EDUPACT_ADMIN_PASSWORD or the prompt: "
+            "a command-line argument shows in the process list.",
+        )
 
     def handle(self, *args, username, email, password=None, **options):
         User = get_user_model()
@@ -49,8 +52,10 @@ class Command(BaseCommand):
 
     def prompt(self) -> str:
         if not sys.stdin.isatty():
-            raise CommandError("No password: pass --password, set EDUPACT_ADMIN_PASSWORD or run "
-                               "in a terminal to be asked.")
+            raise CommandError(
+                "No password: pass --password, set EDUPACT_ADMIN_PASSWORD or run "
+                "in a terminal to be asked."
+            )
         first = getpass.getpass("Password: ")
         if first != getpass.getpass("Password (again): "):
             raise CommandError("The two passwords differ.")

@@ -8,8 +8,10 @@ from edupact.directory.places import load_places
 
 
 class Command(BaseCommand):
-    help = ("Load Iran's provinces and Vietnam's provinces and communes (since 1 July 2025), "
-            "with the retired units and their successors. Running it again adds nothing.")
+    help = (
+        "Load Iran's provinces and Vietnam's provinces and communes (since 1 July 2025), "
+        "with the retired units and their successors. Running it again adds nothing."
+    )
 
     def handle(self, *args, **options):
         started = time.monotonic()
@@ -18,7 +20,10 @@ class Command(BaseCommand):
         if not any(counts.values()):
             self.stdout.write(f"Places are up to date; nothing changed ({elapsed:.1f} s).")
             return
-        self.stdout.write(self.style.SUCCESS(
-            "Places: {units_created:,} created, {units_updated:,} updated; successions: "
-            "{successions_created:,} created, {successions_updated:,} updated".format(**counts)
-            + f" ({elapsed:.1f} s)."))
+        self.stdout.write(
+            self.style.SUCCESS(
+                "Places: {units_created:,} created, {units_updated:,} updated; successions: "
+                "{successions_created:,} created, {successions_updated:,} updated".format(**counts)
+                + f" ({elapsed:.1f} s)."
+            )
+        )
