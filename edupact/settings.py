@@ -54,6 +54,8 @@ INSTALLED_APPS = [
     "edupact.audit",
     "edupact.directory",
     "edupact.accounts",
+    "edupact.funds",
+    "edupact.evaluation",
     "edupact.api",
     "edupact.web",
     "edupact.demo",

@@ -10,6 +10,8 @@ urlpatterns = [
     path("i18n/setlang/", set_language, name="set_language"),
     path("accounts/", include("edupact.accounts.urls")),
     path("directory/", include("edupact.directory.urls")),
+    path("funds/", include("edupact.funds.urls")),
+    path("evaluation/", include("edupact.evaluation.urls")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
 ]

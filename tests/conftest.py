@@ -15,8 +15,6 @@ from types import SimpleNamespace
 import pytest
 from django.test import Client
 from django.test.utils import override_settings
-from hypothesis import HealthCheck, settings as hypothesis_settings
-
 from factories import (
     ApiTokenFactory,
     OrganisationFactory,
@@ -26,6 +24,8 @@ from factories import (
     RoleGrantFactory,
     UserFactory,
 )
+from hypothesis import HealthCheck
+from hypothesis import settings as hypothesis_settings
 
 # Playwright's sync API runs an event loop in this thread; Django would otherwise refuse
 # to touch the database from a thread that has one.
@@ -33,18 +33,31 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 REQUIRE_ALL = os.environ.get("EDUPACT_REQUIRE_ALL", "") not in ("", "0", "false", "no")
 CHROMIUM = os.environ.get("EDUPACT_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-background-networking", "--disable-gpu",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-background-networking",
+    "--disable-gpu",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 
 hypothesis_settings.register_profile(
-    "ci", deadline=None, database=None, print_blob=True, derandomize=False,
-    suppress_health_check=[HealthCheck.too_slow])
+    "ci",
+    deadline=None,
+    database=None,
+    print_blob=True,
+    derandomize=False,
+    suppress_health_check=[HealthCheck.too_slow],
+)
 hypothesis_settings.register_profile("dev", deadline=None)
 hypothesis_settings.load_profile(
-    os.environ.get("HYPOTHESIS_PROFILE") or ("ci" if os.environ.get("CI") else "dev"))
+    os.environ.get("HYPOTHESIS_PROFILE") or ("ci" if os.environ.get("CI") else "dev")
+)
 
 
 # Nothing skipped when everything is required ----------------------------------------------
+
 
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_makereport(item, call):
@@ -90,7 +103,8 @@ def _test_settings():
     storages = dict(settings.STORAGES)
     if storages["staticfiles"]["BACKEND"].endswith("ManifestStaticFilesStorage"):
         storages["staticfiles"] = {
-            "BACKEND": "django.contrib.staticfiles.storage.ManifestStaticFilesStorage"}
+            "BACKEND": "django.contrib.staticfiles.storage.ManifestStaticFilesStorage"
+        }
     overrides = override_settings(
         PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"],
         STATIC_ROOT=static_root,
@@ -118,6 +132,7 @@ def _default_language():
 
 # A small directory with every role -------------------------------------------------------
 
+
 @pytest.fixture
 def tree(db):
     """Two countries, one user per role. Attribute names as below; ``users`` by role value.
@@ -132,28 +147,37 @@ def tree(db):
 
     K = Organisation.Kind
     t = SimpleNamespace()
-    t.ministry = OrganisationFactory(name="وزارت آموزش و پرورش", kind=K.MINISTRY,
-                                     country=Country.IRAN, legal_id="10380284790")
-    t.tehran = OrganisationFactory(name="اداره کل آموزش و پرورش شهر تهران",
-                                   kind=K.EDUCATION_DEPARTMENT, parent=t.ministry)
-    t.district9 = OrganisationFactory(name="اداره آموزش و پرورش منطقه ۹",
-                                      kind=K.EDUCATION_OFFICE, parent=t.tehran)
+    t.ministry = OrganisationFactory(
+        name="وزارت آموزش و پرورش", kind=K.MINISTRY, country=Country.IRAN, legal_id="10380284790"
+    )
+    t.tehran = OrganisationFactory(
+        name="اداره کل آموزش و پرورش شهر تهران", kind=K.EDUCATION_DEPARTMENT, parent=t.ministry
+    )
+    t.district9 = OrganisationFactory(
+        name="اداره آموزش و پرورش منطقه ۹", kind=K.EDUCATION_OFFICE, parent=t.tehran
+    )
     t.school_a = OrganisationFactory(name="دبستان شهید رجایی", kind=K.SCHOOL, parent=t.district9)
     t.school_b = OrganisationFactory(name="دبیرستان فرزانگان", kind=K.SCHOOL, parent=t.district9)
-    t.association = OrganisationFactory(name="انجمن قرض‌الحسنه", kind=K.ASSOCIATION,
-                                        country=Country.IRAN)
-    t.secretariat = OrganisationFactory(name="دبیرخانه تهران", kind=K.SECRETARIAT,
-                                        parent=t.association)
+    t.association = OrganisationFactory(
+        name="انجمن قرض‌الحسنه", kind=K.ASSOCIATION, country=Country.IRAN
+    )
+    t.secretariat = OrganisationFactory(
+        name="دبیرخانه تهران", kind=K.SECRETARIAT, parent=t.association
+    )
     t.kanoon = OrganisationFactory(name="کانون محله ۹", kind=K.KANOON, parent=t.secretariat)
-    t.doet = OrganisationFactory(name="Sở Giáo dục và Đào tạo TP.HCM",
-                                 kind=K.EDUCATION_DEPARTMENT, country=Country.VIETNAM)
+    t.doet = OrganisationFactory(
+        name="Sở Giáo dục và Đào tạo TP.HCM", kind=K.EDUCATION_DEPARTMENT, country=Country.VIETNAM
+    )
     t.vn_school = OrganisationFactory(name="Trường THCS Nguyễn Du", kind=K.SCHOOL, parent=t.doet)
-    t.vn_association = OrganisationFactory(name="Hội Khuyến học TP.HCM", kind=K.ASSOCIATION,
-                                           country=Country.VIETNAM)
-    t.commune_branch = OrganisationFactory(name="Chi hội Khuyến học xã Bình Chánh",
-                                           kind=K.BRANCH, parent=t.vn_association)
-    t.hamlet_branch = OrganisationFactory(name="Chi hội ấp 3", kind=K.BRANCH,
-                                          parent=t.commune_branch)
+    t.vn_association = OrganisationFactory(
+        name="Hội Khuyến học TP.HCM", kind=K.ASSOCIATION, country=Country.VIETNAM
+    )
+    t.commune_branch = OrganisationFactory(
+        name="Chi hội Khuyến học xã Bình Chánh", kind=K.BRANCH, parent=t.vn_association
+    )
+    t.hamlet_branch = OrganisationFactory(
+        name="Chi hội ấp 3", kind=K.BRANCH, parent=t.commune_branch
+    )
     t.organisations = [v for v in vars(t).values() if isinstance(v, Organisation)]
 
     person = PersonFactory
@@ -165,26 +189,37 @@ def tree(db):
     t.association_head = person(home_organisation=t.association, family_name="Mousavi")
     t.secretary = person(home_organisation=t.secretariat, family_name="Sadeghi")
     t.kanoon_head = person(home_organisation=t.kanoon, family_name="Kazemi")
-    t.member = person(home_organisation=t.kanoon, family_name="Tehrani", given_name="Zahra",
-                      sex="female")
+    t.member = person(
+        home_organisation=t.kanoon, family_name="Tehrani", given_name="Zahra", sex="female"
+    )
     t.other_member = person(home_organisation=t.kanoon, family_name="Ebrahimi")
-    t.doet_head = person(home_organisation=t.doet, family_name="Lê", middle_name="Thị",
-                         given_name="Lan", sex="female")
-    t.vn_teacher = person(home_organisation=t.vn_school, family_name="Nguyễn",
-                          middle_name="Văn", given_name="Hiếu")
+    t.doet_head = person(
+        home_organisation=t.doet,
+        family_name="Lê",
+        middle_name="Thị",
+        given_name="Lan",
+        sex="female",
+    )
+    t.vn_teacher = person(
+        home_organisation=t.vn_school, family_name="Nguyễn", middle_name="Văn", given_name="Hiếu"
+    )
     t.vn_association_head = person(home_organisation=t.vn_association, family_name="Trần")
     t.commune_head = person(home_organisation=t.commune_branch, family_name="Phạm")
     t.hamlet_head = person(home_organisation=t.hamlet_branch, family_name="Võ")
     t.people = [v for v in vars(t).values() if isinstance(v, Person)]
 
     # The association's head also sits on District 9's council: seen from District 9 too.
-    t.council_seat = PositionFactory(person=t.association_head, organisation=t.district9,
-                                     title="council member")
-    t.ir_partnership = PartnershipFactory(name="صورتجلسه منطقه ۹ و انجمن",
-                                          organisations=[t.district9, t.secretariat])
-    t.vn_partnership = PartnershipFactory(name="Kế hoạch phối hợp 2022-2030",
-                                          kind="coordination_plan",
-                                          organisations=[t.doet, t.vn_association])
+    t.council_seat = PositionFactory(
+        person=t.association_head, organisation=t.district9, title="council member"
+    )
+    t.ir_partnership = PartnershipFactory(
+        name="صورتجلسه منطقه ۹ و انجمن", organisations=[t.district9, t.secretariat]
+    )
+    t.vn_partnership = PartnershipFactory(
+        name="Kế hoạch phối hợp 2022-2030",
+        kind="coordination_plan",
+        organisations=[t.doet, t.vn_association],
+    )
     t.partnerships = [t.ir_partnership, t.vn_partnership]
 
     where = {
@@ -202,8 +237,7 @@ def tree(db):
     t.grant_on = where
     t.users = {}
     for role, organisation in where.items():
-        user = UserFactory(username=role.value,
-                           person=t.member if role == Role.MEMBER else None)
+        user = UserFactory(username=role.value, person=t.member if role == Role.MEMBER else None)
         RoleGrantFactory(user=user, role=role, organisation=organisation)
         t.users[role.value] = user
     for organisation in t.organisations:
@@ -212,6 +246,7 @@ def tree(db):
 
 
 # HTTP clients ------------------------------------------------------------------------------
+
 
 @pytest.fixture
 def client_as(db):
@@ -244,6 +279,7 @@ def api_client(db):
 
 # Chromium through Playwright ---------------------------------------------------------------
 
+
 @pytest.fixture(scope="session")
 def browser():
     if not Path(CHROMIUM).exists():
@@ -255,7 +291,8 @@ def browser():
 
     with sync_playwright() as playwright:
         chromium = playwright.chromium.launch(
-            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
+        )
         yield chromium
         chromium.close()
 
@@ -270,8 +307,11 @@ def live_server(request):
     from django.test.testcases import _StaticFilesHandler
     from pytest_django.live_server_helper import LiveServer
 
-    addr = request.config.getvalue("liveserver") or os.getenv(
-        "DJANGO_LIVE_TEST_SERVER_ADDRESS") or "localhost"
+    addr = (
+        request.config.getvalue("liveserver")
+        or os.getenv("DJANGO_LIVE_TEST_SERVER_ADDRESS")
+        or "localhost"
+    )
     server = LiveServer(addr, start=False)
     server.thread.static_handler = _StaticFilesHandler
     server.start()
@@ -291,8 +331,9 @@ def new_context(browser, live_server, browser_locale):
     contexts = []
 
     def make(locale: str | None = None, **kwargs):
-        context = browser.new_context(base_url=live_server.url, locale=locale or browser_locale,
-                                      **kwargs)
+        context = browser.new_context(
+            base_url=live_server.url, locale=locale or browser_locale, **kwargs
+        )
         context.set_default_timeout(15_000)
         contexts.append(context)
         return context
@@ -319,12 +360,16 @@ def page_as(new_context, live_server):
         c = Client()
         c.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
         context = new_context(locale=locale, **kwargs)
-        context.add_cookies([{
-            "name": settings.SESSION_COOKIE_NAME,
-            "value": c.cookies[settings.SESSION_COOKIE_NAME].value,
-            "domain": urlparse(live_server.url).hostname,
-            "path": "/",
-        }])
+        context.add_cookies(
+            [
+                {
+                    "name": settings.SESSION_COOKIE_NAME,
+                    "value": c.cookies[settings.SESSION_COOKIE_NAME].value,
+                    "domain": urlparse(live_server.url).hostname,
+                    "path": "/",
+                }
+            ]
+        )
         return context.new_page()
 
     return make

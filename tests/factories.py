@@ -21,6 +21,7 @@ PASSWORD = "a-long-test-password-42"
 
 # Valid identifiers ---------------------------------------------------------------------------
 
+
 def national_code_check_digit(first_nine: str) -> int:
     s = sum(int(first_nine[i]) * (10 - i) for i in range(9)) % 11
     return s if s < 2 else 11 - s
@@ -48,6 +49,7 @@ def vietnam_mobile(n: int) -> str:
 
 # Directory ------------------------------------------------------------------------------------
 
+
 class OrganisationFactory(DjangoModelFactory):
     class Meta:
         model = Organisation
@@ -69,8 +71,7 @@ class PersonFactory(DjangoModelFactory):
         model = Person
 
     class Params:
-        vietnamese = factory.LazyAttribute(
-            lambda o: o.home_organisation.country == Country.VIETNAM)
+        vietnamese = factory.LazyAttribute(lambda o: o.home_organisation.country == Country.VIETNAM)
         n = factory.Sequence(lambda n: n)
 
     home_organisation = factory.SubFactory(OrganisationFactory)
@@ -78,16 +79,21 @@ class PersonFactory(DjangoModelFactory):
     middle_name = factory.LazyAttribute(lambda o: "Văn" if o.vietnamese else "")
     given_name = factory.LazyAttribute(lambda o: f"Hiếu {o.n}" if o.vietnamese else "Ali")
     name_order = factory.LazyAttribute(
-        lambda o: Person.NameOrder.FAMILY_FIRST if o.vietnamese else Person.NameOrder.GIVEN_FIRST)
+        lambda o: Person.NameOrder.FAMILY_FIRST if o.vietnamese else Person.NameOrder.GIVEN_FIRST
+    )
     sex = Person.Sex.MALE
     birth_year = 1980
     id_kind = factory.LazyAttribute(
-        lambda o: Person.IdKind.VN_CCCD if o.vietnamese else Person.IdKind.IR_NATIONAL_CODE)
+        lambda o: Person.IdKind.VN_CCCD if o.vietnamese else Person.IdKind.IR_NATIONAL_CODE
+    )
     national_id = factory.LazyAttribute(
-        lambda o: vietnam_cccd(o.n, o.birth_year, o.sex) if o.vietnamese
-        else iran_national_code(o.n))
+        lambda o: (
+            vietnam_cccd(o.n, o.birth_year, o.sex) if o.vietnamese else iran_national_code(o.n)
+        )
+    )
     phone = factory.LazyAttribute(
-        lambda o: vietnam_mobile(o.n) if o.vietnamese else iran_mobile(o.n))
+        lambda o: vietnam_mobile(o.n) if o.vietnamese else iran_mobile(o.n)
+    )
 
     @classmethod
     def _create(cls, model_class, *args, **kwargs):
@@ -129,6 +135,7 @@ class PartnershipFactory(DjangoModelFactory):
 
 
 # Accounts -------------------------------------------------------------------------------------
+
 
 class UserFactory(DjangoModelFactory):
     class Meta:

@@ -26,6 +26,7 @@ def refused(check, *args, **kwargs) -> ValidationError:
 
 # Iranian national code ----------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("typed", ["0076229645", "۰۰۷۶۲۲۹۶۴۵", "007-622964-5", " 0076229645 "])
 def test_a_valid_national_code_is_kept_as_ten_ascii_digits(typed):
     assert iran_national_code(typed) == "0076229645"
@@ -68,7 +69,7 @@ def _remainder(first_nine: str) -> int:
 def test_changing_one_digit_is_caught(first_nine, position, shift):
     code = first_nine + str(national_code_check_digit(first_nine))
     assume(len(set(code)) > 1)
-    changed = code[:position] + str((int(code[position]) + shift) % 10) + code[position + 1:]
+    changed = code[:position] + str((int(code[position]) + shift) % 10) + code[position + 1 :]
     # The scheme maps remainders 1 and 10 to the same check digit: the one change it misses.
     assume({_remainder(code[:9]), _remainder(changed[:9])} != {1, 10})
     with pytest.raises(ValidationError):
@@ -76,6 +77,7 @@ def test_changing_one_digit_is_caught(first_nine, position, shift):
 
 
 # Iranian legal-entity ID (شناسه ملی) ---------------------------------------------------------
+
 
 def test_a_valid_legal_id():
     assert iran_legal_id("10380284790") == "10380284790"
@@ -89,10 +91,19 @@ def test_an_invalid_legal_id_is_refused(typed):
 
 # Phones --------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("typed", [
-    "09121234567", "+989121234567", "00989121234567", "۰۹۱۲۱۲۳۴۵۶۷", "0912 123 4567",
-    "+98 (912) 123-4567", "٠٩١٢١٢٣٤٥٦٧",
-])
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "09121234567",
+        "+989121234567",
+        "00989121234567",
+        "۰۹۱۲۱۲۳۴۵۶۷",
+        "0912 123 4567",
+        "+98 (912) 123-4567",
+        "٠٩١٢١٢٣٤٥٦٧",
+    ],
+)
 def test_iranian_phones_become_e164(typed):
     assert phone_e164(typed, "IR") == "+989121234567"
 
@@ -106,8 +117,9 @@ def test_a_landline_is_a_phone_too():
     assert phone_e164("021 8877 6655", "IR") == "+982188776655"
 
 
-@pytest.mark.parametrize(("typed", "region"), [("12345", "IR"), ("not a phone", "VN"),
-                                               ("0912123456", "IR"), ("", "IR")])
+@pytest.mark.parametrize(
+    ("typed", "region"), [("12345", "IR"), ("not a phone", "VN"), ("0912123456", "IR"), ("", "IR")]
+)
 def test_invalid_phones_are_refused(typed, region):
     with translation.override("en"):
         error = refused(phone_e164, typed, region)
@@ -116,6 +128,7 @@ def test_invalid_phones_are_refused(typed, region):
 
 
 # Vietnamese citizen ID (CCCD) ----------------------------------------------------------------
+
 
 def test_a_cccd_consistent_with_province_century_sex_and_birth_year():
     assert identifiers.vietnam_cccd("079080000011", 1980, "male") == "079080000011"
@@ -126,10 +139,8 @@ def test_a_cccd_consistent_with_province_century_sex_and_birth_year():
 
 
 def test_a_cccd_from_another_year_of_birth_is_refused():
-    assert refused(identifiers.vietnam_cccd, "079080000011", 1981, "male").code == \
-        "cccd_birth_year"
-    assert refused(identifiers.vietnam_cccd, "079080000011", 2080, "male").code == \
-        "cccd_birth_year"
+    assert refused(identifiers.vietnam_cccd, "079080000011", 1981, "male").code == "cccd_birth_year"
+    assert refused(identifiers.vietnam_cccd, "079080000011", 2080, "male").code == "cccd_birth_year"
 
 
 def test_a_cccd_of_the_other_sex_is_refused():
@@ -146,9 +157,12 @@ def test_a_cccd_has_twelve_digits(typed):
     assert refused(identifiers.vietnam_cccd, typed).code == "cccd"
 
 
-@given(st.integers(min_value=1900, max_value=2099), st.sampled_from(["male", "female"]),
-       st.integers(min_value=0, max_value=999_999),
-       st.sampled_from(sorted(identifiers.CCCD_PROVINCES)))
+@given(
+    st.integers(min_value=1900, max_value=2099),
+    st.sampled_from(["male", "female"]),
+    st.integers(min_value=0, max_value=999_999),
+    st.sampled_from(sorted(identifiers.CCCD_PROVINCES)),
+)
 def test_every_consistent_cccd_passes(birth_year, sex, serial, province):
     code = vietnam_cccd(serial, birth_year, sex, province)
     assert identifiers.vietnam_cccd(code, birth_year, sex) == code
@@ -161,19 +175,28 @@ def test_every_consistent_cccd_passes(birth_year, sex, serial, province):
 
 # Bank accounts (IBAN / Sheba) ----------------------------------------------------------------
 
-@pytest.mark.parametrize("typed", ["IR062960000000100324200001", "ir06 2960 0000 0010 0324 2000 01",
-                                   "IR۰۶۲۹۶۰۰۰۰۰۰۰۱۰۰۳۲۴۲۰۰۰۰۱"])
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "IR062960000000100324200001",
+        "ir06 2960 0000 0010 0324 2000 01",
+        "IR۰۶۲۹۶۰۰۰۰۰۰۰۱۰۰۳۲۴۲۰۰۰۰۱",
+    ],
+)
 def test_a_valid_sheba(typed):
     assert bank_account(typed) == "IR062960000000100324200001"
 
 
-@pytest.mark.parametrize("typed", ["IR062960000000100324200002", "IR06296000000010032420000",
-                                   "0076229645"])
+@pytest.mark.parametrize(
+    "typed", ["IR062960000000100324200002", "IR06296000000010032420000", "0076229645"]
+)
 def test_an_invalid_sheba_is_refused(typed):
     assert refused(bank_account, typed).code == "iban"
 
 
 # Masking -------------------------------------------------------------------------------------
+
 
 def test_masking_shows_enough_to_recognise():
     assert mask("0076229645") == "007****645"

@@ -63,10 +63,17 @@ def test_different_currencies_do_not_mix():
         Money(100, "IRR") - Money(100, "VND")
 
 
-@pytest.mark.parametrize(("typed", "amount"), [
-    ("۱٬۰۰۰٬۰۰۰", 1_000_000), ("1,000,000", 1_000_000), ("1.500.000", 1_500_000),
-    ("١٢٣", 123), ("-20", -20), ("12 000", 12000),
-])
+@pytest.mark.parametrize(
+    ("typed", "amount"),
+    [
+        ("۱٬۰۰۰٬۰۰۰", 1_000_000),
+        ("1,000,000", 1_000_000),
+        ("1.500.000", 1_500_000),
+        ("١٢٣", 123),
+        ("-20", -20),
+        ("12 000", 12000),
+    ],
+)
 def test_typed_amounts(typed, amount):
     assert parse_amount(typed) == amount
 
@@ -80,5 +87,6 @@ def test_unreadable_amounts_are_refused(typed):
 @given(st.integers(min_value=0, max_value=10**15), st.sampled_from(["fa", "vi", "en"]))
 def test_shown_numbers_read_back(value, language):
     assert parse_amount(format_number(value, language)) == value
-    assert ascii_digits(format_number(value, language)).replace("٬", "").replace(",", "") \
-        .replace(".", "") == str(value)
+    assert ascii_digits(format_number(value, language)).replace("٬", "").replace(",", "").replace(
+        ".", ""
+    ) == str(value)

@@ -33,15 +33,18 @@ def test_persian_digits_for_display():
     assert persian_digits("1396/01/20") == "۱۳۹۶/۰۱/۲۰"
 
 
-@pytest.mark.parametrize(("typed", "stored"), [
-    ("nguyen van hieu", "Nguyễn Văn Hiếu"),
-    ("NGUYEN", "Nguyễn Văn Hiếu"),
-    ("dang", "Đặng Thị Mai"),
-    ("le thi", "Lê Thị Lan"),
-    ("علي", "علی کریمی"),
-    ("كريمي", "علی کریمی"),
-    ("قرض الحسنه", f"انجمن قرض{ZWNJ}الحسنه"),
-])
+@pytest.mark.parametrize(
+    ("typed", "stored"),
+    [
+        ("nguyen van hieu", "Nguyễn Văn Hiếu"),
+        ("NGUYEN", "Nguyễn Văn Hiếu"),
+        ("dang", "Đặng Thị Mai"),
+        ("le thi", "Lê Thị Lan"),
+        ("علي", "علی کریمی"),
+        ("كريمي", "علی کریمی"),
+        ("قرض الحسنه", f"انجمن قرض{ZWNJ}الحسنه"),
+    ],
+)
 def test_search_keys_ignore_diacritics_and_letter_forms(typed, stored):
     assert search_key(typed) in search_key(stored)
 

@@ -10,10 +10,12 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.db import transaction
 
 from edupact.accounts.models import Role, RoleGrant
 from edupact.audit.models import AuditEntry
 from edupact.core import identifiers
+from edupact.demo.plan import SIZES, build_plan, iran_check_digit
 from edupact.directory.models import (
     AdminUnit,
     AdminUnitSuccession,
@@ -25,20 +27,42 @@ from edupact.directory.models import (
     Position,
 )
 from edupact.directory.selectors import participants_with_titles, title_on
-from edupact.demo.plan import SIZES, build_plan, iran_check_digit
 
 pytestmark = pytest.mark.django_db
 SEED_000 = dt.date(2017, 4, 9)
 SEED_004 = dt.date(2023, 4, 11)
-MODELS = (AdminUnit, AdminUnitSuccession, Organisation, Person, Position, Partnership,
-          PartnershipMember, Participant, RoleGrant, AuditEntry)
+MODELS = (
+    AdminUnit,
+    AdminUnitSuccession,
+    Organisation,
+    Person,
+    Position,
+    Partnership,
+    PartnershipMember,
+    Participant,
+    RoleGrant,
+    AuditEntry,
+)
+
+
+@pytest.fixture(scope="module")
+def _loaded(django_db_setup, django_db_blocker):
+    """Run the small demo once for this module inside a transaction rolled back at its end;
+    each test runs in a savepoint inside it, so no test sees another's changes."""
+    with django_db_blocker.unblock():
+        outer = transaction.atomic()
+        outer.__enter__()
+        out = StringIO()
+        call_command("demo", size="small", stdout=out)
+    yield out.getvalue()
+    with django_db_blocker.unblock():
+        transaction.set_rollback(True)
+        outer.__exit__(None, None, None)
 
 
 @pytest.fixture
-def demo():
-    out = StringIO()
-    call_command("demo", size="small", stdout=out)
-    return out.getvalue()
+def demo(_loaded, db):
+    return _loaded
 
 
 def counts():
@@ -54,6 +78,7 @@ def person(family, given="", **kw) -> Person:
 
 
 # -- the seeds -------------------------------------------------------------------------------
+
 
 def test_seed_000_organisations(demo):
     ministry = org("وزارت آموزش و پرورش")
@@ -73,22 +98,55 @@ def test_seed_000_organisations(demo):
     assert (d9.language, d9.calendar, d9.currency) == ("fa", "jalali", "IRR")
 
 
-@pytest.mark.parametrize(("family", "given", "honorific", "org_name", "title", "en"), [
-    ("حافظی", "", "آقای", "گروه آموزش و پرورش", "مدیر آموزش و پرورش گروه بانکداری اجتماعی",
-     "Education manager, Social Banking Group"),
-    ("حافظی", "", "آقای", "دبیرخانه استان تهران",
-     "دبیر انجمن حامیان فرهنگ قرض\u200cالحسنه و کارآفرینی اجتماعی استان تهران", None),
-    ("فلاح", "", "آقای", "گروه آموزش و پرورش", "بانکدار اجتماعی گروه آموزش و پرورش", None),
-    ("جزنی", "زهرا", "خانم", "دبیرخانه استان تهران", "کارشناس انجمن استان تهران", None),
-    ("حافظی", "", "خانم", "دبیرخانه استان تهران", "کارشناس انجمن استان تهران", None),
-    ("محسنی\u200cنسب", "علی اکبر", "آقای", "اداره آموزش و پرورش منطقه 9 تهران",
-     "رئیس آموزش و پرورش منطقه 9", "Head of Education, District 9"),
-    ("شادلو", "", "آقای", "اداره آموزش و پرورش منطقه 9 تهران", "معاون پشتیبانی", None),
-    ("سرلک", "", "آقای", "اداره آموزش و پرورش منطقه 9 تهران", "مسوول امور رفاه و پشتیبانی",
-     None),
-    ("توکلی", "", "خانم", "اداره آموزش و پرورش منطقه 9 تهران",
-     "کارشناس مدارس غیرانتفاعی منطقه 9", None),
-])
+@pytest.mark.parametrize(
+    ("family", "given", "honorific", "org_name", "title", "en"),
+    [
+        (
+            "حافظی",
+            "",
+            "آقای",
+            "گروه آموزش و پرورش",
+            "مدیر آموزش و پرورش گروه بانکداری اجتماعی",
+            "Education manager, Social Banking Group",
+        ),
+        (
+            "حافظی",
+            "",
+            "آقای",
+            "دبیرخانه استان تهران",
+            "دبیر انجمن حامیان فرهنگ قرض\u200cالحسنه و کارآفرینی اجتماعی استان تهران",
+            None,
+        ),
+        ("فلاح", "", "آقای", "گروه آموزش و پرورش", "بانکدار اجتماعی گروه آموزش و پرورش", None),
+        ("جزنی", "زهرا", "خانم", "دبیرخانه استان تهران", "کارشناس انجمن استان تهران", None),
+        ("حافظی", "", "خانم", "دبیرخانه استان تهران", "کارشناس انجمن استان تهران", None),
+        (
+            "محسنی\u200cنسب",
+            "علی اکبر",
+            "آقای",
+            "اداره آموزش و پرورش منطقه 9 تهران",
+            "رئیس آموزش و پرورش منطقه 9",
+            "Head of Education, District 9",
+        ),
+        ("شادلو", "", "آقای", "اداره آموزش و پرورش منطقه 9 تهران", "معاون پشتیبانی", None),
+        (
+            "سرلک",
+            "",
+            "آقای",
+            "اداره آموزش و پرورش منطقه 9 تهران",
+            "مسوول امور رفاه و پشتیبانی",
+            None,
+        ),
+        (
+            "توکلی",
+            "",
+            "خانم",
+            "اداره آموزش و پرورش منطقه 9 تهران",
+            "کارشناس مدارس غیرانتفاعی منطقه 9",
+            None,
+        ),
+    ],
+)
 def test_seed_000_titles_on_the_day(demo, family, given, honorific, org_name, title, en):
     who = person(family, given, honorific=honorific)
     held = title_on(who, SEED_000, org(org_name))
@@ -106,30 +164,65 @@ def test_seed_000_meeting(demo):
     assert meeting.name == "نشست آموزش و پرورش منطقه 9، انجمن حامیان و بانک رسالت"
     assert meeting.summary.count("\n") == 2 and "سواد مالی" in meeting.summary
     members = set(meeting.members.values_list("organisation__name", flat=True))
-    assert members == {"اداره آموزش و پرورش منطقه 9 تهران", "دبیرخانه استان تهران",
-                       "گروه آموزش و پرورش"}
+    assert members == {
+        "اداره آموزش و پرورش منطقه 9 تهران",
+        "دبیرخانه استان تهران",
+        "گروه آموزش و پرورش",
+    }
     parts = participants_with_titles(meeting)
     assert len(parts) == 8
     assert all(p.position is not None for p in parts), "each title is found on the day"
     assert [p.person.given_name for p in parts if p.signatory] == ["زهرا"]
 
 
-@pytest.mark.parametrize(("family", "middle", "given", "honorific", "org_name", "title"), [
-    ("Trương", "Thị", "Hiền", "PGS. TS.", "Hội Khuyến học Việt Nam",
-     "Phó Chủ tịch Trung ương Hội Khuyến học Việt Nam"),
-    ("Nguyễn", "Huy", "Cận", "Ông", "Hội Khuyến học Việt Nam",
-     "Ủy viên Thường vụ Trung ương Hội Khuyến học Việt Nam"),
-    ("Nguyễn", "Huy", "Cận", "Ông", "Hội Khuyến học Thành phố Hồ Chí Minh",
-     "Chủ tịch Hội Khuyến học Thành phố"),
-    ("Nguyễn", "Văn", "Hiếu", "TS.", "Sở Giáo dục và Đào tạo Thành phố Hồ Chí Minh",
-     "Bí thư Đảng ủy, Giám đốc Sở Giáo dục và Đào tạo, Phó Trưởng ban Thường trực Ban Chỉ đạo "
-     "Xây dựng xã hội học tập Thành phố"),
-    ("Hồ", "Phú", "Bạc", "Ông", "Hội Khuyến học Thành phố Hồ Chí Minh",
-     "Phó Chủ tịch Hội Khuyến học Thành phố"),
-])
+@pytest.mark.parametrize(
+    ("family", "middle", "given", "honorific", "org_name", "title"),
+    [
+        (
+            "Trương",
+            "Thị",
+            "Hiền",
+            "PGS. TS.",
+            "Hội Khuyến học Việt Nam",
+            "Phó Chủ tịch Trung ương Hội Khuyến học Việt Nam",
+        ),
+        (
+            "Nguyễn",
+            "Huy",
+            "Cận",
+            "Ông",
+            "Hội Khuyến học Việt Nam",
+            "Ủy viên Thường vụ Trung ương Hội Khuyến học Việt Nam",
+        ),
+        (
+            "Nguyễn",
+            "Huy",
+            "Cận",
+            "Ông",
+            "Hội Khuyến học Thành phố Hồ Chí Minh",
+            "Chủ tịch Hội Khuyến học Thành phố",
+        ),
+        (
+            "Nguyễn",
+            "Văn",
+            "Hiếu",
+            "TS.",
+            "Sở Giáo dục và Đào tạo Thành phố Hồ Chí Minh",
+            "Bí thư Đảng ủy, Giám đốc Sở Giáo dục và Đào tạo, Phó Trưởng ban Thường trực "
+            "Ban Chỉ đạo Xây dựng xã hội học tập Thành phố",
+        ),
+        (
+            "Hồ",
+            "Phú",
+            "Bạc",
+            "Ông",
+            "Hội Khuyến học Thành phố Hồ Chí Minh",
+            "Phó Chủ tịch Hội Khuyến học Thành phố",
+        ),
+    ],
+)
 def test_seed_004_titles_on_the_day(demo, family, middle, given, honorific, org_name, title):
-    who = person(family, given, middle_name=middle, honorific=honorific,
-                 name_order="family_first")
+    who = person(family, given, middle_name=middle, honorific=honorific, name_order="family_first")
     held = title_on(who, SEED_004, org(org_name))
     assert held is not None and held.title == title
     assert held.title_i18n["en"] and held.title_i18n["fa"]
@@ -139,23 +232,31 @@ def test_seed_004_titles_on_the_day(demo, family, middle, given, honorific, org_
 def test_seed_004_plan(demo):
     plan = Partnership.objects.get(source="seed 004")
     assert plan.kind == "coordination_plan"
-    assert (plan.signed_on, plan.start, plan.end) == (SEED_004, dt.date(2022, 1, 1),
-                                                      dt.date(2030, 12, 31))
+    assert (plan.signed_on, plan.start, plan.end) == (
+        SEED_004,
+        dt.date(2022, 1, 1),
+        dt.date(2030, 12, 31),
+    )
     doet = org("Sở Giáo dục và Đào tạo Thành phố Hồ Chí Minh")
     city = org("Hội Khuyến học Thành phố Hồ Chí Minh")
     assert doet.parent.name == "Bộ Giáo dục và Đào tạo"
     assert city.parent.name == "Hội Khuyến học Việt Nam"
-    hcmc = AdminUnit.objects.get(country="VN", level="province", code="79",
-                                 valid_from=dt.date(2025, 7, 1))
+    hcmc = AdminUnit.objects.get(
+        country="VN", level="province", code="79", valid_from=dt.date(2025, 7, 1)
+    )
     assert doet.admin_unit == city.admin_unit == hcmc
     assert (doet.language, doet.calendar, doet.currency) == ("vi", "gregorian", "VND")
     assert set(plan.members.values_list("organisation__name", flat=True)) == {
-        doet.name, city.name, "Hội Khuyến học Việt Nam"}
+        doet.name,
+        city.name,
+        "Hội Khuyến học Việt Nam",
+    }
     signatories = {p.person.given_name for p in participants_with_titles(plan) if p.signatory}
     assert signatories == {"Hiếu", "Cận"}
 
 
 # -- synthetic data --------------------------------------------------------------------------
+
 
 def test_identifiers_are_valid(demo):
     people = Person.objects.exclude(national_id="")
@@ -195,10 +296,12 @@ def test_bulk_rows_equal_what_save_writes(demo):
 
 def test_persian_text_uses_persian_letters(demo):
     arabic = re.compile("[\u064a\u0643]")  # ي ك
-    values = [*Person.objects.values_list("family_name", "given_name"),
-              *Organisation.objects.values_list("name", "address"),
-              *Position.objects.values_list("title", "title_i18n"),
-              *Partnership.objects.values_list("name", "summary")]
+    values = [
+        *Person.objects.values_list("family_name", "given_name"),
+        *Organisation.objects.values_list("name", "address"),
+        *Position.objects.values_list("title", "title_i18n"),
+        *Partnership.objects.values_list("name", "summary"),
+    ]
     assert not [v for v in values if arabic.search(str(v))]
 
 
@@ -222,12 +325,14 @@ def test_kanoon_members_hold_positions(demo):
     members = Position.objects.filter(organisation=kanoon, title="عضو کانون")
     assert members.count() >= SIZES["small"].kanoon_members - 4
     assert members.first().title_i18n["en"] == "Kanoon member"
-    for p in Position.objects.filter(organisation=kanoon).select_related("person__home_organisation"):
+    positions = Position.objects.filter(organisation=kanoon)
+    for p in positions.select_related("person__home_organisation"):
         assert p.person.home_organisation.path.startswith(d9.path)
         assert p.start > SEED_000
 
 
 # -- accounts --------------------------------------------------------------------------------
+
 
 def test_demo_accounts(demo):
     User = get_user_model()
@@ -236,10 +341,13 @@ def test_demo_accounts(demo):
         "district9": (Role.EDUCATION_OFFICER, "اداره آموزش و پرورش منطقه 9 تهران", "fa", "jalali"),
         "banker": (Role.SOCIAL_BANKER, "گروه آموزش و پرورش", "fa", "jalali"),
         "kanoon": (Role.KANOON_LEADER, "کانون کارکنان آموزش و پرورش منطقه 9", "fa", "jalali"),
-        "hcmc": (Role.EDUCATION_OFFICER, "Sở Giáo dục và Đào tạo Thành phố Hồ Chí Minh", "vi",
-                 "gregorian"),
-        "khuyenhoc": (Role.SECRETARIAT, "Hội Khuyến học Thành phố Hồ Chí Minh", "vi",
-                      "gregorian"),
+        "hcmc": (
+            Role.EDUCATION_OFFICER,
+            "Sở Giáo dục và Đào tạo Thành phố Hồ Chí Minh",
+            "vi",
+            "gregorian",
+        ),
+        "khuyenhoc": (Role.SECRETARIAT, "Hội Khuyến học Thành phố Hồ Chí Minh", "vi", "gregorian"),
         "english": (Role.EDUCATION_OFFICER, "اداره آموزش و پرورش منطقه 9 تهران", "en", ""),
     }
     for username, (role, org_name, language, calendar) in expected.items():
@@ -274,7 +382,8 @@ def test_demo_member_user(demo):
     assert teacher.positions.filter(organisation__kind="kanoon", title="عضو کانون").exists()
 
 
-def test_demo_password_from_the_environment(monkeypatch):
+def test_demo_password_from_the_environment(demo, monkeypatch):
+    get_user_model().objects.filter(username="hcmc").update(username="hcmc-before")
     monkeypatch.setenv("EDUPACT_DEMO_PASSWORD", "another-demo-password")
     out = StringIO()
     call_command("demo", size="small", stdout=out)
@@ -283,6 +392,7 @@ def test_demo_password_from_the_environment(monkeypatch):
 
 
 # -- idempotence and size --------------------------------------------------------------------
+
 
 def test_second_run_changes_nothing(demo):
     before = counts()
@@ -316,8 +426,9 @@ def test_plan_is_reproducible_and_full_size_is_large():
     iranians = [p for p in first.people if p.id_kind == "ir_national_code"]
     vietnamese = [p for p in first.people if p.id_kind == "vn_cccd"]
     assert 1300 <= len(iranians) <= 1800 and 1300 <= len(vietnamese) <= 1800
-    assert len({p.national_id for p in first.people if p.national_id}) == len(
-        iranians) + len(vietnamese)
+    assert len({p.national_id for p in first.people if p.national_id}) == len(iranians) + len(
+        vietnamese
+    )
     assert sum(o.kind == "peoples_committee" for o in first.orgs) == 31  # 30 communes + city
     kanoon = [p for p in first.positions if p.org == "ir.kanoon"]
     assert len(kanoon) == 100
@@ -326,15 +437,22 @@ def test_plan_is_reproducible_and_full_size_is_large():
 
 # -- createadmin -----------------------------------------------------------------------------
 
+
 def test_createadmin(monkeypatch):
     out = StringIO()
-    call_command("createadmin", username="root", email="root@example.org",
-                 password="a long enough secret", stdout=out)
+    call_command(
+        "createadmin",
+        username="root",
+        email="root@example.org",
+        password="a long enough secret",
+        stdout=out,
+    )
     root = get_user_model().objects.get(username="root")
     assert root.is_superuser and root.is_staff and root.check_password("a long enough secret")
     with pytest.raises(CommandError, match="already exists"):
-        call_command("createadmin", username="root", email="x@example.org",
-                     password="another long secret")
+        call_command(
+            "createadmin", username="root", email="x@example.org", password="another long secret"
+        )
     monkeypatch.setenv("EDUPACT_ADMIN_PASSWORD", "from the environment")
     call_command("createadmin", username="ops", email="ops@example.org", stdout=out)
     assert get_user_model().objects.get(username="ops").check_password("from the environment")

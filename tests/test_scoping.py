@@ -36,15 +36,17 @@ READ = {
         "people": {"officer", "principal", "teacher_b", "association_head"},
         "partnerships": {"ir_partnership"},
     },
-    Role.PRINCIPAL: {"organisations": {"school_a"}, "people": {"principal"},
-                     "partnerships": set()},
+    Role.PRINCIPAL: {"organisations": {"school_a"}, "people": {"principal"}, "partnerships": set()},
     Role.COMMUNE_OFFICIAL: {
         "organisations": {"commune_branch", "hamlet_branch"},
         "people": {"commune_head", "hamlet_head"},
         "partnerships": set(),
     },
-    Role.HAMLET_BRANCH: {"organisations": {"hamlet_branch"}, "people": {"hamlet_head"},
-                         "partnerships": set()},
+    Role.HAMLET_BRANCH: {
+        "organisations": {"hamlet_branch"},
+        "people": {"hamlet_head"},
+        "partnerships": set(),
+    },
     Role.TRAINER: {
         "organisations": {"vn_association", "commune_branch", "hamlet_branch"},
         "people": {"vn_association_head", "commune_head", "hamlet_head"},
@@ -78,6 +80,7 @@ def test_every_role_is_covered():
 
 # Selectors -----------------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("role", ROLES)
 def test_selectors_return_only_the_scope(tree, role):
     scope = scope_for(tree.users[role])
@@ -105,7 +108,9 @@ def test_search_stays_inside_the_scope(tree):
     assert ids(selectors.people(trainer, q="pham")) == {tree.commune_head.pk}
     assert ids(selectors.people(trainer, q="nguyen")) == set()  # a DOET teacher, outside
     assert ids(selectors.organisations(trainer, q="khuyen hoc")) == {
-        tree.vn_association.pk, tree.commune_branch.pk}
+        tree.vn_association.pk,
+        tree.commune_branch.pk,
+    }
 
 
 def test_anonymous_and_grantless_users_see_nothing(tree):
@@ -123,8 +128,12 @@ def test_an_expired_grant_gives_nothing(tree):
     from factories import RoleGrantFactory, UserFactory
 
     user = UserFactory()
-    RoleGrantFactory(user=user, role=Role.EDUCATION_OFFICER, organisation=tree.district9,
-                     valid_to=dt.date(2020, 1, 1))
+    RoleGrantFactory(
+        user=user,
+        role=Role.EDUCATION_OFFICER,
+        organisation=tree.district9,
+        valid_to=dt.date(2020, 1, 1),
+    )
     assert not selectors.people(scope_for(user)).exists()
 
 
@@ -139,6 +148,7 @@ def test_a_moved_subtree_changes_who_sees_it(tree):
 
 
 # Web pages -----------------------------------------------------------------------------------
+
 
 def _status(client, url, method="get"):
     return getattr(client, method)(url).status_code
@@ -156,8 +166,10 @@ def test_web_pages_of_people(tree, client_as, role):
         edit_url = reverse("directory:person_edit", args=[person.pk])
         if seen == 200:
             assert (edit_url in page.content.decode()) == (person.pk in writable)
-        assert _status(client, edit_url) == (200 if person.pk in writable else 404), \
-            (role, person.full_name)
+        assert _status(client, edit_url) == (200 if person.pk in writable else 404), (
+            role,
+            person.full_name,
+        )
         reveal = reverse("directory:reveal", args=[person.pk, "national_id"])
         answer = client.post(reveal)
         assert answer.status_code == seen
@@ -178,7 +190,8 @@ def test_web_pages_of_organisations(tree, client_as, role):
     for partnership in tree.partnerships:
         url = reverse("directory:partnership", args=[partnership.pk])
         assert _status(client, url) == (
-            200 if partnership.pk in expected(tree, role, "partnerships") else 404)
+            200 if partnership.pk in expected(tree, role, "partnerships") else 404
+        )
 
 
 @pytest.mark.parametrize("role", [Role.EDUCATION_OFFICER, Role.TRAINER, Role.MEMBER])
@@ -216,11 +229,17 @@ def test_a_posted_edit_outside_the_write_scope_changes_nothing(tree, client_as):
 def test_a_writer_cannot_move_a_person_out_of_their_subtree(tree, client_as):
     client = client_as(tree.users[Role.PRINCIPAL], "en")
     person = tree.principal
-    response = client.post(reverse("directory:person_edit", args=[person.pk]), {
-        "family_name": person.family_name, "given_name": person.given_name,
-        "name_order": person.name_order, "id_kind": person.id_kind,
-        "national_id": person.national_id, "home_organisation": tree.kanoon.pk,
-    })
+    response = client.post(
+        reverse("directory:person_edit", args=[person.pk]),
+        {
+            "family_name": person.family_name,
+            "given_name": person.given_name,
+            "name_order": person.name_order,
+            "id_kind": person.id_kind,
+            "national_id": person.national_id,
+            "home_organisation": tree.kanoon.pk,
+        },
+    )
     assert response.status_code == 200  # the form again, with the choice refused
     person.refresh_from_db()
     assert person.home_organisation_id == tree.school_a.pk
@@ -228,9 +247,13 @@ def test_a_writer_cannot_move_a_person_out_of_their_subtree(tree, client_as):
 
 def test_anonymous_visitors_are_sent_to_sign_in(tree, client):
     login = reverse("accounts:login")
-    for url in (tree.member.get_absolute_url(), tree.kanoon.get_absolute_url(),
-                reverse("directory:people"), reverse("home"),
-                reverse("directory:person_edit", args=[tree.member.pk])):
+    for url in (
+        tree.member.get_absolute_url(),
+        tree.kanoon.get_absolute_url(),
+        reverse("directory:people"),
+        reverse("home"),
+        reverse("directory:person_edit", args=[tree.member.pk]),
+    ):
         response = client.get(url)
         assert response.status_code == 302 and response.url.startswith(login), url
     reveal = reverse("directory:reveal", args=[tree.member.pk, "national_id"])
@@ -238,6 +261,7 @@ def test_anonymous_visitors_are_sent_to_sign_in(tree, client):
 
 
 # API -----------------------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("role", ROLES)
 def test_api_records_by_id(tree, api_client, role):
@@ -249,17 +273,22 @@ def test_api_records_by_id(tree, api_client, role):
         assert got.status_code == (200 if person.pk in readable else 404), (role, person)
         if got.status_code == 404:
             assert got["Content-Type"] == "application/problem+json"
-        patched = client.patch(f"/api/v1/people/{person.pk}", {"email": "new@example.org"},
-                               content_type="application/json")
+        patched = client.patch(
+            f"/api/v1/people/{person.pk}",
+            {"email": "new@example.org"},
+            content_type="application/json",
+        )
         assert patched.status_code == (200 if person.pk in writable else 404), (role, person)
     for org in tree.organisations:
         got = client.get(f"/api/v1/organisations/{org.pk}")
-        assert got.status_code == (200 if org.pk in expected(tree, role, "organisations")
-                                   else 404), (role, org)
+        assert got.status_code == (
+            200 if org.pk in expected(tree, role, "organisations") else 404
+        ), (role, org)
     for partnership in tree.partnerships:
         got = client.get(f"/api/v1/partnerships/{partnership.pk}")
         assert got.status_code == (
-            200 if partnership.pk in expected(tree, role, "partnerships") else 404)
+            200 if partnership.pk in expected(tree, role, "partnerships") else 404
+        )
 
 
 @pytest.mark.parametrize("role", ROLES)
@@ -273,15 +302,25 @@ def test_api_lists_only_the_scope(tree, api_client, role):
 
 def test_api_cannot_create_outside_the_write_scope(tree, api_client):
     banker = api_client(tree.users[Role.SOCIAL_BANKER])
-    response = banker.post("/api/v1/people", {
-        "family_name": "Nouri", "home_organisation_id": tree.kanoon.pk,
-    }, content_type="application/json")
+    response = banker.post(
+        "/api/v1/people",
+        {
+            "family_name": "Nouri",
+            "home_organisation_id": tree.kanoon.pk,
+        },
+        content_type="application/json",
+    )
     assert response.status_code == 403
     assert response["Content-Type"] == "application/problem+json"
     outsider = api_client(tree.users[Role.PRINCIPAL])
-    response = outsider.post("/api/v1/people", {
-        "family_name": "Nouri", "home_organisation_id": tree.kanoon.pk,
-    }, content_type="application/json")
+    response = outsider.post(
+        "/api/v1/people",
+        {
+            "family_name": "Nouri",
+            "home_organisation_id": tree.kanoon.pk,
+        },
+        content_type="application/json",
+    )
     assert response.status_code == 404  # the kanoon does not exist for a principal
     assert not Person.objects.filter(family_name="Nouri").exists()
 

@@ -53,7 +53,7 @@ def parse_args(argv=None):
                         help="timed requests per measurement (after a warm-up)")
     parser.add_argument("--warmup", type=int, default=10,
                         help="untimed requests first (stopping after 5 s)")
-    parser.add_argument("--max-seconds", type=float, default=60,
+    parser.add_argument("--max-seconds", type=float, default=30,
                         help="stop a measurement after this long once it has 30 requests "
                              "(only requests far slower than the target reach it; 0: never)")
     parser.add_argument("--users", default=",".join(USERS),
@@ -184,6 +184,7 @@ def measure(args, users, log) -> list[dict]:
             close_old_connections()
             queries = [(float(q["time"]) * 1000, q["sql"]) for q in captured.captured_queries]
             slowest = max(queries, default=(0.0, ""))
+            load_before = os.getloadavg()[0]
             times = []
             stop_at = time.perf_counter() + (args.max_seconds or float("inf"))
             for _ in range(args.requests):
@@ -199,12 +200,13 @@ def measure(args, users, log) -> list[dict]:
                 "matches": _matches(username, path, params, response),
                 "queries": len(queries), "query_ms": round(sum(q[0] for q in queries), 1),
                 "slowest_query_ms": round(slowest[0], 1), "slowest_query": slowest[1],
+                "loadavg_1m": [round(load_before, 2), round(os.getloadavg()[0], 2)],
                 **summary(times),
             }
             rows.append(row)
             log(f"  {username:11} {name:28} p50 {row['p50_ms']:7.1f}  p95 {row['p95_ms']:7.1f}"
-                f"  max {row['max_ms']:7.1f} ms  ({row['matches']} matches, "
-                f"{row['queries']} queries)")
+                f"  max {row['max_ms']:7.1f} ms  n {row['n']:3}  ({row['matches']} matches, "
+                f"{row['queries']} queries, load {row['loadavg_1m'][0]:.1f})")
     return rows
 
 

@@ -11,10 +11,18 @@ import decimal
 from django.contrib.contenttypes.models import ContentType
 from django.db.models.signals import post_delete, post_init, post_save
 
+from edupact.core.identifiers import mask
+
 from .context import current_actor
 from .models import AuditEntry
 
 SKIP_FIELDS = {"search_key", "sort_key", "path", "depth"}
+# Recorded masked: the trail shows that they changed; only the logged reveal shows them whole.
+SENSITIVE_FIELDS = {"national_id", "bank_account"}
+
+
+def _shown(field: str, value):
+    return mask(value) if field in SENSITIVE_FIELDS and value else value
 
 
 def _value(v):
@@ -53,7 +61,11 @@ def _on_save(sender, instance, created, raw=False, **kwargs):
         return
     after = _snapshot(instance)
     before = {} if created else getattr(instance, "_audit_before", {})
-    changes = {k: [before.get(k), v] for k, v in after.items() if before.get(k) != v and k != "id"}
+    changes = {
+        k: [_shown(k, before.get(k)), _shown(k, v)]
+        for k, v in after.items()
+        if before.get(k) != v and k != "id"
+    }
     if created or changes:
         _write(instance, AuditEntry.Action.CREATE if created else AuditEntry.Action.UPDATE, changes)
     instance._audit_before = after

@@ -48,7 +48,10 @@ class Scope:
         rule: ScopeRule = model.scope
         paths = _outermost(self.paths(write))
         parts = [Q(**{f"{lookup}__startswith": p}) for lookup in rule.org_paths for p in paths]
-        for attr, back, lookup in rule.related:
+        # A record with its own organisation is changed through it alone: a person holding a
+        # position in my subtree is visible to me, but edited by their home organisation.
+        related = rule.related if not (write and rule.org_paths) else []
+        for attr, back, lookup in related:
             related_model = model._meta.get_field(attr).related_model
             for p in paths:
                 inner = related_model.objects.filter(

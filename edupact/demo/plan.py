@@ -94,7 +94,7 @@ class OrgSpec:
     country: str
     name: str
     i18n: dict = field(default_factory=dict)
-    place: tuple | None = None  # key of an AdminUnit, or ("hamlet", commune key, name)
+    place: tuple | None = None  # natural key of an AdminUnit
     phone: str = ""
     address: str = ""
 
@@ -252,7 +252,7 @@ class Identities:
         )
 
     def hcmc_landline(self) -> str:
-        return self._phone(lambda: "+8428" + self.rng.choice("3") + self._digits(7), "VN")
+        return self._phone(lambda: "+8428" + "3" + self._digits(7), "VN")
 
 
 def mehr_first(jalali_year: int) -> dt.date:

@@ -45,7 +45,7 @@ _UPDATABLE = ("name", "name_i18n", "kind", "parent_id", "valid_to", "search_key"
 def translated_search_key(obj) -> None:
     """What ``Translated.save`` does before writing: normalised name and folded search key."""
     obj.name = normalise(obj.name)
-    keys = [obj.name, *obj.name_i18n.values(), *obj.extra_search_terms()]
+    keys = [obj.name, *obj.name_i18n.values()]
     obj.search_key = search_key(" | ".join(k for k in keys if k))[:400]
 
 

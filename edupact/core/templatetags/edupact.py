@@ -54,9 +54,14 @@ def ltr(value):
 
 @register.filter
 def in_language(obj):
-    """A name or title in the reader's language when a translation is recorded."""
+    """A name or title in the reader's language when a translation is recorded.
+
+    Digits are stored ASCII; Persian readers see Persian digits ("منطقه ۹").
+    """
     lang = preferences.language()
+    text = "" if obj is None else str(obj)
     for attr in ("name_in", "title_in"):
         if hasattr(obj, attr):
-            return getattr(obj, attr)(lang)
-    return "" if obj is None else str(obj)
+            text = getattr(obj, attr)(lang)
+            break
+    return persian_digits(text) if lang == "fa" else text

@@ -1,0 +1,15 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class EvaluationConfig(AppConfig):
+    name = "edupact.evaluation"
+    label = "evaluation"
+    verbose_name = _("Learning-model evaluation")
+
+    def ready(self):
+        from edupact.audit.registry import register
+
+        from . import models as m
+
+        register(m.Framework, m.Criterion, m.Indicator)

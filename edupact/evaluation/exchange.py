@@ -1,0 +1,541 @@
+"""Frameworks in and out: the canonical JSON form and the XLSX workbook.
+
+The JSON form is the scorer's format plus metadata (model, validity, legal basis,
+translations, placeholder flags); a file exported here can be given straight to
+``edupact evaluation score --framework``. :func:`canonical` checks a framework completely
+(metadata here, rules in :mod:`scoring`) and returns it with every default filled in, so
+that two descriptions of the same framework compare equal.
+
+The workbook has a ``framework`` sheet (one field per row) and an ``indicators`` sheet
+(one row per criterion or indicator). Every row is checked and every error is reported
+with its row number; nothing is imported when any row fails.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
+
+from edupact.core.text import normalise
+
+from . import scoring
+from .models import LEGAL_NUMBER, Framework, LearningModel
+
+LANGUAGES = ("en", "vi", "fa")
+FRAMEWORK_FIELDS = (
+    "code",
+    "version",
+    "name",
+    "name_en",
+    "name_fa",
+    "model",
+    "style",
+    "valid_from",
+    "valid_to",
+    "legal_reference",
+    "legal_date",
+    "legal_title",
+    "pass_total",
+    "min_indicator",
+    "levels",
+    "bands",
+    "unconfirmed",
+    "description",
+)
+ROW_COLUMNS = (
+    "criterion",
+    "criterion_name",
+    "criterion_name_en",
+    "indicator",
+    "name",
+    "name_en",
+    "kind",
+    "max",
+)
+TAIL_COLUMNS = ("placeholder", "derived_from", "guidance")
+MAX_LEVEL_COLUMNS = 5
+
+
+def _num(value):
+    return scoring.plain(value if isinstance(value, Decimal) else scoring._number(value))
+
+
+def _date(value, key: str, errors: dict) -> str | None:
+    if value in (None, ""):
+        return None
+    if isinstance(value, dt.datetime):
+        value = value.date()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    try:
+        return dt.date.fromisoformat(str(value).strip()).isoformat()
+    except ValueError:
+        errors.setdefault(key, []).append(_("Write the date as YYYY-MM-DD."))
+        return None
+
+
+def _i18n(value, key: str, errors: dict) -> dict:
+    if value in (None, ""):
+        return {}
+    if not isinstance(value, dict) or not all(
+        isinstance(k, str) and isinstance(v, str) for k, v in value.items()
+    ):
+        errors.setdefault(key, []).append(_("Translations are a map: language → text."))
+        return {}
+    return {k: normalise(v) for k, v in sorted(value.items()) if normalise(v)}
+
+
+def _legal(data: dict, errors: dict) -> dict | None:
+    raw = data.get("legal_basis")
+    if raw in (None, "", {}):
+        return None
+    if isinstance(raw, str):
+        raw = {"reference": raw}
+    if not isinstance(raw, dict):
+        errors.setdefault("legal_basis", []).append(_("The legal basis is not understood."))
+        return None
+    parts = {k: normalise(str(raw.get(k) or "")) for k in ("number", "type", "issuer")}
+    reference = normalise(str(raw.get("reference") or ""))
+    if reference:
+        match = LEGAL_NUMBER.match(reference)
+        if not match:
+            errors.setdefault("legal_basis", []).append(
+                _("Write the document number as number/type-issuer, e.g. 448/QĐ-KHVN.")
+            )
+            return None
+        parts = {k: match.group(k) or "" for k in ("number", "type", "issuer")}
+    if not (parts["type"] and parts["issuer"]):
+        errors.setdefault("legal_basis", []).append(
+            _("A legal basis needs at least its type and issuer (and its number when known).")
+        )
+        return None
+    return {
+        **parts,
+        "date": _date(raw.get("date"), "legal_basis", errors),
+        "title": normalise(str(raw.get("title") or "")),
+    }
+
+
+def canonical(data) -> dict:
+    """The framework checked and normalised; ValidationError listing every fault."""
+    if not isinstance(data, dict):
+        raise ValidationError(_("A framework must be a JSON object."))
+    errors: dict[str, list[str]] = {}
+    try:
+        checked = scoring.validate_framework(data)
+    except scoring.ScoringError as exc:
+        errors.update(exc.by_key())
+        checked = None
+    name = normalise(str(data.get("name") or ""))
+    if not name:
+        errors.setdefault("name", []).append(_("The framework needs a name."))
+    version = normalise(str(data.get("version") or ""))
+    if not version:
+        errors.setdefault("version", []).append(_("The framework needs a version label."))
+    if data.get("model") not in LearningModel.values:
+        errors.setdefault("model", []).append(
+            _("Choose the learning model: %(choices)s.")
+            % {"choices": ", ".join(LearningModel.values)}
+        )
+    unconfirmed = data.get("unconfirmed") or []
+    if not isinstance(unconfirmed, list) or not all(isinstance(u, str) for u in unconfirmed):
+        errors.setdefault("unconfirmed", []).append(_("List the unconfirmed fields by name."))
+        unconfirmed = []
+    out = {
+        "code": str(data.get("code") or "").strip(),
+        "version": version,
+        "name": name,
+        "name_i18n": _i18n(data.get("name_i18n"), "name", errors),
+        "model": data.get("model"),
+        "description": normalise(str(data.get("description") or "")),
+        "valid_from": _date(data.get("valid_from"), "valid_from", errors),
+        "valid_to": _date(data.get("valid_to"), "valid_to", errors),
+        "legal_basis": _legal(data, errors),
+        "style": data.get("style"),
+        "unconfirmed": sorted(set(unconfirmed)),
+    }
+    if out["valid_from"] and out["valid_to"] and out["valid_to"] <= out["valid_from"]:
+        errors.setdefault("valid_to", []).append(
+            _("The end of validity must come after its start.")
+        )
+    criteria = data.get("criteria") if isinstance(data.get("criteria"), list) else []
+    if errors or checked is None:
+        raise ValidationError(errors)
+
+    points = checked.style == scoring.POINTS
+    out |= {
+        "pass_total": _num(checked.pass_total) if points else None,
+        "min_indicator": _num(checked.min_indicator) if points else None,
+        "levels": list(checked.levels),
+        "bands": [
+            {
+                "code": b.code,
+                "name": b.name,
+                "min": _num(b.min),
+                "requires_recognition": b.requires_recognition,
+            }
+            for b in checked.bands
+        ],
+        "criteria": [],
+    }
+    by_code = {i.code: i for i in checked.indicators}
+    for criterion in criteria:
+        ccode = str(criterion["code"]).strip()
+        cname = normalise(str(criterion.get("name") or ""))
+        if not cname:
+            errors.setdefault(ccode, []).append(_("The criterion needs a name."))
+        indicators = []
+        for item in criterion["indicators"]:
+            ind = by_code[str(item["code"]).strip()]
+            iname = normalise(str(item.get("name") or ""))
+            if not iname:
+                errors.setdefault(ind.code, []).append(_("The indicator needs a name."))
+            indicators.append(
+                {
+                    "code": ind.code,
+                    "name": iname,
+                    "name_i18n": _i18n(item.get("name_i18n"), ind.code, errors),
+                    "kind": ind.kind,
+                    "max": _num(ind.max) if ind.kind == scoring.POINTS else None,
+                    "thresholds": {str(k): _num(v) for k, v in sorted(ind.thresholds.items())},
+                    "levels": list(ind.levels) if ind.kind == scoring.BOOLEAN else [],
+                    "placeholder": bool(item.get("placeholder")),
+                    "derived_from": normalise(str(item.get("derived_from") or "")),
+                    "guidance": str(item.get("guidance") or "").strip(),
+                }
+            )
+        declared = criterion.get("max")
+        out["criteria"].append(
+            {
+                "code": ccode,
+                "name": cname,
+                "name_i18n": _i18n(criterion.get("name_i18n"), ccode, errors),
+                "max": _num(declared) if points and declared is not None else None,
+                "placeholder": bool(criterion.get("placeholder")),
+                "indicators": indicators,
+            }
+        )
+    if errors:
+        raise ValidationError(errors)
+    return out
+
+
+def to_data(framework: Framework) -> dict:
+    """A stored framework in the canonical JSON form (what :func:`canonical` returns)."""
+    indicators_by_criterion: dict[int, list] = {}
+    for ind in framework.indicators.order_by("position", "id"):
+        indicators_by_criterion.setdefault(ind.criterion_id, []).append(ind)
+    legal = None
+    if framework.legal_type:
+        legal = {
+            "number": framework.legal_number,
+            "type": framework.legal_type,
+            "issuer": framework.legal_issuer,
+            "date": framework.legal_date.isoformat() if framework.legal_date else None,
+            "title": framework.legal_title,
+        }
+    points = framework.style == scoring.POINTS
+    return {
+        "code": framework.code,
+        "version": framework.version,
+        "name": framework.name,
+        "name_i18n": dict(sorted(framework.name_i18n.items())),
+        "model": framework.model,
+        "description": framework.description,
+        "valid_from": framework.valid_from.isoformat() if framework.valid_from else None,
+        "valid_to": framework.valid_to.isoformat() if framework.valid_to else None,
+        "legal_basis": legal,
+        "style": framework.style,
+        "unconfirmed": sorted(framework.unconfirmed),
+        "pass_total": _num(framework.pass_total) if points else None,
+        "min_indicator": _num(framework.min_indicator) if points else None,
+        "levels": list(framework.levels),
+        "bands": list(framework.bands),
+        "criteria": [
+            {
+                "code": c.code,
+                "name": c.name,
+                "name_i18n": dict(sorted(c.name_i18n.items())),
+                "max": _num(c.max) if c.max is not None else None,
+                "placeholder": c.placeholder,
+                "indicators": [
+                    {
+                        "code": i.code,
+                        "name": i.name,
+                        "name_i18n": dict(sorted(i.name_i18n.items())),
+                        "kind": i.kind,
+                        "max": _num(i.max) if i.max is not None else None,
+                        "thresholds": dict(i.thresholds),
+                        "levels": list(i.levels),
+                        "placeholder": i.placeholder,
+                        "derived_from": i.derived_from,
+                        "guidance": i.guidance,
+                    }
+                    for i in indicators_by_criterion.get(c.pk, [])
+                ],
+            }
+            for c in framework.criteria.order_by("position", "id")
+        ],
+    }
+
+
+# XLSX ------------------------------------------------------------------------------------------
+
+
+def _cell_text(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return normalise(str(value))
+
+
+def to_xlsx(framework: Framework) -> bytes:
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    data = to_data(framework)
+    wb = Workbook()
+    meta = wb.active
+    meta.title = "framework"
+    legal = data["legal_basis"] or {}
+    values = {
+        **data,
+        "name_en": data["name_i18n"].get("en", ""),
+        "name_fa": data["name_i18n"].get("fa", ""),
+        "legal_reference": framework.legal_reference,
+        "legal_date": legal.get("date") or "",
+        "legal_title": legal.get("title") or "",
+        "levels": ", ".join(str(x) for x in data["levels"]),
+        "bands": "; ".join(
+            f"{b['code']}={b['name']}≥{b['min']}{'*' if b['requires_recognition'] else ''}"
+            for b in data["bands"]
+        ),
+        "unconfirmed": ", ".join(data["unconfirmed"]),
+    }
+    meta.append(["field", "value"])
+    for key in FRAMEWORK_FIELDS:
+        value = values.get(key)
+        meta.append([key, "" if value is None else value])
+    sheet = wb.create_sheet("indicators")
+    level_columns = [f"level {lv}" for lv in data["levels"]]
+    sheet.append([*ROW_COLUMNS, *level_columns, *TAIL_COLUMNS])
+    for c in data["criteria"]:
+        sheet.append(
+            [c["code"], c["name"], c["name_i18n"].get("en", ""), "", "", "", "", c["max"]]
+            + [""] * len(level_columns)
+            + ["yes" if c["placeholder"] else "", "", ""]
+        )
+        for i in c["indicators"]:
+            per_level = []
+            for lv in data["levels"]:
+                if i["kind"] == scoring.PERCENT:
+                    per_level.append(i["thresholds"].get(str(lv), ""))
+                else:
+                    per_level.append("x" if lv in i["levels"] else "")
+            sheet.append(
+                [c["code"], "", "", i["code"], i["name"], i["name_i18n"].get("en", ""), i["kind"]]
+                + [i["max"]]
+                + per_level
+                + ["yes" if i["placeholder"] else "", i["derived_from"], i["guidance"]]
+            )
+    for ws in (meta, sheet):
+        for cell in ws[1]:
+            cell.font = Font(bold=True)
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()
+
+
+def _yes(text: str) -> bool:
+    return text.lower() in ("yes", "y", "x", "1", "true", "có", "c")
+
+
+def from_xlsx(content: bytes) -> dict:
+    """Read a workbook into the canonical form; ValidationError with every row's problems."""
+    from openpyxl import load_workbook
+
+    try:
+        wb = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises many kinds for a file that is not a workbook
+        raise ValidationError(_("The file is not an XLSX workbook.")) from exc
+    if "framework" not in wb.sheetnames or "indicators" not in wb.sheetnames:
+        raise ValidationError(_("The workbook needs the sheets “framework” and “indicators”."))
+    errors: dict[str, list[str]] = {}
+
+    def row_error(row: int, message: str):
+        errors.setdefault(_("row %(n)d") % {"n": row}, []).append(message)
+
+    meta = {}
+    for row in wb["framework"].iter_rows(min_row=2, values_only=True):
+        if row and row[0]:
+            meta[_cell_text(row[0])] = row[1] if len(row) > 1 else None
+    data: dict = {
+        "code": _cell_text(meta.get("code")),
+        "version": _cell_text(meta.get("version")),
+        "name": _cell_text(meta.get("name")),
+        "name_i18n": {
+            lang: _cell_text(meta.get(f"name_{lang}"))
+            for lang in LANGUAGES
+            if _cell_text(meta.get(f"name_{lang}"))
+        },
+        "model": _cell_text(meta.get("model")),
+        "style": _cell_text(meta.get("style")),
+        "valid_from": meta.get("valid_from") or None,
+        "valid_to": meta.get("valid_to") or None,
+        "description": _cell_text(meta.get("description")),
+        "unconfirmed": [
+            u.strip() for u in _cell_text(meta.get("unconfirmed")).split(",") if u.strip()
+        ],
+    }
+    if _cell_text(meta.get("legal_reference")):
+        data["legal_basis"] = {
+            "reference": _cell_text(meta.get("legal_reference")),
+            "date": meta.get("legal_date") or None,
+            "title": _cell_text(meta.get("legal_title")),
+        }
+    for key in ("pass_total", "min_indicator"):
+        if meta.get(key) not in (None, ""):
+            data[key] = meta[key]
+    levels_text = _cell_text(meta.get("levels"))
+    if levels_text:
+        data["levels"] = [
+            int(x) if x.strip().isdigit() else x.strip() for x in levels_text.split(",")
+        ]
+    bands_text = _cell_text(meta.get("bands"))
+    if bands_text:
+        data["bands"] = _parse_bands(bands_text, errors)
+
+    rows = wb["indicators"].iter_rows(values_only=True)
+    header = [_cell_text(h).lower() for h in next(rows, ())]
+    missing = [c for c in (*ROW_COLUMNS, "placeholder") if c not in header]
+    if missing:
+        raise ValidationError(
+            _("The indicators sheet lacks the columns: %(columns)s.")
+            % {"columns": ", ".join(missing)}
+        )
+    level_columns = {
+        int(h.split()[1]): n
+        for n, h in enumerate(header)
+        if h.startswith("level ") and h.split()[1].isdigit()
+    }
+    criteria: dict[str, dict] = {}
+    rows_of: dict[str, int] = {}
+    for number, row in enumerate(rows, start=2):
+        cells = {h: (row[n] if n < len(row) else None) for n, h in enumerate(header)}
+        if not any(_cell_text(v) for v in cells.values()):
+            continue
+        ccode = _cell_text(cells["criterion"])
+        if not ccode:
+            row_error(number, _("The criterion code is empty."))
+            continue
+        criterion = criteria.setdefault(ccode, {"code": ccode, "indicators": []})
+        rows_of.setdefault(ccode, number)
+        if _cell_text(cells["criterion_name"]):
+            criterion["name"] = _cell_text(cells["criterion_name"])
+        if _cell_text(cells["criterion_name_en"]):
+            criterion["name_i18n"] = {"en": _cell_text(cells["criterion_name_en"])}
+        code = _cell_text(cells["indicator"])
+        if not code:  # a criterion row
+            if cells["max"] not in (None, ""):
+                criterion["max"] = _row_number(cells["max"], number, "max", row_error)
+            criterion["placeholder"] = _yes(_cell_text(cells["placeholder"]))
+            continue
+        if code in rows_of:
+            row_error(number, _("The code %(code)s is used twice.") % {"code": code})
+            continue
+        rows_of[code] = number
+        kind = _cell_text(cells["kind"]) or scoring.POINTS
+        item = {
+            "code": code,
+            "name": _cell_text(cells["name"]),
+            "kind": kind,
+            "placeholder": _yes(_cell_text(cells["placeholder"])),
+            "derived_from": _cell_text(cells.get("derived_from")),
+            "guidance": str(cells.get("guidance") or "").strip(),
+        }
+        if not item["name"]:
+            row_error(number, _("The indicator has no name."))
+        if _cell_text(cells["name_en"]):
+            item["name_i18n"] = {"en": _cell_text(cells["name_en"])}
+        if kind == scoring.POINTS:
+            item["max"] = _row_number(cells["max"], number, "max", row_error)
+        elif kind == scoring.PERCENT:
+            item["thresholds"] = {
+                str(lv): _row_number(cells_value, number, f"level {lv}", row_error)
+                for lv, n in sorted(level_columns.items())
+                if (cells_value := row[n] if n < len(row) else None) not in (None, "")
+            }
+        elif kind == scoring.BOOLEAN:
+            item["levels"] = [
+                lv
+                for lv, n in sorted(level_columns.items())
+                if n < len(row) and _yes(_cell_text(row[n]))
+            ]
+        else:
+            row_error(number, _("Unknown kind %(kind)r.") % {"kind": kind})
+        criterion["indicators"].append(item)
+    data["criteria"] = list(criteria.values())
+    if errors:
+        raise ValidationError(errors)
+    try:
+        return canonical(data)
+    except ValidationError as exc:
+        # Name the row of each criterion or indicator the rules complain about.
+        located: dict[str, list[str]] = {}
+        for key, messages in exc.message_dict.items():
+            where = (
+                _("row %(n)d (%(code)s)") % {"n": rows_of[key], "code": key}
+                if key in rows_of
+                else _("framework sheet: %(field)s") % {"field": key}
+            )
+            located.setdefault(where, []).extend(messages)
+        raise ValidationError(located) from exc
+
+
+def _row_number(value, row: int, column: str, row_error):
+    number = scoring._number(value)
+    if number is None and isinstance(value, str):
+        number = scoring._number(_parse_decimal(value))
+    if number is None:
+        row_error(
+            row, _("%(column)s: %(value)r is not a number.") % {"column": column, "value": value}
+        )
+        return None
+    return scoring.plain(number)
+
+
+def _parse_decimal(text: str):
+    try:
+        return Decimal(text.strip().replace(",", "."))
+    except Exception:
+        return None
+
+
+def _parse_bands(text: str, errors: dict) -> list[dict]:
+    """``tot=Tốt≥90*; kha=Khá≥80*; tb=Trung bình≥50; cd=Chưa đạt≥0`` (``*``: recognised only)."""
+    bands = []
+    for part in (p.strip() for p in text.split(";")):
+        if not part:
+            continue
+        try:
+            code, rest = part.split("=", 1)
+            name, minimum = rest.rsplit("≥", 1)
+            requires = minimum.strip().endswith("*")
+            bands.append(
+                {
+                    "code": code.strip(),
+                    "name": name.strip(),
+                    "min": scoring.plain(Decimal(minimum.strip().rstrip("*"))),
+                    "requires_recognition": requires,
+                }
+            )
+        except Exception:
+            errors.setdefault(_("framework sheet: bands"), []).append(
+                _("Write each band as code=name≥minimum, separated by “;”.")
+            )
+    return bands

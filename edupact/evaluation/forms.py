@@ -1,0 +1,80 @@
+"""Forms of the evaluation pages: trying answers on a framework, importing frameworks."""
+
+from decimal import Decimal, InvalidOperation
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from edupact.core import preferences
+from edupact.core.text import ascii_digits
+
+from . import scoring
+
+
+class AnswerField(forms.CharField):
+    """A number as people type it: Persian digits, a decimal comma or point."""
+
+    def to_python(self, value):
+        text = ascii_digits(super().to_python(value) or "").strip().replace(",", ".")
+        if not text:
+            return None
+        try:
+            return Decimal(text)
+        except InvalidOperation as exc:
+            raise forms.ValidationError(_("Enter a number.")) from exc
+
+    def widget_attrs(self, widget):
+        attrs = super().widget_attrs(widget)
+        attrs.update({"inputmode": "decimal", "dir": "ltr", "autocomplete": "off", "size": 6})
+        return attrs
+
+
+class TryForm(forms.Form):
+    """One field per indicator; the scorer, not the form, judges the values."""
+
+    def __init__(self, *args, criteria=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        language = preferences.language()
+        self.codes: dict[str, str] = {}
+        for criterion in criteria:
+            for ind in criterion.indicator_list:
+                name = f"i{ind.pk}"
+                label = f"{ind.code} {ind.name_in(language)}"
+                if ind.kind == scoring.BOOLEAN:
+                    field = forms.BooleanField(label=label, required=False)
+                else:
+                    field = AnswerField(label=label, required=False)
+                field.indicator = ind
+                self.fields[name] = field
+                self.codes[name] = ind.code
+
+    def answers(self) -> dict:
+        """The answers keyed by indicator code (empty numbers left out: 'No answer')."""
+        return {
+            self.codes[name]: value
+            for name, value in self.cleaned_data.items()
+            if value is not None
+        }
+
+    def add_scoring_errors(self, exc: scoring.ScoringError) -> None:
+        by_code = {code: name for name, code in self.codes.items()}
+        for problem in exc.problems:
+            name = by_code.get(problem.indicator or "")
+            self.add_error(name, problem.message)
+
+
+class ImportForm(forms.Form):
+    file = forms.FileField(
+        label=_("Framework file"), help_text=_("JSON (one framework or a list) or XLSX.")
+    )
+    dry_run = forms.BooleanField(
+        label=_("Check only, import nothing"), required=False, initial=True
+    )
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if upload.size > 5 * 1024 * 1024:
+            raise forms.ValidationError(_("The file is larger than 5 MB."))
+        if not upload.name.lower().endswith((".json", ".xlsx")):
+            raise forms.ValidationError(_("Choose a .json or .xlsx file."))
+        return upload

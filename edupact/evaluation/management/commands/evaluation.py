@@ -1,0 +1,134 @@
+"""``edupact evaluation …``: score answers, load, import and export criteria frameworks.
+
+    edupact evaluation score --framework FRAMEWORK.json --answers ANSWERS.json
+    edupact evaluation load-frameworks
+    edupact evaluation export CODE [--version V] [--format json|xlsx] [--output FILE]
+    edupact evaluation import FILE.json|FILE.xlsx [--dry-run]
+
+``score`` needs no database. Input errors exit with status 2, print every problem on
+stderr (naming the indicator) and nothing on stdout.
+"""
+
+import json
+import sys
+from pathlib import Path
+
+from django.core.exceptions import ValidationError
+from django.core.management.base import BaseCommand, CommandError
+from django.utils import translation
+
+from edupact.core.scoping import Scope
+from edupact.evaluation import exchange, scoring, services
+from edupact.evaluation.models import Framework
+
+INPUT_ERROR = 2
+
+
+def _read_json(path: str, what: str):
+    try:
+        text = sys.stdin.read() if path == "-" else Path(path).read_text(encoding="utf-8")
+    except OSError as exc:
+        raise CommandError(f"{what}: cannot read {path}: {exc.strerror}", returncode=2) from exc
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise CommandError(
+            f"{what}: {path} is not JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})",
+            returncode=INPUT_ERROR,
+        ) from exc
+
+
+def _problems(exc: ValidationError) -> str:
+    if hasattr(exc, "error_dict"):
+        return "\n".join(f"{k}: {m}" for k, ms in exc.message_dict.items() for m in ms)
+    return "\n".join(exc.messages)
+
+
+class Command(BaseCommand):
+    help = "Score answers against a criteria framework; load, import and export frameworks."
+    requires_system_checks = []
+
+    def add_arguments(self, parser):
+        sub = parser.add_subparsers(dest="action", required=True, metavar="ACTION")
+        score = sub.add_parser(
+            "score",
+            help="Score a subject's answers; prints the result as JSON.",
+            description="Exit status 2 on an input error (messages on stderr, nothing on stdout).",
+        )
+        score.add_argument("--framework", required=True, help="framework JSON file ('-': stdin)")
+        score.add_argument("--answers", required=True, help="answers JSON file ('-': stdin)")
+        score.add_argument("--compact", action="store_true", help="one line of JSON")
+        score.add_argument(
+            "--language", default="en", help="language of the reasons and messages (en, vi, fa)"
+        )
+        sub.add_parser(
+            "load-frameworks", help="Create or refresh the shipped frameworks (idempotent)."
+        )
+        export = sub.add_parser("export", help="Export a stored framework as JSON or XLSX.")
+        export.add_argument("code")
+        export.add_argument("--version", dest="framework_version", help="default: the newest")
+        export.add_argument("--format", choices=["json", "xlsx"], default="json")
+        export.add_argument("--output", "-o", help="file to write (default: stdout for JSON)")
+        imp = sub.add_parser("import", help="Import frameworks from JSON (one or a list) or XLSX.")
+        imp.add_argument("file")
+        imp.add_argument("--dry-run", action="store_true", help="check only; store nothing")
+
+    def handle(self, *args, action, **options):
+        return getattr(self, "_" + action.replace("-", "_"))(**options)
+
+    def _score(self, framework, answers, compact=False, language="en", **options):
+        translation.activate(language)
+        if framework == "-" and answers == "-":
+            raise CommandError("Only one of --framework and --answers can be stdin.", returncode=2)
+        data = _read_json(framework, "framework")
+        given = _read_json(answers, "answers")
+        try:
+            result = scoring.score(data, given)
+        except scoring.ScoringError as exc:
+            label = "framework" if exc.kind == "framework" else "answers"
+            raise CommandError(
+                f"The {label} cannot be scored:\n" + "\n".join(f"  {p}" for p in exc.problems),
+                returncode=INPUT_ERROR,
+            ) from exc
+        self.stdout.write(json.dumps(result, ensure_ascii=False, indent=None if compact else 2))
+
+    def _load_frameworks(self, **options):
+        counts = services.load_frameworks()
+        self.stdout.write(
+            "Frameworks: {created} created, {updated} updated, {revised} revised, "
+            "{unchanged} unchanged, {kept} kept (used, not changed).".format(**counts)
+        )
+
+    def _export(self, code, framework_version=None, format="json", output=None, **options):
+        qs = Framework.objects.filter(code=code)
+        if framework_version:
+            qs = qs.filter(version=framework_version)
+        framework = qs.order_by("-created_at", "-id").first()
+        if framework is None:
+            raise CommandError(f"No framework {code} {framework_version or ''}".strip())
+        if format == "xlsx":
+            if not output:
+                raise CommandError("An XLSX export needs --output FILE.")
+            Path(output).write_bytes(exchange.to_xlsx(framework))
+            return
+        text = json.dumps(exchange.to_data(framework), ensure_ascii=False, indent=2)
+        if output:
+            Path(output).write_text(text + "\n", encoding="utf-8")
+        else:
+            self.stdout.write(text)
+
+    def _import(self, file, dry_run=False, **options):
+        path = Path(file)
+        try:
+            if path.suffix.lower() == ".xlsx":
+                payload = exchange.from_xlsx(path.read_bytes())
+            else:
+                payload = _read_json(file, "import")
+            results = services.import_frameworks(Scope(everything=True), payload, dry_run=dry_run)
+        except ValidationError as exc:
+            raise CommandError("Nothing imported:\n" + _problems(exc), returncode=2) from exc
+        except OSError as exc:
+            raise CommandError(f"Cannot read {file}: {exc.strerror}", returncode=2) from exc
+        prefix = "Would be " if dry_run else ""
+        for framework, action in results:
+            self.stdout.write(f"{prefix}{action}: {framework.code} {framework.version}")

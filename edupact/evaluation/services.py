@@ -1,0 +1,212 @@
+"""Operations that change frameworks: checks, scope, versioning and the shipped set."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from edupact.core.scoping import Scope
+from edupact.directory.models import Organisation
+
+from . import exchange
+from .models import Criterion, Framework, Indicator
+
+SHIPPED = Path(__file__).resolve().parent / "frameworks"
+
+
+def _require_write(scope: Scope, owner: Organisation | None) -> None:
+    """National frameworks belong to platform administrators; local rubrics to their owner."""
+    if owner is None:
+        if not scope.everything:
+            raise PermissionDenied(_("Only platform administrators change national frameworks."))
+        return
+    if not scope.can_write_path(owner.path):
+        raise PermissionDenied(_("You may not change the frameworks of this organisation."))
+
+
+def _date(value: str | None) -> dt.date | None:
+    return dt.date.fromisoformat(value) if value else None
+
+
+def _fill(framework: Framework, data: dict) -> Framework:
+    """Set the framework's fields from canonical data, then replace its criteria."""
+    legal = data["legal_basis"] or {}
+    framework.code = data["code"]
+    framework.version = data["version"]
+    framework.name = data["name"]
+    framework.name_i18n = data["name_i18n"]
+    framework.model = data["model"]
+    framework.description = data["description"]
+    framework.valid_from = _date(data["valid_from"])
+    framework.valid_to = _date(data["valid_to"])
+    framework.legal_number = legal.get("number", "")
+    framework.legal_type = legal.get("type", "")
+    framework.legal_issuer = legal.get("issuer", "")
+    framework.legal_date = _date(legal.get("date"))
+    framework.legal_title = legal.get("title", "")
+    framework.style = data["style"]
+    framework.pass_total = data["pass_total"]
+    framework.min_indicator = data["min_indicator"]
+    framework.levels = data["levels"]
+    framework.bands = data["bands"]
+    framework.unconfirmed = data["unconfirmed"]
+    framework.full_clean(exclude=["supersedes"], validate_unique=False, validate_constraints=False)
+    if (
+        Framework.objects.filter(code=framework.code, version=framework.version)
+        .exclude(pk=framework.pk)
+        .exists()
+    ):
+        raise ValidationError(
+            {"version": [_("This framework already has a version with this label.")]}
+        )
+    framework.save()
+    framework.indicators.all().delete()
+    framework.criteria.all().delete()
+    for cpos, c in enumerate(data["criteria"], start=1):
+        criterion = Criterion.objects.create(
+            framework=framework,
+            code=c["code"],
+            name=c["name"],
+            name_i18n=c["name_i18n"],
+            position=cpos,
+            max=c["max"],
+            placeholder=c["placeholder"],
+        )
+        for ipos, i in enumerate(c["indicators"], start=1):
+            Indicator.objects.create(framework=framework, criterion=criterion, position=ipos, **i)
+    return framework
+
+
+@transaction.atomic
+def create_framework(scope: Scope, data, owner: Organisation | None = None) -> Framework:
+    """A new framework from its JSON form (scorer format plus metadata)."""
+    _require_write(scope, owner)
+    return _fill(Framework(owner=owner), exchange.canonical(data))
+
+
+@transaction.atomic
+def revise_framework(scope: Scope, framework: Framework, data) -> Framework:
+    """Change a framework without changing the past.
+
+    An unused framework is edited in place. A locked one (an assessment used it) stays as it
+    was; the change becomes a new version that ``supersedes`` it, under a new version label.
+    """
+    framework = Framework.objects.select_for_update().get(pk=framework.pk)
+    _require_write(scope, framework.owner)
+    clean = exchange.canonical(data)
+    if clean["code"] != framework.code:
+        raise ValidationError({"code": [_("A revision keeps the framework's code.")]})
+    if exchange.to_data(framework) == clean:
+        return framework
+    if not framework.locked:
+        return _fill(framework, clean)
+    if clean["version"] == framework.version:
+        raise ValidationError(
+            {
+                "version": [
+                    _(
+                        "This version has been used and cannot change; "
+                        "give the revision a new version label."
+                    )
+                ]
+            }
+        )
+    return _fill(Framework(owner=framework.owner, supersedes=framework), clean)
+
+
+def lock_framework(framework: Framework) -> None:
+    """Mark a framework as used: from now on changes make a new version."""
+    if not framework.locked:
+        Framework.objects.filter(pk=framework.pk).update(locked=True)
+        framework.locked = True
+
+
+@transaction.atomic
+def import_frameworks(
+    scope: Scope, payload, owner: Organisation | None = None, dry_run: bool = False
+) -> list[tuple]:
+    """One framework or a list; each is created, updated, revised or left as it is.
+
+    Returns ``(framework, action)`` pairs, action being ``created``, ``updated`` (an
+    unused version changed in place), ``revised`` (a new version label for a code already
+    stored: it supersedes the newest one) or ``unchanged``. Nothing is stored when any
+    framework fails (errors are keyed by the framework's position and code), nor on a dry run.
+    """
+    items = payload if isinstance(payload, list) else [payload]
+    results, errors = [], {}
+    for n, item in enumerate(items, start=1):
+        label = f"{n}:{item.get('code', '?') if isinstance(item, dict) else '?'}"
+        try:
+            clean = exchange.canonical(item)
+        except ValidationError as exc:
+            for key, messages in exc.message_dict.items():
+                errors[f"{label} {key}" if key != "__all__" else label] = messages
+            continue
+        existing = Framework.objects.filter(code=clean["code"], version=clean["version"]).first()
+        try:
+            results.append(_import_one(scope, clean, existing, owner))
+        except ValidationError as exc:
+            for key, messages in exc.message_dict.items():
+                errors[f"{label} {key}"] = messages
+    if errors:
+        transaction.set_rollback(True)
+        raise ValidationError(errors)
+    if dry_run:
+        transaction.set_rollback(True)
+    return results
+
+
+def _import_one(scope, clean, existing, owner):
+    if existing is None:
+        latest = Framework.objects.filter(code=clean["code"]).order_by("-created_at", "-id").first()
+        _require_write(scope, latest.owner if latest else owner)
+        framework = _fill(Framework(owner=latest.owner if latest else owner), clean)
+        if latest is not None:
+            Framework.objects.filter(pk=framework.pk).update(supersedes=latest)
+            framework.supersedes = latest
+        return framework, "created" if latest is None else "revised"
+    if exchange.to_data(existing) == clean:
+        return existing, "unchanged"
+    if existing.locked:
+        raise ValidationError(
+            {
+                "version": [
+                    _("Version %(version)s has been used and cannot change; give it a new label.")
+                    % {"version": existing.version}
+                ]
+            }
+        )
+    _require_write(scope, existing.owner)
+    return _fill(existing, clean), "updated"
+
+
+def shipped_frameworks() -> list[dict]:
+    """The frameworks that come with edupact (``frameworks/*.json``), in file order."""
+    return [json.loads(p.read_text(encoding="utf-8")) for p in sorted(SHIPPED.glob("*.json"))]
+
+
+def load_frameworks() -> dict[str, int]:
+    """Create or refresh the shipped frameworks; running it again changes nothing.
+
+    A shipped framework that differs from a stored, locked version of the same label is
+    left alone and counted as ``kept``: its assessments were scored by the stored rules.
+    """
+    counts = {"created": 0, "updated": 0, "revised": 0, "unchanged": 0, "kept": 0}
+    everything = Scope(everything=True)
+    with transaction.atomic():
+        for data in shipped_frameworks():
+            clean = exchange.canonical(data)
+            existing = Framework.objects.filter(
+                code=clean["code"], version=clean["version"]
+            ).first()
+            if existing is not None and existing.locked and exchange.to_data(existing) != clean:
+                counts["kept"] += 1
+                continue
+            _, action = _import_one(everything, clean, existing, None)
+            counts[action] += 1
+    return counts

@@ -1,0 +1,12 @@
+from django.urls import path
+
+from . import views
+
+app_name = "evaluation"
+urlpatterns = [
+    path("frameworks/", views.frameworks, name="frameworks"),
+    path("frameworks/import/", views.import_frameworks, name="import"),
+    path("frameworks/<int:pk>/", views.framework, name="framework"),
+    path("frameworks/<int:pk>/try/", views.try_answers, name="try"),
+    path("frameworks/<int:pk>/export.<str:fmt>", views.export, name="export"),
+]

@@ -1,0 +1,149 @@
+"""Framework pages: the list, one framework with a form to try answers, import and export."""
+
+import json
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from edupact.accounts.selectors import scope_for
+from edupact.audit.selectors import history
+from edupact.web.paging import page_of
+
+from . import exchange, scoring, selectors, services
+from .forms import ImportForm, TryForm
+from .models import Framework, LearningModel, Style
+
+
+def _framework(request, pk, write=False) -> Framework:
+    """The framework if the user may see (or change) it; 404 otherwise, never 403."""
+    try:
+        return selectors.framework(scope_for(request.user), pk, write=write)
+    except Framework.DoesNotExist as exc:
+        raise Http404 from exc
+
+
+def _can_import(request) -> bool:
+    return scope_for(request.user).everything
+
+
+@login_required
+def frameworks(request):
+    scope = scope_for(request.user)
+    qs = selectors.frameworks(
+        scope,
+        q=request.GET.get("q"),
+        model=request.GET.get("model") or None,
+        style=request.GET.get("style") or None,
+    )
+    context = {
+        "page": page_of(request, qs),
+        "q": request.GET.get("q", ""),
+        "models": LearningModel.choices,
+        "model": request.GET.get("model", ""),
+        "styles": Style.choices,
+        "style": request.GET.get("style", ""),
+        "can_import": _can_import(request),
+    }
+    if request.htmx:  # the search box swaps in just the results
+        return render(request, "evaluation/frameworks_results.html", context)
+    return render(request, "evaluation/frameworks.html", context)
+
+
+def _detail_context(request, obj: Framework, form=None, result=None) -> dict:
+    scope = scope_for(request.user)
+    criteria = selectors.criteria_with_indicators(obj)
+    return {
+        "framework": obj,
+        "criteria": criteria,
+        "form": form or TryForm(criteria=criteria),
+        "result": result,
+        "versions": selectors.versions(scope, obj),
+        "history": history(obj),
+        "placeholders": obj.unconfirmed
+        or any(c.placeholder or any(i.placeholder for i in c.indicator_list) for c in criteria),
+    }
+
+
+@login_required
+def framework(request, pk):
+    obj = _framework(request, pk)
+    return render(request, "evaluation/framework.html", _detail_context(request, obj))
+
+
+@login_required
+@require_POST
+def try_answers(request, pk):
+    """Score the typed answers; htmx swaps in the result, plain POST re-renders the page."""
+    obj = _framework(request, pk)
+    criteria = selectors.criteria_with_indicators(obj)
+    form = TryForm(request.POST, criteria=criteria)
+    result = None
+    if form.is_valid():
+        try:
+            result = scoring.score(exchange.to_data(obj), form.answers())
+        except scoring.ScoringError as exc:
+            form.add_scoring_errors(exc)
+    context = _detail_context(request, obj, form=form, result=result)
+    if request.htmx:
+        return render(request, "evaluation/try_form.html", context)
+    return render(request, "evaluation/framework.html", context)
+
+
+@login_required
+def export(request, pk, fmt):
+    if fmt not in ("json", "xlsx"):
+        raise Http404
+    obj = _framework(request, pk)
+    filename = f"{obj.code}-{obj.version}".replace("/", "-").replace(" ", "_")
+    if fmt == "xlsx":
+        response = HttpResponse(
+            exchange.to_xlsx(obj),
+            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        )
+        response["Content-Disposition"] = f'attachment; filename="{filename}.xlsx"'
+        return response
+    response = JsonResponse(
+        exchange.to_data(obj), json_dumps_params={"ensure_ascii": False, "indent": 2}
+    )
+    response["Content-Disposition"] = f'attachment; filename="{filename}.json"'
+    return response
+
+
+@login_required
+def import_frameworks(request):
+    """Platform administrators import national frameworks (JSON or XLSX), dry run first."""
+    if not _can_import(request):
+        raise Http404
+    form = ImportForm(request.POST or None, request.FILES or None)
+    outcome = None
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        dry_run = form.cleaned_data["dry_run"]
+        try:
+            content = upload.read()
+            if upload.name.lower().endswith(".xlsx"):
+                payload = exchange.from_xlsx(content)
+            else:
+                try:
+                    payload = json.loads(content.decode("utf-8"))
+                except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+                    raise ValidationError(
+                        _("The file is not JSON: %(error)s") % {"error": exc}
+                    ) from exc
+            outcome = services.import_frameworks(scope_for(request.user), payload, dry_run=dry_run)
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        except PermissionDenied as exc:
+            form.add_error(None, str(exc))
+        else:
+            if not dry_run:
+                messages.success(request, _("Imported."))
+                if len(outcome) == 1:
+                    return redirect(outcome[0][0].get_absolute_url())
+                return redirect("evaluation:frameworks")
+    return render(request, "evaluation/import.html", {"form": form, "outcome": outcome})

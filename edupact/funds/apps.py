@@ -1,0 +1,17 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class FundsConfig(AppConfig):
+    name = "edupact.funds"
+    label = "funds"
+    verbose_name = _("Mutual-aid funds")
+
+    def ready(self):
+        from edupact.audit.registry import register
+
+        from . import models as m
+
+        # Journal entries and lines are append-only and carry their author themselves; the
+        # running sums on accounts change through QuerySet.update, outside the audit trail.
+        register(m.Fund, m.FundAccount, m.LoanProduct, m.Loan, m.PointsTransfer)

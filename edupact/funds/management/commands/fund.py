@@ -1,0 +1,112 @@
+"""``edupact fund …``: the fund simulator, the ledger verifier and the journal export.
+
+edupact fund simulate SCENARIO.json            run a scenario on a throwaway database, print JSON
+edupact fund verify [FUND]                     check every entry balances and every running sum
+edupact fund export-journal FUND --format hledger [--output FILE]
+"""
+
+import json
+import sys
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError
+from django.utils import translation
+from django.utils.translation import gettext as _
+
+
+class Command(BaseCommand):
+    help = "Mutual-aid funds: simulate a scenario, verify the ledger, export the journal."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--language", default="en", help="Language of messages (en, fa, vi).")
+        sub = parser.add_subparsers(dest="action", required=True, metavar="ACTION")
+        simulate = sub.add_parser("simulate", help="Run a scenario and print the report as JSON.")
+        simulate.add_argument("scenario", help="Path to the scenario JSON file ('-' for stdin).")
+        simulate.add_argument(
+            "--same-database",
+            action="store_true",
+            help="Run on the configured database inside a transaction that is rolled back, "
+            "instead of a fresh in-memory SQLite database.",
+        )
+        verify = sub.add_parser("verify", help="Check the ledger's invariants.")
+        verify.add_argument("fund", nargs="?", help="Fund id or name (all funds when omitted).")
+        export = sub.add_parser("export-journal", help="Write the journal for another tool.")
+        export.add_argument("fund", help="Fund id or name.")
+        export.add_argument("--format", default="hledger", choices=["hledger"])
+        export.add_argument("--output", "-o", help="File to write (stdout when omitted).")
+
+    def handle(self, *args, **options):
+        with translation.override(options["language"]):
+            action = options["action"]
+            if action == "simulate":
+                return self.simulate(options)
+            if action == "verify":
+                return self.verify(options)
+            return self.export(options)
+
+    # simulate -----------------------------------------------------------------------------
+
+    def simulate(self, options):
+        from edupact.funds import simulator
+
+        path = options["scenario"]
+        try:
+            text = sys.stdin.read() if path == "-" else Path(path).read_text(encoding="utf-8")
+            data = json.loads(text)
+        except OSError as exc:
+            raise CommandError(
+                _("Cannot read %(path)s: %(error)s") % {"path": path, "error": exc}, returncode=2
+            ) from exc
+        except json.JSONDecodeError as exc:
+            raise CommandError(
+                _("%(path)s is not valid JSON: %(error)s") % {"path": path, "error": exc},
+                returncode=2,
+            ) from exc
+        try:
+            scenario = simulator.load(data)
+        except simulator.ScenarioError as exc:
+            lines = [_("The scenario is not valid; nothing was computed:"), *exc.errors]
+            raise CommandError("\n  ".join(lines), returncode=2) from exc
+        if options["same_database"]:
+            report = simulator.run(scenario)
+        else:
+            with simulator.throwaway_database():
+                report = simulator.run(scenario)
+        self.stdout.write(json.dumps(report, ensure_ascii=False, indent=2))
+
+    # verify -------------------------------------------------------------------------------
+
+    def verify(self, options):
+        from edupact.funds import services
+
+        fund = _fund(options["fund"]) if options["fund"] else None
+        problems = services.verify(fund)
+        if problems:
+            for problem in problems:
+                self.stderr.write(problem)
+            raise CommandError(
+                _("%(count)s problem(s) found in the ledger.") % {"count": len(problems)}
+            )
+        self.stdout.write(_("The ledger is consistent."))
+
+    # export-journal -----------------------------------------------------------------------
+
+    def export(self, options):
+        from edupact.funds import export
+
+        fund = _fund(options["fund"])
+        text = export.hledger_journal(fund)
+        if options["output"]:
+            Path(options["output"]).write_text(text, encoding="utf-8")
+        else:
+            self.stdout.write(text, ending="")
+
+
+def _fund(ref: str):
+    from edupact.funds.models import Fund
+
+    found = Fund.objects.filter(pk=int(ref)) if str(ref).isdigit() else Fund.objects.none()
+    found = found or Fund.objects.filter(name=ref)
+    if len(found) != 1:
+        raise CommandError(_("No single fund matches %(ref)s.") % {"ref": ref})
+    return found[0]

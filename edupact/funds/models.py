@@ -1,0 +1,603 @@
+"""Data and invariants of the funds app: a double-entry ledger with points.
+
+Amounts are signed integers of minor units, **debit positive** (as hledger reads them):
+the lines of one entry sum to zero. A member's deposits are a liability of the fund, so
+their lines are negative; ``FundAccount.balance`` holds the balance in the account's
+*normal* direction (``FundAccount.sign`` × Σ lines), which for a member is what they own.
+
+Entries are never changed or deleted; a correction is a compensating entry that names the
+entry it ``reverses``. Each account row keeps running sums (balance, last posting date,
+money-days at that date, points given/received/used) updated in the same transaction as
+every posting, so that "as of today" costs one read.
+"""
+
+import datetime as dt
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from edupact.core.calendars import Calendar
+from edupact.core.money import Money
+from edupact.core.scoping import ScopeRule
+
+# Lines store the posting date as a day number too, so that Σ a × d is a plain integer sum
+# on every database (no date arithmetic in SQL): money_days(T) = T·Σa − Σ a·d.
+EPOCH = dt.date(2000, 1, 1)
+
+
+def day_number(day: dt.date) -> int:
+    return (day - EPOCH).days
+
+
+def from_day_number(number: int) -> dt.date:
+    return EPOCH + dt.timedelta(days=number)
+
+
+class Currency(models.TextChoices):
+    IRR = "IRR", _("Iranian rial")
+    VND = "VND", _("Vietnamese đồng")
+
+
+CALENDAR_CHOICES = [
+    (Calendar.JALALI, _("Jalali (Solar Hijri)")),
+    (Calendar.GREGORIAN, _("Gregorian")),
+]
+
+
+class Fund(models.Model):
+    """A kanoon's fund: its currency, calendar and the parameters of the points rule."""
+
+    name = models.CharField(_("name"), max_length=255)
+    kanoon = models.ForeignKey(
+        "directory.Organisation",
+        on_delete=models.PROTECT,
+        related_name="funds",
+        verbose_name=_("kanoon"),
+    )
+    currency = models.CharField(_("currency"), max_length=3, choices=Currency.choices)
+    calendar = models.CharField(
+        _("calendar"), max_length=10, choices=CALENDAR_CHOICES, default=Calendar.JALALI
+    )
+    days_per_unit = models.PositiveIntegerField(
+        _("money-days per point"),
+        default=180,
+        help_text=_("Keeping an amount for this many days earns it as 10-month points."),
+    )
+    loan_factor = models.PositiveIntegerField(
+        _("loan factor"),
+        default=10,
+        help_text=_("A loan of A over n months needs A × n / loan factor points."),
+    )
+    min_history_days = models.PositiveIntegerField(
+        _("minimum history (days)"),
+        default=90,
+        help_text=_("Days between a member's first deposit and their first loan."),
+    )
+    allocation_policy = models.CharField(_("allocation policy"), max_length=20, default="fifo")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    scope = ScopeRule(org_paths=["kanoon__path"])
+
+    class Meta:
+        ordering = ["name", "id"]
+        verbose_name = _("fund")
+        verbose_name_plural = _("funds")
+        constraints = [
+            models.CheckConstraint(condition=Q(days_per_unit__gt=0), name="fund_days_per_unit"),
+            models.CheckConstraint(condition=Q(loan_factor__gt=0), name="fund_loan_factor"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("funds:fund", args=[self.pk])
+
+    def money(self, amount: int) -> Money:
+        return Money(int(amount), self.currency)
+
+
+class AccountKind(models.TextChoices):
+    MEMBER = "member", _("member deposits")
+    POOL = "pool", _("pooled cash")
+    FEE_INCOME = "fee_income", _("fee income")
+    LOANS_RECEIVABLE = "loans_receivable", _("loans receivable")
+    ADJUSTMENT = "adjustment", _("adjustments")
+
+
+# Kinds whose balance is a credit (liability or income): natural balance = −Σ lines.
+CREDIT_NORMAL = frozenset({AccountKind.MEMBER, AccountKind.FEE_INCOME, AccountKind.ADJUSTMENT})
+# Kinds that belong to the fund itself, one of each per fund, without an owner.
+SYSTEM_KINDS = frozenset({AccountKind.POOL, AccountKind.FEE_INCOME, AccountKind.ADJUSTMENT})
+# hledger's top-level account types.
+LEDGER_TYPES = {
+    AccountKind.MEMBER: "liabilities:deposits",
+    AccountKind.POOL: "assets:pool",
+    AccountKind.FEE_INCOME: "income:fees",
+    AccountKind.LOANS_RECEIVABLE: "assets:loans",
+    AccountKind.ADJUSTMENT: "equity:adjustments",
+}
+
+
+class FundAccount(models.Model):
+    """An account of a fund; member and loan accounts belong to a person or an organisation.
+
+    For institutional deposits the owner of the money and the one who decides on its points
+    are recorded separately (``decider_*``). The running sums are maintained by the services
+    only (through ``QuerySet.update`` inside the posting's transaction).
+    """
+
+    fund = models.ForeignKey(Fund, on_delete=models.PROTECT, related_name="accounts")
+    kind = models.CharField(_("kind"), max_length=20, choices=AccountKind.choices)
+    person = models.ForeignKey(
+        "directory.Person",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="fund_accounts",
+        verbose_name=_("person"),
+    )
+    organisation = models.ForeignKey(
+        "directory.Organisation",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="fund_accounts",
+        verbose_name=_("organisation"),
+    )
+    decider_person = models.ForeignKey(
+        "directory.Person",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("decides on points (person)"),
+    )
+    decider_organisation = models.ForeignKey(
+        "directory.Organisation",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("decides on points (organisation)"),
+    )
+    label = models.CharField(_("label"), max_length=120, blank=True)
+    opened_on = models.DateField(_("opened on"), null=True, blank=True)
+    # Running sums (natural direction), updated with every posting.
+    balance = models.BigIntegerField(_("balance"), default=0, editable=False)
+    last_posting_date = models.DateField(null=True, blank=True, editable=False)
+    money_days_at_last_posting = models.BigIntegerField(default=0, editable=False)
+    first_deposit_date = models.DateField(null=True, blank=True, editable=False)
+    points_received = models.BigIntegerField(default=0, editable=False)
+    points_given = models.BigIntegerField(default=0, editable=False)
+    points_used = models.BigIntegerField(default=0, editable=False)
+    # Points received for zero-fee loans only, and how many of them loans have used.
+    restricted_received = models.BigIntegerField(default=0, editable=False)
+    restricted_used = models.BigIntegerField(default=0, editable=False)
+    points_last_date = models.DateField(null=True, blank=True, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    scope = ScopeRule(org_paths=["fund__kanoon__path", "organisation__path"], person="person_id")
+
+    class Meta:
+        ordering = ["fund", "kind", "id"]
+        verbose_name = _("fund account")
+        verbose_name_plural = _("fund accounts")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(person__isnull=True) | Q(organisation__isnull=True),
+                name="fundaccount_one_owner",
+            ),
+            models.CheckConstraint(
+                condition=Q(decider_person__isnull=True) | Q(decider_organisation__isnull=True),
+                name="fundaccount_one_decider",
+            ),
+            models.CheckConstraint(
+                condition=(
+                    Q(kind__in=[k.value for k in SYSTEM_KINDS])
+                    & Q(person__isnull=True, organisation__isnull=True)
+                )
+                | (
+                    ~Q(kind__in=[k.value for k in SYSTEM_KINDS])
+                    & (Q(person__isnull=False) | Q(organisation__isnull=False))
+                ),
+                name="fundaccount_owner_by_kind",
+            ),
+            models.CheckConstraint(
+                condition=~Q(kind=AccountKind.MEMBER) | Q(balance__gte=0),
+                name="fundaccount_member_not_negative",
+            ),
+            models.UniqueConstraint(
+                fields=["fund", "kind"],
+                condition=Q(person__isnull=True, organisation__isnull=True),
+                name="fundaccount_system_unique",
+            ),
+            models.UniqueConstraint(
+                fields=["fund", "kind", "person"],
+                condition=Q(person__isnull=False),
+                name="fundaccount_person_unique",
+            ),
+            models.UniqueConstraint(
+                fields=["fund", "kind", "organisation"],
+                condition=Q(organisation__isnull=False),
+                name="fundaccount_organisation_unique",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.owner_name or self.get_kind_display()} — {self.fund}"
+
+    def get_absolute_url(self):
+        return reverse("funds:account", args=[self.pk])
+
+    def clean(self):
+        if self.person_id and self.organisation_id:
+            raise ValidationError(_("An account belongs to a person or an organisation."))
+        if self.kind in SYSTEM_KINDS and (self.person_id or self.organisation_id):
+            raise ValidationError(_("The fund's own accounts have no owner."))
+        if self.kind not in SYSTEM_KINDS and not (self.person_id or self.organisation_id):
+            raise ValidationError(_("Choose the person or organisation that owns this account."))
+        if self.decider_person_id and self.decider_organisation_id:
+            raise ValidationError(_("Points are decided by one person or one organisation."))
+
+    @property
+    def sign(self) -> int:
+        return -1 if self.kind in CREDIT_NORMAL else 1
+
+    @property
+    def owner(self):
+        return self.person or self.organisation
+
+    @property
+    def owner_name(self) -> str:
+        owner = self.owner
+        return self.label or (str(owner) if owner else "")
+
+    @property
+    def ledger_name(self) -> str:
+        """The hledger account name: type, kind and a stable code (no double spaces)."""
+        base = LEDGER_TYPES[AccountKind(self.kind)]
+        if self.person_id:
+            return f"{base}:person-{self.person_id}"
+        if self.organisation_id:
+            return f"{base}:organisation-{self.organisation_id}"
+        return base
+
+
+class ImmutableQuerySet(models.QuerySet):
+    """The journal is append-only: bulk updates and deletes are refused."""
+
+    def update(self, **kwargs):
+        raise ValidationError(_("Journal entries are never changed; post a compensating entry."))
+
+    def delete(self):
+        raise ValidationError(_("Journal entries are never deleted; post a compensating entry."))
+
+
+class EntryKind(models.TextChoices):
+    DEPOSIT = "deposit", _("deposit")
+    WITHDRAWAL = "withdrawal", _("withdrawal")
+    DISBURSEMENT = "disbursement", _("loan disbursement")
+    REPAYMENT = "repayment", _("loan repayment")
+    FEE = "fee", _("fee")
+    REVERSAL = "reversal", _("reversal")
+    ADJUSTMENT = "adjustment", _("adjustment")
+
+
+class JournalEntry(models.Model):
+    fund = models.ForeignKey(Fund, on_delete=models.PROTECT, related_name="entries")
+    date = models.DateField(_("date"))
+    kind = models.CharField(_("kind"), max_length=20, choices=EntryKind.choices)
+    memo = models.CharField(_("memo"), max_length=255, blank=True)
+    idempotency_key = models.CharField(max_length=255, blank=True, default="")
+    reverses = models.OneToOneField(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="reversed_by",
+        verbose_name=_("reverses"),
+    )
+    loan = models.ForeignKey(
+        "Loan", null=True, blank=True, on_delete=models.PROTECT, related_name="entries"
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = ImmutableQuerySet.as_manager()
+    scope = ScopeRule(org_paths=["fund__kanoon__path"])
+
+    class Meta:
+        ordering = ["date", "id"]
+        verbose_name = _("journal entry")
+        verbose_name_plural = _("journal entries")
+        indexes = [models.Index(fields=["fund", "date"])]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["fund", "idempotency_key"],
+                condition=~Q(idempotency_key=""),
+                name="journalentry_idempotency_unique",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.date} {self.get_kind_display()} {self.memo}".strip()
+
+    def save(self, *args, **kwargs):
+        if self.pk and not kwargs.pop("_allow_update", False):
+            raise ValidationError(
+                _("Journal entries are never changed; post a compensating entry.")
+            )
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ValidationError(_("Journal entries are never deleted; post a compensating entry."))
+
+
+class JournalLine(models.Model):
+    entry = models.ForeignKey(JournalEntry, on_delete=models.PROTECT, related_name="lines")
+    account = models.ForeignKey(FundAccount, on_delete=models.PROTECT, related_name="lines")
+    amount = models.BigIntegerField(_("amount"), help_text=_("Minor units, debit positive."))
+    day = models.IntegerField(editable=False, help_text="Days since 2000-01-01 (entry date).")
+
+    objects = ImmutableQuerySet.as_manager()
+    scope = ScopeRule(org_paths=["account__fund__kanoon__path"], person="account__person_id")
+
+    class Meta:
+        ordering = ["entry_id", "id"]
+        indexes = [models.Index(fields=["account", "day"])]
+        constraints = [
+            models.CheckConstraint(condition=~Q(amount=0), name="journalline_not_zero"),
+        ]
+
+    def __str__(self):
+        return f"{self.account_id} {self.amount}"
+
+    def save(self, *args, **kwargs):
+        if self.pk:
+            raise ValidationError(
+                _("Journal entries are never changed; post a compensating entry.")
+            )
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ValidationError(_("Journal entries are never deleted; post a compensating entry."))
+
+    @property
+    def date(self) -> dt.date:
+        return from_day_number(self.day)
+
+
+class PointsUse(models.TextChoices):
+    ZERO_FEE_LOAN = "zero_fee_loan", _("zero-fee loans only")
+    ANY_LOAN = "any_loan", _("any loan")
+
+
+class TransferKind(models.TextChoices):
+    GIFT = "gift", _("gift")
+    PLEDGE = "pledge", _("pledge (returned after repayment)")
+    RETURN = "return", _("pledge returned")
+
+
+class PointsTransfer(models.Model):
+    """Points moved from one account to another: a gift, a pledge or a pledge's return."""
+
+    fund = models.ForeignKey(Fund, on_delete=models.PROTECT, related_name="transfers")
+    date = models.DateField(_("date"))
+    from_account = models.ForeignKey(
+        FundAccount, on_delete=models.PROTECT, related_name="points_out", verbose_name=_("from")
+    )
+    to_account = models.ForeignKey(
+        FundAccount, on_delete=models.PROTECT, related_name="points_in", verbose_name=_("to")
+    )
+    points = models.BigIntegerField(_("points"))
+    use = models.CharField(
+        _("allowed use"), max_length=20, choices=PointsUse.choices, default=PointsUse.ANY_LOAN
+    )
+    kind = models.CharField(
+        _("kind"), max_length=10, choices=TransferKind.choices, default=TransferKind.GIFT
+    )
+    # A pledge is tied to the loan that used it, and returned when that loan is repaid.
+    loan = models.ForeignKey(
+        "Loan", null=True, blank=True, on_delete=models.PROTECT, related_name="pledges"
+    )
+    returns = models.OneToOneField(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="returned_by"
+    )
+    idempotency_key = models.CharField(max_length=255, blank=True, default="")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    scope = ScopeRule(
+        org_paths=["fund__kanoon__path"],
+        person="from_account__person_id",
+    )
+
+    class Meta:
+        ordering = ["date", "id"]
+        verbose_name = _("points transfer")
+        verbose_name_plural = _("points transfers")
+        indexes = [models.Index(fields=["fund", "date"])]
+        constraints = [
+            models.CheckConstraint(condition=Q(points__gt=0), name="pointstransfer_positive"),
+            models.CheckConstraint(
+                condition=~Q(from_account=models.F("to_account")),
+                name="pointstransfer_not_to_self",
+            ),
+            models.UniqueConstraint(
+                fields=["fund", "idempotency_key"],
+                condition=~Q(idempotency_key=""),
+                name="pointstransfer_idempotency_unique",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.date} {self.from_account_id} → {self.to_account_id}: {self.points}"
+
+
+class FeeStrategy(models.TextChoices):
+    DECLINING_BALANCE = "declining_balance", _("on the declining balance (A × r × (n+1) / 2400)")
+    ANNUAL_ON_OUTSTANDING = "annual_on_outstanding", _("yearly on the outstanding amount")
+    FLAT_UPFRONT = "flat_upfront", _("flat, spread over the instalments")
+    DEDUCTED_AT_DISBURSEMENT = "deducted_at_disbursement", _("deducted at disbursement")
+    ZERO = "zero", _("no fee")
+
+
+class LoanProduct(models.Model):
+    """A loan product as a dated row: the rules change yearly, older loans keep theirs."""
+
+    fund = models.ForeignKey(Fund, on_delete=models.PROTECT, related_name="products")
+    code = models.CharField(_("code"), max_length=40)
+    name = models.CharField(_("name"), max_length=255, blank=True)
+    valid_from = models.DateField(_("valid from"), null=True, blank=True)
+    valid_to = models.DateField(_("valid until"), null=True, blank=True)
+    min_amount = models.BigIntegerField(_("minimum amount"), default=1)
+    max_amount = models.BigIntegerField(_("maximum amount"))
+    min_months = models.PositiveSmallIntegerField(_("minimum term (months)"), default=1)
+    max_months = models.PositiveSmallIntegerField(_("maximum term (months)"), default=60)
+    fee_strategy = models.CharField(
+        _("fee"), max_length=30, choices=FeeStrategy.choices, default=FeeStrategy.ZERO
+    )
+    fee_rate_percent = models.DecimalField(
+        _("fee rate (%)"), max_digits=7, decimal_places=4, default=0
+    )
+    cooling_off_days = models.PositiveIntegerField(_("cooling-off after a loan (days)"), default=0)
+    blackout_months = models.JSONField(
+        _("months without lending"),
+        default=list,
+        blank=True,
+        help_text=_("Months of the fund's calendar, e.g. [12] for Esfand."),
+    )
+    guarantors_required = models.PositiveSmallIntegerField(_("guarantors required"), default=0)
+
+    scope = ScopeRule(org_paths=["fund__kanoon__path"])
+
+    class Meta:
+        ordering = ["fund", "code", "valid_from"]
+        verbose_name = _("loan product")
+        verbose_name_plural = _("loan products")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(max_months__gte=models.F("min_months")), name="loanproduct_terms"
+            ),
+            models.CheckConstraint(
+                condition=Q(max_amount__gte=models.F("min_amount")), name="loanproduct_amounts"
+            ),
+            models.CheckConstraint(
+                condition=Q(valid_to__isnull=True)
+                | Q(valid_from__isnull=True)
+                | Q(valid_to__gt=models.F("valid_from")),
+                name="loanproduct_period",
+            ),
+        ]
+
+    def __str__(self):
+        return self.name or self.code
+
+    def is_valid_on(self, day: dt.date) -> bool:
+        return (self.valid_from is None or self.valid_from <= day) and (
+            self.valid_to is None or day < self.valid_to
+        )
+
+    @property
+    def zero_fee(self) -> bool:
+        return self.fee_strategy == FeeStrategy.ZERO or not self.fee_rate_percent
+
+
+class LoanStatus(models.TextChoices):
+    REQUESTED = "requested", _("requested")
+    APPROVED = "approved", _("approved")
+    REJECTED = "rejected", _("rejected")
+    DISBURSED = "disbursed", _("disbursed")
+    REPAID = "repaid", _("repaid")
+
+
+class Loan(models.Model):
+    fund = models.ForeignKey(Fund, on_delete=models.PROTECT, related_name="loans")
+    account = models.ForeignKey(
+        FundAccount, on_delete=models.PROTECT, related_name="loans", verbose_name=_("borrower")
+    )
+    product = models.ForeignKey(LoanProduct, on_delete=models.PROTECT, related_name="loans")
+    reference = models.CharField(_("reference"), max_length=60, blank=True)
+    purpose = models.CharField(_("purpose"), max_length=255, blank=True)
+    amount = models.BigIntegerField(_("amount"))
+    months = models.PositiveSmallIntegerField(_("months"))
+    requested_on = models.DateField(_("requested on"))
+    status = models.CharField(
+        _("status"), max_length=12, choices=LoanStatus.choices, default=LoanStatus.REQUESTED
+    )
+    reasons = models.JSONField(_("reasons"), default=list, blank=True)
+    decided_on = models.DateField(_("decided on"), null=True, blank=True)
+    points_needed = models.BigIntegerField(_("points needed"), default=0)
+    points_used = models.BigIntegerField(_("points used"), default=0)
+    points_from_restricted = models.BigIntegerField(default=0)
+    points_released = models.BigIntegerField(default=0)
+    disbursed_on = models.DateField(_("disbursed on"), null=True, blank=True)
+    fee_total = models.BigIntegerField(_("fee"), default=0)
+    net_disbursed = models.BigIntegerField(_("paid out"), default=0)
+    outstanding = models.BigIntegerField(_("outstanding"), default=0)
+    repaid_on = models.DateField(_("repaid on"), null=True, blank=True)
+    idempotency_key = models.CharField(max_length=255, blank=True, default="")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    scope = ScopeRule(org_paths=["fund__kanoon__path"], person="account__person_id")
+
+    class Meta:
+        ordering = ["requested_on", "id"]
+        verbose_name = _("loan")
+        verbose_name_plural = _("loans")
+        indexes = [models.Index(fields=["fund", "status", "requested_on"])]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="loan_amount_positive"),
+            models.CheckConstraint(condition=Q(months__gt=0), name="loan_months_positive"),
+            models.CheckConstraint(condition=Q(outstanding__gte=0), name="loan_outstanding"),
+            models.CheckConstraint(
+                condition=Q(points_used__gte=0) & Q(points_released__lte=models.F("points_used")),
+                name="loan_points",
+            ),
+            models.UniqueConstraint(
+                fields=["fund", "idempotency_key"],
+                condition=~Q(idempotency_key=""),
+                name="loan_idempotency_unique",
+            ),
+        ]
+
+    def __str__(self):
+        return self.reference or f"#{self.pk}"
+
+    def get_absolute_url(self):
+        return reverse("funds:loan", args=[self.pk])
+
+
+class Instalment(models.Model):
+    loan = models.ForeignKey(Loan, on_delete=models.CASCADE, related_name="instalments")
+    n = models.PositiveSmallIntegerField(_("number"))
+    due = models.DateField(_("due"))
+    amount = models.BigIntegerField(_("amount"))
+    paid = models.BigIntegerField(_("paid"), default=0)
+
+    class Meta:
+        ordering = ["loan", "n"]
+        constraints = [
+            models.UniqueConstraint(fields=["loan", "n"], name="instalment_unique"),
+            models.CheckConstraint(
+                condition=Q(paid__gte=0) & Q(paid__lte=models.F("amount")),
+                name="instalment_paid_range",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.loan} #{self.n}"
+
+    @property
+    def remaining(self) -> int:
+        return self.amount - self.paid

@@ -1,0 +1,241 @@
+"""Read queries of the funds app: balances, money-days and points in closed form.
+
+For an account at date T (postings a_i on days d_i, in the account's direction):
+
+- ``balance(T) = Σ a_i`` over d_i ≤ T (T's postings included);
+- ``money_days(T) = Σ a_i × (T − d_i)`` over d_i < T = T·Σa − Σ a·d (lines carry d as a
+  day number, so this is two integer sums in one GROUP BY);
+- ``points_earned = floor(money_days / days_per_unit)``;
+- ``available = earned + received − given − used``.
+
+"As of today" reads the running sums kept on the account row (one read, no query over the
+journal); a past date takes one GROUP BY per table for the whole fund. No loop over days.
+"""
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.db.models import F, Q, QuerySet, Sum
+
+from edupact.core.scoping import Scope
+
+from . import rules
+from .models import (
+    AccountKind,
+    Fund,
+    FundAccount,
+    JournalLine,
+    Loan,
+    LoanStatus,
+    PointsTransfer,
+    PointsUse,
+    day_number,
+)
+
+
+@dataclass(frozen=True)
+class Points:
+    balance: int
+    money_days: int
+    earned: int
+    received: int
+    given: int
+    used: int
+    restricted: int  # received for zero-fee loans only and not yet used
+
+    @property
+    def available(self) -> int:
+        return self.earned + self.received - self.given - self.used
+
+
+def _from_running(account: FundAccount, on: dt.date, days_per_unit: int) -> Points:
+    md = rules.roll_forward(
+        account.money_days_at_last_posting, account.balance, account.last_posting_date, on
+    )
+    return Points(
+        balance=account.balance,
+        money_days=md,
+        earned=rules.points_earned(md, days_per_unit),
+        received=account.points_received,
+        given=account.points_given,
+        used=account.points_used,
+        restricted=account.restricted_received - account.restricted_used,
+    )
+
+
+def running_sums_apply(account: FundAccount, on: dt.date) -> bool:
+    """The running sums answer for ``on`` when nothing on the account is dated after it."""
+    return (account.last_posting_date is None or on >= account.last_posting_date) and (
+        account.points_last_date is None or on >= account.points_last_date
+    )
+
+
+def account_points(account: FundAccount, on: dt.date) -> Points:
+    """Balance, money-days and points of one account at ``on`` (one read when current)."""
+    days_per_unit = account.fund.days_per_unit
+    if running_sums_apply(account, on):
+        return _from_running(account, on, days_per_unit)
+    return points_at(account.fund, on, [account])[account.pk]
+
+
+def points_at(fund: Fund, on: dt.date, accounts=None) -> dict[int, Points]:
+    """Points of every account of ``fund`` (or of ``accounts``) at ``on``, set-based:
+    one GROUP BY over the journal lines, two over the transfers, one over the loans."""
+    if accounts is None:
+        accounts = list(fund.accounts.all())
+    by_id = {a.pk: a for a in accounts}
+    T = day_number(on)
+    lines = JournalLine.objects.filter(day__lte=T)
+    transfers = PointsTransfer.objects.filter(fund=fund, date__lte=on)
+    loans = Loan.objects.filter(fund=fund)
+    if len(by_id) < 500:
+        lines = lines.filter(account_id__in=list(by_id))
+        transfers_in = transfers.filter(to_account_id__in=list(by_id))
+        transfers_out = transfers.filter(from_account_id__in=list(by_id))
+        loans = loans.filter(account_id__in=list(by_id))
+    else:
+        lines = lines.filter(account__fund=fund)
+        transfers_in = transfers_out = transfers
+    money = {
+        r["account_id"]: r
+        for r in lines.values("account_id").annotate(
+            total=Sum("amount"), weighted=Sum(F("amount") * F("day"))
+        )
+    }
+    received = {
+        r["to_account_id"]: r
+        for r in transfers_in.values("to_account_id").annotate(
+            total=Sum("points"), restricted=Sum("points", filter=Q(use=PointsUse.ZERO_FEE_LOAN))
+        )
+    }
+    given = {
+        r["from_account_id"]: r["total"]
+        for r in transfers_out.values("from_account_id").annotate(total=Sum("points"))
+    }
+    decided = Q(decided_on__lte=on) & Q(
+        status__in=[LoanStatus.APPROVED, LoanStatus.DISBURSED, LoanStatus.REPAID]
+    )
+    used = {
+        r["account_id"]: r
+        for r in loans.filter(decided)
+        .values("account_id")
+        .annotate(
+            used=Sum("points_used"),
+            restricted=Sum("points_from_restricted"),
+            released=Sum("points_released", filter=Q(repaid_on__lte=on)),
+        )
+    }
+    result = {}
+    for pk, account in by_id.items():
+        m = money.get(pk) or {}
+        sign = account.sign
+        balance = sign * (m.get("total") or 0)
+        md = sign * (T * (m.get("total") or 0) - (m.get("weighted") or 0))
+        r = received.get(pk) or {}
+        u = used.get(pk) or {}
+        result[pk] = Points(
+            balance=balance,
+            money_days=md,
+            earned=rules.points_earned(md, fund.days_per_unit),
+            received=r.get("total") or 0,
+            given=given.get(pk) or 0,
+            used=(u.get("used") or 0) - (u.get("released") or 0),
+            restricted=(r.get("restricted") or 0) - (u.get("restricted") or 0),
+        )
+    return result
+
+
+# Lists ------------------------------------------------------------------------------------------
+
+
+def funds(scope: Scope) -> QuerySet:
+    return scope.filter(Fund.objects.select_related("kanoon")).order_by("name", "id")
+
+
+def member_accounts(scope: Scope, fund: Fund) -> QuerySet:
+    return scope.filter(
+        FundAccount.objects.filter(fund=fund, kind=AccountKind.MEMBER).select_related(
+            "person", "organisation", "fund"
+        )
+    ).order_by("id")
+
+
+def accounts_of_person(scope: Scope, person_id: int) -> QuerySet:
+    return scope.filter(
+        FundAccount.objects.filter(person_id=person_id, kind=AccountKind.MEMBER).select_related(
+            "fund", "fund__kanoon"
+        )
+    )
+
+
+def statement(account: FundAccount, *, start: dt.date | None = None, end: dt.date | None = None):
+    """The account's lines with the running balance in its own direction."""
+    lines = (
+        JournalLine.objects.filter(account=account)
+        .select_related("entry")
+        .order_by("day", "entry_id", "id")
+    )
+    rows, running = [], 0
+    for line in lines:
+        amount = line.amount * account.sign
+        running += amount
+        if (start and line.entry.date < start) or (end and line.entry.date > end):
+            continue
+        rows.append(
+            {"entry": line.entry, "date": line.entry.date, "amount": amount, "balance": running}
+        )
+    return rows
+
+
+def loans(scope: Scope, fund: Fund | None = None) -> QuerySet:
+    qs = Loan.objects.select_related(
+        "account", "account__person", "account__organisation", "product"
+    )
+    if fund is not None:
+        qs = qs.filter(fund=fund)
+    return scope.filter(qs).order_by("requested_on", "id")
+
+
+def transfers_of(account: FundAccount) -> QuerySet:
+    return (
+        PointsTransfer.objects.filter(Q(from_account=account) | Q(to_account=account))
+        .select_related(
+            "from_account__person",
+            "to_account__person",
+            "from_account__organisation",
+            "to_account__organisation",
+        )
+        .order_by("date", "id")
+    )
+
+
+def fund_summary(fund: Fund, on: dt.date) -> dict:
+    """Dashboard figures: members, pool, points available, queue, loans outstanding."""
+    members = list(fund.accounts.filter(kind=AccountKind.MEMBER))
+    points = [account_points(a, on) for a in members]
+    pool = fund.accounts.get(kind=AccountKind.POOL, person=None, organisation=None)
+    loans_qs = fund.loans.all()
+    overdue = (
+        loans_qs.filter(
+            status=LoanStatus.DISBURSED,
+            instalments__due__lt=on,
+            instalments__paid__lt=F("instalments__amount"),
+        )
+        .distinct()
+        .count()
+    )
+    return {
+        "members": len(members),
+        "deposits": sum(p.balance for p in points),
+        "pool": pool.balance,
+        "points_available": sum(p.available for p in points),
+        "queue": loans_qs.filter(status=LoanStatus.REQUESTED).count(),
+        "outstanding": loans_qs.filter(status=LoanStatus.DISBURSED).aggregate(s=Sum("outstanding"))[
+            "s"
+        ]
+        or 0,
+        "loans_disbursed": loans_qs.filter(
+            status__in=[LoanStatus.DISBURSED, LoanStatus.REPAID]
+        ).count(),
+        "overdue": overdue,
+    }

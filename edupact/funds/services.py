@@ -1,0 +1,845 @@
+"""Operations that change a fund: postings, points, loans. Views, the API, the CLI and the
+simulator all call these.
+
+Rules every write follows:
+- an entry's lines sum to zero (one currency per fund), and there are at least two;
+- entries are never changed or deleted; ``reverse_entry`` posts the compensating entry;
+- the accounts an entry touches are locked (``select_for_update``, in id order) and their
+  running sums are updated in the same transaction;
+- a member's balance never goes below zero, points never below what is available;
+- every write takes an ``idempotency_key``: a retried call returns what the first one made.
+
+A refused operation raises ``Refused`` (a ``ValidationError`` with a stable ``code``)
+before anything is written.
+"""
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import F, Q
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from edupact.audit.context import current_actor
+from edupact.core.scoping import Scope
+
+from . import rules
+from .models import (
+    CREDIT_NORMAL,
+    AccountKind,
+    EntryKind,
+    Fund,
+    FundAccount,
+    Instalment,
+    JournalEntry,
+    JournalLine,
+    Loan,
+    LoanProduct,
+    LoanStatus,
+    PointsTransfer,
+    PointsUse,
+    TransferKind,
+    day_number,
+)
+from .selectors import account_points
+
+
+class Refused(ValidationError):
+    """A business rule refused the operation; ``code`` is stable for scripts and tests."""
+
+    def __init__(self, code: str, message: str, **params):
+        super().__init__(message, code=code, params=params or None)
+        self.reason = code
+        self.details = params
+
+
+# Scope ----------------------------------------------------------------------------------------
+
+
+def _require_write(scope: Scope, fund: Fund) -> None:
+    if not scope.can_write_path(fund.kanoon.path):
+        raise PermissionDenied(_("You may not change this fund."))
+
+
+def _require_owner_or_writer(scope: Scope, account: FundAccount) -> None:
+    """A member acts on their own account; leaders act on every account of their kanoon."""
+    if account.person_id and scope.person_id == account.person_id:
+        return
+    _require_write(scope, account.fund)
+
+
+# Idempotency ----------------------------------------------------------------------------------
+
+
+def _idempotent(model, fund: Fund, key: str | None, work: Callable):
+    """Run ``work`` once per (fund, key): a retry, even a concurrent one, gets the first result."""
+    if key:
+        found = model.objects.filter(fund=fund, idempotency_key=key).first()
+        if found is not None:
+            return found
+    try:
+        with transaction.atomic():
+            return work()
+    except IntegrityError:
+        if key:
+            found = model.objects.filter(fund=fund, idempotency_key=key).first()
+            if found is not None:
+                return found
+        raise
+
+
+# Funds and accounts -----------------------------------------------------------------------------
+
+
+@transaction.atomic
+def create_fund(scope: Scope, fund: Fund) -> Fund:
+    """Create a fund of a kanoon with its own accounts (pool, fee income, adjustments)."""
+    if not scope.can_write_path(fund.kanoon.path):
+        raise PermissionDenied(_("You may not change this kanoon."))
+    if not fund.currency:
+        fund.currency = fund.kanoon.currency
+    if not fund.calendar:
+        fund.calendar = fund.kanoon.calendar
+    fund.full_clean()
+    fund.save()
+    for kind in (AccountKind.POOL, AccountKind.FEE_INCOME, AccountKind.ADJUSTMENT):
+        FundAccount.objects.create(fund=fund, kind=kind)
+    return fund
+
+
+def system_account(fund: Fund, kind: AccountKind) -> FundAccount:
+    return FundAccount.objects.get(fund=fund, kind=kind, person=None, organisation=None)
+
+
+@transaction.atomic
+def open_account(
+    scope: Scope,
+    fund: Fund,
+    *,
+    person=None,
+    organisation=None,
+    kind: AccountKind = AccountKind.MEMBER,
+    decider_person=None,
+    decider_organisation=None,
+    opened_on: dt.date | None = None,
+    label: str = "",
+) -> FundAccount:
+    """Open (or return the existing) account of a person or an organisation in a fund."""
+    _require_write(scope, fund)
+    owner = {"person": person} if person is not None else {"organisation": organisation}
+    existing = FundAccount.objects.filter(fund=fund, kind=kind, **owner).first()
+    if existing is not None:
+        return existing
+    account = FundAccount(
+        fund=fund,
+        kind=kind,
+        person=person,
+        organisation=organisation,
+        decider_person=decider_person,
+        decider_organisation=decider_organisation,
+        opened_on=opened_on,
+        label=label,
+    )
+    account.full_clean()
+    account.save()
+    return account
+
+
+@transaction.atomic
+def save_product(scope: Scope, product: LoanProduct) -> LoanProduct:
+    _require_write(scope, product.fund)
+    product.full_clean()
+    product.save()
+    return product
+
+
+# The journal ------------------------------------------------------------------------------------
+
+
+def _lock(account_ids: Iterable[int]) -> dict[int, FundAccount]:
+    """Lock account rows in id order (no deadlocks between two postings) and read them fresh."""
+    rows = FundAccount.objects.select_for_update().filter(pk__in=set(account_ids)).order_by("pk")
+    return {a.pk: a for a in rows}
+
+
+def post_entry(
+    fund: Fund,
+    *,
+    on: dt.date,
+    kind: EntryKind,
+    lines: list[tuple[FundAccount, int]],
+    memo: str = "",
+    idempotency_key: str | None = None,
+    reverses: JournalEntry | None = None,
+    loan: Loan | None = None,
+) -> JournalEntry:
+    """Post a balanced entry and update the running sums of its accounts.
+
+    The building block of every money service; it checks the entry, not who is asking.
+    """
+    return _idempotent(
+        JournalEntry,
+        fund,
+        idempotency_key,
+        lambda: _post(fund, on, kind, lines, memo, idempotency_key, reverses, loan),
+    )
+
+
+def _post(fund, on, kind, lines, memo, key, reverses, loan) -> JournalEntry:
+    merged: dict[int, int] = defaultdict(int)
+    for account, amount in lines:
+        if not isinstance(amount, int) or isinstance(amount, bool):
+            raise TypeError("amounts are integers of minor units")
+        if account.fund_id != fund.pk:
+            raise ValidationError(_("An entry only touches accounts of its own fund."))
+        merged[account.pk] += amount
+    merged = {pk: amount for pk, amount in merged.items() if amount}
+    if len(merged) < 2:
+        raise ValidationError(_("An entry needs at least two accounts."))
+    if sum(merged.values()) != 0:
+        raise ValidationError(
+            _("An entry must balance: its lines sum to %(sum)s."),
+            params={"sum": sum(merged.values())},
+        )
+    locked = _lock(merged)
+    updates = {}
+    for pk, amount in merged.items():
+        account = locked[pk]
+        natural = amount * account.sign
+        updates[pk] = _rolled(account, natural, on)
+    actor = current_actor()
+    entry = JournalEntry.objects.create(
+        fund=fund,
+        date=on,
+        kind=kind,
+        memo=memo[:255],
+        idempotency_key=key or "",
+        reverses=reverses,
+        loan=loan,
+        created_by=actor if actor is not None and getattr(actor, "pk", None) else None,
+    )
+    day = day_number(on)
+    JournalLine.objects.bulk_create(
+        [JournalLine(entry=entry, account_id=pk, amount=a, day=day) for pk, a in merged.items()]
+    )
+    for pk, values in updates.items():
+        FundAccount.objects.filter(pk=pk).update(**values)
+    return entry
+
+
+def _rolled(account: FundAccount, natural: int, on: dt.date) -> dict:
+    """New running sums after adding ``natural`` (in the account's direction) on ``on``.
+
+    money_days(T) = md_last + balance × (T − last) holds for T ≥ last while every posting is
+    dated on or before ``last``; a backdated posting adds a × (last − d) and keeps ``last``.
+    """
+    last, balance, md = (
+        account.last_posting_date,
+        account.balance,
+        account.money_days_at_last_posting,
+    )
+    if account.kind == AccountKind.MEMBER:
+        if balance + natural < 0:
+            raise Refused(
+                "above_balance",
+                _("The balance (%(balance)s) is less than %(amount)s."),
+                balance=balance,
+                amount=-natural,
+            )
+        if natural < 0 and last is not None and on < last:
+            raise Refused(
+                "backdated_withdrawal",
+                _("A withdrawal cannot be dated before the account's last posting (%(last)s)."),
+                last=last,
+            )
+    if last is None:
+        md, last = 0, on
+    elif on >= last:
+        md, last = md + balance * (on - last).days, on
+    else:
+        md += natural * (last - on).days
+    values = {
+        "balance": balance + natural,
+        "last_posting_date": last,
+        "money_days_at_last_posting": md,
+    }
+    if account.kind == AccountKind.MEMBER and natural > 0:
+        first = account.first_deposit_date
+        values["first_deposit_date"] = on if first is None or on < first else first
+    return values
+
+
+def _member_accounts(account: FundAccount) -> None:
+    if account.kind != AccountKind.MEMBER:
+        raise ValidationError(_("Deposits and withdrawals go to member accounts."))
+
+
+def _positive(amount: int) -> None:
+    if not isinstance(amount, int) or isinstance(amount, bool) or amount <= 0:
+        raise ValidationError(_("Enter a positive whole amount."))
+
+
+def deposit(
+    scope: Scope,
+    account: FundAccount,
+    amount: int,
+    on: dt.date,
+    *,
+    idempotency_key: str | None = None,
+    memo: str = "",
+) -> JournalEntry:
+    """Money paid into a member's account: Dr pool, Cr member."""
+    _require_write(scope, account.fund)
+    _member_accounts(account)
+    _positive(amount)
+    pool = system_account(account.fund, AccountKind.POOL)
+    return post_entry(
+        account.fund,
+        on=on,
+        kind=EntryKind.DEPOSIT,
+        lines=[(pool, amount), (account, -amount)],
+        memo=memo,
+        idempotency_key=idempotency_key,
+    )
+
+
+def withdraw(
+    scope: Scope,
+    account: FundAccount,
+    amount: int,
+    on: dt.date,
+    *,
+    idempotency_key: str | None = None,
+    memo: str = "",
+) -> JournalEntry:
+    """Money paid back to a member, never more than their balance: Dr member, Cr pool."""
+    _require_write(scope, account.fund)
+    _member_accounts(account)
+    _positive(amount)
+    pool = system_account(account.fund, AccountKind.POOL)
+    return post_entry(
+        account.fund,
+        on=on,
+        kind=EntryKind.WITHDRAWAL,
+        lines=[(account, amount), (pool, -amount)],
+        memo=memo,
+        idempotency_key=idempotency_key,
+    )
+
+
+def reverse_entry(
+    scope: Scope,
+    entry: JournalEntry,
+    on: dt.date,
+    *,
+    memo: str = "",
+    idempotency_key: str | None = None,
+) -> JournalEntry:
+    """The compensating entry of ``entry`` (its lines negated); an entry is reversed once."""
+    _require_write(scope, entry.fund)
+    if entry.loan_id:
+        raise ValidationError(_("Loan entries are corrected through the loan."))
+    if JournalEntry.objects.filter(reverses=entry).exists() or entry.reverses_id:
+        found = JournalEntry.objects.filter(reverses=entry).first()
+        if found is not None and idempotency_key and found.idempotency_key == idempotency_key:
+            return found
+        raise ValidationError(_("This entry has already been reversed or is a reversal."))
+    lines = [(line.account, -line.amount) for line in entry.lines.select_related("account")]
+    return post_entry(
+        entry.fund,
+        on=on,
+        kind=EntryKind.REVERSAL,
+        lines=lines,
+        memo=memo or _("Reversal of entry %(id)s") % {"id": entry.pk},
+        idempotency_key=idempotency_key,
+        reverses=entry,
+    )
+
+
+# Points -----------------------------------------------------------------------------------------
+
+
+def _points_dated(account: FundAccount, on: dt.date) -> None:
+    if account.points_last_date and on < account.points_last_date:
+        raise Refused(
+            "backdated_points",
+            _("Points of this account already moved on %(last)s; date this on or after it."),
+            last=account.points_last_date,
+        )
+
+
+def gift_points(
+    scope: Scope,
+    giver: FundAccount,
+    receiver: FundAccount,
+    points: int,
+    on: dt.date,
+    *,
+    use: PointsUse = PointsUse.ANY_LOAN,
+    kind: TransferKind = TransferKind.GIFT,
+    idempotency_key: str | None = None,
+) -> PointsTransfer:
+    """Give points to another member of the fund, never more than the giver has available.
+
+    Points received for zero-fee loans only cannot be given on.
+    """
+    _require_owner_or_writer(scope, giver)
+    if kind not in (TransferKind.GIFT, TransferKind.PLEDGE):
+        raise ValidationError(_("A gift is a gift or a pledge."))
+    if giver.fund_id != receiver.fund_id:
+        raise ValidationError(_("Points move between accounts of one fund."))
+    if receiver.kind != AccountKind.MEMBER or giver.kind != AccountKind.MEMBER:
+        raise ValidationError(_("Points move between member accounts."))
+    if giver.pk == receiver.pk:
+        raise Refused("gift_to_self", _("Points cannot be given to oneself."))
+    _positive(points)
+    PointsUse(use)
+
+    def work():
+        locked = _lock([giver.pk, receiver.pk])
+        source, target = locked[giver.pk], locked[receiver.pk]
+        _points_dated(source, on)
+        state = account_points(source, on)
+        free = state.available - state.restricted
+        if points > free:
+            raise Refused(
+                "above_available_points",
+                _("Only %(available)s points are available to give."),
+                available=max(free, 0),
+            )
+        transfer = PointsTransfer.objects.create(
+            fund=source.fund,
+            date=on,
+            from_account=source,
+            to_account=target,
+            points=points,
+            use=use,
+            kind=kind,
+            idempotency_key=idempotency_key or "",
+        )
+        _bump(source, on, points_given=points)
+        restricted = points if use == PointsUse.ZERO_FEE_LOAN else 0
+        _bump(target, on, points_received=points, restricted_received=restricted)
+        return transfer
+
+    return _idempotent(PointsTransfer, giver.fund, idempotency_key, work)
+
+
+def _bump(account: FundAccount, on: dt.date, **deltas) -> None:
+    """Add to an account's points counters (the row is locked by the caller)."""
+    values = {name: F(name) + delta for name, delta in deltas.items() if delta}
+    last = account.points_last_date
+    values["points_last_date"] = on if last is None or on > last else last
+    FundAccount.objects.filter(pk=account.pk).update(**values)
+    for name, delta in deltas.items():
+        setattr(account, name, getattr(account, name) + delta)
+    account.points_last_date = values["points_last_date"]
+
+
+# Loans ------------------------------------------------------------------------------------------
+
+
+def request_loan(
+    scope: Scope,
+    account: FundAccount,
+    product: LoanProduct,
+    amount: int,
+    months: int,
+    on: dt.date,
+    *,
+    purpose: str = "",
+    reference: str = "",
+    idempotency_key: str | None = None,
+) -> Loan:
+    """A member asks for a loan; allocation decides later."""
+    _require_owner_or_writer(scope, account)
+    if account.kind != AccountKind.MEMBER:
+        raise ValidationError(_("Loans are requested from a member account."))
+    if product.fund_id != account.fund_id:
+        raise ValidationError(_("This product belongs to another fund."))
+    _positive(amount)
+    _positive(months)
+    fund = account.fund
+
+    def work():
+        loan = Loan(
+            fund=fund,
+            account=account,
+            product=product,
+            amount=amount,
+            months=months,
+            requested_on=on,
+            purpose=purpose,
+            reference=reference,
+            points_needed=rules.points_needed(amount, months, fund.loan_factor),
+            idempotency_key=idempotency_key or "",
+        )
+        loan.full_clean(exclude=["idempotency_key"])
+        loan.save()
+        return loan
+
+    return _idempotent(Loan, fund, idempotency_key, work)
+
+
+REASON_MESSAGES = {
+    "product_not_available": gettext_lazy("The product is not offered on this date."),
+    "amount_above_maximum": gettext_lazy("The amount is above the product's maximum."),
+    "amount_below_minimum": gettext_lazy("The amount is below the product's minimum."),
+    "term_out_of_range": gettext_lazy("The number of months is outside the product's range."),
+    "points_insufficient": gettext_lazy("The borrower's available points do not cover the loan."),
+    "history_too_short": gettext_lazy(
+        "The first deposit is too recent and gifted points do not cover the loan."
+    ),
+    "blackout_month": gettext_lazy("The fund does not lend in this month."),
+    "cooling_off": gettext_lazy("A previous loan is too recent."),
+    "overdue_instalments": gettext_lazy("The borrower has overdue instalments."),
+    "guarantors_missing": gettext_lazy(
+        "The guarantors required by the product have not confirmed."
+    ),
+    "backdated_points": gettext_lazy("The borrower's points already moved after this date."),
+}
+
+
+def reason_message(code: str) -> str:
+    return str(REASON_MESSAGES.get(code, code))
+
+
+def eligibility(loan: Loan, on: dt.date, account: FundAccount | None = None) -> tuple[list, int]:
+    """Every reason the loan cannot be approved on ``on`` (empty when it can), and the points
+    it would take from zero-fee-only gifts."""
+    account = account or loan.account
+    fund, product = loan.fund, loan.product
+    reasons = []
+    if not product.is_valid_on(on):
+        reasons.append("product_not_available")
+    if loan.amount > product.max_amount:
+        reasons.append("amount_above_maximum")
+    if loan.amount < product.min_amount:
+        reasons.append("amount_below_minimum")
+    if not product.min_months <= loan.months <= product.max_months:
+        reasons.append("term_out_of_range")
+    need = loan.points_needed
+    state = account_points(account, on)
+    usable = state.available if product.zero_fee else state.available - state.restricted
+    if need > usable:
+        reasons.append("points_insufficient")
+    first = account.first_deposit_date
+    history_ok = first is not None and first <= on and (on - first).days >= fund.min_history_days
+    if not history_ok and state.received < need:
+        reasons.append("history_too_short")
+    if product.blackout_months and rules.month_of(on, fund.calendar) in product.blackout_months:
+        reasons.append("blackout_month")
+    if product.cooling_off_days:
+        since = on - dt.timedelta(days=product.cooling_off_days)
+        recent = Loan.objects.filter(
+            account=account,
+            status__in=[LoanStatus.APPROVED, LoanStatus.DISBURSED, LoanStatus.REPAID],
+            decided_on__gt=since,
+            decided_on__lte=on,
+        ).exclude(pk=loan.pk)
+        if recent.exists():
+            reasons.append("cooling_off")
+    overdue = Instalment.objects.filter(
+        loan__account=account, loan__status=LoanStatus.DISBURSED, due__lt=on, paid__lt=F("amount")
+    )
+    if overdue.exists():
+        reasons.append("overdue_instalments")
+    from_restricted = min(state.restricted, need) if product.zero_fee else 0
+    return reasons, from_restricted
+
+
+ALLOCATION_POLICIES = ("fifo",)
+
+
+def allocate(scope: Scope, fund: Fund, on: dt.date, *, policy: str | None = None) -> list[Loan]:
+    """Run an allocation round: decide every pending request dated on or before ``on``.
+
+    ``fifo``: in request order, approve a request when every check passes (approval uses
+    the points), else reject it with all its reasons.
+    """
+    _require_write(scope, fund)
+    policy = policy or fund.allocation_policy
+    if policy not in ALLOCATION_POLICIES:
+        raise ValidationError(
+            _("Unknown allocation policy %(policy)s; known: %(known)s."),
+            params={"policy": policy, "known": ", ".join(ALLOCATION_POLICIES)},
+        )
+    decided = []
+    with transaction.atomic():
+        pending = (
+            Loan.objects.select_for_update()
+            .filter(fund=fund, status=LoanStatus.REQUESTED, requested_on__lte=on)
+            .select_related("product", "fund")
+            .order_by("requested_on", "id")
+        )
+        for loan in pending:
+            decided.append(_decide(loan, on))
+    return decided
+
+
+def _decide(loan: Loan, on: dt.date) -> Loan:
+    account = _lock([loan.account_id])[loan.account_id]
+    reasons, from_restricted = eligibility(loan, on, account)
+    if not reasons and account.points_last_date and on < account.points_last_date:
+        reasons.append("backdated_points")
+    loan.decided_on = on
+    loan.reasons = reasons
+    if reasons:
+        loan.status = LoanStatus.REJECTED
+        loan.save(update_fields=["status", "reasons", "decided_on"])
+        return loan
+    loan.status = LoanStatus.APPROVED
+    loan.points_used = loan.points_needed
+    loan.points_from_restricted = from_restricted
+    loan.save(
+        update_fields=["status", "reasons", "decided_on", "points_used", "points_from_restricted"]
+    )
+    _bump(account, on, points_used=loan.points_used, restricted_used=from_restricted)
+    # Pledges the borrower holds go back to their givers when this loan is repaid.
+    PointsTransfer.objects.filter(
+        to_account=account, kind=TransferKind.PLEDGE, loan__isnull=True, date__lte=on
+    ).update(loan=loan)
+    return loan
+
+
+def approve(scope: Scope, loan: Loan, on: dt.date) -> Loan:
+    """Decide one request now (a leader's manual decision uses the same checks)."""
+    _require_write(scope, loan.fund)
+    with transaction.atomic():
+        loan = Loan.objects.select_for_update().select_related("product", "fund").get(pk=loan.pk)
+        if loan.status != LoanStatus.REQUESTED:
+            raise Refused("loan_not_requested", _("This loan has already been decided."))
+        return _decide(loan, on)
+
+
+def _receivable(loan: Loan) -> FundAccount:
+    owner = loan.account
+    account, _created = FundAccount.objects.get_or_create(
+        fund=loan.fund,
+        kind=AccountKind.LOANS_RECEIVABLE,
+        person=owner.person,
+        organisation=owner.organisation,
+    )
+    return account
+
+
+def disburse(scope: Scope, loan: Loan, on: dt.date, *, idempotency_key: str | None = None) -> Loan:
+    """Pay out an approved loan: fix the fee and the schedule, and post
+    Dr loans receivable (what is owed), Cr pool (what is paid out), Cr fee income."""
+    _require_write(scope, loan.fund)
+    fund = loan.fund
+    if idempotency_key:
+        done = JournalEntry.objects.filter(fund=fund, idempotency_key=idempotency_key).first()
+        if done is not None:
+            return Loan.objects.get(pk=done.loan_id)
+    with transaction.atomic():
+        loan = Loan.objects.select_for_update().select_related("product", "account").get(pk=loan.pk)
+        if loan.status != LoanStatus.APPROVED:
+            raise Refused("loan_not_approved", _("Only an approved loan can be paid out."))
+        if on < loan.decided_on:
+            raise ValidationError(_("A loan is paid out on or after its approval."))
+        product = loan.product
+        terms = rules.loan_terms(
+            loan.amount,
+            loan.months,
+            product.fee_strategy,
+            product.fee_rate_percent,
+            on,
+            fund.calendar,
+        )
+        lines = [
+            (_receivable(loan), terms.total_due),
+            (system_account(fund, AccountKind.POOL), -terms.paid_out),
+        ]
+        if terms.fee_total:
+            lines.append((system_account(fund, AccountKind.FEE_INCOME), -terms.fee_total))
+        post_entry(
+            fund,
+            on=on,
+            kind=EntryKind.DISBURSEMENT,
+            lines=lines,
+            memo=_("Loan %(ref)s paid out") % {"ref": loan},
+            idempotency_key=idempotency_key,
+            loan=loan,
+        )
+        Instalment.objects.bulk_create(
+            [Instalment(loan=loan, n=n, due=due, amount=a) for n, due, a in terms.schedule]
+        )
+        loan.status = LoanStatus.DISBURSED
+        loan.disbursed_on = on
+        loan.fee_total = terms.fee_total
+        loan.net_disbursed = terms.paid_out
+        loan.outstanding = terms.total_due
+        loan.save(
+            update_fields=["status", "disbursed_on", "fee_total", "net_disbursed", "outstanding"]
+        )
+    return loan
+
+
+def repay(
+    scope: Scope, loan: Loan, amount: int, on: dt.date, *, idempotency_key: str | None = None
+) -> JournalEntry:
+    """A repayment, applied to the oldest unpaid instalment first: Dr pool, Cr receivable.
+
+    When nothing is left the loan is repaid and the pledges it used go back to their givers.
+    """
+    _require_owner_or_writer(scope, loan.account)
+    _positive(amount)
+    fund = loan.fund
+
+    def work():
+        locked = Loan.objects.select_for_update().select_related("account").get(pk=loan.pk)
+        if locked.status != LoanStatus.DISBURSED:
+            raise Refused("loan_not_disbursed", _("Only a paid-out loan can be repaid."))
+        if amount > locked.outstanding:
+            raise Refused(
+                "above_outstanding",
+                _("Only %(outstanding)s is outstanding."),
+                outstanding=locked.outstanding,
+            )
+        if on < locked.disbursed_on:
+            raise ValidationError(_("A repayment comes on or after the payout."))
+        entry = post_entry(
+            fund,
+            on=on,
+            kind=EntryKind.REPAYMENT,
+            lines=[
+                (system_account(fund, AccountKind.POOL), amount),
+                (_receivable(locked), -amount),
+            ],
+            memo=_("Repayment of loan %(ref)s") % {"ref": locked},
+            idempotency_key=idempotency_key,
+            loan=locked,
+        )
+        left = amount
+        for instalment in locked.instalments.filter(paid__lt=F("amount")).order_by("n"):
+            take = min(left, instalment.remaining)
+            Instalment.objects.filter(pk=instalment.pk).update(paid=F("paid") + take)
+            left -= take
+            if not left:
+                break
+        locked.outstanding -= amount
+        fields = ["outstanding"]
+        if locked.outstanding == 0:
+            locked.status, locked.repaid_on = LoanStatus.REPAID, on
+            fields += ["status", "repaid_on"]
+            _return_pledges(locked, on)
+            fields.append("points_released")
+        locked.save(update_fields=fields)
+        return entry
+
+    return _idempotent(JournalEntry, fund, idempotency_key, work)
+
+
+def _return_pledges(loan: Loan, on: dt.date) -> None:
+    """Give each pledge the loan used back to its giver; the borrower's use of those points
+    is released, so the borrower ends where they were (never below zero)."""
+    pledges = list(loan.pledges.filter(kind=TransferKind.PLEDGE, returned_by__isnull=True))
+    if not pledges:
+        return
+    ids = [loan.account_id, *(p.from_account_id for p in pledges)]
+    locked = _lock(ids)
+    borrower = locked[loan.account_id]
+    for pledge in pledges:
+        state = account_points(borrower, on)
+        release = min(pledge.points, loan.points_used - loan.points_released)
+        back = min(pledge.points, state.available + release)
+        if back <= 0:
+            continue
+        PointsTransfer.objects.create(
+            fund=loan.fund,
+            date=on,
+            from_account=borrower,
+            to_account=locked[pledge.from_account_id],
+            points=back,
+            use=PointsUse.ANY_LOAN,
+            kind=TransferKind.RETURN,
+            returns=pledge,
+            loan=loan,
+        )
+        loan.points_released += release
+        _bump(borrower, on, points_given=back, points_used=-release)
+        _bump(locked[pledge.from_account_id], on, points_received=back)
+
+
+# Verification -----------------------------------------------------------------------------------
+
+
+def _credit(kind: str) -> bool:
+    return kind in CREDIT_NORMAL
+
+
+def verify(fund: Fund | None = None) -> list[str]:
+    """Every inconsistency of the ledger (empty when it is sound). Read-only."""
+    from django.db.models import Count, Sum
+
+    from . import selectors
+
+    problems: list[str] = []
+    entries = JournalEntry.objects.all()
+    lines = JournalLine.objects.all()
+    funds = Fund.objects.all()
+    if fund is not None:
+        entries, funds = entries.filter(fund=fund), funds.filter(pk=fund.pk)
+        lines = lines.filter(entry__fund=fund)
+    for row in (
+        lines.values("entry_id")
+        .annotate(total=Sum("amount"), n=Count("id"))
+        .filter(~Q(total=0) | Q(n__lt=2))
+    ):
+        problems.append(
+            f"entry {row['entry_id']}: lines sum to {row['total']} over {row['n']} line(s)"
+        )
+    for entry_id in entries.filter(lines__isnull=True).values_list("id", flat=True):
+        problems.append(f"entry {entry_id}: has no lines")
+    for row in lines.exclude(account__fund_id=F("entry__fund_id")).values("id", "entry_id"):
+        problems.append(f"entry {row['entry_id']}: line {row['id']} is in another fund's account")
+    for entry in entries.only("id", "date"):
+        bad = entry.lines.exclude(day=day_number(entry.date)).count()
+        if bad:
+            problems.append(f"entry {entry.pk}: {bad} line(s) carry another date")
+    for f in funds:
+        problems.extend(_verify_fund(f, selectors))
+    return problems
+
+
+def _verify_fund(fund: Fund, selectors) -> list[str]:
+    problems = []
+    accounts = list(fund.accounts.all())
+    last = max((a.last_posting_date for a in accounts if a.last_posting_date), default=None)
+    last_points = max((a.points_last_date for a in accounts if a.points_last_date), default=None)
+    on = max(d for d in (last, last_points, dt.date.today()) if d)
+    computed = selectors.points_at(fund, on, accounts)
+    for account in accounts:
+        stored = account_points(account, on)
+        again = computed[account.pk]
+        for name in ("balance", "money_days", "received", "given", "used", "restricted"):
+            if getattr(stored, name) != getattr(again, name):
+                problems.append(
+                    f"account {account.pk} ({account.ledger_name}): running {name} "
+                    f"{getattr(stored, name)} but the journal gives {getattr(again, name)}"
+                )
+        if again.available < 0:
+            problems.append(f"account {account.pk}: {again.available} points available")
+        if account.kind == AccountKind.MEMBER and again.balance < 0:
+            problems.append(f"account {account.pk}: negative balance {again.balance}")
+    for loan in fund.loans.filter(status__in=[LoanStatus.DISBURSED, LoanStatus.REPAID]):
+        left = sum(i.remaining for i in loan.instalments.all())
+        if left != loan.outstanding:
+            problems.append(
+                f"loan {loan.pk}: outstanding {loan.outstanding} but instalments leave {left}"
+            )
+    receivable = defaultdict(int)
+    for loan in fund.loans.select_related("account").filter(status=LoanStatus.DISBURSED):
+        receivable[(loan.account.person_id, loan.account.organisation_id)] += loan.outstanding
+    for account in accounts:
+        if account.kind == AccountKind.LOANS_RECEIVABLE:
+            owed = receivable.get((account.person_id, account.organisation_id), 0)
+            if account.balance != owed:
+                problems.append(
+                    f"account {account.pk}: receivable {account.balance} but loans owe {owed}"
+                )
+    return problems
