@@ -69,10 +69,26 @@ def pytest_runtest_makereport(item, call):
         report.longrepr = f"skipped, but EDUPACT_REQUIRE_ALL is set: {reason}"
 
 
+_SKIPPED_MODULES: list[str] = []
+
+
 def pytest_collectreport(report):
+    """A module skipped as a whole (``importorskip``…) fails the run at the end; failing it
+    here would stop the collection of everything else."""
     if REQUIRE_ALL and report.skipped:
-        report.outcome = "failed"
-        report.longrepr = f"module skipped, but EDUPACT_REQUIRE_ALL is set: {report.longrepr}"
+        _SKIPPED_MODULES.append(f"{report.nodeid}: {report.longrepr}")
+
+
+def pytest_terminal_summary(terminalreporter):
+    if _SKIPPED_MODULES:
+        terminalreporter.section("skipped although EDUPACT_REQUIRE_ALL is set", red=True)
+        for line in _SKIPPED_MODULES:
+            terminalreporter.line(line, red=True)
+
+
+def pytest_sessionfinish(session, exitstatus):
+    if _SKIPPED_MODULES and exitstatus == 0:
+        session.exitstatus = 1
 
 
 def pytest_collection_modifyitems(config, items):

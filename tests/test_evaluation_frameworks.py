@@ -127,9 +127,7 @@ def test_commune_community_levels(loaded):
     assert "legal_basis.number" in commune.unconfirmed
 
 
-@pytest.mark.parametrize(
-    "code", ["CDHT", "GDHT", "DVHT", "DVHT-TRUONG", "CONGDONG-XA", "TTHTCD"]
-)
+@pytest.mark.parametrize("code", ["CDHT", "GDHT", "DVHT", "DVHT-TRUONG", "CONGDONG-XA", "TTHTCD"])
 def test_stored_frameworks_export_what_was_loaded(loaded, code):
     assert exchange.to_data(loaded[code]) == exchange.canonical(shipped(code))
 
@@ -322,9 +320,7 @@ def test_export_command(loaded, tmp_path):
 # XLSX -------------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(
-    "code", ["CDHT", "GDHT", "DVHT", "DVHT-TRUONG", "CONGDONG-XA", "TTHTCD"]
-)
+@pytest.mark.parametrize("code", ["CDHT", "GDHT", "DVHT", "DVHT-TRUONG", "CONGDONG-XA", "TTHTCD"])
 def test_xlsx_round_trip(loaded, code):
     framework = loaded[code]
     assert exchange.from_xlsx(exchange.to_xlsx(framework)) == exchange.to_data(framework)

@@ -60,7 +60,11 @@ def test_deposit_posts_a_balanced_entry_and_updates_the_running_sums(fund, alice
     services.deposit(EVERYTHING, alice, 500, days(10))
     a = fresh(alice)
     # balance 1,500; money-days at the 10th: 1,000 × 10 = 10,000.
-    assert (a.balance, a.last_posting_date, a.money_days_at_last_posting) == (1_500, days(10), 10_000)
+    assert (a.balance, a.last_posting_date, a.money_days_at_last_posting) == (
+        1_500,
+        days(10),
+        10_000,
+    )
     assert a.first_deposit_date == D
     pool = services.system_account(fund, AccountKind.POOL)
     assert pool.balance == 1_500
@@ -229,7 +233,8 @@ def test_verify_finds_an_unbalanced_entry_and_a_wrong_running_sum(fund, alice):
     entry = services.deposit(EVERYTHING, alice, 1_000, D)
     with connection.cursor() as cursor:  # what no service can do: a line added behind its back
         cursor.execute(
-            "INSERT INTO funds_journalline (entry_id, account_id, amount, day) VALUES (%s, %s, %s, %s)",
+            "INSERT INTO funds_journalline (entry_id, account_id, amount, day)"
+            " VALUES (%s, %s, %s, %s)",
             [entry.pk, alice.pk, -5, day_number(D)],
         )
     problems = services.verify(fund)

@@ -69,8 +69,8 @@ class TestMonths:
 
     def test_same_day_next_month_in_jalali(self):
         # 1396/07/15 + 1 month = 1396/08/15 (2017-11-06), not 2017-11-07.
-        assert rules.add_months(j(1396, 7, 15), 1, "jalali") == j(1396, 8, 15) == dt.date(
-            2017, 11, 6
+        assert (
+            rules.add_months(j(1396, 7, 15), 1, "jalali") == j(1396, 8, 15) == dt.date(2017, 11, 6)
         )
 
     def test_jalali_end_of_month(self):
@@ -144,4 +144,8 @@ class TestFees:
 
     def test_due_dates_follow_the_calendar(self):
         t = rules.loan_terms(900, 3, FeeStrategy.ZERO, 0, j(1403, 11, 30), "jalali")
-        assert [due for _, due, _ in t.schedule] == [j(1403, 12, 30), j(1404, 1, 30), j(1404, 2, 30)]
+        assert [due for _, due, _ in t.schedule] == [
+            j(1403, 12, 30),
+            j(1404, 1, 30),
+            j(1404, 2, 30),
+        ]

@@ -8,8 +8,11 @@ Each database runs in its own process on a database of its own: SQLite in a temp
 Requests go through Django's test ``Client`` in process, with the real middleware and a
 session from ``force_login``.  After each request the connection is handled as a served
 request would be (``close_old_connections``): closed on SQLite (``CONN_MAX_AGE=0``), kept
-on PostgreSQL.  Prints a Markdown table and writes ``bench/results/directory-<db>.json``
-and the query plans to ``bench/results/directory-<db>-explain.txt``.
+on PostgreSQL.  Each request is timed twice: wall clock, and CPU time (this thread plus,
+on PostgreSQL, the server backend from /proc/PID/schedstat), which is what the request
+costs when the machine is shared and busy.  Prints a Markdown table and writes
+``bench/results/directory-<db>.json`` and the query plans to
+``bench/results/directory-<db>-explain.txt``.
 """
 
 import argparse
@@ -185,12 +188,16 @@ def measure(args, users, log) -> list[dict]:
             queries = [(float(q["time"]) * 1000, q["sql"]) for q in captured.captured_queries]
             slowest = max(queries, default=(0.0, ""))
             load_before = os.getloadavg()[0]
-            times = []
+            times, cpu_times = [], []
             stop_at = time.perf_counter() + (args.max_seconds or float("inf"))
             for _ in range(args.requests):
+                server = _server_cpu(connection)
+                cpu = time.thread_time_ns()
                 t = time.perf_counter()
                 response = _get(client, path, params)
                 times.append((time.perf_counter() - t) * 1000)
+                cpu_times.append((time.thread_time_ns() - cpu
+                                  + _server_cpu(connection, since=server)[1]) / 1e6)
                 close_old_connections()
                 if len(times) >= 30 and time.perf_counter() > stop_at:
                     break
@@ -202,12 +209,30 @@ def measure(args, users, log) -> list[dict]:
                 "slowest_query_ms": round(slowest[0], 1), "slowest_query": slowest[1],
                 "loadavg_1m": [round(load_before, 2), round(os.getloadavg()[0], 2)],
                 **summary(times),
+                **{f"cpu_{k}": v for k, v in summary(cpu_times).items() if k != "n"},
             }
             rows.append(row)
             log(f"  {username:11} {name:28} p50 {row['p50_ms']:7.1f}  p95 {row['p95_ms']:7.1f}"
-                f"  max {row['max_ms']:7.1f} ms  n {row['n']:3}  ({row['matches']} matches, "
-                f"{row['queries']} queries, load {row['loadavg_1m'][0]:.1f})")
+                f"  max {row['max_ms']:7.1f} ms  CPU p50 {row['cpu_p50_ms']:7.1f}"
+                f"  p95 {row['cpu_p95_ms']:7.1f} ms  n {row['n']:3}  ({row['matches']} matches,"
+                f" {row['queries']} queries, load {row['loadavg_1m'][0]:.1f})")
     return rows
+
+
+def _server_cpu(connection, since=None) -> tuple[int | None, int]:
+    """(backend pid, its CPU ns so far) of the PostgreSQL server process serving us, read
+    from /proc/PID/schedstat; with ``since``, the CPU ns used after that reading.  The
+    database server's work counts in a request's CPU time; on SQLite it is in-process."""
+    if connection.vendor != "postgresql" or connection.connection is None:
+        return None, 0
+    pid = connection.connection.info.backend_pid
+    try:
+        used = int(Path(f"/proc/{pid}/schedstat").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return pid, 0
+    if since is None:
+        return pid, used
+    return pid, used - since[1] if since[0] == pid else used
 
 
 def _get(client, path, params):
@@ -306,14 +331,17 @@ def markdown(result: dict) -> str:
         f"{result['sizes']['positions']} positions; load {result['load_seconds']['total']:.0f} s; "
         f"{result['requests_per_measurement']} requests per row.",
         "",
-        "| request | user | matches | queries | n | p50 ms | p95 ms | max ms |",
-        "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |",
+        "| request | user | matches | queries | n | p50 ms | p95 ms | max ms "
+        "| CPU p50 ms | CPU p95 ms |",
+        "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
     for r in result["results"]:
         flag = " ⚠" if r["p95_ms"] > result["target_p95_ms"] else ""
+        cpu_flag = " ⚠" if r["cpu_p95_ms"] > result["target_p95_ms"] else ""
         lines.append(f"| {r['scenario']} | {r['user']} | {r['matches']} | {r['queries']} | "
                      f"{r['n']} | {r['p50_ms']:.1f} | {r['p95_ms']:.1f}{flag} | "
-                     f"{r['max_ms']:.1f} |")
+                     f"{r['max_ms']:.1f} | {r['cpu_p50_ms']:.1f} | "
+                     f"{r['cpu_p95_ms']:.1f}{cpu_flag} |")
     return "\n".join(lines)
 
 

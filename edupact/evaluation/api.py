@@ -6,13 +6,14 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
 from django.utils.translation import gettext as _
-from ninja import Body, FilterSchema, Query, Router, Schema
+from ninja import Body, FilterSchema, Query, Router, Schema, Status
 from ninja.pagination import LimitOffsetPagination, paginate
 
 from edupact.accounts.selectors import scope_for
+from edupact.directory.models import Organisation
 
 from . import exchange, scoring, selectors, services
-from .models import Framework
+from .models import Framework, LearningModel, Subject
 
 router = Router(tags=["evaluation"])
 
@@ -96,7 +97,7 @@ def export_framework(request, pk: int, format: str = "json"):
 @router.post("/frameworks", response={201: FrameworkDetail})
 def create_framework(request, data: Body[dict[str, Any]]):
     """A new framework from the JSON form (platform administrators: national frameworks)."""
-    return 201, services.create_framework(scope_for(request.user), data)
+    return Status(201, services.create_framework(scope_for(request.user), data))
 
 
 @router.put("/frameworks/{pk}", response=FrameworkDetail)
@@ -121,3 +122,114 @@ def score(request, payload: ScoreIn):
         return scoring.score(data, payload.answers)
     except scoring.ScoringError as exc:
         raise _scoring_error(exc) from exc
+
+
+# Subjects and assessments -------------------------------------------------------------------------
+
+
+class SubjectOut(Schema):
+    id: int
+    kind: str
+    name: str
+    code: str
+    organisation_id: int
+    admin_unit_id: int | None
+    former_admin_unit_id: int | None
+    parent_id: int | None
+    person_id: int | None
+    active: bool
+
+
+class SubjectIn(Schema):
+    kind: LearningModel
+    name: str
+    code: str = ""
+    organisation_id: int
+    admin_unit_id: int | None = None
+    former_admin_unit_id: int | None = None
+    parent_id: int | None = None
+
+
+class SubjectFilter(FilterSchema):
+    q: str | None = None
+    kind: str | None = None
+    admin_unit: int | None = None
+    parent: int | None = None
+
+
+class AssessmentOut(Schema):
+    id: int
+    subject_id: int
+    year: int
+    framework_id: int
+    status: str
+    answers: dict
+    result: dict
+    recognised: bool
+    level: int | None
+    total: float | None
+    band: str
+
+
+class AssessmentIn(Schema):
+    subject_id: int
+    year: int
+    framework_id: int | None = None
+    answers: dict[str, Any]
+    notes: str = ""
+
+
+class AssessmentFilter(FilterSchema):
+    year: int | None = None
+    subject: int | None = None
+    kind: str | None = None
+    recognised: bool | None = None
+
+
+def _scoped(request, model, pk: int, write: bool = False):
+    qs = scope_for(request.user).filter(model.objects.all(), write=write)
+    try:
+        return qs.get(pk=pk)
+    except model.DoesNotExist as exc:
+        raise Http404 from exc
+
+
+@router.get("/subjects", response=list[SubjectOut])
+@paginate(LimitOffsetPagination)
+def list_subjects(request, filters: Query[SubjectFilter]):
+    return selectors.subjects(scope_for(request.user), **filters.dict())
+
+
+@router.get("/subjects/{pk}", response=SubjectOut)
+def get_subject(request, pk: int):
+    return _scoped(request, Subject, pk)
+
+
+@router.post("/subjects", response={201: SubjectOut})
+def create_subject(request, data: SubjectIn):
+    organisation = _scoped(request, Organisation, data.organisation_id)
+    subject = Subject(**data.dict(exclude={"organisation_id"}), organisation=organisation)
+    return Status(201, services.save_subject(scope_for(request.user), subject))
+
+
+@router.get("/subjects/{pk}/share-recognised")
+def share_recognised(request, pk: int, year: int, kind: LearningModel = LearningModel.CITIZEN):
+    """A derived indicator: the share of the subject's citizens (or households…) recognised."""
+    return selectors.share_recognised(_scoped(request, Subject, pk), year, kind)
+
+
+@router.get("/assessments", response=list[AssessmentOut])
+@paginate(LimitOffsetPagination)
+def list_assessments(request, filters: Query[AssessmentFilter]):
+    return selectors.assessments(scope_for(request.user), **filters.dict())
+
+
+@router.post("/assessments", response={201: AssessmentOut})
+def record_assessment(request, data: AssessmentIn):
+    """Score and store a subject's assessment for a year; the framework version is kept."""
+    subject = _scoped(request, Subject, data.subject_id)
+    framework = _own(request, data.framework_id) if data.framework_id else None
+    assessment = services.record_assessment(
+        scope_for(request.user), subject, data.year, data.answers, framework, data.notes
+    )
+    return Status(201, assessment)

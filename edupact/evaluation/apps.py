@@ -12,4 +12,4 @@ class EvaluationConfig(AppConfig):
 
         from . import models as m
 
-        register(m.Framework, m.Criterion, m.Indicator)
+        register(m.Framework, m.Criterion, m.Indicator, m.Subject, m.Member, m.Assessment)

@@ -477,7 +477,7 @@ def from_xlsx(content: bytes) -> dict:
                 if n < len(row) and _yes(_cell_text(row[n]))
             ]
         else:
-            row_error(number, _("Unknown kind %(kind)r.") % {"kind": kind})
+            row_error(number, _("Unknown kind “%(kind)s”.") % {"kind": kind})
         criterion["indicators"].append(item)
     data["criteria"] = list(criteria.values())
     if errors:
@@ -503,7 +503,7 @@ def _row_number(value, row: int, column: str, row_error):
         number = scoring._number(_parse_decimal(value))
     if number is None:
         row_error(
-            row, _("%(column)s: %(value)r is not a number.") % {"column": column, "value": value}
+            row, _("%(column)s: “%(value)s” is not a number.") % {"column": column, "value": value}
         )
         return None
     return scoring.plain(number)

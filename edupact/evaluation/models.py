@@ -242,3 +242,168 @@ class Indicator(models.Model):
     @property
     def threshold_items(self) -> list[tuple[int, object]]:
         return sorted((int(k), v) for k, v in self.thresholds.items())
+
+
+class Subject(Translated):
+    """What is assessed: a household, clan (or clan branch), hamlet, commune, unit, citizen or
+    community learning centre, kept by the organisation that registers it (a hamlet branch,
+    a commune association, the unit itself) and placed in the administrative hierarchy.
+
+    ``admin_unit`` is the place since the 1 July 2025 reform; ``former_admin_unit`` the
+    retired unit that 2022–2025 records refer to (its successors give the re-aggregation).
+    """
+
+    kind = models.CharField(_("learning model"), max_length=20, choices=LearningModel.choices)
+    code = models.CharField(_("code"), max_length=40, blank=True)
+    organisation = models.ForeignKey(
+        Organisation,
+        on_delete=models.PROTECT,
+        related_name="evaluation_subjects",
+        verbose_name=_("registered by"),
+    )
+    admin_unit = models.ForeignKey(
+        "directory.AdminUnit",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="evaluation_subjects",
+        verbose_name=_("place"),
+    )
+    former_admin_unit = models.ForeignKey(
+        "directory.AdminUnit",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="former_evaluation_subjects",
+        verbose_name=_("place before July 2025"),
+    )
+    parent = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
+        verbose_name=_("part of"),
+        help_text=_("A clan branch's clan, a citizen's unit or household."),
+    )
+    person = models.ForeignKey(
+        "directory.Person",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="evaluation_subjects",
+        verbose_name=_("person"),
+        help_text=_("The citizen, or the head of the household."),
+    )
+    active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    scope = ScopeRule(org_paths=["organisation__path"], person="person_id")
+
+    class Meta:
+        ordering = ["kind", "search_key", "id"]
+        verbose_name = _("assessed subject")
+        verbose_name_plural = _("assessed subjects")
+        indexes = [models.Index(fields=["kind", "admin_unit"])]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organisation", "kind", "code"],
+                condition=~Q(code=""),
+                name="subject_code_unique",
+            )
+        ]
+
+    def clean(self):
+        errors = {}
+        if self.parent_id and self.pk and self.parent_id == self.pk:
+            errors["parent"] = [_("A subject cannot be part of itself.")]
+        if self.kind == LearningModel.CITIZEN and not self.person_id and not self.name:
+            errors["person"] = [_("Name the citizen.")]
+        if errors:
+            raise ValidationError(errors)
+
+
+class Member(models.Model):
+    """A member of a learning household or clan branch; only what the assessment needs."""
+
+    subject = models.ForeignKey(
+        Subject, on_delete=models.CASCADE, related_name="members", verbose_name=_("household")
+    )
+    full_name = models.CharField(_("full name"), max_length=200)
+    birth_year = models.PositiveSmallIntegerField(_("year of birth"), null=True, blank=True)
+    relation = models.CharField(
+        _("relation"), max_length=60, blank=True, help_text=_("e.g. chủ hộ, vợ, con")
+    )
+    person = models.ForeignKey(
+        "directory.Person",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("person"),
+    )
+
+    class Meta:
+        ordering = ["subject", "id"]
+        verbose_name = _("member")
+        verbose_name_plural = _("members")
+
+    def __str__(self):
+        return self.full_name
+
+    def save(self, *args, **kwargs):
+        self.full_name = normalise(self.full_name)
+        super().save(*args, **kwargs)
+
+
+class Assessment(models.Model):
+    """One subject's assessment for one calendar year, scored by one framework version.
+
+    The framework is locked when first used, so the stored result can always be
+    reproduced from ``framework`` and ``answers``.
+    """
+
+    class Status(models.TextChoices):
+        SELF_ASSESSED = "self_assessed", _("self-assessed")
+        REVIEWED = "reviewed", _("reviewed")
+        RECOGNISED = "recognised", _("recognised")
+        NOT_RECOGNISED = "not_recognised", _("not recognised")
+
+    subject = models.ForeignKey(
+        Subject, on_delete=models.CASCADE, related_name="assessments", verbose_name=_("subject")
+    )
+    year = models.PositiveSmallIntegerField(_("year"))
+    framework = models.ForeignKey(
+        Framework,
+        on_delete=models.PROTECT,
+        related_name="assessments",
+        verbose_name=_("framework version"),
+    )
+    answers = models.JSONField(_("answers"), default=dict)
+    result = models.JSONField(_("result"), default=dict, editable=False)
+    total = models.DecimalField(
+        _("total"), max_digits=8, decimal_places=2, null=True, blank=True, editable=False
+    )
+    level = models.PositiveSmallIntegerField(_("level"), null=True, blank=True, editable=False)
+    recognised = models.BooleanField(_("meets the criteria"), default=False, editable=False)
+    band = models.CharField(_("classification"), max_length=40, blank=True, editable=False)
+    status = models.CharField(
+        _("status"), max_length=20, choices=Status.choices, default=Status.SELF_ASSESSED
+    )
+    notes = models.TextField(_("notes"), blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    scope = ScopeRule(org_paths=["subject__organisation__path"], person="subject__person_id")
+
+    class Meta:
+        ordering = ["-year", "subject_id"]
+        verbose_name = _("assessment")
+        verbose_name_plural = _("assessments")
+        indexes = [models.Index(fields=["year", "recognised"])]
+        constraints = [
+            models.UniqueConstraint(fields=["subject", "year"], name="assessment_once_a_year")
+        ]
+
+    def __str__(self):
+        return f"{self.subject} — {self.year}"

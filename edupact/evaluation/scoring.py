@@ -175,7 +175,7 @@ def validate_framework(data: Any) -> Framework:
     style = data.get("style")
     if style not in STYLES:
         bad(
-            _("Unknown scoring style %(style)r: use “points” or “levels”.") % {"style": style},
+            _("Unknown scoring style “%(style)s”: use “points” or “levels”.") % {"style": style},
             field="style",
         )
         raise ScoringError(problems, "framework")
@@ -281,7 +281,7 @@ def _check_indicator(item, ccode, number, style, levels, bad) -> Indicator | Non
     if kind not in KINDS[style]:
         allowed = ", ".join(f"“{k}”" for k in KINDS[style])
         bad(
-            _("Kind %(kind)r is not allowed in a %(style)s framework (use %(allowed)s).")
+            _("Kind “%(kind)s” is not allowed in a %(style)s framework (use %(allowed)s).")
             % {"kind": kind, "style": style, "allowed": allowed},
             indicator=code,
         )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from decimal import Decimal
 from pathlib import Path
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -13,8 +14,8 @@ from django.utils.translation import gettext as _
 from edupact.core.scoping import Scope
 from edupact.directory.models import Organisation
 
-from . import exchange
-from .models import Criterion, Framework, Indicator
+from . import exchange, scoring
+from .models import Assessment, Criterion, Framework, Indicator, LearningModel, Member, Subject
 
 SHIPPED = Path(__file__).resolve().parent / "frameworks"
 
@@ -210,3 +211,110 @@ def load_frameworks() -> dict[str, int]:
             _, action = _import_one(everything, clean, existing, None)
             counts[action] += 1
     return counts
+
+
+# Subjects and assessments -----------------------------------------------------------------------
+
+
+def _require_organisation(scope: Scope, organisation: Organisation) -> None:
+    if not scope.can_write_path(organisation.path):
+        raise PermissionDenied(_("You may not change the records of this organisation."))
+
+
+@transaction.atomic
+def save_subject(scope: Scope, subject: Subject) -> Subject:
+    """Register or update a household, clan, hamlet, unit, citizen… inside the user's subtree."""
+    if subject.pk:
+        before = Subject.objects.select_related("organisation").get(pk=subject.pk)
+        _require_organisation(scope, before.organisation)
+    _require_organisation(scope, subject.organisation)
+    if subject.parent_id and not scope.filter(Subject.objects.filter(pk=subject.parent_id)):
+        raise ValidationError({"parent": [_("Choose a subject you can see.")]})
+    subject.full_clean()
+    subject.save()
+    return subject
+
+
+@transaction.atomic
+def add_member(scope: Scope, subject: Subject, member: Member) -> Member:
+    _require_organisation(scope, subject.organisation)
+    if subject.kind not in (LearningModel.HOUSEHOLD, LearningModel.CLAN):
+        raise ValidationError(_("Only households and clans have members."))
+    member.subject = subject
+    member.full_clean()
+    member.save()
+    return member
+
+
+def _year_bounds(year: int) -> tuple[dt.date, dt.date]:
+    return dt.date(year, 1, 1), dt.date(year + 1, 1, 1)
+
+
+def framework_applies(framework: Framework, year: int) -> bool:
+    """Whether the framework was valid at some point of the calendar year."""
+    start, end = _year_bounds(year)
+    return (framework.valid_from is None or framework.valid_from < end) and (
+        framework.valid_to is None or framework.valid_to > start
+    )
+
+
+@transaction.atomic
+def record_assessment(
+    scope: Scope,
+    subject: Subject,
+    year: int,
+    answers: dict,
+    framework: Framework | None = None,
+    notes: str = "",
+) -> Assessment:
+    """Score and store a subject's assessment for a calendar year (data 1/1–31/12).
+
+    The framework defaults to the one version of the subject's model that applies on
+    31 December; it is locked on first use, so the result can be reproduced forever.
+    A decided assessment (recognised or not) is not re-scored.
+    """
+    _require_organisation(scope, subject.organisation)
+    today = dt.date.today()
+    if not 2000 <= year <= today.year + 1:
+        raise ValidationError({"year": [_("Choose a year from 2000 to next year.")]})
+    if framework is None:
+        from .selectors import framework_for
+
+        framework = framework_for(scope, subject.kind, year)
+        if framework is None:
+            raise ValidationError(
+                {"framework": [_("Choose the framework: none or several apply to this year.")]}
+            )
+    if framework.model != subject.kind:
+        raise ValidationError({"framework": [_("This framework is for another learning model.")]})
+    if not framework_applies(framework, year):
+        raise ValidationError(
+            {
+                "framework": [
+                    _("This framework version does not apply to %(year)d.") % {"year": year}
+                ]
+            }
+        )
+    try:
+        result = scoring.score(exchange.to_data(framework), answers)
+    except scoring.ScoringError as exc:
+        raise ValidationError(exc.by_key()) from exc
+    assessment = Assessment.objects.select_for_update().filter(
+        subject=subject, year=year
+    ).first() or Assessment(subject=subject, year=year)
+    if assessment.status in (Assessment.Status.RECOGNISED, Assessment.Status.NOT_RECOGNISED):
+        raise ValidationError(_("This assessment has been decided; it can no longer be changed."))
+    lock_framework(framework)
+    assessment.framework = framework
+    assessment.answers = {
+        str(k): scoring.plain(v) if isinstance(v, Decimal) else v for k, v in answers.items()
+    }
+    assessment.result = result
+    assessment.total = result["total"]
+    assessment.level = result["level"]
+    assessment.recognised = result["recognised"]
+    assessment.band = (result.get("band") or {}).get("code", "")
+    assessment.notes = notes
+    assessment.full_clean()
+    assessment.save()
+    return assessment

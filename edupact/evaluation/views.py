@@ -27,6 +27,17 @@ def _framework(request, pk, write=False) -> Framework:
         raise Http404 from exc
 
 
+def _lines(exc: ValidationError) -> list[str]:
+    """Every message, prefixed with where it applies (a row, an indicator, a field)."""
+    if not hasattr(exc, "error_dict"):
+        return exc.messages
+    return [
+        message if key == "__all__" else f"{key}: {message}"
+        for key, messages in exc.message_dict.items()
+        for message in messages
+    ]
+
+
 def _can_import(request) -> bool:
     return scope_for(request.user).everything
 
@@ -137,7 +148,8 @@ def import_frameworks(request):
                     ) from exc
             outcome = services.import_frameworks(scope_for(request.user), payload, dry_run=dry_run)
         except ValidationError as exc:
-            form.add_error(None, exc)
+            for line in _lines(exc):
+                form.add_error(None, line)
         except PermissionDenied as exc:
             form.add_error(None, str(exc))
         else:

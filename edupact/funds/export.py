@@ -27,7 +27,7 @@ def hledger_journal(fund: Fund) -> str:
         f"; edupact fund {fund.pk}: {_clean(fund.name)}",
         f"; currency {currency}; amounts in minor units, debit positive",
         "",
-        f"commodity 1 {currency}",
+        f"commodity 1000. {currency}",
         "",
     ]
     for account in sorted(accounts.values(), key=lambda a: a.ledger_name):
@@ -39,8 +39,8 @@ def hledger_journal(fund: Fund) -> str:
     lines = defaultdict(list)
     for line in JournalLine.objects.filter(entry__fund=fund).order_by("entry_id", "id"):
         lines[line.entry_id].append(line)
-    for entry in fund.entries.order_by("date", "id"):
-        description = _clean(entry.memo or entry.get_kind_display())
+    for entry in fund.entries.select_related("loan").order_by("date", "id"):
+        description = _clean(entry.description)
         out.append(f"{entry.date.isoformat()} * ({entry.pk}) {description}")
         out.append(f"    ; kind: {entry.kind}")
         for line in lines[entry.pk]:

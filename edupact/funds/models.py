@@ -333,8 +333,20 @@ class JournalEntry(models.Model):
     def __str__(self):
         return f"{self.date} {self.get_kind_display()} {self.memo}".strip()
 
+    @property
+    def description(self) -> str:
+        """The memo, or what the entry is (in the reader's language, never stored)."""
+        if self.memo:
+            return self.memo
+        text = str(self.get_kind_display())
+        if self.loan_id:
+            text += f" — {self.loan}"
+        if self.reverses_id:
+            text += f" — #{self.reverses_id}"
+        return text
+
     def save(self, *args, **kwargs):
-        if self.pk and not kwargs.pop("_allow_update", False):
+        if self.pk:
             raise ValidationError(
                 _("Journal entries are never changed; post a compensating entry.")
             )

@@ -353,7 +353,7 @@ def reverse_entry(
         on=on,
         kind=EntryKind.REVERSAL,
         lines=lines,
-        memo=memo or _("Reversal of entry %(id)s") % {"id": entry.pk},
+        memo=memo,
         idempotency_key=idempotency_key,
         reverses=entry,
     )
@@ -661,7 +661,6 @@ def disburse(scope: Scope, loan: Loan, on: dt.date, *, idempotency_key: str | No
             on=on,
             kind=EntryKind.DISBURSEMENT,
             lines=lines,
-            memo=_("Loan %(ref)s paid out") % {"ref": loan},
             idempotency_key=idempotency_key,
             loan=loan,
         )
@@ -710,7 +709,6 @@ def repay(
                 (system_account(fund, AccountKind.POOL), amount),
                 (_receivable(locked), -amount),
             ],
-            memo=_("Repayment of loan %(ref)s") % {"ref": locked},
             idempotency_key=idempotency_key,
             loan=locked,
         )

@@ -427,11 +427,15 @@ def _load_events(check: _Checker, items, calendar, member_ids, product_codes) ->
 # Running ----------------------------------------------------------------------------------------
 
 
-def run(scenario: Scenario) -> dict:
-    """Apply the scenario's events and report; everything is rolled back afterwards."""
+def run(scenario: Scenario, inspect=None) -> dict:
+    """Apply the scenario's events and report; everything is rolled back afterwards.
+
+    ``inspect(fund, accounts, loans)``, when given, is called before the rollback (tests use
+    it to check the ledger the scenario produced).
+    """
     with transaction.atomic():
         try:
-            return _run(scenario)
+            return _run(scenario, inspect)
         finally:
             transaction.set_rollback(True)
 
@@ -440,7 +444,7 @@ def simulate(data: Any) -> dict:
     return run(load(data))
 
 
-def _run(s: Scenario) -> dict:
+def _run(s: Scenario, inspect=None) -> dict:
     from edupact.directory import services as directory
     from edupact.directory.models import Organisation, Person
 
@@ -523,6 +527,8 @@ def _run(s: Scenario) -> dict:
                 _apply(fund, event, accounts, products, loans)
         except services.Refused as exc:
             rejected.append({"index": event["index"], "reason": exc.reason})
+    if inspect is not None:
+        inspect(fund, accounts, loans)
     return _report(fund, s, accounts, loans, rejected)
 
 
