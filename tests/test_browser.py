@@ -8,7 +8,7 @@ from django.utils import translation
 
 from edupact.accounts.models import Role, RoleGrant, User
 from edupact.core.scoping import Scope
-from edupact.directory.models import Organisation, Partnership, Participant, Person, Position
+from edupact.directory.models import Organisation, Participant, Partnership, Person, Position
 from edupact.directory.services import save_organisation, save_person
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

@@ -25,6 +25,7 @@ from edupact.directory.models import (
     Position,
 )
 from edupact.directory.places import load_places, translated_search_key, unit_key
+from edupact.evaluation.services import load_frameworks
 
 from .bulk import BATCH, bulk_create_organisations, bulk_create_people
 from .plan import Plan, build_plan
@@ -71,6 +72,9 @@ class Loader:
             self.load_positions()
             self.load_partnerships()
             self.load_users()
+        for name, value in load_frameworks().items():
+            if name in ("created", "updated", "revised"):
+                self.counts[f"frameworks {name}"] += value
         return self.counts
 
     # -- places ------------------------------------------------------------------------------

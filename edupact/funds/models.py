@@ -198,11 +198,11 @@ class FundAccount(models.Model):
             ),
             models.CheckConstraint(
                 condition=(
-                    Q(kind__in=[k.value for k in SYSTEM_KINDS])
+                    Q(kind__in=sorted(k.value for k in SYSTEM_KINDS))
                     & Q(person__isnull=True, organisation__isnull=True)
                 )
                 | (
-                    ~Q(kind__in=[k.value for k in SYSTEM_KINDS])
+                    ~Q(kind__in=sorted(k.value for k in SYSTEM_KINDS))
                     & (Q(person__isnull=False) | Q(organisation__isnull=False))
                 ),
                 name="fundaccount_owner_by_kind",
@@ -333,6 +333,16 @@ class JournalEntry(models.Model):
     def __str__(self):
         return f"{self.date} {self.get_kind_display()} {self.memo}".strip()
 
+    def save(self, *args, **kwargs):
+        if self.pk:
+            raise ValidationError(
+                _("Journal entries are never changed; post a compensating entry.")
+            )
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ValidationError(_("Journal entries are never deleted; post a compensating entry."))
+
     @property
     def description(self) -> str:
         """The memo, or what the entry is (in the reader's language, never stored)."""
@@ -344,16 +354,6 @@ class JournalEntry(models.Model):
         if self.reverses_id:
             text += f" — #{self.reverses_id}"
         return text
-
-    def save(self, *args, **kwargs):
-        if self.pk:
-            raise ValidationError(
-                _("Journal entries are never changed; post a compensating entry.")
-            )
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise ValidationError(_("Journal entries are never deleted; post a compensating entry."))
 
 
 class JournalLine(models.Model):

@@ -149,7 +149,13 @@ def points_at(fund: Fund, on: dt.date, accounts=None) -> dict[int, Points]:
 
 
 def funds(scope: Scope) -> QuerySet:
-    return scope.filter(Fund.objects.select_related("kanoon")).order_by("name", "id")
+    """Funds of the reader's subtrees, and those where the reader holds an account."""
+    qs = Fund.objects.select_related("kanoon")
+    condition = scope.q(Fund)
+    if condition is not None and scope.person_id:
+        held = FundAccount.objects.filter(person_id=scope.person_id).values("fund_id")
+        condition |= Q(pk__in=held)
+    return (qs if condition is None else qs.filter(condition)).order_by("name", "id")
 
 
 def member_accounts(scope: Scope, fund: Fund) -> QuerySet:

@@ -161,7 +161,11 @@ def save_product(scope: Scope, product: LoanProduct) -> LoanProduct:
 
 def _lock(account_ids: Iterable[int]) -> dict[int, FundAccount]:
     """Lock account rows in id order (no deadlocks between two postings) and read them fresh."""
-    rows = FundAccount.objects.select_for_update().filter(pk__in=set(account_ids)).order_by("pk")
+    rows = (
+        FundAccount.objects.select_for_update(of=("self",))
+        .filter(pk__in=set(account_ids))
+        .order_by("pk")
+    )
     return {a.pk: a for a in rows}
 
 
@@ -570,7 +574,7 @@ def allocate(scope: Scope, fund: Fund, on: dt.date, *, policy: str | None = None
     decided = []
     with transaction.atomic():
         pending = (
-            Loan.objects.select_for_update()
+            Loan.objects.select_for_update(of=("self",))
             .filter(fund=fund, status=LoanStatus.REQUESTED, requested_on__lte=on)
             .select_related("product", "fund")
             .order_by("requested_on", "id")
@@ -609,7 +613,11 @@ def approve(scope: Scope, loan: Loan, on: dt.date) -> Loan:
     """Decide one request now (a leader's manual decision uses the same checks)."""
     _require_write(scope, loan.fund)
     with transaction.atomic():
-        loan = Loan.objects.select_for_update().select_related("product", "fund").get(pk=loan.pk)
+        loan = (
+            Loan.objects.select_for_update(of=("self",))
+            .select_related("product", "fund")
+            .get(pk=loan.pk)
+        )
         if loan.status != LoanStatus.REQUESTED:
             raise Refused("loan_not_requested", _("This loan has already been decided."))
         return _decide(loan, on)
@@ -636,7 +644,11 @@ def disburse(scope: Scope, loan: Loan, on: dt.date, *, idempotency_key: str | No
         if done is not None:
             return Loan.objects.get(pk=done.loan_id)
     with transaction.atomic():
-        loan = Loan.objects.select_for_update().select_related("product", "account").get(pk=loan.pk)
+        loan = (
+            Loan.objects.select_for_update(of=("self",))
+            .select_related("product", "account")
+            .get(pk=loan.pk)
+        )
         if loan.status != LoanStatus.APPROVED:
             raise Refused("loan_not_approved", _("Only an approved loan can be paid out."))
         if on < loan.decided_on:
@@ -690,7 +702,9 @@ def repay(
     fund = loan.fund
 
     def work():
-        locked = Loan.objects.select_for_update().select_related("account").get(pk=loan.pk)
+        locked = (
+            Loan.objects.select_for_update(of=("self",)).select_related("account").get(pk=loan.pk)
+        )
         if locked.status != LoanStatus.DISBURSED:
             raise Refused("loan_not_disbursed", _("Only a paid-out loan can be repaid."))
         if amount > locked.outstanding:

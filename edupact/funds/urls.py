@@ -1,4 +1,13 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import views
 
 app_name = "funds"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("<int:pk>/", views.fund, name="fund"),
+    path("<int:pk>/deposit/", views.deposit, name="deposit"),
+    path("<int:pk>/allocate/", views.allocate, name="allocate"),
+    path("accounts/<int:pk>/", views.account, name="account"),
+    path("loans/<int:pk>/", views.loan, name="loan"),
+]

@@ -1,0 +1,46 @@
+"""Forms of the funds pages: amounts and dates typed the reader's way."""
+
+import uuid
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from edupact.core.forms import LocalDateField
+from edupact.core.money import parse_amount
+
+
+class AmountField(forms.CharField):
+    """A whole amount in minor units; Persian digits and separators allowed."""
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        if not value:
+            return None
+        try:
+            amount = parse_amount(value)
+        except ValueError as exc:
+            raise ValidationError(str(exc), code="amount") from exc
+        if amount <= 0:
+            raise ValidationError(_("Enter a positive whole amount."), code="amount")
+        return amount
+
+    def widget_attrs(self, widget):
+        attrs = super().widget_attrs(widget)
+        attrs.update({"inputmode": "numeric", "dir": "ltr", "autocomplete": "off"})
+        return attrs
+
+
+class DepositForm(forms.Form):
+    account = forms.ModelChoiceField(queryset=None, label=_("Account"))
+    amount = AmountField(label=_("Amount"), help_text=_("In rials or đồng (minor units)."))
+    on = LocalDateField(label=_("Date"))
+    memo = forms.CharField(label=_("Memo"), max_length=255, required=False)
+    key = forms.CharField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args, accounts, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["account"].queryset = accounts
+        self.fields["account"].label_from_instance = lambda a: a.owner_name
+        if not self.is_bound:
+            self.initial.setdefault("key", uuid.uuid4().hex)

@@ -1,0 +1,141 @@
+"""Thin views of the funds: read through selectors, change through services, all scoped."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from edupact.accounts.selectors import scope_for
+from edupact.web.paging import page_of
+
+from . import selectors, services
+from .forms import DepositForm
+from .models import Fund, FundAccount, Loan, LoanStatus
+
+
+def _scoped_get(request, model, pk, write=False, select=()):
+    """The record if the user may see (or change) it; 404 otherwise, never 403."""
+    qs = model.objects.select_related(*select) if select else model.objects.all()
+    return get_object_or_404(scope_for(request.user).filter(qs, write=write), pk=pk)
+
+
+@login_required
+def home(request):
+    scope = scope_for(request.user)
+    mine = []
+    if request.user.person_id:
+        today = timezone.localdate()
+        for account in selectors.accounts_of_person(scope, request.user.person_id):
+            mine.append((account, selectors.account_points(account, today)))
+    return render(request, "funds/home.html", {"funds": selectors.funds(scope)[:200], "mine": mine})
+
+
+@login_required
+def fund(request, pk):
+    scope = scope_for(request.user)
+    obj = get_object_or_404(selectors.funds(scope), pk=pk)
+    today = timezone.localdate()
+    page = page_of(request, selectors.member_accounts(scope, obj))
+    rows = [(a, selectors.account_points(a, today)) for a in page]
+    loans = selectors.loans(scope, obj)
+    return render(
+        request,
+        "funds/fund.html",
+        {
+            "fund": obj,
+            "today": today,
+            "summary": selectors.fund_summary(obj, today),
+            "page": page,
+            "rows": rows,
+            "queue": loans.filter(status=LoanStatus.REQUESTED),
+            "loans": loans.exclude(status=LoanStatus.REQUESTED).order_by("-requested_on", "-id")[
+                :50
+            ],
+            "can_write": scope.can_write_path(obj.kanoon.path),
+        },
+    )
+
+
+@login_required
+def deposit(request, pk):
+    obj = _scoped_get(request, Fund, pk, write=True, select=["kanoon"])
+    scope = scope_for(request.user)
+    form = DepositForm(
+        request.POST or None,
+        accounts=selectors.member_accounts(scope, obj),
+        initial={"on": timezone.localdate(), "account": request.GET.get("account")},
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.deposit(
+                scope,
+                data["account"],
+                data["amount"],
+                data["on"],
+                memo=data["memo"],
+                idempotency_key=f"web:{data['key']}" if data["key"] else None,
+            )
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, _("The deposit was recorded."))
+            return redirect(data["account"].get_absolute_url())
+    return render(request, "funds/form.html", {"form": form, "fund": obj, "title": _("Deposit")})
+
+
+@login_required
+@require_POST
+def allocate(request, pk):
+    obj = _scoped_get(request, Fund, pk, write=True, select=["kanoon"])
+    decided = services.allocate(scope_for(request.user), obj, timezone.localdate())
+    approved = sum(1 for loan in decided if loan.status == LoanStatus.APPROVED)
+    messages.success(
+        request,
+        _("Allocation round: %(approved)s approved, %(rejected)s rejected.")
+        % {"approved": approved, "rejected": len(decided) - approved},
+    )
+    return redirect(obj.get_absolute_url())
+
+
+@login_required
+def account(request, pk):
+    obj = _scoped_get(
+        request, FundAccount, pk, select=["fund", "fund__kanoon", "person", "organisation"]
+    )
+    today = timezone.localdate()
+    scope = scope_for(request.user)
+    statement = selectors.statement(obj)
+    statement.reverse()
+    return render(
+        request,
+        "funds/account.html",
+        {
+            "account": obj,
+            "fund": obj.fund,
+            "today": today,
+            "points": selectors.account_points(obj, today),
+            "statement": page_of(request, statement),
+            "transfers": selectors.transfers_of(obj),
+            "loans": Loan.objects.filter(account=obj).select_related("product"),
+            "can_write": scope.can_write_path(obj.fund.kanoon.path),
+        },
+    )
+
+
+@login_required
+def loan(request, pk):
+    obj = _scoped_get(request, Loan, pk, select=["fund", "product", "account", "account__person"])
+    return render(
+        request,
+        "funds/loan.html",
+        {
+            "loan": obj,
+            "fund": obj.fund,
+            "reasons": [services.reason_message(code) for code in obj.reasons],
+            "instalments": obj.instalments.all(),
+        },
+    )
