@@ -25,6 +25,7 @@ from edupact.directory.models import (
     Position,
 )
 from edupact.directory.places import load_places, translated_search_key, unit_key
+from edupact.evaluation.demo import load_demo as load_evaluation_demo
 from edupact.evaluation.services import load_frameworks
 
 from .bulk import BATCH, bulk_create_organisations, bulk_create_people
@@ -75,6 +76,7 @@ class Loader:
         for name, value in load_frameworks().items():
             if name in ("created", "updated", "revised"):
                 self.counts[f"frameworks {name}"] += value
+        self.counts.update(load_evaluation_demo())  # targets, 2023–2025 assessments, rollups
         return self.counts
 
     # -- places ------------------------------------------------------------------------------

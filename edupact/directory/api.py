@@ -4,10 +4,11 @@ import datetime as dt
 
 from django.shortcuts import get_object_or_404
 from ninja import FilterSchema, Query, Router, Schema
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 
 from edupact.accounts.selectors import scope_for
 from edupact.core.identifiers import mask
+from edupact.core.paging import CappedLimitOffsetPagination
 
 from . import selectors, services
 from .models import Organisation, Partnership, Person
@@ -114,7 +115,7 @@ def _own(request, model, pk, write=False):
 
 
 @router.get("/people", response=list[PersonOut])
-@paginate(LimitOffsetPagination)
+@paginate(CappedLimitOffsetPagination)
 def list_people(request, filters: Query[PeopleFilter]):
     return selectors.people(scope_for(request.user), **filters.dict())
 
@@ -140,7 +141,7 @@ def update_person(request, pk: int, data: PersonPatch):
 
 
 @router.get("/organisations", response=list[OrganisationOut])
-@paginate(LimitOffsetPagination)
+@paginate(CappedLimitOffsetPagination)
 def list_organisations(request, filters: Query[OrganisationFilter]):
     return selectors.organisations(scope_for(request.user), **filters.dict())
 
@@ -158,7 +159,7 @@ def create_organisation(request, data: OrganisationIn):
 
 
 @router.get("/partnerships", response=list[PartnershipOut])
-@paginate(LimitOffsetPagination)
+@paginate(CappedLimitOffsetPagination)
 def list_partnerships(request, q: str | None = None):
     return selectors.partnerships(scope_for(request.user), q=q).prefetch_related("members")
 

@@ -12,4 +12,7 @@ class EvaluationConfig(AppConfig):
 
         from . import models as m
 
-        register(m.Framework, m.Criterion, m.Indicator, m.Subject, m.Member, m.Assessment)
+        register(
+            m.Framework, m.Criterion, m.Indicator, m.Subject, m.Member, m.Assessment,
+            m.Target, m.IndicatorValue,
+        )

@@ -1,13 +1,26 @@
 """Read queries of the evaluation app; every one takes the reader's Scope."""
 
 import datetime as dt
+from collections import defaultdict
+from decimal import Decimal
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, ExpressionWrapper, F, FloatField, Q, QuerySet, Sum
+from django.db.models.functions import Cast, NullIf
 
 from edupact.core.scoping import Scope
 from edupact.core.text import search_key
 
-from .models import Assessment, Framework, Subject
+from edupact.directory.models import AdminUnit, Organisation
+
+from .models import (
+    Assessment,
+    Framework,
+    IndicatorValue,
+    LearningModel,
+    Rollup,
+    Subject,
+    Target,
+)
 
 
 def _visible(scope: Scope, write: bool = False) -> QuerySet:
@@ -144,3 +157,234 @@ def share_recognised(subject: Subject, year: int, kind: str = "citizen") -> dict
     numerator = Assessment.objects.filter(subject__in=members, year=year, recognised=True).count()
     percent = round(100 * numerator / denominator, 2) if denominator else None
     return {"numerator": numerator, "denominator": denominator, "percent": percent}
+
+
+# Places, rollups, targets and the dashboard ----------------------------------------------------
+
+CLOSE = Decimal(5)  # within 5 points of the target: "close"
+DASHBOARD_MODELS = ("household", "clan", "hamlet", "unit", "commune", "citizen")
+
+
+def unit_roots(scope: Scope) -> set[int] | None:
+    """The places the reader's organisations sit in (None: everything). A reader sees those
+    places and every place below them."""
+    if scope.everything:
+        return None
+    return set(
+        scope.filter(Organisation.objects.filter(admin_unit__isnull=False)).values_list(
+            "admin_unit_id", flat=True
+        )
+    )
+
+
+def units_q(scope: Scope, field: str = "admin_unit") -> Q | None:
+    """The condition on ``field`` (a foreign key to AdminUnit) for the reader's places."""
+    roots = unit_roots(scope)
+    if roots is None:
+        return None
+    return (
+        Q(**{f"{field}__in": roots})
+        | Q(**{f"{field}__parent__in": roots})
+        | Q(**{f"{field}__parent__parent__in": roots})
+    )
+
+
+def _chain(unit: AdminUnit) -> list[int]:
+    """The unit and the units above it, nearest first."""
+    chain, current = [unit.pk], unit
+    while current.parent_id and len(chain) < 6:
+        chain.append(current.parent_id)
+        current = AdminUnit.objects.only("id", "parent_id").get(pk=current.parent_id)
+    return chain
+
+
+def place(scope: Scope, pk: int) -> AdminUnit:
+    """A place the reader sees; AdminUnit.DoesNotExist otherwise (a 404, never a 403)."""
+    unit = AdminUnit.objects.select_related("parent").get(pk=pk)
+    roots = unit_roots(scope)
+    if roots is not None and not roots.intersection(_chain(unit)):
+        raise AdminUnit.DoesNotExist
+    return unit
+
+
+def home_place(scope: Scope) -> AdminUnit | None:
+    """Where the dashboard opens: Ho Chi Minh City for everyone who sees it, otherwise the
+    reader's widest place (a province before a commune before a hamlet)."""
+    city = AdminUnit.objects.filter(
+        country="VN", level=AdminUnit.Level.PROVINCE, code="79", valid_to__isnull=True
+    ).first()
+    roots = unit_roots(scope)
+    if roots is None:
+        return city
+    if city is not None and city.pk in roots:
+        return city
+    order = {"province": 0, "district": 1, "commune": 2, "hamlet": 3}
+    units = sorted(
+        AdminUnit.objects.filter(pk__in=roots, valid_to__isnull=True),
+        key=lambda u: (order.get(u.level, 9), u.name),
+    )
+    return units[0] if units else None
+
+
+def _with_share(qs: QuerySet) -> QuerySet:
+    share = ExpressionWrapper(
+        Cast("recognised", FloatField()) * 100.0 / NullIf(F("registered"), 0),
+        output_field=FloatField(),
+    )
+    return qs.annotate(share_value=share)
+
+
+def rollups(
+    scope: Scope,
+    *,
+    year: int | None = None,
+    model: str | None = None,
+    level: str | None = None,
+    unit: int | None = None,
+    parent: int | None = None,
+) -> QuerySet:
+    """Rollup rows in the reader's places, with ``share_value`` (%, None if none registered)."""
+    qs = Rollup.objects.select_related("admin_unit", "parent")
+    condition = units_q(scope)
+    if condition is not None:
+        qs = qs.filter(condition)
+    if year:
+        qs = qs.filter(year=year)
+    if model:
+        qs = qs.filter(model=model)
+    if level:
+        qs = qs.filter(level=level)
+    if unit:
+        qs = qs.filter(admin_unit_id=unit)
+    if parent:
+        qs = qs.filter(parent_id=parent)
+    return _with_share(qs).order_by("year", "model", "admin_unit__name", "admin_unit_id")
+
+
+class Targets:
+    """The targets linked to learning models, looked up per (model, year, place).
+
+    The target that applies to a year is the one due soonest at or after it (a target "by
+    2025" applies to 2023, 2024 and 2025), else the latest one; a place's own target (a local
+    plan) wins over its province's, which wins over the national one.
+    """
+
+    def __init__(self):
+        self.by_model: dict[str, list[Target]] = defaultdict(list)
+        for t in Target.objects.exclude(model="").order_by("year", "id"):
+            self.by_model[t.model].append(t)
+
+    def for_(self, model: str, year: int, chain: list[int]) -> Target | None:
+        candidates = self.by_model.get(model, [])
+        for place_id in [*chain, None]:
+            here = [t for t in candidates if t.admin_unit_id == place_id]
+            if here:
+                due = [t for t in here if t.year >= year]
+                return due[0] if due else here[-1]
+        return None
+
+
+def light(share, target: Target | None) -> str | None:
+    """``met``, ``close`` (within 5 points below) or ``below``; None without both numbers."""
+    if share is None or target is None:
+        return None
+    share = Decimal(str(share))
+    if share >= target.value:
+        return "met"
+    return "close" if share >= target.value - CLOSE else "below"
+
+
+def _percent(recognised: int, registered: int):
+    return round(Decimal(100 * recognised) / registered, 1) if registered else None
+
+
+def dashboard(scope: Scope, unit: AdminUnit, year: int | None = None, model: str | None = None):
+    """What the dashboard shows for a place (already checked with ``place``): the share
+    recognised by model against its target, the trend over the years, and the places below
+    ranked laggards first for one model."""
+    rows = list(Rollup.objects.filter(admin_unit=unit).order_by("year", "model"))
+    years = sorted({r.year for r in rows})
+    if year is None or year not in years:
+        year = years[-1] if years else None
+    targets = Targets()
+    chain = _chain(unit)
+    present = [m for m in DASHBOARD_MODELS if any(r.model == m for r in rows)]
+    labels = dict(LearningModel.choices)
+
+    def described(r):
+        target = targets.for_(r.model, r.year, chain)
+        share = _percent(r.recognised, r.registered)
+        return {
+            "model": r.model,
+            "label": labels.get(r.model, r.model),
+            "year": r.year,
+            "registered": r.registered,
+            "meeting": r.meeting,
+            "recognised": r.recognised,
+            "share": share,
+            "target": target,
+            "light": light(share, target),
+            "approximate": r.approximate,
+        }
+
+    current = [described(r) for m in present for r in rows if r.model == m and r.year == year]
+    trend = [
+        {
+            "model": m,
+            "label": labels.get(m, m),
+            "cells": [
+                next((described(r) for r in rows if r.model == m and r.year == y), None)
+                for y in years
+            ],
+        }
+        for m in present
+    ]
+    model = model if model in present else (present[0] if present else None)
+    children = []
+    if model and year:
+        child_rows = (
+            _with_share(Rollup.objects.filter(parent=unit, year=year, model=model))
+            .select_related("admin_unit")
+            .order_by(F("share_value").asc(nulls_first=True), "admin_unit__name")
+        )
+        for r in child_rows:
+            item = described(r)
+            item["target"] = targets.for_(model, year, [r.admin_unit_id, *chain])
+            item["light"] = light(item["share"], item["target"])
+            item["unit"] = r.admin_unit
+            children.append(item)
+    return {
+        "unit": unit,
+        "year": year,
+        "years": years,
+        "model": model,
+        "models": [(m, labels.get(m, m)) for m in present],
+        "current": current,
+        "trend": trend,
+        "children": children,
+        "below": sum(1 for c in children if c["light"] == "below"),
+    }
+
+
+def indicator_share(code: str, year: int, unit: AdminUnit | None = None, source: str | None = None):
+    """Recompute a level from stored figures: the place's own figure if it has one, else the
+    sum of the numerators and denominators of the places directly below it (or, nationally,
+    of every province)."""
+    qs = IndicatorValue.objects.filter(code=code, year=year)
+    if source:
+        qs = qs.filter(source=source)
+    own = qs.filter(admin_unit=unit).aggregate(n=Sum("numerator"), d=Sum("denominator"))
+    if not own["d"]:
+        below = (
+            qs.filter(admin_unit__parent=unit)
+            if unit is not None
+            else qs.filter(admin_unit__level=AdminUnit.Level.PROVINCE)
+        )
+        own = below.aggregate(n=Sum("numerator"), d=Sum("denominator"))
+    if not own["d"]:
+        return None
+    return {
+        "numerator": own["n"],
+        "denominator": own["d"],
+        "percent": round(Decimal(100 * own["n"]) / own["d"], 2),
+    }

@@ -12,10 +12,20 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from edupact.core.scoping import Scope
-from edupact.directory.models import Organisation
+from edupact.directory.models import AdminUnit, Organisation
 
 from . import exchange, scoring
-from .models import Assessment, Criterion, Framework, Indicator, LearningModel, Member, Subject
+from .models import (
+    Assessment,
+    Criterion,
+    Framework,
+    Indicator,
+    IndicatorValue,
+    LearningModel,
+    Member,
+    Subject,
+    Target,
+)
 
 SHIPPED = Path(__file__).resolve().parent / "frameworks"
 
@@ -317,4 +327,146 @@ def record_assessment(
     assessment.notes = notes
     assessment.full_clean()
     assessment.save()
+    schedule_rollup_refresh(subject)
     return assessment
+
+
+def decide_assessment(scope: Scope, assessment: Assessment, recognised: bool) -> Assessment:
+    """Record the decision on an assessment: recognised or not (a decided one stays so)."""
+    with transaction.atomic():
+        assessment = (
+            Assessment.objects.select_for_update()
+            .select_related("subject__organisation")
+            .get(pk=assessment.pk)
+        )
+        _require_organisation(scope, assessment.subject.organisation)
+        if recognised and not assessment.recognised:
+            raise ValidationError(_("An assessment that does not meet the criteria is not recognised."))
+        assessment.status = (
+            Assessment.Status.RECOGNISED if recognised else Assessment.Status.NOT_RECOGNISED
+        )
+        assessment.save(update_fields=["status", "updated_at"])
+        schedule_rollup_refresh(assessment.subject)
+    return assessment
+
+
+# Rollups ----------------------------------------------------------------------------------------
+
+
+def schedule_rollup_refresh(subject: Subject | None = None) -> None:
+    """After the current transaction commits, refresh the rollups a subject's change alters
+    (its hamlet or commune, and the province); everything when it has no current place."""
+    from .tasks import refresh_rollups
+
+    unit_id = None
+    if subject is not None and subject.admin_unit_id:
+        unit_id = subject.admin_unit_id
+    transaction.on_commit(lambda: refresh_rollups.enqueue(unit_id))
+
+
+# Targets and indicator values -------------------------------------------------------------------
+
+TARGETS = Path(__file__).resolve().parent / "targets"
+
+
+def _unit_for(spec) -> AdminUnit | None:
+    """A place in a targets file: null (national) or {"country", "level", "code"}."""
+    if not spec:
+        return None
+    return AdminUnit.objects.get(
+        country=spec["country"], level=spec["level"], code=spec["code"], valid_to__isnull=True
+    )
+
+
+def load_targets(path: Path | None = None) -> dict[str, int]:
+    """Create or update the targets of ``targets/*.json`` (QĐ 387/QĐ-TTg, QĐ 1373/QĐ-TTg);
+    running it again changes nothing."""
+    counts = {"created": 0, "updated": 0, "unchanged": 0}
+    files = [path] if path else sorted(TARGETS.glob("*.json"))
+    with transaction.atomic():
+        for file in files:
+            data = json.loads(file.read_text(encoding="utf-8"))
+            sources = data.get("sources", {})
+            for item in data["targets"]:
+                unit = _unit_for(item.get("place"))
+                source = sources.get(item["source"], {})
+                values = {
+                    "model": item.get("model", ""),
+                    "value": Decimal(str(item["value"])),
+                    "name": item["name"],
+                    "name_i18n": {"en": item["en"]} if item.get("en") else {},
+                    "source_date": _date(source.get("date")),
+                }
+                target = Target.objects.filter(
+                    indicator=item["indicator"],
+                    year=item["year"],
+                    admin_unit=unit,
+                    source=item["source"],
+                ).first()
+                if target is None:
+                    target = Target(
+                        indicator=item["indicator"],
+                        year=item["year"],
+                        admin_unit=unit,
+                        source=item["source"],
+                        **values,
+                    )
+                    target.full_clean(validate_constraints=False)
+                    target.save()
+                    counts["created"] += 1
+                elif any(getattr(target, k) != v for k, v in values.items()):
+                    for k, v in values.items():
+                        setattr(target, k, v)
+                    target.full_clean(validate_constraints=False)
+                    target.save()
+                    counts["updated"] += 1
+                else:
+                    counts["unchanged"] += 1
+    return counts
+
+
+def can_write_unit(scope: Scope, unit: AdminUnit | None) -> bool:
+    """Whether the user writes for a place: through an organisation placed there or above
+    (national figures: platform administrators only)."""
+    if scope.everything:
+        return True
+    if unit is None:
+        return False
+    chain = [unit.pk]
+    parent = unit.parent_id
+    while parent and len(chain) < 6:
+        chain.append(parent)
+        parent = AdminUnit.objects.filter(pk=parent).values_list("parent_id", flat=True).first()
+    return scope.filter(
+        Organisation.objects.filter(admin_unit_id__in=chain), write=True
+    ).exists()
+
+
+@transaction.atomic
+def record_indicator_value(
+    scope: Scope,
+    code: str,
+    year: int,
+    numerator: int,
+    denominator: int,
+    admin_unit: AdminUnit | None = None,
+    source: str = "manual",
+    note: str = "",
+    user=None,
+) -> IndicatorValue:
+    """Enter a figure from another system (or correct it): one row per (code, year, place,
+    source), replaced when entered again."""
+    if not can_write_unit(scope, admin_unit):
+        raise PermissionDenied(_("You may not enter figures for this place."))
+    value = IndicatorValue.objects.filter(
+        code=code.strip(), year=year, admin_unit=admin_unit, source=source.strip() or "manual"
+    ).first() or IndicatorValue(
+        code=code.strip(), year=year, admin_unit=admin_unit, source=source.strip() or "manual"
+    )
+    value.numerator = numerator
+    value.denominator = denominator
+    value.note = note
+    value.entered_by = user if getattr(user, "pk", None) else None
+    value.full_clean(validate_constraints=False)
+    value.save()
+    return value

@@ -111,7 +111,17 @@ def create_fund(scope: Scope, fund: Fund) -> Fund:
 
 
 def system_account(fund: Fund, kind: AccountKind) -> FundAccount:
+    """The fund's own account of ``kind``, read fresh."""
     return FundAccount.objects.get(fund=fund, kind=kind, person=None, organisation=None)
+
+
+def _system(fund: Fund, kind: AccountKind) -> FundAccount:
+    """The same for posting, remembered on the fund object: a posting locks and re-reads
+    the row, so only the id and kind of this instance are used."""
+    cache = fund.__dict__.setdefault("_system_accounts", {})
+    if kind not in cache:
+        cache[kind] = system_account(fund, kind)
+    return cache[kind]
 
 
 @transaction.atomic
@@ -299,7 +309,7 @@ def deposit(
     _require_write(scope, account.fund)
     _member_accounts(account)
     _positive(amount)
-    pool = system_account(account.fund, AccountKind.POOL)
+    pool = _system(account.fund, AccountKind.POOL)
     return post_entry(
         account.fund,
         on=on,
@@ -323,7 +333,7 @@ def withdraw(
     _require_write(scope, account.fund)
     _member_accounts(account)
     _positive(amount)
-    pool = system_account(account.fund, AccountKind.POOL)
+    pool = _system(account.fund, AccountKind.POOL)
     return post_entry(
         account.fund,
         on=on,
@@ -664,10 +674,10 @@ def disburse(scope: Scope, loan: Loan, on: dt.date, *, idempotency_key: str | No
         )
         lines = [
             (_receivable(loan), terms.total_due),
-            (system_account(fund, AccountKind.POOL), -terms.paid_out),
+            (_system(fund, AccountKind.POOL), -terms.paid_out),
         ]
         if terms.fee_total:
-            lines.append((system_account(fund, AccountKind.FEE_INCOME), -terms.fee_total))
+            lines.append((_system(fund, AccountKind.FEE_INCOME), -terms.fee_total))
         post_entry(
             fund,
             on=on,
@@ -720,7 +730,7 @@ def repay(
             on=on,
             kind=EntryKind.REPAYMENT,
             lines=[
-                (system_account(fund, AccountKind.POOL), amount),
+                (_system(fund, AccountKind.POOL), amount),
                 (_receivable(locked), -amount),
             ],
             idempotency_key=idempotency_key,
@@ -786,7 +796,7 @@ def _credit(kind: str) -> bool:
 
 def verify(fund: Fund | None = None) -> list[str]:
     """Every inconsistency of the ledger (empty when it is sound). Read-only."""
-    from django.db.models import Count, Sum
+    from django.db.models import Count, Max, Min, Sum
 
     from . import selectors
 
@@ -809,16 +819,22 @@ def verify(fund: Fund | None = None) -> list[str]:
         problems.append(f"entry {entry_id}: has no lines")
     for row in lines.exclude(account__fund_id=F("entry__fund_id")).values("id", "entry_id"):
         problems.append(f"entry {row['entry_id']}: line {row['id']} is in another fund's account")
-    for entry in entries.only("id", "date"):
-        bad = entry.lines.exclude(day=day_number(entry.date)).count()
-        if bad:
-            problems.append(f"entry {entry.pk}: {bad} line(s) carry another date")
+    days = {
+        row["entry_id"]: (row["lo"], row["hi"])
+        for row in lines.values("entry_id").annotate(lo=Min("day"), hi=Max("day"))
+    }
+    for entry_id, date in entries.values_list("id", "date").iterator():
+        lo, hi = days.get(entry_id, (None, None))
+        if lo is not None and not lo == hi == day_number(date):
+            problems.append(f"entry {entry_id}: a line carries another date than the entry")
     for f in funds:
         problems.extend(_verify_fund(f, selectors))
     return problems
 
 
 def _verify_fund(fund: Fund, selectors) -> list[str]:
+    from django.db.models import Sum
+
     problems = []
     accounts = list(fund.accounts.all())
     last = max((a.last_posting_date for a in accounts if a.last_posting_date), default=None)
@@ -838,8 +854,14 @@ def _verify_fund(fund: Fund, selectors) -> list[str]:
             problems.append(f"account {account.pk}: {again.available} points available")
         if account.kind == AccountKind.MEMBER and again.balance < 0:
             problems.append(f"account {account.pk}: negative balance {again.balance}")
+    left_by_loan = {
+        row["loan_id"]: row["left"]
+        for row in Instalment.objects.filter(loan__fund=fund)
+        .values("loan_id")
+        .annotate(left=Sum(F("amount") - F("paid")))
+    }
     for loan in fund.loans.filter(status__in=[LoanStatus.DISBURSED, LoanStatus.REPAID]):
-        left = sum(i.remaining for i in loan.instalments.all())
+        left = left_by_loan.get(loan.pk, 0)
         if left != loan.outstanding:
             problems.append(
                 f"loan {loan.pk}: outstanding {loan.outstanding} but instalments leave {left}"

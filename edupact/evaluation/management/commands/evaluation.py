@@ -4,6 +4,8 @@
     edupact evaluation load-frameworks
     edupact evaluation export CODE [--version V] [--format json|xlsx] [--output FILE]
     edupact evaluation import FILE.json|FILE.xlsx [--dry-run]
+    edupact evaluation load-targets
+    edupact evaluation refresh-rollups [--place ID]
 
 ``score`` needs no database. Input errors exit with status 2, print every problem on
 stderr (naming the indicator) and nothing on stdout.
@@ -69,6 +71,13 @@ class Command(BaseCommand):
         export.add_argument("--version", dest="framework_version", help="default: the newest")
         export.add_argument("--format", choices=["json", "xlsx"], default="json")
         export.add_argument("--output", "-o", help="file to write (default: stdout for JSON)")
+        sub.add_parser(
+            "load-targets", help="Create or refresh the targets of QĐ 387 and QĐ 1373 (idempotent)."
+        )
+        refresh = sub.add_parser(
+            "refresh-rollups", help="Rebuild the rollups (all, or one hamlet's or commune's)."
+        )
+        refresh.add_argument("--place", type=int, help="id of a hamlet, commune or province")
         imp = sub.add_parser("import", help="Import frameworks from JSON (one or a list) or XLSX.")
         imp.add_argument("file")
         imp.add_argument("--dry-run", action="store_true", help="check only; store nothing")
@@ -97,6 +106,26 @@ class Command(BaseCommand):
         self.stdout.write(
             "Frameworks: {created} created, {updated} updated, {revised} revised, "
             "{unchanged} unchanged, {kept} kept (used, not changed).".format(**counts)
+        )
+
+    def _load_targets(self, **options):
+        counts = services.load_targets()
+        self.stdout.write(
+            "Targets: {created} created, {updated} updated, {unchanged} unchanged.".format(**counts)
+        )
+
+    def _refresh_rollups(self, place=None, **options):
+        from edupact.directory.models import AdminUnit
+        from edupact.evaluation import rollups
+
+        unit = None
+        if place:
+            unit = AdminUnit.objects.filter(pk=place).first()
+            if unit is None:
+                raise CommandError(f"No place {place}.")
+        counts = rollups.refresh(unit)
+        self.stdout.write(
+            "Rollups: " + ", ".join(f"{n} {level} rows" for level, n in counts.items()) + "."
         )
 
     def _export(self, code, framework_version=None, format="json", output=None, **options):

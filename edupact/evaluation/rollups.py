@@ -1,0 +1,269 @@
+"""Rollups: registered, meeting and recognised counts per year × learning model × place.
+
+Set-based: each level is one ``GROUP BY`` in the database, never a loop over assessments.
+
+- **hamlet**: assessments of subjects placed in a hamlet, grouped by the hamlet;
+- **commune**: subjects placed in a commune or in one of its hamlets, grouped by the commune;
+- **province**: the province's commune rows added up (a ``GROUP BY`` over the rollup table),
+  plus subjects placed directly in the province.
+
+Subjects with no current place but a place before July 2025 (``former_admin_unit``) are
+re-aggregated onto the unit that succeeded it (``AdminUnitSuccession``), following chains
+of successions to a current unit; their ``GROUP BY`` is by old unit, and only those few
+groups are mapped in Python. A row is ``approximate`` when any of its counts came through an
+approximate succession, or from an old unit split between several successors (then the
+first exact successor, or else the first one, receives them).
+
+``refresh()`` rebuilds everything; ``refresh(unit)`` only what one hamlet's or commune's
+changes can alter (that unit, its commune, its province). Subjects placed at a district
+level unit (before 2025) as their current place are not counted.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.db.models import Case, Count, F, Q, Sum, When
+
+from edupact.directory.models import AdminUnit, AdminUnitSuccession
+
+from .models import Assessment, Rollup
+
+HAMLET, COMMUNE, PROVINCE = (
+    AdminUnit.Level.HAMLET,
+    AdminUnit.Level.COMMUNE,
+    AdminUnit.Level.PROVINCE,
+)
+RECOGNISED = Assessment.Status.RECOGNISED
+
+
+def _counts() -> dict:
+    return {
+        "registered": Count("id"),
+        "meeting": Count("id", filter=Q(recognised=True)),
+        "recognised": Count("id", filter=Q(status=RECOGNISED)),
+    }
+
+
+@dataclass
+class _Row:
+    registered: int = 0
+    meeting: int = 0
+    recognised: int = 0
+    approximate: bool = False
+
+    def add(self, group: dict, approximate: bool = False) -> None:
+        self.registered += group["registered"]
+        self.meeting += group["meeting"]
+        self.recognised += group["recognised"]
+        self.approximate = self.approximate or approximate
+
+
+# Successions ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Placement:
+    unit: int
+    level: str
+    parent: int | None
+    approximate: bool
+
+
+def successor_map() -> dict[int, Placement]:
+    """Old unit id → the current unit its records count towards (the successions table is
+    small: provinces, districts and communes before July 2025)."""
+    successors: dict[int, list[tuple[bool, int]]] = defaultdict(list)
+    for old, new, approximate in AdminUnitSuccession.objects.values_list(
+        "old_id", "new_id", "approximate"
+    ):
+        successors[old].append((approximate, new))
+    ids = {new for pairs in successors.values() for _, new in pairs}
+    units = {
+        u["id"]: u
+        for u in AdminUnit.objects.filter(pk__in=ids).values("id", "level", "parent_id")
+    }
+    result = {}
+    for old in successors:
+        current, approximate = old, False
+        for _ in range(5):  # chains: old commune → old district → … → current unit
+            pairs = sorted(successors.get(current, ()))
+            if not pairs:
+                break
+            approximate = approximate or pairs[0][0] or len(pairs) > 1
+            current = pairs[0][1]
+        if current in units:
+            u = units[current]
+            result[old] = Placement(current, u["level"], u["parent_id"], approximate)
+    return result
+
+
+# The GROUP BYs ----------------------------------------------------------------------------------
+
+
+
+
+def _hamlet_groups(hamlets=None):
+    qs = Assessment.objects.filter(subject__admin_unit__level=HAMLET)
+    if hamlets is not None:
+        qs = qs.filter(subject__admin_unit_id__in=hamlets)
+    return qs.values("year", kind=F("subject__kind"), unit=F("subject__admin_unit_id")).annotate(
+        **_counts()
+    )
+
+
+def _commune_groups(communes=None):
+    qs = Assessment.objects.filter(subject__admin_unit__level__in=[HAMLET, COMMUNE])
+    if communes is not None:
+        qs = qs.filter(
+            Q(subject__admin_unit_id__in=communes) | Q(subject__admin_unit__parent_id__in=communes)
+        )
+    commune = Case(
+        When(subject__admin_unit__level=HAMLET, then=F("subject__admin_unit__parent_id")),
+        default=F("subject__admin_unit_id"),
+    )
+    return (
+        qs.annotate(unit=commune)
+        .values("year", "unit", kind=F("subject__kind"))
+        .annotate(**_counts())
+    )
+
+
+def _province_direct_groups(provinces=None):
+    qs = Assessment.objects.filter(subject__admin_unit__level=PROVINCE)
+    if provinces is not None:
+        qs = qs.filter(subject__admin_unit_id__in=provinces)
+    return qs.values("year", kind=F("subject__kind"), unit=F("subject__admin_unit_id")).annotate(
+        **_counts()
+    )
+
+
+def _former_groups(old_units):
+    qs = Assessment.objects.filter(
+        subject__admin_unit__isnull=True, subject__former_admin_unit_id__in=old_units
+    )
+    return qs.values(
+        "year", kind=F("subject__kind"), old=F("subject__former_admin_unit_id")
+    ).annotate(**_counts())
+
+
+# Refresh ----------------------------------------------------------------------------------------
+
+
+def _parents(ids) -> dict[int, int | None]:
+    return dict(AdminUnit.objects.filter(pk__in=set(ids)).values_list("id", "parent_id"))
+
+
+def _write(rows: dict, level: str, replace) -> int:
+    """Replace the rollup rows of ``level`` matched by ``replace`` (a Q) with ``rows``."""
+    Rollup.objects.filter(Q(level=level) & replace).delete()
+    parents = _parents(unit for _, _, unit in rows)
+    Rollup.objects.bulk_create(
+        [
+            Rollup(
+                year=year,
+                model=kind,
+                admin_unit_id=unit,
+                level=level,
+                parent_id=parents.get(unit),
+                registered=row.registered,
+                meeting=row.meeting,
+                recognised=row.recognised,
+                approximate=row.approximate,
+            )
+            for (year, kind, unit), row in rows.items()
+            if row.registered
+        ],
+        batch_size=1000,
+    )
+    return len(rows)
+
+
+def _scope_q(ids) -> Q:
+    return Q() if ids is None else Q(admin_unit_id__in=ids)
+
+
+@transaction.atomic
+def _rebuild(hamlets=None, communes=None, provinces=None) -> dict[str, int]:
+    """Rebuild the rows of the given units (``None``: every unit of that level)."""
+    placements = successor_map()
+    counts = {}
+
+    def former(level_of, targets):
+        """Groups of former-only subjects whose placement satisfies ``level_of``."""
+        old = [
+            o
+            for o, p in placements.items()
+            if level_of(p) and (targets is None or level_of(p) in targets)
+        ]
+        for g in _former_groups(old) if old else ():
+            yield g, placements[g["old"]]
+
+    # Hamlets.
+    rows: dict[tuple, _Row] = defaultdict(_Row)
+    if hamlets is None or hamlets:
+        for g in _hamlet_groups(hamlets):
+            rows[(g["year"], g["kind"], g["unit"])].add(g)
+        for g, p in former(lambda p: p.unit if p.level == HAMLET else None, hamlets):
+            rows[(g["year"], g["kind"], p.unit)].add(g, p.approximate)
+        counts["hamlet"] = _write(rows, HAMLET, _scope_q(hamlets))
+
+    # Communes.
+    rows = defaultdict(_Row)
+    if communes is None or communes:
+        for g in _commune_groups(communes):
+            rows[(g["year"], g["kind"], g["unit"])].add(g)
+
+        def commune_of(p):
+            if p.level == COMMUNE:
+                return p.unit
+            return p.parent if p.level == HAMLET else None
+
+        for g, p in former(commune_of, communes):
+            rows[(g["year"], g["kind"], commune_of(p))].add(g, p.approximate)
+        counts["commune"] = _write(rows, COMMUNE, _scope_q(communes))
+
+    # Provinces: their communes' rows added up, plus what is placed in the province itself.
+    rows = defaultdict(_Row)
+    if provinces is None or provinces:
+        commune_rows = Rollup.objects.filter(level=COMMUNE, parent__level=PROVINCE)
+        if provinces is not None:
+            commune_rows = commune_rows.filter(parent_id__in=provinces)
+        for g in commune_rows.values("year", kind=F("model"), unit=F("parent_id")).annotate(
+            registered=Sum("registered"),
+            meeting=Sum("meeting"),
+            recognised=Sum("recognised"),
+            approximate_rows=Count("id", filter=Q(approximate=True)),
+        ):
+            rows[(g["year"], g["kind"], g["unit"])].add(g, g["approximate_rows"] > 0)
+        for g in _province_direct_groups(provinces):
+            rows[(g["year"], g["kind"], g["unit"])].add(g)
+        for g, p in former(lambda p: p.unit if p.level == PROVINCE else None, provinces):
+            rows[(g["year"], g["kind"], p.unit)].add(g, p.approximate)
+        counts["province"] = _write(rows, PROVINCE, _scope_q(provinces))
+    return counts
+
+
+def refresh(unit: AdminUnit | None = None) -> dict[str, int]:
+    """Rebuild all rollups, or only those one place's changes can alter.
+
+    ``unit`` a hamlet: that hamlet, its commune and its province; a commune: its hamlets,
+    itself and its province; a province: the province row only (from its commune rows and
+    the subjects placed in the province itself). Returns the rows written per level.
+    """
+    if unit is None:
+        Rollup.objects.all().delete()
+        return _rebuild()
+    if unit.level == HAMLET:
+        commune = AdminUnit.objects.get(pk=unit.parent_id)
+        provinces = [commune.parent_id] if commune.parent_id else []
+        return _rebuild(hamlets=[unit.pk], communes=[commune.pk], provinces=provinces)
+    if unit.level == COMMUNE:
+        hamlets = list(AdminUnit.objects.filter(parent=unit).values_list("pk", flat=True))
+        provinces = [unit.parent_id] if unit.parent_id else []
+        return _rebuild(hamlets=hamlets, communes=[unit.pk], provinces=provinces)
+    if unit.level == PROVINCE:
+        return _rebuild(hamlets=[], communes=[], provinces=[unit.pk])
+    return _rebuild()
