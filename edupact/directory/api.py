@@ -3,7 +3,7 @@
 import datetime as dt
 
 from django.shortcuts import get_object_or_404
-from ninja import FilterSchema, Query, Router, Schema
+from ninja import FilterSchema, Query, Router, Schema, Status
 from ninja.pagination import paginate
 
 from edupact.accounts.selectors import scope_for
@@ -129,7 +129,7 @@ def get_person(request, pk: int):
 def create_person(request, data: PersonIn):
     home = _own(request, Organisation, data.home_organisation_id)
     person = Person(**data.dict(exclude={"home_organisation_id"}), home_organisation=home)
-    return 201, services.save_person(scope_for(request.user), person)
+    return Status(201, services.save_person(scope_for(request.user), person))
 
 
 @router.patch("/people/{pk}", response=PersonOut)
@@ -155,7 +155,7 @@ def get_organisation(request, pk: int):
 def create_organisation(request, data: OrganisationIn):
     parent = _own(request, Organisation, data.parent_id) if data.parent_id else None
     org = Organisation(**data.dict(exclude={"parent_id"}), parent=parent)
-    return 201, services.save_organisation(scope_for(request.user), org)
+    return Status(201, services.save_organisation(scope_for(request.user), org))
 
 
 @router.get("/partnerships", response=list[PartnershipOut])

@@ -10,7 +10,7 @@ from ninja import Body, FilterSchema, Query, Router, Schema, Status
 from ninja.pagination import LimitOffsetPagination, paginate
 
 from edupact.accounts.selectors import scope_for
-from edupact.directory.models import Organisation
+from edupact.directory.models import AdminUnit, Organisation
 
 from . import exchange, scoring, selectors, services
 from .models import Framework, LearningModel, Subject
@@ -233,3 +233,121 @@ def record_assessment(request, data: AssessmentIn):
         scope_for(request.user), subject, data.year, data.answers, framework, data.notes
     )
     return Status(201, assessment)
+
+
+# Rollups, targets and indicator values ------------------------------------------------------------
+
+
+class RollupOut(Schema):
+    year: int
+    model: str
+    level: str
+    admin_unit_id: int
+    admin_unit_name: str
+    parent_id: int | None
+    registered: int
+    meeting: int
+    recognised: int
+    share: float | None
+    approximate: bool
+    target: float | None
+    target_source: str | None
+    light: str | None
+
+    @staticmethod
+    def resolve_admin_unit_name(obj):
+        return obj.admin_unit.name
+
+    @staticmethod
+    def resolve_share(obj):
+        return None if obj.share_value is None else round(obj.share_value, 2)
+
+
+class RollupFilter(FilterSchema):
+    year: int | None = None
+    model: str | None = None
+    level: str | None = None
+    unit: int | None = None
+    parent: int | None = None
+
+
+@router.get("/rollups", response=list[RollupOut])
+@paginate(LimitOffsetPagination)
+def list_rollups(request, filters: Query[RollupFilter]):
+    """Registered, meeting and recognised counts per year × model × place in the reader's
+    places, with the share, the target that applies and its traffic light."""
+    rows = list(selectors.rollups(scope_for(request.user), **filters.dict()))
+    targets = selectors.Targets()
+    chains: dict[int, list[int]] = {}
+    for r in rows:
+        if r.admin_unit_id not in chains:
+            chains[r.admin_unit_id] = selectors.unit_chain(r.admin_unit)
+        target = targets.for_(r.model, r.year, chains[r.admin_unit_id])
+        r.target = float(target.value) if target else None
+        r.target_source = target.source if target else None
+        r.light = selectors.light(r.share_value, target)
+    return rows
+
+
+class TargetOut(Schema):
+    id: int
+    indicator: str
+    model: str
+    year: int
+    admin_unit_id: int | None
+    value: float
+    source: str
+    source_date: dt.date | None
+    name: str
+    name_i18n: dict
+
+
+@router.get("/targets", response=list[TargetOut])
+def list_targets(request, indicator: str | None = None, model: str | None = None):
+    """The targets (reference data: QĐ 387/QĐ-TTg, QĐ 1373/QĐ-TTg, local plans)."""
+    return selectors.targets(indicator=indicator, model=model)
+
+
+class IndicatorValueIn(Schema):
+    code: str
+    year: int
+    numerator: int
+    denominator: int
+    admin_unit_id: int | None = None
+    source: str = "manual"
+    note: str = ""
+
+
+class IndicatorValueOut(Schema):
+    id: int
+    code: str
+    year: int
+    numerator: int
+    denominator: int
+    admin_unit_id: int | None
+    source: str
+    note: str
+    percent: float | None
+
+
+@router.post("/indicator-values", response={201: IndicatorValueOut})
+def record_indicator_value(request, data: IndicatorValueIn):
+    """Enter a figure from another system (replaces the same code, year, place and source)."""
+    unit = None
+    if data.admin_unit_id is not None:
+        try:
+            unit = selectors.place(scope_for(request.user), data.admin_unit_id)
+        except AdminUnit.DoesNotExist as exc:
+            raise Http404 from exc
+    value = services.record_indicator_value(
+        scope_for(request.user),
+        data.code,
+        data.year,
+        data.numerator,
+        data.denominator,
+        unit,
+        data.source,
+        data.note,
+        user=request.user,
+    )
+    return Status(201, value)

@@ -13,6 +13,12 @@ class EvaluationConfig(AppConfig):
         from . import models as m
 
         register(
-            m.Framework, m.Criterion, m.Indicator, m.Subject, m.Member, m.Assessment,
-            m.Target, m.IndicatorValue,
+            m.Framework,
+            m.Criterion,
+            m.Indicator,
+            m.Subject,
+            m.Member,
+            m.Assessment,
+            m.Target,
+            m.IndicatorValue,
         )

@@ -112,8 +112,9 @@ def demo_communes() -> list[tuple[Organisation, AdminUnit, list[AdminUnit]]]:
     out = []
     for branch in sorted(branches, key=lambda b: b.admin_unit.code):
         hamlets = list(
-            AdminUnit.objects.filter(parent=branch.admin_unit, level=AdminUnit.Level.HAMLET)
-            .order_by("name")
+            AdminUnit.objects.filter(
+                parent=branch.admin_unit, level=AdminUnit.Level.HAMLET
+            ).order_by("name")
         )
         if hamlets:
             out.append((branch, branch.admin_unit, hamlets))
@@ -232,9 +233,8 @@ def load_demo_assessments(seed: int = 2023) -> Counter:
             if "household" in frameworks:
                 count = rng.randint(60, 140)
                 for i, outcome in enumerate(_outcomes(rng, "household", noise, count)):
-                    s = batch.subject(
-                        "household", f"H{hamlet.pk}-{i + 1:03d}", _household_name(rng), branch, hamlet
-                    )
+                    code, name = f"H{hamlet.pk}-{i + 1:03d}", _household_name(rng)
+                    s = batch.subject("household", code, name, branch, hamlet)
                     batch.assess(s, "household", outcome)
             if "clan" in frameworks:
                 count = rng.randint(4, 10)
@@ -305,6 +305,9 @@ def _former_units(batch: _Batch, communes, frameworks) -> Counter:
 def load_demo() -> Counter:
     """What the demo loader calls: the targets, the assessments, then the rollups."""
     counts: Counter = Counter()
+    for name, value in services.load_frameworks(services.PLACEHOLDERS).items():
+        if name in ("created", "updated", "revised"):
+            counts[f"frameworks {name}"] += value
     for name, value in services.load_targets().items():
         if name != "unchanged":
             counts[f"targets {name}"] += value
@@ -312,4 +315,3 @@ def load_demo() -> Counter:
     if counts["evaluation assessments"] or not Rollup.objects.exists():
         rollups.refresh()
     return counts
-

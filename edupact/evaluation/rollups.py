@@ -82,8 +82,7 @@ def successor_map() -> dict[int, Placement]:
         successors[old].append((approximate, new))
     ids = {new for pairs in successors.values() for _, new in pairs}
     units = {
-        u["id"]: u
-        for u in AdminUnit.objects.filter(pk__in=ids).values("id", "level", "parent_id")
+        u["id"]: u for u in AdminUnit.objects.filter(pk__in=ids).values("id", "level", "parent_id")
     }
     result = {}
     for old in successors:
@@ -101,8 +100,6 @@ def successor_map() -> dict[int, Placement]:
 
 
 # The GROUP BYs ----------------------------------------------------------------------------------
-
-
 
 
 def _hamlet_groups(hamlets=None):

@@ -9,7 +9,6 @@ from django.db.models.functions import Cast, NullIf
 
 from edupact.core.scoping import Scope
 from edupact.core.text import search_key
-
 from edupact.directory.models import AdminUnit, Organisation
 
 from .models import (
@@ -189,12 +188,12 @@ def units_q(scope: Scope, field: str = "admin_unit") -> Q | None:
     )
 
 
-def _chain(unit: AdminUnit) -> list[int]:
+def unit_chain(unit: AdminUnit) -> list[int]:
     """The unit and the units above it, nearest first."""
-    chain, current = [unit.pk], unit
-    while current.parent_id and len(chain) < 6:
-        chain.append(current.parent_id)
-        current = AdminUnit.objects.only("id", "parent_id").get(pk=current.parent_id)
+    chain, parent = [unit.pk], unit.parent_id
+    while parent and len(chain) < 6:
+        chain.append(parent)
+        parent = AdminUnit.objects.filter(pk=parent).values_list("parent_id", flat=True).first()
     return chain
 
 
@@ -202,7 +201,7 @@ def place(scope: Scope, pk: int) -> AdminUnit:
     """A place the reader sees; AdminUnit.DoesNotExist otherwise (a 404, never a 403)."""
     unit = AdminUnit.objects.select_related("parent").get(pk=pk)
     roots = unit_roots(scope)
-    if roots is not None and not roots.intersection(_chain(unit)):
+    if roots is not None and not roots.intersection(unit_chain(unit)):
         raise AdminUnit.DoesNotExist
     return unit
 
@@ -307,7 +306,7 @@ def dashboard(scope: Scope, unit: AdminUnit, year: int | None = None, model: str
     if year is None or year not in years:
         year = years[-1] if years else None
     targets = Targets()
-    chain = _chain(unit)
+    chain = unit_chain(unit)
     present = [m for m in DASHBOARD_MODELS if any(r.model == m for r in rows)]
     labels = dict(LearningModel.choices)
 
@@ -388,3 +387,13 @@ def indicator_share(code: str, year: int, unit: AdminUnit | None = None, source:
         "denominator": own["d"],
         "percent": round(Decimal(100 * own["n"]) / own["d"], 2),
     }
+
+
+def targets(*, indicator: str | None = None, model: str | None = None) -> QuerySet:
+    """Targets are reference data that every signed-in reader sees."""
+    qs = Target.objects.all()
+    if indicator:
+        qs = qs.filter(indicator=indicator)
+    if model:
+        qs = qs.filter(model=model)
+    return qs.order_by("indicator", "year", "admin_unit_id", "source")

@@ -196,12 +196,19 @@ def _import_one(scope, clean, existing, owner):
     return _fill(existing, clean), "updated"
 
 
-def shipped_frameworks() -> list[dict]:
-    """The frameworks that come with edupact (``frameworks/*.json``), in file order."""
-    return [json.loads(p.read_text(encoding="utf-8")) for p in sorted(SHIPPED.glob("*.json"))]
+PLACEHOLDERS = SHIPPED / "placeholders"
 
 
-def load_frameworks() -> dict[str, int]:
+def shipped_frameworks(directory: Path = SHIPPED) -> list[dict]:
+    """The frameworks that come with edupact (``frameworks/*.json``), in file order.
+
+    ``frameworks/placeholders/`` holds 2021–2030 household, clan and hamlet frameworks whose
+    every criterion is a placeholder; only the demo loads them (``load_frameworks(PLACEHOLDERS)``).
+    """
+    return [json.loads(p.read_text(encoding="utf-8")) for p in sorted(directory.glob("*.json"))]
+
+
+def load_frameworks(directory: Path = SHIPPED) -> dict[str, int]:
     """Create or refresh the shipped frameworks; running it again changes nothing.
 
     A shipped framework that differs from a stored, locked version of the same label is
@@ -210,7 +217,7 @@ def load_frameworks() -> dict[str, int]:
     counts = {"created": 0, "updated": 0, "revised": 0, "unchanged": 0, "kept": 0}
     everything = Scope(everything=True)
     with transaction.atomic():
-        for data in shipped_frameworks():
+        for data in shipped_frameworks(directory):
             clean = exchange.canonical(data)
             existing = Framework.objects.filter(
                 code=clean["code"], version=clean["version"]
@@ -341,7 +348,9 @@ def decide_assessment(scope: Scope, assessment: Assessment, recognised: bool) ->
         )
         _require_organisation(scope, assessment.subject.organisation)
         if recognised and not assessment.recognised:
-            raise ValidationError(_("An assessment that does not meet the criteria is not recognised."))
+            raise ValidationError(
+                _("An assessment that does not meet the criteria is not recognised.")
+            )
         assessment.status = (
             Assessment.Status.RECOGNISED if recognised else Assessment.Status.NOT_RECOGNISED
         )
@@ -437,9 +446,7 @@ def can_write_unit(scope: Scope, unit: AdminUnit | None) -> bool:
     while parent and len(chain) < 6:
         chain.append(parent)
         parent = AdminUnit.objects.filter(pk=parent).values_list("parent_id", flat=True).first()
-    return scope.filter(
-        Organisation.objects.filter(admin_unit_id__in=chain), write=True
-    ).exists()
+    return scope.filter(Organisation.objects.filter(admin_unit_id__in=chain), write=True).exists()
 
 
 @transaction.atomic

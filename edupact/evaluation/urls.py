@@ -4,6 +4,8 @@ from . import views
 
 app_name = "evaluation"
 urlpatterns = [
+    path("dashboard/", views.dashboard, name="dashboard"),
+    path("dashboard/<int:pk>/", views.dashboard, name="dashboard_place"),
     path("frameworks/", views.frameworks, name="frameworks"),
     path("frameworks/import/", views.import_frameworks, name="import"),
     path("frameworks/<int:pk>/", views.framework, name="framework"),

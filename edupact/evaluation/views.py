@@ -1,6 +1,7 @@
 """Framework pages: the list, one framework with a form to try answers, import and export."""
 
 import json
+from contextlib import suppress
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -12,6 +13,7 @@ from django.views.decorators.http import require_POST
 
 from edupact.accounts.selectors import scope_for
 from edupact.audit.selectors import history
+from edupact.directory.models import AdminUnit
 from edupact.web.paging import page_of
 
 from . import exchange, scoring, selectors, services
@@ -159,3 +161,33 @@ def import_frameworks(request):
                     return redirect(outcome[0][0].get_absolute_url())
                 return redirect("evaluation:frameworks")
     return render(request, "evaluation/import.html", {"form": form, "outcome": outcome})
+
+
+def _int(value) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+@login_required
+def dashboard(request, pk=None):
+    """The share recognised by model against the targets, the trend over the years and the
+    places below ranked laggards first; the city by default, a commune official's commune."""
+    scope = scope_for(request.user)
+    if pk is None:
+        unit = selectors.home_place(scope)
+    else:
+        try:
+            unit = selectors.place(scope, pk)
+        except AdminUnit.DoesNotExist as exc:
+            raise Http404 from exc
+    context = {"unit": unit, "data": None}
+    if unit is not None:
+        context["data"] = selectors.dashboard(
+            scope, unit, year=_int(request.GET.get("year")), model=request.GET.get("model")
+        )
+        if unit.parent_id:
+            with suppress(AdminUnit.DoesNotExist):  # a commune official does not see the city
+                context["parent"] = selectors.place(scope, unit.parent_id)
+    return render(request, "evaluation/dashboard.html", context)

@@ -12,6 +12,7 @@ MENU = [
     ("directory:organisations", _("Organisations"), "staff"),
     ("directory:partnerships", _("Partnerships"), "staff"),
     ("directory:places", _("Places"), "staff"),
+    ("evaluation:dashboard", _("Learning society"), "staff"),
     ("evaluation:frameworks", _("Frameworks"), "staff"),
     ("directory:me", _("My record"), "person"),
     ("accounts:settings", _("Settings"), None),
