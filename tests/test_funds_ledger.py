@@ -6,6 +6,7 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management import CommandError, call_command
 from django.db import IntegrityError, connection, transaction
+from django.utils import translation
 
 from edupact.accounts.selectors import scope_for
 from edupact.core.scoping import Scope
@@ -22,6 +23,13 @@ from edupact.funds.models import (
 
 EVERYTHING = Scope(everything=True)
 D = dt.date(2024, 3, 20)
+
+
+@pytest.fixture(autouse=True)
+def _english():
+    """Messages are matched in the source language (the default language is Persian)."""
+    with translation.override("en"):
+        yield
 
 
 def days(n):

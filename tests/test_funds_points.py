@@ -4,6 +4,7 @@ import datetime as dt
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils import translation
 
 from edupact.accounts.selectors import scope_for
 from edupact.core.scoping import Scope
@@ -24,6 +25,13 @@ from edupact.funds.models import (
 EVERYTHING = Scope(everything=True)
 D = dt.date(2017, 4, 9)  # 1396/01/20
 M = 1_000_000_000  # 100 M toman in rials
+
+
+@pytest.fixture(autouse=True)
+def _english():
+    """Messages are matched in the source language (the default language is Persian)."""
+    with translation.override("en"):
+        yield
 
 
 def days(n):
@@ -277,3 +285,17 @@ def test_points_of_every_account_at_a_past_date_match_the_running_sums(fund, ali
     at = selectors.points_at(fund, on)
     for account in (alice, bob):
         assert at[account.pk] == points(account, on)
+
+
+def test_the_loans_an_organisations_points_enabled(fund, alice, bob, qard0, tree):
+    school = services.open_account(
+        EVERYTHING, fund, organisation=tree.school_a, decider_person=tree.principal
+    )
+    services.deposit(EVERYTHING, school, 180_000, D)  # 1,000 points a day
+    services.gift_points(EVERYTHING, school, alice, 50_000, days(60))
+    helped = services.request_loan(EVERYTHING, alice, qard0, 50_000, 10, days(61))
+    services.deposit(EVERYTHING, bob, 180_000, D)
+    own = services.request_loan(EVERYTHING, bob, qard0, 50_000, 10, days(100))
+    services.allocate(EVERYTHING, fund, days(100))
+    assert Loan.objects.get(pk=own.pk).status == LoanStatus.APPROVED
+    assert list(selectors.loans_enabled_by(school)) == [helped]

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.utils import translation
 
 from edupact.directory.models import Organisation, Person
 from edupact.funds import simulator
@@ -19,6 +20,13 @@ from edupact.funds.models import Fund, JournalEntry
 ROOT = Path(__file__).resolve().parent.parent
 SCENARIOS = ROOT / "edupact" / "funds" / "scenarios"
 EXAMPLES = sorted(p for p in SCENARIOS.glob("*.json") if not p.name.endswith(".expected.json"))
+
+
+@pytest.fixture(autouse=True)
+def _english():
+    """Messages are matched in the source language (the default language is Persian)."""
+    with translation.override("en"):
+        yield
 
 
 def scenario(name):
@@ -345,3 +353,10 @@ def test_cli_reports_every_problem_on_stderr_and_exits_non_zero():
     assert result.returncode == 2
     assert result.stdout == ""
     assert 'member "t1"' in result.stderr and "event 0 (deposit)" in result.stderr
+
+
+def test_the_command_speaks_persian_on_request(tmp_path):
+    path = tmp_path / "bad.json"
+    path.write_text(json.dumps(base(members=[{"id": "a", "national_id": "1111111111"}])))
+    with pytest.raises(CommandError, match="سناریو معتبر نیست"):
+        call_command("fund", "--language", "fa", "simulate", str(path))

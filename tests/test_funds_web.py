@@ -147,3 +147,11 @@ def test_api_loans(setup, tree, api_client):
     body = api_client(tree.users["member"]).get(f"/api/v1/funds/{fund.pk}/loans").json()
     assert [item["reference"] for item in body["items"]] == ["L-7"]
     assert body["items"][0]["points_needed"] == 1_000
+
+
+def test_an_organisation_account_shows_the_loans_its_points_enabled(setup, tree, client_as):
+    fund, alice, *_ = setup
+    school = services.open_account(EVERYTHING, fund, organisation=tree.school_a)
+    page = client_as(tree.users["kanoon_leader"], "en").get(school.get_absolute_url())
+    assert page.status_code == 200
+    assert "Loans its points enabled" in page.content.decode()

@@ -268,6 +268,7 @@ def explain(users) -> str:
 
     from edupact.accounts.models import User
     from edupact.accounts.selectors import scope_for
+    from edupact.core.paging import COUNT_CAP
     from edupact.directory import selectors
 
     out = []
@@ -278,10 +279,12 @@ def explain(users) -> str:
         for q in (None, SURNAME, VI_QUERY):
             qs = selectors.people(scope, q=q)
             for label, query in (("page 1", qs[:25]), ("page 400", qs[9975:10000])):
-                out.append(f"## {username} q={q!r} {label}\n{query.query}\n\n"
+                # The SQL once per user (it only differs by the search term and offset).
+                sql = f"{query.query}\n\n" if q is None and label == "page 1" else ""
+                out.append(f"## {username} q={q!r} {label}\n{sql}"
                            f"{query.explain(**options)}\n")
-            count_qs = qs.order_by()
-            out.append(f"## {username} q={q!r} count\n"
+            count_qs = qs.order_by()[: COUNT_CAP + 1]
+            out.append(f"## {username} q={q!r} count (capped at {COUNT_CAP + 1}, as lists count)\n"
                        f"{_count_plan(connection, count_qs, options)}\n")
     return "\n".join(out)
 

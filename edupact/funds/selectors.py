@@ -15,7 +15,7 @@ journal); a past date takes one GROUP BY per table for the whole fund. No loop o
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import F, Q, QuerySet, Sum
+from django.db.models import Exists, F, OuterRef, Q, QuerySet, Sum
 
 from edupact.core.scoping import Scope
 
@@ -29,6 +29,7 @@ from .models import (
     LoanStatus,
     PointsTransfer,
     PointsUse,
+    TransferKind,
     day_number,
 )
 
@@ -212,6 +213,26 @@ def transfers_of(account: FundAccount) -> QuerySet:
             "to_account__organisation",
         )
         .order_by("date", "id")
+    )
+
+
+def loans_enabled_by(account: FundAccount) -> QuerySet:
+    """Loans approved for members who had received points from ``account`` by the day of the
+    approval: what an institution's directed money made possible."""
+    gifts = PointsTransfer.objects.filter(
+        from_account=account,
+        to_account=OuterRef("account"),
+        date__lte=OuterRef("decided_on"),
+        kind__in=[TransferKind.GIFT, TransferKind.PLEDGE],
+    )
+    return (
+        Loan.objects.filter(
+            fund_id=account.fund_id,
+            status__in=[LoanStatus.APPROVED, LoanStatus.DISBURSED, LoanStatus.REPAID],
+        )
+        .filter(Exists(gifts))
+        .select_related("account", "account__person", "account__organisation", "product")
+        .order_by("decided_on", "id")
     )
 
 

@@ -121,6 +121,7 @@ def account(request, pk):
             "statement": page_of(request, statement),
             "transfers": selectors.transfers_of(obj),
             "loans": Loan.objects.filter(account=obj).select_related("product"),
+            "enabled": selectors.loans_enabled_by(obj) if obj.organisation_id else None,
             "can_write": scope.can_write_path(obj.fund.kanoon.path),
         },
     )

@@ -12,6 +12,7 @@ MENU = [
     ("directory:organisations", _("Organisations"), "staff"),
     ("directory:partnerships", _("Partnerships"), "staff"),
     ("directory:places", _("Places"), "staff"),
+    ("funds:home", _("Funds"), None),
     ("evaluation:dashboard", _("Learning society"), "staff"),
     ("evaluation:frameworks", _("Frameworks"), "staff"),
     ("directory:me", _("My record"), "person"),
