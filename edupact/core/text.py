@@ -42,3 +42,10 @@ def search_key(value: str | None) -> str:
     decomposed = unicodedata.normalize("NFD", value)
     stripped = "".join(c for c in decomposed if not unicodedata.combining(c))
     return " ".join(unicodedata.normalize("NFC", stripped).split())
+
+
+def matching(queryset, text: str | None, field: str = "search_key"):
+    """Rows whose folded ``field`` contains every word of ``text`` (diacritics, ي/ی ignored)."""
+    for word in search_key(text).split():
+        queryset = queryset.filter(**{f"{field}__contains": word})
+    return queryset

@@ -5,23 +5,16 @@ import datetime as dt
 from django.db.models import Q, QuerySet
 
 from edupact.core.scoping import Scope
-from edupact.core.text import search_key
+from edupact.core.text import matching
 
 from .models import AdminUnit, Organisation, Partnership, Person, Position
-
-
-def _search(qs: QuerySet, text: str | None) -> QuerySet:
-    """Every word must appear in the folded search key (diacritics and ي/ی ignored)."""
-    for word in search_key(text).split():
-        qs = qs.filter(search_key__contains=word)
-    return qs
 
 
 def people(
     scope: Scope, *, q: str | None = None, organisation: int | None = None, sex: str | None = None
 ) -> QuerySet:
     qs = scope.filter(Person.objects.select_related("home_organisation"))
-    qs = _search(qs, q)
+    qs = matching(qs, q)
     if organisation:
         qs = qs.filter(home_organisation_id=organisation)
     if sex:
@@ -38,7 +31,7 @@ def organisations(
     within: Organisation | None = None,
 ) -> QuerySet:
     qs = scope.filter(Organisation.objects.select_related("parent", "admin_unit"))
-    qs = _search(qs, q)
+    qs = matching(qs, q)
     if kind:
         qs = qs.filter(kind=kind)
     if country:
@@ -49,7 +42,7 @@ def organisations(
 
 
 def partnerships(scope: Scope, *, q: str | None = None) -> QuerySet:
-    return _search(scope.filter(Partnership.objects.all()), q).order_by("-signed_on", "id")
+    return matching(scope.filter(Partnership.objects.all()), q).order_by("-signed_on", "id")
 
 
 def admin_units(
@@ -61,7 +54,7 @@ def admin_units(
     on: dt.date | None = None,
 ) -> QuerySet:
     """Places are public reference data: not scoped, but filterable by validity date."""
-    qs = _search(AdminUnit.objects.select_related("parent"), q)
+    qs = matching(AdminUnit.objects.select_related("parent"), q)
     if country:
         qs = qs.filter(country=country)
     if level:

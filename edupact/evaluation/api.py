@@ -7,9 +7,10 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
 from django.utils.translation import gettext as _
 from ninja import Body, FilterSchema, Query, Router, Schema, Status
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 
 from edupact.accounts.selectors import scope_for
+from edupact.core.paging import CappedLimitOffsetPagination
 from edupact.directory.models import AdminUnit, Organisation
 
 from . import exchange, scoring, selectors, services
@@ -68,7 +69,7 @@ def _scoring_error(exc: scoring.ScoringError) -> ValidationError:
 
 
 @router.get("/frameworks", response=list[FrameworkOut])
-@paginate(LimitOffsetPagination)
+@paginate(CappedLimitOffsetPagination)
 def list_frameworks(request, filters: Query[FrameworkFilter]):
     return selectors.frameworks(scope_for(request.user), **filters.dict())
 
@@ -195,7 +196,7 @@ def _scoped(request, model, pk: int, write: bool = False):
 
 
 @router.get("/subjects", response=list[SubjectOut])
-@paginate(LimitOffsetPagination)
+@paginate(CappedLimitOffsetPagination)
 def list_subjects(request, filters: Query[SubjectFilter]):
     return selectors.subjects(scope_for(request.user), **filters.dict())
 
@@ -219,7 +220,7 @@ def share_recognised(request, pk: int, year: int, kind: LearningModel = Learning
 
 
 @router.get("/assessments", response=list[AssessmentOut])
-@paginate(LimitOffsetPagination)
+@paginate(CappedLimitOffsetPagination)
 def list_assessments(request, filters: Query[AssessmentFilter]):
     return selectors.assessments(scope_for(request.user), **filters.dict())
 
@@ -272,7 +273,7 @@ class RollupFilter(FilterSchema):
 
 
 @router.get("/rollups", response=list[RollupOut])
-@paginate(LimitOffsetPagination)
+@paginate(CappedLimitOffsetPagination)
 def list_rollups(request, filters: Query[RollupFilter]):
     """Registered, meeting and recognised counts per year × model × place in the reader's
     places, with the share, the target that applies and its traffic light."""

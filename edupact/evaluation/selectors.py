@@ -8,7 +8,7 @@ from django.db.models import Count, ExpressionWrapper, F, FloatField, Q, QuerySe
 from django.db.models.functions import Cast, NullIf
 
 from edupact.core.scoping import Scope
-from edupact.core.text import search_key
+from edupact.core.text import matching, search_key
 from edupact.directory.models import AdminUnit, Organisation
 
 from .models import (
@@ -117,8 +117,7 @@ def subjects(
     parent: int | None = None,
 ) -> QuerySet:
     qs = scope.filter(Subject.objects.select_related("organisation", "admin_unit"))
-    for word in search_key(q).split():
-        qs = qs.filter(search_key__contains=word)
+    qs = matching(qs, q)
     if kind:
         qs = qs.filter(kind=kind)
     if admin_unit:

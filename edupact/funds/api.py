@@ -11,10 +11,11 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Router, Schema, Status
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 
 from edupact.accounts.selectors import scope_for
 from edupact.api.problems import problem
+from edupact.core.paging import CappedLimitOffsetPagination
 
 from . import selectors, services
 from .models import Fund, FundAccount, Loan
@@ -134,7 +135,7 @@ def _account_out(account: FundAccount, on: dt.date) -> dict:
 
 
 @router.get("", response=list[FundOut])
-@paginate(LimitOffsetPagination)
+@paginate(CappedLimitOffsetPagination)
 def list_funds(request):
     return selectors.funds(scope_for(request.user))
 
@@ -145,7 +146,7 @@ def get_fund(request, pk: int):
 
 
 @router.get("/{pk}/accounts", response=list[AccountOut])
-@paginate(LimitOffsetPagination)
+@paginate(CappedLimitOffsetPagination)
 def list_accounts(request, pk: int, on: dt.date | None = None):
     """Member accounts with balance, money-days and points on ``on`` (today by default)."""
     fund = _fund(request, pk)
@@ -192,7 +193,7 @@ def create_deposit(request, pk: int, data: DepositIn):
 
 
 @router.get("/{pk}/loans", response=list[LoanOut])
-@paginate(LimitOffsetPagination)
+@paginate(CappedLimitOffsetPagination)
 def list_loans(request, pk: int, status: str | None = None):
     fund = _fund(request, pk)
     qs = selectors.loans(scope_for(request.user), fund).prefetch_related("instalments")
