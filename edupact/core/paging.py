@@ -14,7 +14,7 @@ COUNT_CAP = 10_000
 
 def capped_count(queryset) -> int:
     """The number of rows, or COUNT_CAP + 1 when there are more than COUNT_CAP."""
-    if isinstance(queryset, list):
+    if not hasattr(queryset, "order_by"):  # a list or another sized sequence
         return min(len(queryset), COUNT_CAP + 1)
     return queryset.order_by()[: COUNT_CAP + 1].count()
 
