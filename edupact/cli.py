@@ -3,7 +3,10 @@
 edupact migrate            create or update the database
 edupact demo               load the demo partnerships (idempotent)
 edupact createadmin        create a platform administrator
-edupact serve [--bind …]   serve with gunicorn and WhiteNoise
+edupact serve [--bind …]   serve with gunicorn and WhiteNoise (EDUPACT_BIND, WEB_CONCURRENCY)
+edupact load_places        load Iran's provinces and Vietnam's units (2025 and retired)
+edupact fund simulate SCENARIO.json | fund verify | fund export-journal FUND --format hledger
+edupact evaluation score --framework F.json --answers A.json | evaluation load-frameworks
 edupact <django command>   anything manage.py knows
 """
 
