@@ -20,6 +20,7 @@ import contextlib
 import json
 import os
 import platform
+import re
 import shutil
 import statistics
 import subprocess
@@ -141,7 +142,7 @@ def _bench(args, started: float) -> dict:
     rows = measure(args, users, log)
     explain_path = RESULTS / f"directory-{args.db}-explain.txt"
     RESULTS.mkdir(exist_ok=True)
-    explain_path.write_text(explain(users))
+    explain_path.write_text(_without_buffers(explain(users)))
     return {
         "database": args.db,
         "database_version": _db_version(connection),
@@ -206,7 +207,8 @@ def measure(args, users, log) -> list[dict]:
                 "status": response.status_code, "bytes": len(response.content),
                 "matches": _matches(username, path, params, response),
                 "queries": len(queries), "query_ms": round(sum(q[0] for q in queries), 1),
-                "slowest_query_ms": round(slowest[0], 1), "slowest_query": slowest[1],
+                "slowest_query_ms": round(slowest[0], 1),
+                "slowest_query": _shorten(slowest[1]),
                 "loadavg_1m": [round(load_before, 2), round(os.getloadavg()[0], 2)],
                 **summary(times),
                 **{f"cpu_{k}": v for k, v in summary(cpu_times).items() if k != "n"},
@@ -217,6 +219,18 @@ def measure(args, users, log) -> list[dict]:
                 f"  p95 {row['cpu_p95_ms']:7.1f} ms  n {row['n']:3}  ({row['matches']} matches,"
                 f" {row['queries']} queries, load {row['loadavg_1m'][0]:.1f})")
     return rows
+
+
+def _shorten(sql: str, keep: int = 600) -> str:
+    """The slowest query's SQL, cut to keep the JSON small (the plans file has it whole)."""
+    return sql if len(sql) <= keep else sql[:keep] + " …"
+
+
+def _without_buffers(plans: str) -> str:
+    """Drop EXPLAIN's "Buffers:"/"Planning:" lines: every read is a memory hit here, and they
+    are a fifth of the file (bench/results stays small enough to commit)."""
+    drop = re.compile(r"^\s*(Buffers: .*|Planning:)$")
+    return "\n".join(line for line in plans.split("\n") if not drop.match(line))
 
 
 def _server_cpu(connection, since=None) -> tuple[int | None, int]:
