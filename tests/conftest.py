@@ -138,10 +138,11 @@ def _test_settings():
 
 @pytest.fixture(autouse=True)
 def _default_language():
-    """Every test starts, and leaves, in the default language (requests activate others)."""
+    """Code called in-process speaks English, the source language, so that assertions on
+    messages read as written; requests still choose their language as in production."""
     from django.utils import translation
 
-    translation.deactivate()
+    translation.activate("en")
     yield
     translation.deactivate()
 

@@ -22,12 +22,12 @@ def loaded(db):
 
 @pytest.fixture
 def reader(tree, api_client):
-    return api_client(tree.users["hamlet_branch"])
+    return api_client(tree.users["hamlet_branch"], **{"Accept-Language": "en"})
 
 
 @pytest.fixture
 def admin(tree, api_client):
-    return api_client(tree.users["platform_admin"])
+    return api_client(tree.users["platform_admin"], **{"Accept-Language": "en"})
 
 
 def post(client, path, body, method="post"):

@@ -27,6 +27,7 @@ from edupact.directory.models import (
 from edupact.directory.places import load_places, translated_search_key, unit_key
 from edupact.evaluation.demo import load_demo as load_evaluation_demo
 from edupact.evaluation.services import load_frameworks
+from edupact.funds.demo import load_funds_demo
 
 from .bulk import BATCH, bulk_create_organisations, bulk_create_people
 from .plan import Plan, build_plan
@@ -77,6 +78,7 @@ class Loader:
             if name in ("created", "updated", "revised"):
                 self.counts[f"frameworks {name}"] += value
         self.counts.update(load_evaluation_demo())  # targets, 2023–2025 assessments, rollups
+        self.counts.update(load_funds_demo())  # the District 9 kanoon's fund, 1396/02–1397/01
         return self.counts
 
     # -- places ------------------------------------------------------------------------------
