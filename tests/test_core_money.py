@@ -90,3 +90,12 @@ def test_shown_numbers_read_back(value, language):
     assert ascii_digits(format_number(value, language)).replace("٬", "").replace(",", "").replace(
         ".", ""
     ) == str(value)
+
+
+def test_persian_readers_see_toman_in_their_own_word():
+    from django.utils import translation
+
+    from edupact.core.money import Money, format_money
+
+    with translation.override("fa"):
+        assert format_money(Money(12_345_670, "IRR"), "fa") == "۱٬۲۳۴٬۵۶۷ تومان"

@@ -56,7 +56,8 @@ def format_number(value: int | Decimal, language: str) -> str:
 def format_money(money: Money, language: str) -> str:
     if money.currency == "IRR" and language == "fa":
         toman = Decimal(money.amount) / RIALS_PER_TOMAN
-        return f"{format_number(toman, 'fa')} {_('toman')}"
+        unit = _("toman")
+        return f"{format_number(toman, 'fa')} {unit}"
     text = format_currency(
         money.major, money.currency, locale=_locale(language), numbering_system=_numbering(language)
     )
