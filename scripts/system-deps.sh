@@ -5,12 +5,14 @@
 #   chromium        the browser Playwright drives (/usr/bin/chromium)
 #   postgresql-15   server binaries for the second run of the suite (off PATH)
 #   hledger         reads the fund journals edupact exports (interoperability test)
+#   poppler-utils   pdftotext/pdftoppm, to read back the PDFs edupact renders
 #   fonts-noto-core fonts for PDFs and Persian text (optional: a warning if it cannot be had)
 set -euo pipefail
 
 missing=()
 [[ -x /usr/bin/chromium ]] || missing+=(chromium)
 command -v hledger >/dev/null 2>&1 || missing+=(hledger)
+command -v pdftotext >/dev/null 2>&1 || missing+=(poppler-utils)
 if ! dpkg -L postgresql-15 2>/dev/null | grep -q '/bin/initdb$' \
     && [[ ! -x /usr/lib/postgresql/15/bin/initdb ]]; then
     missing+=(postgresql-15)

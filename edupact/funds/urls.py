@@ -9,5 +9,6 @@ urlpatterns = [
     path("<int:pk>/deposit/", views.deposit, name="deposit"),
     path("<int:pk>/allocate/", views.allocate, name="allocate"),
     path("accounts/<int:pk>/", views.account, name="account"),
+    path("accounts/<int:pk>/statement.pdf", views.statement_pdf, name="statement_pdf"),
     path("loans/<int:pk>/", views.loan, name="loan"),
 ]

@@ -1,17 +1,22 @@
 """Thin views of the funds: read through selectors, change through services, all scoped."""
 
+import datetime as dt
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.http import HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from edupact.accounts.selectors import scope_for
+from edupact.core import preferences
+from edupact.core.calendars import InvalidDate, parse_date
 from edupact.web.paging import page_of
 
-from . import selectors, services
+from . import pdf, selectors, services
 from .forms import DepositForm
 from .models import Fund, FundAccount, Loan, LoanStatus
 
@@ -125,6 +130,50 @@ def account(request, pk):
             "can_write": scope.can_write_path(obj.fund.kanoon.path),
         },
     )
+
+
+def _period_bound(request, name):
+    """``?from=`` / ``?to=`` typed in the reader's calendar; None when absent."""
+    text = request.GET.get(name, "").strip()
+    return parse_date(text, preferences.calendar()) if text else None
+
+
+@login_required
+def statement_pdf(request, pk):
+    """The member's statement for a period as PDF: postings with the running balance,
+    money-days and points as of the period's end."""
+    obj = _scoped_get(
+        request, FundAccount, pk, select=["fund", "fund__kanoon", "person", "organisation"]
+    )
+    try:
+        start, end = _period_bound(request, "from"), _period_bound(request, "to")
+    except InvalidDate as exc:
+        return HttpResponseBadRequest(str(exc), content_type="text/plain; charset=utf-8")
+    end = end or timezone.localdate()
+    if start and start > end:
+        return HttpResponseBadRequest(
+            _("The start of the period is after its end."),
+            content_type="text/plain; charset=utf-8",
+        )
+    rows = selectors.statement(obj, start=start, end=end)
+    opening = selectors.account_points(obj, start - dt.timedelta(days=1)).balance if start else 0
+    document = pdf.render_pdf(
+        "funds/statement_pdf.html",
+        {
+            "account": obj,
+            "fund": obj.fund,
+            "start": start or (rows[0]["date"] if rows else None),
+            "end": end,
+            "today": timezone.localdate(),
+            "opening": opening,
+            "rows": rows,
+            "points": selectors.account_points(obj, end),
+        },
+        request=request,
+    )
+    response = HttpResponse(document, content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="statement-{obj.pk}-{end:%Y%m%d}.pdf"'
+    return response
 
 
 @login_required
