@@ -8,8 +8,9 @@ import pytest
 from django.template.loader import render_to_string
 from django.urls import reverse
 
+from edupact.core import pdf
 from edupact.core.scoping import Scope
-from edupact.funds import pdf, services
+from edupact.funds import services
 from edupact.funds.models import Fund
 
 EVERYTHING = Scope(everything=True)

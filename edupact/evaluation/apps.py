@@ -21,4 +21,5 @@ class EvaluationConfig(AppConfig):
             m.Assessment,
             m.Target,
             m.IndicatorValue,
+            m.RecognitionDecision,
         )

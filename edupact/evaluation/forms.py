@@ -1,4 +1,5 @@
-"""Forms of the evaluation pages: trying answers on a framework, importing frameworks."""
+"""Forms of the evaluation pages: trying answers on a framework, importing frameworks,
+issuing a recognition decision."""
 
 from decimal import Decimal, InvalidOperation
 
@@ -6,9 +7,11 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from edupact.core import preferences
+from edupact.core.forms import LocalisedModelForm
 from edupact.core.text import ascii_digits
 
 from . import scoring
+from .models import RecognitionDecision
 
 
 class AnswerField(forms.CharField):
@@ -78,3 +81,30 @@ class ImportForm(forms.Form):
         if not upload.name.lower().endswith((".json", ".xlsx")):
             raise forms.ValidationError(_("Choose a .json or .xlsx file."))
         return upload
+
+
+class AssessmentChoices(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, obj):
+        return obj.subject.name
+
+
+class DecisionForm(LocalisedModelForm):
+    """Number, date (in the reader's calendar) and signer of a recognition decision, and the
+    assessments it recognises (those awaiting a decision, all ticked at first)."""
+
+    assessments = AssessmentChoices(
+        queryset=None,
+        label=_("Recognised subjects"),
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"required": _("Choose at least one assessment.")},
+    )
+
+    class Meta:
+        model = RecognitionDecision
+        fields = ["number", "date", "signer_title", "signer_name"]
+
+    def __init__(self, *args, eligible=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["assessments"].queryset = eligible
+        if not self.is_bound:
+            self.initial["assessments"] = [a.pk for a in eligible]

@@ -16,6 +16,7 @@ from .models import (
     Framework,
     IndicatorValue,
     LearningModel,
+    RecognitionDecision,
     Rollup,
     Subject,
     Target,
@@ -396,3 +397,42 @@ def targets(*, indicator: str | None = None, model: str | None = None) -> QueryS
     if model:
         qs = qs.filter(model=model)
     return qs.order_by("indicator", "year", "admin_unit_id", "source")
+
+
+# Recognition decisions ---------------------------------------------------------------------------
+
+
+def issuers(scope: Scope) -> QuerySet:
+    """Organisations the user may issue recognition decisions for (People's Committees and
+    associations they write for)."""
+    from .services import ISSUERS
+
+    qs = Organisation.objects.filter(kind__in=ISSUERS, active=True).select_related("admin_unit")
+    return scope.filter(qs, write=True).order_by("path")
+
+
+def awaiting_decision(organisation: Organisation, year: int, model: str | None = None) -> QuerySet:
+    """Assessments of ``year`` in the organisation's area that meet their criteria and
+    await a decision (self-assessed or reviewed)."""
+    from .services import UNDECIDED, area_q
+
+    qs = Assessment.objects.filter(year=year, recognised=True, status__in=UNDECIDED).filter(
+        area_q(organisation)
+    )
+    if model:
+        qs = qs.filter(subject__kind=model)
+    return qs.select_related("subject__admin_unit", "framework").order_by(
+        "subject__kind", "subject__admin_unit__name", "subject__search_key", "pk"
+    )
+
+
+def decisions(scope: Scope, organisation: Organisation | None = None) -> QuerySet:
+    qs = scope.filter(RecognitionDecision.objects.select_related("organisation"))
+    if organisation is not None:
+        qs = qs.filter(organisation=organisation)
+    return qs.annotate(recognised_count=Count("assessments")).order_by("-date", "-id")
+
+
+def decision(scope: Scope, pk: int) -> RecognitionDecision:
+    """A decision the reader may see; RecognitionDecision.DoesNotExist otherwise."""
+    return scope.filter(RecognitionDecision.objects.select_related("organisation")).get(pk=pk)

@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from edupact.core.scoping import Scope
+from edupact.core.text import normalise
 from edupact.directory.models import AdminUnit, Organisation
 
 from . import exchange, scoring
@@ -23,6 +26,7 @@ from .models import (
     IndicatorValue,
     LearningModel,
     Member,
+    RecognitionDecision,
     Subject,
     Target,
 )
@@ -359,17 +363,162 @@ def decide_assessment(scope: Scope, assessment: Assessment, recognised: bool) ->
     return assessment
 
 
+# Recognition decisions --------------------------------------------------------------------------
+
+#: Organisations that issue recognition decisions: a People's Committee or an association
+#: (its commune branch), placed in the administrative unit whose subjects they recognise.
+ISSUERS = (
+    Organisation.Kind.PEOPLES_COMMITTEE,
+    Organisation.Kind.ASSOCIATION,
+    Organisation.Kind.BRANCH,
+)
+UNDECIDED = (Assessment.Status.SELF_ASSESSED, Assessment.Status.REVIEWED)
+
+
+@dataclass(frozen=True)
+class Signer:
+    """Who signs a decision, as printed under it: "KT. CHỦ TỊCH – PHÓ CHỦ TỊCH", the name."""
+
+    name: str
+    title: str
+    person: object | None = None  # a directory.Person, when the signer is recorded there
+
+
+def area_q(organisation: Organisation, field: str = "subject") -> Q:
+    """The subjects in an organisation's area: registered inside its subtree, or placed in
+    its administrative unit or below it (hamlets of a commune, communes of a province)."""
+    condition = Q(**{f"{field}__organisation__path__startswith": organisation.path})
+    unit = organisation.admin_unit_id
+    if unit:
+        condition |= (
+            Q(**{f"{field}__admin_unit": unit})
+            | Q(**{f"{field}__admin_unit__parent": unit})
+            | Q(**{f"{field}__admin_unit__parent__parent": unit})
+        )
+    return condition
+
+
+def can_issue(scope: Scope, organisation: Organisation) -> bool:
+    return organisation.kind in ISSUERS and scope.can_write_path(organisation.path)
+
+
+@transaction.atomic
+def issue_recognition_decision(
+    scope: Scope,
+    organisation: Organisation,
+    number: str,
+    date: dt.date,
+    signer: Signer,
+    assessments,
+    user=None,
+) -> RecognitionDecision:
+    """Record a recognition decision and mark its assessments recognised.
+
+    Every assessment must be of the same year and learning model, in the organisation's
+    area (``area_q``), meet its criteria (``recognised``) and not be decided yet. Any
+    failure refuses the whole decision, with one message per assessment, and changes
+    nothing. The rollups of the subjects' places are refreshed after commit.
+    """
+    if not can_issue(scope, organisation):
+        raise PermissionDenied(_("You may not issue decisions for this organisation."))
+    ids = sorted({a.pk if hasattr(a, "pk") else int(a) for a in assessments})
+    if not ids:
+        raise ValidationError({"assessments": [_("Choose at least one assessment.")]})
+    rows = list(
+        Assessment.objects.select_for_update(of=("self",))
+        .select_related("subject")
+        .filter(pk__in=ids)
+        .order_by("pk")
+    )
+    in_area = set(
+        Assessment.objects.filter(pk__in=ids)
+        .filter(area_q(organisation))
+        .values_list("pk", flat=True)
+    )
+    problems = []
+    if len(rows) != len(ids):
+        problems.append(_("Some of the chosen assessments do not exist."))
+    for a in rows:
+        name = a.subject.name
+        if a.pk not in in_area:
+            problems.append(
+                _("%(subject)s is outside the area of %(organisation)s.")
+                % {"subject": name, "organisation": organisation.name}
+            )
+        elif a.status not in UNDECIDED:
+            problems.append(
+                _("%(subject)s has already been decided for %(year)d.")
+                % {"subject": name, "year": a.year}
+            )
+        elif not a.recognised:
+            problems.append(
+                _("%(subject)s does not meet the criteria for %(year)d.")
+                % {"subject": name, "year": a.year}
+            )
+    years = {a.year for a in rows}
+    kinds = {a.subject.kind for a in rows}
+    if len(years) > 1 or len(kinds) > 1:
+        problems.append(_("A decision recognises one learning model for one year."))
+    errors: dict[str, list] = {}
+    if problems:
+        errors["assessments"] = problems
+    number = normalise(number or "")
+    if not number:
+        errors["number"] = [_("Enter the decision number, e.g. 125/QĐ-UBND.")]
+    elif RecognitionDecision.objects.filter(organisation=organisation, number=number).exists():
+        errors["number"] = [_("This organisation has already issued a decision with this number.")]
+    year = min(years) if years else None
+    if date is None:
+        errors["date"] = [_("Enter the decision date.")]
+    elif date > dt.date.today():
+        errors["date"] = [_("The decision date cannot be in the future.")]
+    elif year and date < dt.date(year, 1, 1):
+        errors["date"] = [
+            _("A decision on %(year)d cannot be dated before that year.") % {"year": year}
+        ]
+    if not normalise(signer.name or "") or not normalise(signer.title or ""):
+        errors["signer"] = [_("Enter the signer's name and title.")]
+    if errors:
+        raise ValidationError(errors)
+    decision = RecognitionDecision(
+        organisation=organisation,
+        number=number,
+        date=date,
+        year=year,
+        model=kinds.pop(),
+        signer_name=signer.name,
+        signer_title=signer.title,
+        signer=signer.person,
+        created_by=user if getattr(user, "pk", None) else None,
+    )
+    decision.full_clean(validate_constraints=False)
+    decision.save()
+    places = set()
+    for a in rows:  # one save each: the audit trail records every status change
+        a.status = Assessment.Status.RECOGNISED
+        a.decision = decision
+        a.save(update_fields=["status", "decision", "updated_at"])
+        places.add(a.subject.admin_unit_id)
+    for unit_id in places:
+        _enqueue_refresh(unit_id)
+    return decision
+
+
 # Rollups ----------------------------------------------------------------------------------------
 
 
 def schedule_rollup_refresh(subject: Subject | None = None) -> None:
     """After the current transaction commits, refresh the rollups a subject's change alters
     (its hamlet or commune, and the province); everything when it has no current place."""
-    from .tasks import refresh_rollups
-
     unit_id = None
     if subject is not None and subject.admin_unit_id:
         unit_id = subject.admin_unit_id
+    _enqueue_refresh(unit_id)
+
+
+def _enqueue_refresh(unit_id: int | None) -> None:
+    from .tasks import refresh_rollups
+
     transaction.on_commit(lambda: refresh_rollups.enqueue(unit_id))
 
 

@@ -1,5 +1,7 @@
-"""Framework pages: the list, one framework with a form to try answers, import and export."""
+"""Framework pages (the list, one framework with a form to try answers, import and export),
+the dashboard, and recognition decisions with their certificates."""
 
+import datetime as dt
 import json
 from contextlib import suppress
 
@@ -7,8 +9,9 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponse, JsonResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from edupact.accounts.selectors import scope_for
@@ -16,9 +19,9 @@ from edupact.audit.selectors import history
 from edupact.directory.models import AdminUnit
 from edupact.web.paging import page_of
 
-from . import exchange, scoring, selectors, services
-from .forms import ImportForm, TryForm
-from .models import Framework, LearningModel, Style
+from . import exchange, pdf, scoring, selectors, services
+from .forms import DecisionForm, ImportForm, TryForm
+from .models import Assessment, Framework, LearningModel, RecognitionDecision, Style
 
 
 def _framework(request, pk, write=False) -> Framework:
@@ -191,3 +194,108 @@ def dashboard(request, pk=None):
             with suppress(AdminUnit.DoesNotExist):  # a commune official does not see the city
                 context["parent"] = selectors.place(scope, unit.parent_id)
     return render(request, "evaluation/dashboard.html", context)
+
+
+# Recognition decisions and certificates ----------------------------------------------------------
+
+
+@login_required
+def decisions(request):
+    """The decisions the reader sees, and a link to issue one for each issuing organisation."""
+    scope = scope_for(request.user)
+    context = {
+        "page": page_of(request, selectors.decisions(scope)),
+        "issuers": selectors.issuers(scope),
+    }
+    return render(request, "evaluation/decisions.html", context)
+
+
+@login_required
+def new_decision(request):
+    """Assessments of a year that meet the criteria and await a decision, and the form that
+    issues the decision for the ticked ones."""
+    scope = scope_for(request.user)
+    issuers = list(selectors.issuers(scope))
+    if not issuers:
+        raise Http404
+    params = request.POST if request.method == "POST" else request.GET
+    chosen = _int(params.get("organisation"))
+    organisation = next((o for o in issuers if o.pk == chosen), None) or issuers[0]
+    if chosen and organisation.pk != chosen:
+        raise Http404
+    year = _int(params.get("year")) or dt.date.today().year
+    model = params.get("model") or LearningModel.HOUSEHOLD
+    if model not in LearningModel.values:
+        raise Http404
+    eligible = selectors.awaiting_decision(organisation, year, model)
+    form = DecisionForm(request.POST or None, eligible=eligible)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            decision = services.issue_recognition_decision(
+                scope,
+                organisation,
+                data["number"],
+                data["date"],
+                services.Signer(name=data["signer_name"], title=data["signer_title"]),
+                data["assessments"],
+                user=request.user,
+            )
+        except ValidationError as exc:
+            for key, errors in exc.message_dict.items():
+                form.add_error(key if key in form.fields else None, errors)
+        except PermissionDenied as exc:
+            raise Http404 from exc
+        else:
+            count = len(data["assessments"])
+            messages.success(
+                request,
+                ngettext(
+                    "Decision %(number)s recognises %(count)d subject.",
+                    "Decision %(number)s recognises %(count)d subjects.",
+                    count,
+                )
+                % {"number": decision.number, "count": count},
+            )
+            return redirect(decision.get_absolute_url())
+    context = {
+        "form": form,
+        "organisation": organisation,
+        "issuers": issuers,
+        "year": year,
+        "years": range(dt.date.today().year, 2019, -1),
+        "model": model,
+        "models": LearningModel.choices,
+        "eligible": eligible,
+        "selected": [str(v) for v in (form["assessments"].value() or [])],
+    }
+    return render(request, "evaluation/decision_new.html", context)
+
+
+def _decision(request, pk) -> RecognitionDecision:
+    try:
+        return selectors.decision(scope_for(request.user), pk)
+    except RecognitionDecision.DoesNotExist as exc:
+        raise Http404 from exc
+
+
+@login_required
+def decision(request, pk):
+    obj = _decision(request, pk)
+    recognised = obj.assessments.select_related("subject__admin_unit").order_by(
+        "subject__admin_unit__name", "subject__search_key", "pk"
+    )
+    return render(request, "evaluation/decision.html", {"decision": obj, "recognised": recognised})
+
+
+@login_required
+def certificate(request, pk, assessment):
+    """The certificate of one subject recognised by the decision, as PDF."""
+    obj = _decision(request, pk)
+    item = get_object_or_404(
+        Assessment.objects.select_related("subject", "framework"), pk=assessment, decision=obj
+    )
+    response = HttpResponse(pdf.certificate_pdf(obj, item), content_type="application/pdf")
+    filename = f"giay-chung-nhan-{obj.year}-{item.pk}.pdf"
+    response["Content-Disposition"] = f'inline; filename="{filename}"'
+    return response

@@ -12,11 +12,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from edupact.accounts.selectors import scope_for
-from edupact.core import preferences
+from edupact.core import pdf, preferences
 from edupact.core.calendars import InvalidDate, parse_date
 from edupact.web.paging import page_of
 
-from . import pdf, selectors, services
+from . import selectors, services
 from .forms import DepositForm
 from .models import Fund, FundAccount, Loan, LoanStatus
 

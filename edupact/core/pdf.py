@@ -1,4 +1,4 @@
-"""PDF documents of the funds, drawn by WeasyPrint from an HTML template.
+"""PDF documents (statements, certificates), drawn by WeasyPrint from an HTML template.
 
 Fonts come from the installed Noto packages (Noto Sans for Latin and Vietnamese, Noto Sans
 Arabic for Persian) so that Persian letters are shaped and joined whatever the host has.
