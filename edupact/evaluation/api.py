@@ -277,17 +277,7 @@ class RollupFilter(FilterSchema):
 def list_rollups(request, filters: Query[RollupFilter]):
     """Registered, meeting and recognised counts per year × model × place in the reader's
     places, with the share, the target that applies and its traffic light."""
-    rows = list(selectors.rollups(scope_for(request.user), **filters.dict()))
-    targets = selectors.Targets()
-    chains: dict[int, list[int]] = {}
-    for r in rows:
-        if r.admin_unit_id not in chains:
-            chains[r.admin_unit_id] = selectors.unit_chain(r.admin_unit)
-        target = targets.for_(r.model, r.year, chains[r.admin_unit_id])
-        r.target = float(target.value) if target else None
-        r.target_source = target.source if target else None
-        r.light = selectors.light(r.share_value, target)
-    return rows
+    return selectors.rollups_with_targets(scope_for(request.user), **filters.dict())
 
 
 class TargetOut(Schema):

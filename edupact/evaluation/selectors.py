@@ -436,3 +436,21 @@ def decisions(scope: Scope, organisation: Organisation | None = None) -> QuerySe
 def decision(scope: Scope, pk: int) -> RecognitionDecision:
     """A decision the reader may see; RecognitionDecision.DoesNotExist otherwise."""
     return scope.filter(RecognitionDecision.objects.select_related("organisation")).get(pk=pk)
+
+
+def rollups_with_targets(scope: Scope, **filters) -> list:
+    """``rollups`` rows, each with the target that applies to it, its source and its light.
+
+    Targets are looked up once per place chain, not per row.
+    """
+    rows = list(rollups(scope, **filters))
+    targets = Targets()
+    chains: dict[int, list[int]] = {}
+    for r in rows:
+        if r.admin_unit_id not in chains:
+            chains[r.admin_unit_id] = unit_chain(r.admin_unit)
+        target = targets.for_(r.model, r.year, chains[r.admin_unit_id])
+        r.target = float(target.value) if target else None
+        r.target_source = target.source if target else None
+        r.light = light(r.share_value, target)
+    return rows
