@@ -7,6 +7,7 @@ response can never post twice.
 
 import datetime as dt
 
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -18,7 +19,7 @@ from edupact.api.problems import problem
 from edupact.core.paging import CappedLimitOffsetPagination
 
 from . import selectors, services
-from .models import Fund, FundAccount, Loan
+from .models import Fund, FundAccount, Loan, PendingGift, PointsUse, TransferKind
 
 router = Router(tags=["funds"])
 
@@ -209,3 +210,89 @@ def get_account(request, pk: int, on: dt.date | None = None):
 @router.get("/loans/{pk}", response=LoanOut)
 def get_loan(request, pk: int):
     return _own(request, Loan, pk, select=["product"])
+
+
+# Gifts confirmed by a one-time code ------------------------------------------------------------
+
+
+class GiftIn(Schema):
+    account_id: int | None = None
+    national_code: str
+    mobile: str
+    points: int
+    use: PointsUse = PointsUse.ANY_LOAN
+    kind: TransferKind = TransferKind.GIFT
+
+
+class PendingGiftOut(Schema):
+    id: int
+    fund_id: int
+    supporter_id: int
+    beneficiary_id: int
+    beneficiary: str
+    points: int
+    use: str
+    kind: str
+    status: str
+    expires_at: dt.datetime
+    attempts: int
+    transfer_id: int | None
+
+    @staticmethod
+    def resolve_beneficiary(obj):
+        return obj.beneficiary.owner_name
+
+
+class ConfirmIn(Schema):
+    code: str
+
+
+def _refused(request, exc: services.Refused):
+    status = 422 if exc.reason == "wrong_code" else 409
+    return problem(request, status, _("Refused"), exc.messages[0], code=exc.reason)
+
+
+@router.post("/{pk}/gifts", response={201: PendingGiftOut})
+def start_gift(request, pk: int, data: GiftIn):
+    """Start a gift from the supporter's account; the code goes by SMS to their mobile.
+
+    ``account_id`` defaults to the caller's own member account in this fund.
+    """
+    fund = _fund(request, pk)
+    scope = scope_for(request.user)
+    accounts = scope.filter(FundAccount.objects.filter(fund=fund).select_related("fund__kanoon"))
+    if data.account_id is not None:
+        supporter = get_object_or_404(accounts, pk=data.account_id)
+    else:
+        supporter = get_object_or_404(accounts, person_id=scope.person_id or 0, kind="member")
+    if not services.may_give_from(scope, supporter):
+        raise Http404
+    try:
+        pending = services.start_gift(
+            scope,
+            supporter,
+            national_code=data.national_code,
+            mobile=data.mobile,
+            points=data.points,
+            use=data.use,
+            kind=data.kind,
+            user=request.user,
+        )
+    except services.Refused as exc:
+        return _refused(request, exc)
+    return Status(201, pending)
+
+
+@router.post("/gifts/{pk}/confirm", response={200: PendingGiftOut})
+def confirm_gift(request, pk: int, data: ConfirmIn):
+    scope = scope_for(request.user)
+    pending = _own(
+        request, PendingGift, pk, select=["supporter__fund__kanoon", "beneficiary__person"]
+    )
+    if not services.may_give_from(scope, pending.supporter):
+        raise Http404
+    try:
+        services.confirm_gift(scope, pending, data.code)
+    except services.Refused as exc:
+        return _refused(request, exc)
+    return pending

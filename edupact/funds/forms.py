@@ -9,6 +9,8 @@ from django.utils.translation import gettext_lazy as _
 from edupact.core.forms import LocalDateField
 from edupact.core.money import parse_amount
 
+from .models import PointsUse, TransferKind
+
 
 class AmountField(forms.CharField):
     """A whole amount in minor units; Persian digits and separators allowed."""
@@ -44,3 +46,38 @@ class DepositForm(forms.Form):
         self.fields["account"].label_from_instance = lambda a: a.owner_name
         if not self.is_bound:
             self.initial.setdefault("key", uuid.uuid4().hex)
+
+
+class GiveForm(forms.Form):
+    """Give points to a member found by national code and mobile (both must match)."""
+
+    national_code = forms.CharField(
+        label=_("Beneficiary's national code"),
+        max_length=20,
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "dir": "ltr", "autocomplete": "off"}),
+    )
+    mobile = forms.CharField(
+        label=_("Beneficiary's mobile number"),
+        max_length=20,
+        widget=forms.TextInput(attrs={"inputmode": "tel", "dir": "ltr", "autocomplete": "off"}),
+    )
+    points = AmountField(label=_("Points"), help_text=_("In 10-month units."))
+    use = forms.ChoiceField(label=_("Allowed use"), choices=PointsUse.choices)
+    kind = forms.ChoiceField(
+        label=_("Kind"),
+        choices=[
+            (TransferKind.GIFT, TransferKind.GIFT.label),
+            (TransferKind.PLEDGE, TransferKind.PLEDGE.label),
+        ],
+    )
+
+
+class ConfirmGiftForm(forms.Form):
+    code = forms.CharField(
+        label=_("One-time code"),
+        max_length=12,
+        help_text=_("The 6-digit code sent by SMS to the supporter's mobile."),
+        widget=forms.TextInput(
+            attrs={"inputmode": "numeric", "dir": "ltr", "autocomplete": "one-time-code"}
+        ),
+    )

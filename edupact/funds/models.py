@@ -613,3 +613,78 @@ class Instalment(models.Model):
     @property
     def remaining(self) -> int:
         return self.amount - self.paid
+
+
+class PendingGiftStatus(models.TextChoices):
+    PENDING = "pending", _("waiting for the code")
+    CONFIRMED = "confirmed", _("confirmed")
+    LOCKED = "locked", _("locked after too many wrong codes")
+    REFUSED = "refused", _("refused at confirmation")
+
+
+class PendingGift(models.Model):
+    """A gift of points waiting for the supporter's one-time code; it moves no points.
+
+    The code is stored only as a keyed hash (see ``otp``); it expires, allows a few attempts
+    and is used once. On confirmation the ordinary gift service runs, with all its checks.
+    """
+
+    fund = models.ForeignKey(Fund, on_delete=models.PROTECT, related_name="pending_gifts")
+    supporter = models.ForeignKey(
+        FundAccount, on_delete=models.PROTECT, related_name="+", verbose_name=_("supporter")
+    )
+    beneficiary = models.ForeignKey(
+        FundAccount, on_delete=models.PROTECT, related_name="+", verbose_name=_("beneficiary")
+    )
+    points = models.BigIntegerField(_("points"))
+    use = models.CharField(
+        _("allowed use"), max_length=20, choices=PointsUse.choices, default=PointsUse.ANY_LOAN
+    )
+    kind = models.CharField(
+        _("kind"), max_length=10, choices=TransferKind.choices, default=TransferKind.GIFT
+    )
+    code_hash = models.CharField(max_length=128, editable=False)
+    expires_at = models.DateTimeField(_("expires at"))
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    status = models.CharField(
+        _("status"),
+        max_length=10,
+        choices=PendingGiftStatus.choices,
+        default=PendingGiftStatus.PENDING,
+    )
+    confirmed_at = models.DateTimeField(_("confirmed at"), null=True, blank=True)
+    transfer = models.OneToOneField(
+        PointsTransfer,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="pending_gift",
+        verbose_name=_("transfer"),
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    scope = ScopeRule(org_paths=["fund__kanoon__path"], person="supporter__person_id")
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("pending gift of points")
+        verbose_name_plural = _("pending gifts of points")
+        constraints = [
+            models.CheckConstraint(condition=Q(points__gt=0), name="pendinggift_positive"),
+            models.CheckConstraint(
+                condition=~Q(supporter=models.F("beneficiary")), name="pendinggift_not_to_self"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.supporter_id} → {self.beneficiary_id}: {self.points} ({self.status})"
+
+    def get_absolute_url(self):
+        return reverse("funds:confirm_gift", args=[self.pk])

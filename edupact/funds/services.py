@@ -20,13 +20,16 @@ from collections.abc import Callable, Iterable
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from edupact.audit.context import current_actor
+from edupact.core.identifiers import phone_e164
 from edupact.core.scoping import Scope
+from edupact.core.text import ascii_digits
 
-from . import rules
+from . import otp, rules, sms
 from .models import (
     CREDIT_NORMAL,
     AccountKind,
@@ -39,6 +42,8 @@ from .models import (
     Loan,
     LoanProduct,
     LoanStatus,
+    PendingGift,
+    PendingGiftStatus,
     PointsTransfer,
     PointsUse,
     TransferKind,
@@ -877,3 +882,177 @@ def _verify_fund(fund: Fund, selectors) -> list[str]:
                     f"account {account.pk}: receivable {account.balance} but loans owe {owed}"
                 )
     return problems
+
+
+# Gifts confirmed by a one-time code -------------------------------------------------------------
+
+
+def may_give_from(scope: Scope, account: FundAccount) -> bool:
+    """The supporter themself, or a writer of the fund's kanoon, may give from ``account``."""
+    if account.kind != AccountKind.MEMBER:
+        return False
+    if account.person_id and scope.person_id == account.person_id:
+        return True
+    return scope.can_write_path(account.fund.kanoon.path)
+
+
+def _beneficiary_by_identity(fund: Fund, national_code: str, mobile: str) -> FundAccount | None:
+    """The member account of ``fund`` whose owner has both this national code and mobile."""
+    code = "".join(ascii_digits(str(national_code or "")).split()).replace("-", "")
+    try:
+        phone = phone_e164(mobile or "", fund.kanoon.country or "IR")
+    except ValidationError:
+        return None
+    if not code or not phone:
+        return None
+    return (
+        FundAccount.objects.filter(
+            fund=fund,
+            kind=AccountKind.MEMBER,
+            person__national_id=code,
+            person__phone=phone,
+        )
+        .select_related("person")
+        .first()
+    )
+
+
+def _supporter_mobile(account: FundAccount) -> str:
+    person = account.person or account.decider_person
+    if person is None or not person.phone:
+        raise Refused(
+            "no_mobile",
+            _("There is no mobile number on record for this account to send the code to."),
+        )
+    return person.phone
+
+
+NO_MATCH_MESSAGE = gettext_lazy(
+    "No member of this fund has this national code together with this mobile number."
+)
+
+
+def start_gift(
+    scope: Scope,
+    supporter: FundAccount,
+    *,
+    national_code: str,
+    mobile: str,
+    points: int,
+    use: PointsUse = PointsUse.ANY_LOAN,
+    kind: TransferKind = TransferKind.GIFT,
+    user=None,
+):
+    """Record a gift waiting for the supporter's code and send the code by SMS.
+
+    Nothing moves until ``confirm_gift``; the supporter's available points are checked here
+    for early feedback and again, under lock, at confirmation.
+    """
+    if not may_give_from(scope, supporter):
+        raise PermissionDenied(_("You may not give points from this account."))
+    if kind not in (TransferKind.GIFT, TransferKind.PLEDGE):
+        raise ValidationError(_("A gift is a gift or a pledge."))
+    PointsUse(use)
+    _positive(points)
+    beneficiary = _beneficiary_by_identity(supporter.fund, national_code, mobile)
+    if beneficiary is None:
+        raise Refused("beneficiary_not_found", str(NO_MATCH_MESSAGE))
+    if beneficiary.pk == supporter.pk:
+        raise Refused("gift_to_self", _("Points cannot be given to oneself."))
+    today = timezone.localdate()
+    state = account_points(FundAccount.objects.get(pk=supporter.pk), today)
+    free = state.available - state.restricted
+    if points > free:
+        raise Refused(
+            "above_available_points",
+            _("Only %(available)s points are available to give."),
+            available=max(free, 0),
+        )
+    to = _supporter_mobile(supporter)
+    code = otp.new_code()
+    pending = PendingGift.objects.create(
+        fund=supporter.fund,
+        supporter=supporter,
+        beneficiary=beneficiary,
+        points=points,
+        use=use,
+        kind=kind,
+        code_hash=otp.hash_code(code),
+        expires_at=timezone.now() + otp.LIFETIME,
+        created_by=user if getattr(user, "pk", None) else None,
+    )
+    sms.send_sms(
+        to,
+        _(
+            "edupact: your code to give %(points)s points is %(code)s. "
+            "It expires in %(minutes)s minutes. Do not share it."
+        )
+        % {"points": points, "code": code, "minutes": int(otp.LIFETIME.total_seconds() // 60)},
+    )
+    return pending
+
+
+def confirm_gift(scope: Scope, pending, code: str) -> PointsTransfer:
+    """Check the code and, when right, run ``gift_points`` in the same transaction.
+
+    A wrong code counts an attempt (kept even though the call fails); the fifth wrong code
+    locks the gift. An expired, locked or already used gift refuses every code.
+    """
+    supporter = pending.supporter
+    if not may_give_from(scope, supporter):
+        raise PermissionDenied(_("You may not confirm this gift."))
+    refusal = None
+    with transaction.atomic():
+        row = PendingGift.objects.select_for_update().get(pk=pending.pk)
+        if row.status == PendingGiftStatus.CONFIRMED:
+            raise Refused("code_used", _("This code has already been used."))
+        if row.status in (PendingGiftStatus.LOCKED, PendingGiftStatus.REFUSED):
+            raise Refused(
+                "code_locked", _("This gift can no longer be confirmed; start a new one.")
+            )
+        now = timezone.now()
+        if now >= row.expires_at:
+            raise Refused("code_expired", _("The code has expired; start the gift again."))
+        if not otp.check_code(code, row.code_hash):
+            row.attempts += 1
+            left = otp.MAX_ATTEMPTS - row.attempts
+            if left <= 0:
+                row.status = PendingGiftStatus.LOCKED
+                refusal = Refused(
+                    "code_locked",
+                    _("Too many wrong codes: this gift is locked; start a new one."),
+                )
+            else:
+                refusal = Refused(
+                    "wrong_code",
+                    _("The code is not right. %(left)s attempts left."),
+                    left=left,
+                )
+            row.save(update_fields=["attempts", "status"])
+        else:
+            try:
+                with transaction.atomic():
+                    transfer = gift_points(
+                        scope,
+                        row.supporter,
+                        row.beneficiary,
+                        row.points,
+                        timezone.localdate(),
+                        use=row.use,
+                        kind=row.kind,
+                        idempotency_key=f"otp-gift:{row.pk}",
+                    )
+            except Refused as exc:
+                # Single use: a right code that the gift service refuses is spent too.
+                row.status = PendingGiftStatus.REFUSED
+                row.save(update_fields=["status"])
+                refusal = exc
+            else:
+                row.status = PendingGiftStatus.CONFIRMED
+                row.confirmed_at = now
+                row.transfer = transfer
+                row.save(update_fields=["status", "confirmed_at", "transfer"])
+    if refusal is not None:
+        raise refusal
+    pending.refresh_from_db()
+    return transfer

@@ -10,5 +10,7 @@ urlpatterns = [
     path("<int:pk>/allocate/", views.allocate, name="allocate"),
     path("accounts/<int:pk>/", views.account, name="account"),
     path("accounts/<int:pk>/statement.pdf", views.statement_pdf, name="statement_pdf"),
+    path("accounts/<int:pk>/give/", views.give, name="give"),
+    path("gifts/<int:pk>/confirm/", views.confirm_gift, name="confirm_gift"),
     path("loans/<int:pk>/", views.loan, name="loan"),
 ]

@@ -5,7 +5,7 @@ import datetime as dt
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import HttpResponse, HttpResponseBadRequest
+from django.http import Http404, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -17,8 +17,8 @@ from edupact.core.calendars import InvalidDate, parse_date
 from edupact.web.paging import page_of
 
 from . import selectors, services
-from .forms import DepositForm
-from .models import Fund, FundAccount, Loan, LoanStatus
+from .forms import ConfirmGiftForm, DepositForm, GiveForm
+from .models import Fund, FundAccount, Loan, LoanStatus, PendingGift, PendingGiftStatus
 
 
 def _scoped_get(request, model, pk, write=False, select=()):
@@ -128,6 +128,79 @@ def account(request, pk):
             "loans": Loan.objects.filter(account=obj).select_related("product"),
             "enabled": selectors.loans_enabled_by(obj) if obj.organisation_id else None,
             "can_write": scope.can_write_path(obj.fund.kanoon.path),
+            "can_give": services.may_give_from(scope, obj),
+        },
+    )
+
+
+@login_required
+def give(request, pk):
+    """Start a gift of points from this account: the code goes to the supporter's mobile."""
+    obj = _scoped_get(
+        request, FundAccount, pk, select=["fund", "fund__kanoon", "person", "organisation"]
+    )
+    scope = scope_for(request.user)
+    if not services.may_give_from(scope, obj):
+        raise Http404
+    form = GiveForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            pending = services.start_gift(
+                scope,
+                obj,
+                national_code=data["national_code"],
+                mobile=data["mobile"],
+                points=data["points"],
+                use=data["use"],
+                kind=data["kind"],
+                user=request.user,
+            )
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.info(request, _("A one-time code was sent by SMS to the supporter's mobile."))
+            return redirect(pending.get_absolute_url())
+    return render(
+        request,
+        "funds/give.html",
+        {"form": form, "account": obj, "fund": obj.fund, "title": _("Give points")},
+    )
+
+
+@login_required
+def confirm_gift(request, pk):
+    """Ask for the one-time code; when right, the points move and show on both sides."""
+    pending = _scoped_get(
+        request,
+        PendingGift,
+        pk,
+        select=["fund", "fund__kanoon", "supporter", "supporter__fund__kanoon", "beneficiary"],
+    )
+    scope = scope_for(request.user)
+    if not services.may_give_from(scope, pending.supporter):
+        raise Http404
+    if pending.status == PendingGiftStatus.CONFIRMED:
+        return redirect(pending.supporter.get_absolute_url())
+    form = ConfirmGiftForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.confirm_gift(scope, pending, form.cleaned_data["code"])
+        except ValidationError as exc:
+            form.add_error("code", exc)
+            pending.refresh_from_db()
+        else:
+            messages.success(request, _("The points were given."))
+            return redirect(pending.supporter.get_absolute_url())
+    return render(
+        request,
+        "funds/confirm_gift.html",
+        {
+            "form": form,
+            "pending": pending,
+            "fund": pending.fund,
+            "open": pending.status == PendingGiftStatus.PENDING,
+            "title": _("Confirm the gift"),
         },
     )
 
