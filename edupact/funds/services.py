@@ -301,6 +301,32 @@ def _positive(amount: int) -> None:
         raise ValidationError(_("Enter a positive whole amount."))
 
 
+def _member_movement(
+    scope: Scope,
+    account: FundAccount,
+    amount: int,
+    on: dt.date,
+    kind: EntryKind,
+    idempotency_key: str | None,
+    memo: str,
+) -> JournalEntry:
+    """Money between a member's account and the pool: a deposit credits the member, anything
+    else (a withdrawal) debits them."""
+    _require_write(scope, account.fund)
+    _member_accounts(account)
+    _positive(amount)
+    signed = -amount if kind == EntryKind.DEPOSIT else amount
+    pool = _system(account.fund, AccountKind.POOL)
+    return post_entry(
+        account.fund,
+        on=on,
+        kind=kind,
+        lines=[(pool, -signed), (account, signed)],
+        memo=memo,
+        idempotency_key=idempotency_key,
+    )
+
+
 def deposit(
     scope: Scope,
     account: FundAccount,
@@ -311,18 +337,7 @@ def deposit(
     memo: str = "",
 ) -> JournalEntry:
     """Money paid into a member's account: Dr pool, Cr member."""
-    _require_write(scope, account.fund)
-    _member_accounts(account)
-    _positive(amount)
-    pool = _system(account.fund, AccountKind.POOL)
-    return post_entry(
-        account.fund,
-        on=on,
-        kind=EntryKind.DEPOSIT,
-        lines=[(pool, amount), (account, -amount)],
-        memo=memo,
-        idempotency_key=idempotency_key,
-    )
+    return _member_movement(scope, account, amount, on, EntryKind.DEPOSIT, idempotency_key, memo)
 
 
 def withdraw(
@@ -335,18 +350,7 @@ def withdraw(
     memo: str = "",
 ) -> JournalEntry:
     """Money paid back to a member, never more than their balance: Dr member, Cr pool."""
-    _require_write(scope, account.fund)
-    _member_accounts(account)
-    _positive(amount)
-    pool = _system(account.fund, AccountKind.POOL)
-    return post_entry(
-        account.fund,
-        on=on,
-        kind=EntryKind.WITHDRAWAL,
-        lines=[(account, amount), (pool, -amount)],
-        memo=memo,
-        idempotency_key=idempotency_key,
-    )
+    return _member_movement(scope, account, amount, on, EntryKind.WITHDRAWAL, idempotency_key, memo)
 
 
 def reverse_entry(
