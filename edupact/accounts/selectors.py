@@ -45,3 +45,14 @@ def roles_of(user) -> set[str]:
     return {g.role for g in active_grants(user)} | (
         {Role.PLATFORM_ADMIN} if user.is_superuser else set()
     )
+
+
+def scoped_get_or_404(user, queryset, pk, *, write: bool = False, select: tuple = ()):
+    """The record ``pk`` of ``queryset`` (a model or queryset) if ``user`` may see it — or
+    change it when ``write`` — else Http404: outside the scope a record does not exist."""
+    from django.shortcuts import get_object_or_404
+
+    qs = queryset.objects.all() if isinstance(queryset, type) else queryset
+    if select:
+        qs = qs.select_related(*select)
+    return get_object_or_404(scope_for(user).filter(qs, write=write), pk=pk)

@@ -2,11 +2,10 @@
 
 import datetime as dt
 
-from django.shortcuts import get_object_or_404
 from ninja import FilterSchema, Query, Router, Schema, Status
 from ninja.pagination import paginate
 
-from edupact.accounts.selectors import scope_for
+from edupact.accounts.selectors import scope_for, scoped_get_or_404
 from edupact.core.identifiers import mask
 from edupact.core.paging import CappedLimitOffsetPagination
 
@@ -108,12 +107,6 @@ class OrganisationFilter(FilterSchema):
     country: str | None = None
 
 
-def _own(request, model, pk, write=False):
-    return get_object_or_404(
-        scope_for(request.user).filter(model.objects.all(), write=write), pk=pk
-    )
-
-
 @router.get("/people", response=list[PersonOut])
 @paginate(CappedLimitOffsetPagination)
 def list_people(request, filters: Query[PeopleFilter]):
@@ -122,19 +115,19 @@ def list_people(request, filters: Query[PeopleFilter]):
 
 @router.get("/people/{pk}", response=PersonOut)
 def get_person(request, pk: int):
-    return _own(request, Person, pk)
+    return scoped_get_or_404(request.user, Person, pk)
 
 
 @router.post("/people", response={201: PersonOut})
 def create_person(request, data: PersonIn):
-    home = _own(request, Organisation, data.home_organisation_id)
+    home = scoped_get_or_404(request.user, Organisation, data.home_organisation_id)
     person = Person(**data.dict(exclude={"home_organisation_id"}), home_organisation=home)
     return Status(201, services.save_person(scope_for(request.user), person))
 
 
 @router.patch("/people/{pk}", response=PersonOut)
 def update_person(request, pk: int, data: PersonPatch):
-    person = _own(request, Person, pk, write=True)
+    person = scoped_get_or_404(request.user, Person, pk, write=True)
     for field, value in data.dict(exclude_unset=True).items():
         setattr(person, field, value)
     return services.save_person(scope_for(request.user), person)
@@ -148,12 +141,14 @@ def list_organisations(request, filters: Query[OrganisationFilter]):
 
 @router.get("/organisations/{pk}", response=OrganisationOut)
 def get_organisation(request, pk: int):
-    return _own(request, Organisation, pk)
+    return scoped_get_or_404(request.user, Organisation, pk)
 
 
 @router.post("/organisations", response={201: OrganisationOut})
 def create_organisation(request, data: OrganisationIn):
-    parent = _own(request, Organisation, data.parent_id) if data.parent_id else None
+    parent = (
+        scoped_get_or_404(request.user, Organisation, data.parent_id) if data.parent_id else None
+    )
     org = Organisation(**data.dict(exclude={"parent_id"}), parent=parent)
     return Status(201, services.save_organisation(scope_for(request.user), org))
 
@@ -166,4 +161,4 @@ def list_partnerships(request, q: str | None = None):
 
 @router.get("/partnerships/{pk}", response=PartnershipOut)
 def get_partnership(request, pk: int):
-    return _own(request, Partnership, pk)
+    return scoped_get_or_404(request.user, Partnership, pk)

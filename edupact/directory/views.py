@@ -9,7 +9,7 @@ from django.utils.html import escape
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from edupact.accounts.selectors import scope_for
+from edupact.accounts.selectors import scope_for, scoped_get_or_404
 from edupact.audit.selectors import history
 from edupact.audit.services import log_sensitive_access
 from edupact.web.paging import page_of
@@ -17,13 +17,6 @@ from edupact.web.paging import page_of
 from . import selectors, services
 from .forms import HamletForm, OrganisationForm, PersonForm, PositionForm
 from .models import AdminUnit, Organisation, Partnership, Person
-
-
-def _scoped_get(request, model, pk, write=False):
-    """The record if the user may see (or change) it; 404 otherwise, never 403."""
-    return get_object_or_404(
-        scope_for(request.user).filter(model.objects.all(), write=write), pk=pk
-    )
 
 
 def _list(request, template, queryset, **extra):
@@ -79,7 +72,7 @@ def me(request):
 
 @login_required
 def person(request, pk):
-    obj = _scoped_get(request, Person, pk)
+    obj = scoped_get_or_404(request.user, Person, pk)
     scope = scope_for(request.user)
     return render(
         request,
@@ -96,7 +89,7 @@ def person(request, pk):
 @login_required
 def person_edit(request, pk=None):
     scope = scope_for(request.user)
-    obj = _scoped_get(request, Person, pk, write=True) if pk else None
+    obj = scoped_get_or_404(request.user, Person, pk, write=True) if pk else None
     writable = scope.filter(Organisation.objects.all(), write=True)
     form = PersonForm(
         request.POST or None,
@@ -115,7 +108,7 @@ def person_edit(request, pk=None):
 
 @login_required
 def position_add(request, pk):
-    person_obj = _scoped_get(request, Person, pk)
+    person_obj = scoped_get_or_404(request.user, Person, pk)
     scope = scope_for(request.user)
     form = PositionForm(
         request.POST or None, organisations=scope.filter(Organisation.objects.all(), write=True)
@@ -136,7 +129,7 @@ def reveal(request, pk, field):
     """Show one unmasked identifier to an authorised reader, and log that they saw it."""
     if field not in ("national_id", "bank_account"):
         raise Http404
-    obj = _scoped_get(request, Person, pk)
+    obj = scoped_get_or_404(request.user, Person, pk)
     log_sensitive_access(request.user, obj, field)
     return HttpResponse(f'<bdi dir="ltr">{escape(getattr(obj, field))}</bdi>')
 
@@ -164,7 +157,7 @@ def organisations(request):
 
 @login_required
 def organisation(request, pk):
-    obj = _scoped_get(request, Organisation, pk)
+    obj = scoped_get_or_404(request.user, Organisation, pk)
     scope = scope_for(request.user)
     return render(
         request,
@@ -183,7 +176,7 @@ def organisation(request, pk):
 @login_required
 def organisation_edit(request, pk=None):
     scope = scope_for(request.user)
-    obj = _scoped_get(request, Organisation, pk, write=True) if pk else None
+    obj = scoped_get_or_404(request.user, Organisation, pk, write=True) if pk else None
     form = OrganisationForm(
         request.POST or None,
         instance=obj,
@@ -210,7 +203,7 @@ def partnerships(request):
 
 @login_required
 def partnership(request, pk):
-    obj = _scoped_get(request, Partnership, pk)
+    obj = scoped_get_or_404(request.user, Partnership, pk)
     return render(
         request,
         "directory/partnership.html",

@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 from ninja import Body, FilterSchema, Query, Router, Schema, Status
 from ninja.pagination import paginate
 
-from edupact.accounts.selectors import scope_for
+from edupact.accounts.selectors import scope_for, scoped_get_or_404
 from edupact.core.paging import CappedLimitOffsetPagination
 from edupact.directory.models import AdminUnit, Organisation
 
@@ -187,14 +187,6 @@ class AssessmentFilter(FilterSchema):
     recognised: bool | None = None
 
 
-def _scoped(request, model, pk: int, write: bool = False):
-    qs = scope_for(request.user).filter(model.objects.all(), write=write)
-    try:
-        return qs.get(pk=pk)
-    except model.DoesNotExist as exc:
-        raise Http404 from exc
-
-
 @router.get("/subjects", response=list[SubjectOut])
 @paginate(CappedLimitOffsetPagination)
 def list_subjects(request, filters: Query[SubjectFilter]):
@@ -203,12 +195,12 @@ def list_subjects(request, filters: Query[SubjectFilter]):
 
 @router.get("/subjects/{pk}", response=SubjectOut)
 def get_subject(request, pk: int):
-    return _scoped(request, Subject, pk)
+    return scoped_get_or_404(request.user, Subject, pk)
 
 
 @router.post("/subjects", response={201: SubjectOut})
 def create_subject(request, data: SubjectIn):
-    organisation = _scoped(request, Organisation, data.organisation_id)
+    organisation = scoped_get_or_404(request.user, Organisation, data.organisation_id)
     subject = Subject(**data.dict(exclude={"organisation_id"}), organisation=organisation)
     return Status(201, services.save_subject(scope_for(request.user), subject))
 
@@ -216,7 +208,7 @@ def create_subject(request, data: SubjectIn):
 @router.get("/subjects/{pk}/share-recognised")
 def share_recognised(request, pk: int, year: int, kind: LearningModel = LearningModel.CITIZEN):
     """A derived indicator: the share of the subject's citizens (or households…) recognised."""
-    return selectors.share_recognised(_scoped(request, Subject, pk), year, kind)
+    return selectors.share_recognised(scoped_get_or_404(request.user, Subject, pk), year, kind)
 
 
 @router.get("/assessments", response=list[AssessmentOut])
@@ -228,7 +220,7 @@ def list_assessments(request, filters: Query[AssessmentFilter]):
 @router.post("/assessments", response={201: AssessmentOut})
 def record_assessment(request, data: AssessmentIn):
     """Score and store a subject's assessment for a year; the framework version is kept."""
-    subject = _scoped(request, Subject, data.subject_id)
+    subject = scoped_get_or_404(request.user, Subject, data.subject_id)
     framework = _own(request, data.framework_id) if data.framework_id else None
     assessment = services.record_assessment(
         scope_for(request.user), subject, data.year, data.answers, framework, data.notes

@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from ninja import Router, Schema, Status
 from ninja.pagination import paginate
 
-from edupact.accounts.selectors import scope_for
+from edupact.accounts.selectors import scope_for, scoped_get_or_404
 from edupact.api.problems import problem
 from edupact.core.paging import CappedLimitOffsetPagination
 
@@ -103,13 +103,6 @@ class LoanOut(Schema):
     @staticmethod
     def resolve_schedule(obj):
         return list(obj.instalments.all())
-
-
-def _own(request, model, pk, write=False, **related):
-    qs = model.objects.all()
-    if related.get("select"):
-        qs = qs.select_related(*related["select"])
-    return get_object_or_404(scope_for(request.user).filter(qs, write=write), pk=pk)
 
 
 def _fund(request, pk) -> Fund:
@@ -203,13 +196,15 @@ def list_loans(request, pk: int, status: str | None = None):
 
 @router.get("/accounts/{pk}", response=AccountOut)
 def get_account(request, pk: int, on: dt.date | None = None):
-    account = _own(request, FundAccount, pk, select=["fund", "person", "organisation"])
+    account = scoped_get_or_404(
+        request.user, FundAccount, pk, select=["fund", "person", "organisation"]
+    )
     return _account_out(account, on or timezone.localdate())
 
 
 @router.get("/loans/{pk}", response=LoanOut)
 def get_loan(request, pk: int):
-    return _own(request, Loan, pk, select=["product"])
+    return scoped_get_or_404(request.user, Loan, pk, select=["product"])
 
 
 # Gifts confirmed by a one-time code ------------------------------------------------------------
@@ -286,8 +281,8 @@ def start_gift(request, pk: int, data: GiftIn):
 @router.post("/gifts/{pk}/confirm", response={200: PendingGiftOut})
 def confirm_gift(request, pk: int, data: ConfirmIn):
     scope = scope_for(request.user)
-    pending = _own(
-        request, PendingGift, pk, select=["supporter__fund__kanoon", "beneficiary__person"]
+    pending = scoped_get_or_404(
+        request.user, PendingGift, pk, select=["supporter__fund__kanoon", "beneficiary__person"]
     )
     if not services.may_give_from(scope, pending.supporter):
         raise Http404

@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from edupact.accounts.selectors import scope_for
+from edupact.accounts.selectors import scope_for, scoped_get_or_404
 from edupact.core import pdf, preferences
 from edupact.core.calendars import InvalidDate, parse_date
 from edupact.web.paging import page_of
@@ -19,12 +19,6 @@ from edupact.web.paging import page_of
 from . import selectors, services
 from .forms import ConfirmGiftForm, DepositForm, GiveForm
 from .models import Fund, FundAccount, Loan, LoanStatus, PendingGift, PendingGiftStatus
-
-
-def _scoped_get(request, model, pk, write=False, select=()):
-    """The record if the user may see (or change) it; 404 otherwise, never 403."""
-    qs = model.objects.select_related(*select) if select else model.objects.all()
-    return get_object_or_404(scope_for(request.user).filter(qs, write=write), pk=pk)
 
 
 @login_required
@@ -66,7 +60,7 @@ def fund(request, pk):
 
 @login_required
 def deposit(request, pk):
-    obj = _scoped_get(request, Fund, pk, write=True, select=["kanoon"])
+    obj = scoped_get_or_404(request.user, Fund, pk, write=True, select=["kanoon"])
     scope = scope_for(request.user)
     form = DepositForm(
         request.POST or None,
@@ -95,7 +89,7 @@ def deposit(request, pk):
 @login_required
 @require_POST
 def allocate(request, pk):
-    obj = _scoped_get(request, Fund, pk, write=True, select=["kanoon"])
+    obj = scoped_get_or_404(request.user, Fund, pk, write=True, select=["kanoon"])
     decided = services.allocate(scope_for(request.user), obj, timezone.localdate())
     approved = sum(1 for loan in decided if loan.status == LoanStatus.APPROVED)
     messages.success(
@@ -108,8 +102,8 @@ def allocate(request, pk):
 
 @login_required
 def account(request, pk):
-    obj = _scoped_get(
-        request, FundAccount, pk, select=["fund", "fund__kanoon", "person", "organisation"]
+    obj = scoped_get_or_404(
+        request.user, FundAccount, pk, select=["fund", "fund__kanoon", "person", "organisation"]
     )
     today = timezone.localdate()
     scope = scope_for(request.user)
@@ -136,8 +130,8 @@ def account(request, pk):
 @login_required
 def give(request, pk):
     """Start a gift of points from this account: the code goes to the supporter's mobile."""
-    obj = _scoped_get(
-        request, FundAccount, pk, select=["fund", "fund__kanoon", "person", "organisation"]
+    obj = scoped_get_or_404(
+        request.user, FundAccount, pk, select=["fund", "fund__kanoon", "person", "organisation"]
     )
     scope = scope_for(request.user)
     if not services.may_give_from(scope, obj):
@@ -171,8 +165,8 @@ def give(request, pk):
 @login_required
 def confirm_gift(request, pk):
     """Ask for the one-time code; when right, the points move and show on both sides."""
-    pending = _scoped_get(
-        request,
+    pending = scoped_get_or_404(
+        request.user,
         PendingGift,
         pk,
         select=["fund", "fund__kanoon", "supporter", "supporter__fund__kanoon", "beneficiary"],
@@ -215,8 +209,8 @@ def _period_bound(request, name):
 def statement_pdf(request, pk):
     """The member's statement for a period as PDF: postings with the running balance,
     money-days and points as of the period's end."""
-    obj = _scoped_get(
-        request, FundAccount, pk, select=["fund", "fund__kanoon", "person", "organisation"]
+    obj = scoped_get_or_404(
+        request.user, FundAccount, pk, select=["fund", "fund__kanoon", "person", "organisation"]
     )
     try:
         start, end = _period_bound(request, "from"), _period_bound(request, "to")
@@ -251,7 +245,9 @@ def statement_pdf(request, pk):
 
 @login_required
 def loan(request, pk):
-    obj = _scoped_get(request, Loan, pk, select=["fund", "product", "account", "account__person"])
+    obj = scoped_get_or_404(
+        request.user, Loan, pk, select=["fund", "product", "account", "account__person"]
+    )
     return render(
         request,
         "funds/loan.html",
