@@ -299,3 +299,22 @@ def test_the_loans_an_organisations_points_enabled(fund, alice, bob, qard0, tree
     services.allocate(EVERYTHING, fund, days(100))
     assert Loan.objects.get(pk=own.pk).status == LoanStatus.APPROVED
     assert list(selectors.loans_enabled_by(school)) == [helped]
+
+
+def test_arrears_count_only_late_unpaid_instalments_from_the_day_after_they_fall_due(
+    fund, alice, standard
+):
+    services.deposit(EVERYTHING, alice, 2 * M, D)
+    loan = services.request_loan(EVERYTHING, alice, standard, 2 * M, 10, days(180))
+    services.allocate(EVERYTHING, fund, days(180))
+    loan = services.disburse(EVERYTHING, loan, days(181), idempotency_key="pay-L1")
+    first, second = loan.instalments.order_by("n")[:2]
+    assert selectors.arrears(fund, first.due).count() == 0  # due today is not late
+    services.repay(EVERYTHING, loan, 100_000_000, first.due)
+    on = second.due + dt.timedelta(days=5)
+    (late,) = selectors.arrears(fund, on)
+    # Instalment 1: 201,833,333 − 100,000,000 unpaid; instalment 2 wholly unpaid.
+    assert (late.overdue_count, late.overdue_amount) == (2, 101_833_333 + second.amount)
+    assert selectors.late_days(late.oldest_due, on) == (on - first.due).days
+    assert selectors.overdue_instalments(fund, on).count() == 2
+    assert selectors.fund_summary(fund, on)["overdue"] == 1

@@ -15,7 +15,7 @@ journal); a past date takes one GROUP BY per table for the whole fund. No loop o
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import Exists, F, OuterRef, Q, QuerySet, Sum
+from django.db.models import Count, Exists, F, Min, OuterRef, Q, QuerySet, Sum
 
 from edupact.core.scoping import Scope
 
@@ -24,6 +24,7 @@ from .models import (
     AccountKind,
     Fund,
     FundAccount,
+    Instalment,
     JournalLine,
     Loan,
     LoanStatus,
@@ -242,15 +243,7 @@ def fund_summary(fund: Fund, on: dt.date) -> dict:
     points = [account_points(a, on) for a in members]
     pool = fund.accounts.get(kind=AccountKind.POOL, person=None, organisation=None)
     loans_qs = fund.loans.all()
-    overdue = (
-        loans_qs.filter(
-            status=LoanStatus.DISBURSED,
-            instalments__due__lt=on,
-            instalments__paid__lt=F("instalments__amount"),
-        )
-        .distinct()
-        .count()
-    )
+    overdue = arrears(fund, on).count()
     return {
         "members": len(members),
         "deposits": sum(p.balance for p in points),
@@ -266,3 +259,34 @@ def fund_summary(fund: Fund, on: dt.date) -> dict:
         ).count(),
         "overdue": overdue,
     }
+
+
+def overdue_instalments(fund: Fund, on: dt.date) -> QuerySet:
+    """Instalments of disbursed loans whose due day is before ``on`` and that are not fully paid:
+    an instalment due today is not late yet."""
+    return Instalment.objects.filter(
+        loan__fund=fund, loan__status=LoanStatus.DISBURSED, due__lt=on, paid__lt=F("amount")
+    )
+
+
+def arrears(fund: Fund, on: dt.date) -> QuerySet:
+    """Loans in arrears on ``on``, each annotated with ``overdue_amount`` (unpaid part of the late
+    instalments), ``overdue_count`` and ``oldest_due``; one grouped query for the whole fund.
+    Late days are ``late_days(loan.oldest_due, on)``."""
+    late = Q(instalments__due__lt=on, instalments__paid__lt=F("instalments__amount"))
+    return (
+        Loan.objects.filter(fund=fund, status=LoanStatus.DISBURSED)
+        .filter(late)
+        .annotate(
+            overdue_amount=Sum(F("instalments__amount") - F("instalments__paid"), filter=late),
+            overdue_count=Count("instalments", filter=late),
+            oldest_due=Min("instalments__due", filter=late),
+        )
+        .select_related("account", "account__person", "account__organisation", "product")
+        .order_by("oldest_due", "id")
+    )
+
+
+def late_days(oldest_due: dt.date | None, on: dt.date) -> int:
+    """Days since the oldest unpaid instalment fell due (0 when nothing is late)."""
+    return max((on - oldest_due).days, 0) if oldest_due else 0
