@@ -13,7 +13,7 @@ from edupact.accounts.selectors import scope_for, scoped_get_or_404
 from edupact.core.paging import CappedLimitOffsetPagination
 from edupact.directory.models import AdminUnit, Organisation
 
-from . import exchange, scoring, selectors, services
+from . import exchange, reports, scoring, selectors, services
 from .models import Framework, LearningModel, Subject
 
 router = Router(tags=["evaluation"])
@@ -270,6 +270,65 @@ def list_rollups(request, filters: Query[RollupFilter]):
     """Registered, meeting and recognised counts per year × model × place in the reader's
     places, with the share, the target that applies and its traffic light."""
     return selectors.rollups_with_targets(scope_for(request.user), **filters.dict())
+
+
+class AnnualCellOut(Schema):
+    model: str
+    registered: int
+    recognised: int
+    share: float | None
+
+
+class AnnualLineOut(Schema):
+    admin_unit_id: int | None
+    name: str
+    kind: str
+    approximate: bool
+    cells: list[AnnualCellOut]
+
+
+class AnnualReportOut(Schema):
+    admin_unit_id: int
+    year: int | None
+    years: list[int]
+    lines: list[AnnualLineOut]
+    total: AnnualLineOut
+
+
+def _annual_line(line: reports.Line) -> dict:
+    return {
+        "admin_unit_id": line.unit.pk if line.unit else None,
+        "name": line.label,
+        "kind": line.kind,
+        "approximate": line.approximate,
+        "cells": [
+            {
+                "model": m,
+                "registered": c.registered,
+                "recognised": c.recognised,
+                "share": None if c.share is None else float(c.share),
+            }
+            for m, c in zip(reports.REPORT_MODELS, line.ordered, strict=True)
+        ],
+    }
+
+
+@router.get("/reports/annual", response=AnnualReportOut)
+def annual_report(request, place: int, year: int | None = None):
+    """The annual statistics of a place the reader sees: registered vs recognised by model for
+    each place directly below it and the total (consolidated bottom-up from the rollups)."""
+    try:
+        unit = selectors.place(scope_for(request.user), place)
+    except AdminUnit.DoesNotExist as exc:
+        raise Http404 from exc
+    report = reports.annual_statistics(unit, year)
+    return {
+        "admin_unit_id": unit.pk,
+        "year": report.year,
+        "years": report.years,
+        "lines": [_annual_line(line) for line in report.lines],
+        "total": _annual_line(report.total),
+    }
 
 
 class TargetOut(Schema):

@@ -16,10 +16,11 @@ from django.views.decorators.http import require_POST
 
 from edupact.accounts.selectors import scope_for
 from edupact.audit.selectors import history
+from edupact.core.tabular import XLSX_TYPE
 from edupact.directory.models import AdminUnit
 from edupact.web.paging import page_of
 
-from . import exchange, pdf, scoring, selectors, services
+from . import exchange, pdf, reports, scoring, selectors, services
 from .forms import DecisionForm, ImportForm, TryForm
 from .models import Assessment, Framework, LearningModel, RecognitionDecision, Style
 
@@ -119,7 +120,7 @@ def export(request, pk, fmt):
     if fmt == "xlsx":
         response = HttpResponse(
             exchange.to_xlsx(obj),
-            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            content_type=XLSX_TYPE,
         )
         response["Content-Disposition"] = f'attachment; filename="{filename}.xlsx"'
         return response
@@ -178,22 +179,70 @@ def dashboard(request, pk=None):
     """The share recognised by model against the targets, the trend over the years and the
     places below ranked laggards first; the city by default, a commune official's commune."""
     scope = scope_for(request.user)
-    if pk is None:
-        unit = selectors.home_place(scope)
-    else:
-        try:
-            unit = selectors.place(scope, pk)
-        except AdminUnit.DoesNotExist as exc:
-            raise Http404 from exc
-    context = {"unit": unit, "data": None}
+    unit = _place_or_home(scope, pk)
+    context = {"unit": unit, "data": None, "parent": _visible_parent(scope, unit)}
     if unit is not None:
         context["data"] = selectors.dashboard(
             scope, unit, year=_int(request.GET.get("year")), model=request.GET.get("model")
         )
-        if unit.parent_id:
-            with suppress(AdminUnit.DoesNotExist):  # a commune official does not see the city
-                context["parent"] = selectors.place(scope, unit.parent_id)
     return render(request, "evaluation/dashboard.html", context)
+
+
+def _place_or_home(scope, pk) -> AdminUnit | None:
+    """The place asked for if the reader sees it (404 otherwise), else the reader's home."""
+    if pk is None:
+        return selectors.home_place(scope)
+    try:
+        return selectors.place(scope, pk)
+    except AdminUnit.DoesNotExist as exc:
+        raise Http404 from exc
+
+
+def _visible_parent(scope, unit) -> AdminUnit | None:
+    if unit is None or not unit.parent_id:
+        return None
+    with suppress(AdminUnit.DoesNotExist):  # a commune official does not see the city
+        return selectors.place(scope, unit.parent_id)
+    return None
+
+
+# The annual statistics report -------------------------------------------------------------------
+
+
+def _annual(request):
+    scope = scope_for(request.user)
+    unit = _place_or_home(scope, _int(request.GET.get("place")))
+    if unit is None:
+        return scope, None
+    return scope, reports.annual_statistics(unit, _int(request.GET.get("year")))
+
+
+@login_required
+def annual_report(request):
+    """Registered vs recognised by model for each place below the reader's (or the chosen)
+    place, with the total; drill down by clicking a place."""
+    scope, report = _annual(request)
+    context = {"report": report}
+    if report is not None:
+        context.update(title=reports.title(report), parent=_visible_parent(scope, report.unit))
+    return render(request, "evaluation/annual_report.html", context)
+
+
+@login_required
+def annual_report_file(request, fmt):
+    """The same report as XLSX (the association's layout) or PDF (to print and sign)."""
+    scope, report = _annual(request)
+    if report is None or report.year is None or fmt not in ("xlsx", "pdf"):
+        raise Http404
+    if fmt == "xlsx":
+        content, kind = reports.to_xlsx(report), XLSX_TYPE
+    else:
+        content = reports.to_pdf(report, issuer=reports.issuer_for(scope, report.unit))
+        kind = "application/pdf"
+    response = HttpResponse(content, content_type=kind)
+    filename = f"thong-ke-mo-hinh-hoc-tap-{report.year}-{report.unit.code or report.unit.pk}.{fmt}"
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
 
 
 # Recognition decisions and certificates ----------------------------------------------------------
