@@ -6,6 +6,7 @@ response can never post twice.
 """
 
 import datetime as dt
+from decimal import Decimal
 
 from django.http import Http404
 from django.shortcuts import get_object_or_404
@@ -19,7 +20,7 @@ from edupact.api.problems import problem
 from edupact.core.paging import CappedLimitOffsetPagination
 
 from . import selectors, services
-from .models import Fund, FundAccount, Loan, PendingGift, PointsUse, TransferKind
+from .models import Fund, FundAccount, Loan, LoanProduct, PendingGift, PointsUse, TransferKind
 
 router = Router(tags=["funds"])
 
@@ -291,3 +292,52 @@ def confirm_gift(request, pk: int, data: ConfirmIn):
     except services.Refused as exc:
         return _refused(request, exc)
     return pending
+
+
+class ProductOut(Schema):
+    id: int
+    code: str
+    name: str
+    valid_from: dt.date | None
+    valid_to: dt.date | None
+    min_amount: int
+    max_amount: int
+    min_months: int
+    max_months: int
+    fee_strategy: str
+    fee_rate_percent: float
+    cooling_off_days: int
+    blackout_months: list[int]
+    guarantors_required: int
+
+
+class ProductIn(Schema):
+    code: str
+    name: str = ""
+    valid_from: dt.date
+    min_amount: int = 1
+    max_amount: int
+    min_months: int = 1
+    max_months: int = 60
+    fee_strategy: str = "zero"
+    fee_rate_percent: float = 0
+    cooling_off_days: int = 0
+    blackout_months: list[int] = []
+    guarantors_required: int = 0
+
+
+@router.get("/{pk}/products", response=list[ProductOut])
+def list_products(request, pk: int, on: dt.date | None = None):
+    """Every dated version of the fund's loan products, or those offered on ``on``."""
+    return selectors.products(_fund(request, pk), on)
+
+
+@router.post("/{pk}/products", response={201: ProductOut})
+def create_product_version(request, pk: int, data: ProductIn):
+    """A new product, or a new version of one from ``valid_from`` (the version in force ends
+    that day); versions are never edited."""
+    fund = _fund(request, pk)
+    values = data.dict()
+    values["fee_rate_percent"] = Decimal(str(values["fee_rate_percent"]))
+    product = LoanProduct(fund=fund, **values)
+    return Status(201, services.revise_product(scope_for(request.user), product))

@@ -6,10 +6,12 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from edupact.core.forms import LocalDateField
+from edupact.core import preferences
+from edupact.core.calendars import JALALI_MONTHS_FA
+from edupact.core.forms import LocalDateField, LocalisedModelForm
 from edupact.core.money import parse_amount
 
-from .models import PointsUse, TransferKind
+from .models import LoanProduct, PointsUse, TransferKind
 
 
 class AmountField(forms.CharField):
@@ -81,3 +83,51 @@ class ConfirmGiftForm(forms.Form):
             attrs={"inputmode": "numeric", "dir": "ltr", "autocomplete": "one-time-code"}
         ),
     )
+
+
+GREGORIAN_MONTHS = [
+    _("January"), _("February"), _("March"), _("April"), _("May"), _("June"), _("July"),
+    _("August"), _("September"), _("October"), _("November"), _("December"),
+]  # fmt: skip
+
+
+JALALI_MONTHS_LATIN = [
+    "Farvardin", "Ordibehesht", "Khordad", "Tir", "Mordad", "Shahrivar",
+    "Mehr", "Aban", "Azar", "Dey", "Bahman", "Esfand",
+]  # fmt: skip
+
+
+def month_choices(calendar: str) -> list[tuple[int, str]]:
+    """The twelve months of the fund's calendar, named as its members name them."""
+    if calendar == "jalali":
+        names = JALALI_MONTHS_FA if preferences.language() == "fa" else JALALI_MONTHS_LATIN
+    else:
+        names = GREGORIAN_MONTHS
+    return [(i, str(name)) for i, name in enumerate(names, start=1)]
+
+
+class ProductForm(LocalisedModelForm):
+    """A new dated version of a loan product (or a new product)."""
+
+    min_amount = AmountField(label=_("Minimum amount"), help_text=_("In rials or đồng."))
+    max_amount = AmountField(label=_("Maximum amount"), help_text=_("In rials or đồng."))
+    blackout_months = forms.TypedMultipleChoiceField(
+        label=_("Months without lending"),
+        coerce=int,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+    class Meta:
+        model = LoanProduct
+        fields = [
+            "code", "name", "valid_from", "min_amount", "max_amount", "min_months",
+            "max_months", "fee_strategy", "fee_rate_percent", "cooling_off_days",
+            "blackout_months", "guarantors_required",
+        ]  # fmt: skip
+
+    def __init__(self, *args, fund, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.instance.fund = fund
+        self.fields["valid_from"].required = True
+        self.fields["blackout_months"].choices = month_choices(fund.calendar)

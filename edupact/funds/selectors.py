@@ -27,6 +27,7 @@ from .models import (
     Instalment,
     JournalLine,
     Loan,
+    LoanProduct,
     LoanStatus,
     PointsTransfer,
     PointsUse,
@@ -290,3 +291,13 @@ def arrears(fund: Fund, on: dt.date) -> QuerySet:
 def late_days(oldest_due: dt.date | None, on: dt.date) -> int:
     """Days since the oldest unpaid instalment fell due (0 when nothing is late)."""
     return max((on - oldest_due).days, 0) if oldest_due else 0
+
+
+def products(fund: Fund, on: dt.date | None = None) -> QuerySet:
+    """The fund's loan products: every dated version, or those offered on ``on``."""
+    qs = LoanProduct.objects.filter(fund=fund).order_by("code", "-valid_from")
+    if on is not None:
+        qs = qs.filter(Q(valid_from__isnull=True) | Q(valid_from__lte=on)).filter(
+            Q(valid_to__isnull=True) | Q(valid_to__gt=on)
+        )
+    return qs

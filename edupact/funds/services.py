@@ -171,6 +171,34 @@ def save_product(scope: Scope, product: LoanProduct) -> LoanProduct:
     return product
 
 
+def revise_product(scope: Scope, product: LoanProduct) -> LoanProduct:
+    """Offer ``product`` (unsaved) from its ``valid_from``: the rules change by dated rows,
+    never by editing one, so a loan keeps the row it was requested under. The version in
+    force for the same code ends the day the new one starts; a start on or before that
+    version's own start, or a code whose later version is already scheduled, is refused."""
+    _require_write(scope, product.fund)
+    if product.pk is not None:
+        raise ValidationError(_("A product version is never edited: add a new version."))
+    if product.valid_from is None:
+        raise ValidationError({"valid_from": _("A new version needs the date it starts.")})
+    with transaction.atomic():
+        versions = LoanProduct.objects.select_for_update().filter(
+            fund=product.fund, code=product.code
+        )
+        if versions.filter(Q(valid_from__gte=product.valid_from)).exists():
+            raise ValidationError(
+                {"valid_from": _("Another version of this product starts on or after this date.")}
+            )
+        product.full_clean()
+        for current in versions.filter(
+            Q(valid_to__isnull=True) | Q(valid_to__gt=product.valid_from)
+        ):
+            current.valid_to = product.valid_from  # saved one by one: the audit trail has it
+            current.save(update_fields=["valid_to"])
+        product.save()
+    return product
+
+
 # The journal ------------------------------------------------------------------------------------
 
 

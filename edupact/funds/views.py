@@ -17,7 +17,7 @@ from edupact.core.calendars import InvalidDate, parse_date
 from edupact.web.paging import page_of
 
 from . import selectors, services
-from .forms import ConfirmGiftForm, DepositForm, GiveForm
+from .forms import ConfirmGiftForm, DepositForm, GiveForm, ProductForm
 from .models import Fund, FundAccount, Loan, LoanStatus, PendingGift, PendingGiftStatus
 
 
@@ -258,3 +258,46 @@ def loan(request, pk):
             "instalments": obj.instalments.all(),
         },
     )
+
+
+@login_required
+def products(request, pk):
+    """The fund's loan products: what is offered today, and every dated version before."""
+    obj = scoped_get_or_404(request.user, Fund, pk, select=["kanoon"])
+    today = timezone.localdate()
+    context = {
+        "fund": obj,
+        "current": selectors.products(obj, today),
+        "versions": selectors.products(obj),
+        "today": today,
+        "can_write": scope_for(request.user).can_write_path(obj.kanoon.path),
+    }
+    return render(request, "funds/products.html", context)
+
+
+@login_required
+def new_product(request, pk):
+    """A new product, or a new version of one (``?from=<id>`` fills in its current rules)."""
+    obj = scoped_get_or_404(request.user, Fund, pk, write=True, select=["kanoon"])
+    initial = {}
+    base = selectors.products(obj).filter(pk=_int(request.GET.get("from"))).first()
+    if base is not None:
+        initial = {f: getattr(base, f) for f in ProductForm.Meta.fields if f != "valid_from"}
+    form = ProductForm(request.POST or None, fund=obj, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.revise_product(scope_for(request.user), form.instance)
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, _("The product version was saved."))
+            return redirect("funds:products", pk=obj.pk)
+    title = _("New version of %(code)s") % {"code": base.code} if base else _("New loan product")
+    return render(request, "funds/form.html", {"form": form, "fund": obj, "title": title})
+
+
+def _int(value) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
