@@ -84,6 +84,7 @@ def test_the_pdf_prints_in_vietnamese_with_the_national_heading(counted, client_
         text = subprocess.run(
             ["pdftotext", str(tmp_path / "r.pdf"), "-"], capture_output=True, text=True, check=True
         ).stdout
+        text = " ".join(text.split())  # a narrow column wraps a place's name
         assert "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM" in text
         assert "Phường An Khánh" in text and "57,1" in text
 
