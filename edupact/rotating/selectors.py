@@ -5,8 +5,8 @@ code and month), whatever the number of rows.
 """
 
 import datetime as dt
-from collections import defaultdict
 from dataclasses import dataclass, field
+from fractions import Fraction
 
 from django.db.models import Prefetch, Q, Sum
 
@@ -77,17 +77,23 @@ class CodeRow:
     code: Code
     cells: list[tuple[int, str]]  # (amount paid, "paid" | "partial" | "unpaid" | "future")
     owed: int = 0
-    unpaid_months: list[int] = field(default_factory=list)
-    won_month: int | None = None
+    unpaid_months: list[str] = field(default_factory=list)
+    won_label: str = ""
+    holders: list[tuple[Share, str]] = field(default_factory=list)  # (share, "1/2")
 
 
 def grid(fund: RotatingFund, visible_codes, month_list: list[Month]) -> list[CodeRow]:
     """One row per code: what was paid for each month and what is owed for past months."""
     sums = paid(fund)
     won = dict(fund.draws.values_list("code_id", "month"))
+    labels = {m.n: m.label for m in month_list}
     rows = []
     for code in visible_codes:
-        row = CodeRow(code, [], won_month=won.get(code.pk))
+        row = CodeRow(code, [], won_label=labels.get(won.get(code.pk), ""))
+        row.holders = [
+            (s, _fraction(s.numerator, fund.share_denominator))
+            for s in getattr(code, "holders", [])
+        ]
         for m in month_list:
             amount = sums.get((code.pk, m.n), 0)
             if amount >= fund.due:
@@ -97,10 +103,15 @@ def grid(fund: RotatingFund, visible_codes, month_list: list[Month]) -> list[Cod
             else:
                 state = "partial" if amount else "unpaid"
                 row.owed += fund.due - amount
-                row.unpaid_months.append(m.n)
+                row.unpaid_months.append(m.label)
             row.cells.append((amount, state))
         rows.append(row)
     return rows
+
+
+def _fraction(numerator: int, denominator: int) -> str:
+    f = Fraction(numerator, denominator)
+    return str(f.numerator) if f.denominator == 1 else f"{f.numerator}/{f.denominator}"
 
 
 @dataclass(frozen=True)
@@ -108,7 +119,7 @@ class Arrear:
     holder: object
     share: Share
     code: Code
-    months: list[int]
+    months: list[str]
     amount: int  # the holder's part of what the code owes
 
 
@@ -136,6 +147,25 @@ def draws(scope: Scope, fund: RotatingFund):
     )
 
 
+@dataclass(frozen=True)
+class DrawRow:
+    draw: Draw
+    label: str
+    payouts: list[tuple[Payout, str]]  # (payout, "1/2")
+
+
+def draw_history(scope: Scope, fund: RotatingFund, month_list: list[Month]) -> list[DrawRow]:
+    labels = {m.n: m.label for m in month_list}
+    return [
+        DrawRow(
+            d,
+            labels[d.month],
+            [(p, _fraction(p.numerator, fund.share_denominator)) for p in d.payouts.all()],
+        )
+        for d in draws(scope, fund)
+    ]
+
+
 def payments(scope: Scope, fund: RotatingFund):
     return (
         scope.filter(DuePayment.objects.filter(fund=fund))
@@ -155,13 +185,3 @@ def fund_summary(fund: RotatingFund) -> dict:
         "left": fund.codes_count - drawn,
         "finished": drawn == fund.codes_count,
     }
-
-
-def shares_by_holder(fund: RotatingFund, day: dt.date) -> dict:
-    """{(person id, organisation id): [share, …]} held on ``day``, for the transfer form."""
-    held = defaultdict(list)
-    for s in (
-        current_shares(day).filter(code__fund=fund).select_related("code", "person", "organisation")
-    ):
-        held[(s.person_id, s.organisation_id)].append(s)
-    return held
