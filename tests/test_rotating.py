@@ -131,12 +131,15 @@ def test_arrears_are_listed_per_member_for_past_months(fund):
     services.record_due(EVERYTHING, fund.c[2], 2, 5_000_000, jalali(1402, 2, 10))
     services.record_due(EVERYTHING, fund.c[4], 2, 5_000_000, jalali(1402, 2, 10))
     services.record_due(EVERYTHING, fund.c[3], 2, 1_000_000, jalali(1402, 2, 10))
-    today = jalali(1402, 2, 20)  # months 1 and 2 are due, month 3 not yet
-    months = selectors.months(fund, today, "en")
+    today = jalali(1402, 2, 20)
+    # Month 1 not drawn yet: dues count up to its draw day only, month 2 is not owed yet.
+    assert [m.past for m in selectors.months(fund, today, "en")] == [True, False, False, False]
+    services.run_draw(EVERYTHING, fund, mode=DrawMode.AUTOMATIC, today=today)
+    months = selectors.months(fund, today, "en")  # months 1 and 2 are due, month 3 not yet
     assert [m.past for m in months] == [True, True, False, False]
     rows = selectors.grid(fund, selectors.codes(EVERYTHING, fund, today), months)
     by_number = {r.code.number: r for r in rows}
-    assert by_number[3].owed == 4_000_000 and by_number[3].unpaid_months == [2]
+    assert by_number[3].owed == 4_000_000 and by_number[3].unpaid_months == ["1402/02"]
     assert [state for _, state in by_number[3].cells] == ["paid", "partial", "future", "future"]
     owed = selectors.arrears(fund, rows, today)
     # Code 3's 4,000,000 split in thirds: 1,333,334 + 1,333,333 + 1,333,333.

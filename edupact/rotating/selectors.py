@@ -30,15 +30,25 @@ class Month:
     past: bool  # its dues are due (the draw day has come)
 
 
+def dues_date(fund: RotatingFund, today: dt.date) -> dt.date:
+    """The day up to which dues count as owed: today, but never past the draw day of the next
+    month still to draw. A month's dues pay that month's pot, so while its draw waits (a
+    leader late, a fund paused) the months after it are not yet owed."""
+    upcoming = services.next_month(fund)
+    return min(today, services.month_date(fund, upcoming)) if upcoming else today
+
+
 def months(fund: RotatingFund, today: dt.date, language: str | None = None) -> list[Month]:
-    """The cycle's months, named in the fund's calendar and the reader's language."""
+    """The cycle's months, named in the fund's calendar and the reader's language; ``past``
+    when their dues are owed (see ``dues_date``)."""
     language = language or preferences.language()
+    owed_until = dues_date(fund, today)
     result = []
     for n in range(1, fund.codes_count + 1):
         year, month = rules.calendar_month(fund.start_year, fund.start_month, n)
         day = services.month_date(fund, n)
         result.append(
-            Month(n, format_month(year, month, fund.calendar, language), day, day <= today)
+            Month(n, format_month(year, month, fund.calendar, language), day, day <= owed_until)
         )
     return result
 
