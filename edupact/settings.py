@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "edupact.directory",
     "edupact.accounts",
     "edupact.funds",
+    "edupact.rotating",
     "edupact.evaluation",
     "edupact.api",
     "edupact.web",

@@ -11,6 +11,7 @@ urlpatterns = [
     path("accounts/", include("edupact.accounts.urls")),
     path("directory/", include("edupact.directory.urls")),
     path("funds/", include("edupact.funds.urls")),
+    path("rotating/", include("edupact.rotating.urls")),
     path("evaluation/", include("edupact.evaluation.urls")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),

@@ -5,6 +5,7 @@ from ninja import NinjaAPI
 from edupact.directory.api import router as directory_router
 from edupact.evaluation.api import router as evaluation_router
 from edupact.funds.api import router as funds_router
+from edupact.rotating.api import router as rotating_router
 
 from . import problems
 from .auth import AUTH
@@ -20,4 +21,5 @@ api = NinjaAPI(
 problems.install(api)
 api.add_router("/", directory_router)
 api.add_router("/funds", funds_router)
+api.add_router("/rotating", rotating_router)
 api.add_router("/evaluation", evaluation_router)

@@ -96,3 +96,17 @@ def format_date(
     if language == "fa":
         return persian_digits(value.strftime("%Y/%m/%d"))
     return babel_format_date(value, "d MMMM y" if style == "long" else "d MMM y", locale="en")
+
+
+def format_month(year: int, month: int, calendar: Calendar | str, language: str) -> str:
+    """A month of ``calendar`` by name: «اردیبهشت ۱۳۹۶» in fa, 1396/02 for other readers of a
+    Jalali month, "Apr 2024" / "04/2024" for Gregorian months."""
+    if Calendar(calendar) == Calendar.JALALI:
+        if language == "fa":
+            return persian_digits(f"{JALALI_MONTHS_FA[month - 1]} {year}")
+        return f"{year:04d}/{month:02d}"
+    if language == "vi":
+        return f"{month:02d}/{year:04d}"
+    if language == "fa":
+        return persian_digits(f"{year:04d}/{month:02d}")
+    return babel_format_date(dt.date(year, month, 1), "MMM y", locale="en")

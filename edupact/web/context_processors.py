@@ -13,6 +13,7 @@ MENU = [
     ("directory:partnerships", _("Partnerships"), "staff"),
     ("directory:places", _("Places"), "staff"),
     ("funds:home", _("Funds"), None),
+    ("rotating:home", _("Lottery funds"), None),
     ("evaluation:dashboard", _("Learning society"), "staff"),
     ("evaluation:frameworks", _("Frameworks"), "staff"),
     ("directory:me", _("My record"), "person"),

@@ -1,0 +1,92 @@
+"""Forms of the rotating fund pages: codes, months, amounts and dates typed the reader's way."""
+
+import re
+import uuid
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from edupact.core.forms import LocalDateField
+from edupact.core.text import ascii_digits
+from edupact.funds.forms import AmountField
+
+from .models import DrawMode
+
+_EXCLUSION = re.compile(r"^\s*#?(\d+)\s*[:\-–،,]\s*(.+?)\s*$")
+
+
+class _Keyed(forms.Form):
+    """A hidden one-time key: a form submitted twice records one payment or draw."""
+
+    key = forms.CharField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not self.is_bound:
+            self.initial.setdefault("key", uuid.uuid4().hex)
+
+
+class DueForm(_Keyed):
+    code = forms.TypedChoiceField(label=_("Code"), coerce=int)
+    month = forms.TypedChoiceField(label=_("Month"), coerce=int)
+    amount = AmountField(label=_("Amount"), help_text=_("In rials or đồng (minor units)."))
+    paid_on = LocalDateField(label=_("Paid on"))
+    memo = forms.CharField(label=_("Memo"), max_length=255, required=False)
+
+    def __init__(self, *args, codes, months, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["code"].choices = codes
+        self.fields["month"].choices = months
+
+
+class DrawForm(_Keyed):
+    mode = forms.ChoiceField(label=_("How the winner is chosen"), choices=DrawMode.choices)
+    seed = forms.CharField(
+        label=_("Seed"),
+        max_length=64,
+        required=False,
+        help_text=_("Leave empty for an unpredictable seed; it is published with the result."),
+        widget=forms.TextInput(attrs={"dir": "ltr", "autocomplete": "off"}),
+    )
+    exclusions = forms.CharField(
+        label=_("Excluded codes"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("With exclusions only: one code per line with its reason, e.g. “7: arrears”."),
+    )
+    code = forms.IntegerField(label=_("Winning code"), required=False, min_value=1)
+    reason = forms.CharField(
+        label=_("Reason"),
+        max_length=255,
+        required=False,
+        help_text=_("Required for a manual draw."),
+    )
+
+    def clean_exclusions(self) -> dict[int, str]:
+        found: dict[int, str] = {}
+        lines = ascii_digits(self.cleaned_data["exclusions"] or "").splitlines()
+        for n, line in enumerate(lines, start=1):
+            if not line.strip():
+                continue
+            match = _EXCLUSION.match(line)
+            if not match:
+                raise ValidationError(
+                    _("Line %(n)s: write a code number, a colon and the reason.") % {"n": n}
+                )
+            found[int(match.group(1))] = match.group(2)
+        return found
+
+
+class TransferForm(forms.Form):
+    national_code = forms.CharField(
+        label=_("New holder's national code"),
+        max_length=20,
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "dir": "ltr", "autocomplete": "off"}),
+    )
+    parts = forms.TypedChoiceField(label=_("Parts transferred"), coerce=int)
+    on = LocalDateField(label=_("From"))
+
+    def __init__(self, *args, parts, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["parts"].choices = parts

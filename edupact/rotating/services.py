@@ -1,0 +1,406 @@
+"""Operations that change a rotating fund: codes and shares, dues, draws, transfers.
+
+Every write checks that the caller may change the fund's organisation, validates everything
+before writing (a refused operation raises ``Refused`` and changes nothing), and takes an
+``idempotency_key`` where a client may retry. Payments and draws are never edited: a wrong
+payment is reversed by a compensating row; a draw stands, with its seed and candidates, so
+that anyone can re-run it.
+"""
+
+import datetime as dt
+from collections.abc import Callable, Sequence
+
+from django.core.exceptions import PermissionDenied
+from django.db import IntegrityError, transaction
+from django.db.models import Q, Sum
+from django.utils.translation import gettext as _
+
+from edupact.audit.context import current_actor
+from edupact.core.draws import draw_order, new_seed
+from edupact.core.scoping import Scope
+from edupact.funds.services import Refused
+
+from . import rules
+from .models import Code, DrawMode, DuePayment, Payout, RotatingFund, Share
+from .models import Draw as DrawRecord
+
+MAX_SEED = 64
+
+
+# Scope and idempotency ------------------------------------------------------------------------
+
+
+def may_write(scope: Scope, fund: RotatingFund) -> bool:
+    return scope.can_write_path(fund.organisation.path)
+
+
+def _require_write(scope: Scope, fund: RotatingFund) -> None:
+    if not may_write(scope, fund):
+        raise PermissionDenied(_("You may not change this fund."))
+
+
+def _idempotent(model, fund: RotatingFund, key: str | None, work: Callable):
+    """Run ``work`` once per (fund, key): a retry, even a concurrent one, gets the first result."""
+    if key:
+        found = model.objects.filter(fund=fund, idempotency_key=key).first()
+        if found is not None:
+            return found
+    try:
+        with transaction.atomic():
+            return work()
+    except IntegrityError:
+        found = model.objects.filter(fund=fund, idempotency_key=key).first() if key else None
+        if found is None:
+            raise
+        return found
+
+
+def _user():
+    actor = current_actor()
+    return actor if actor is not None and getattr(actor, "pk", None) else None
+
+
+# Months -----------------------------------------------------------------------------------------
+
+
+def month_date(fund: RotatingFund, n: int) -> dt.date:
+    """The draw date of month ``n``; that month's dues are due by then."""
+    year, month = rules.calendar_month(fund.start_year, fund.start_month, n)
+    return rules.day_in_month(year, month, fund.draw_day, fund.calendar)
+
+
+def start_date(fund: RotatingFund) -> dt.date:
+    return rules.day_in_month(fund.start_year, fund.start_month, 1, fund.calendar)
+
+
+def _check_month(fund: RotatingFund, month: int) -> None:
+    if not 1 <= month <= fund.codes_count:
+        raise Refused(
+            "month",
+            _("The month must be between 1 and %(n)s.") % {"n": fund.codes_count},
+            month=month,
+        )
+
+
+# Funds, codes and shares ------------------------------------------------------------------------
+
+
+@transaction.atomic
+def create_fund(scope: Scope, fund: RotatingFund) -> RotatingFund:
+    """Create the fund and its codes 1…n; holders are assigned with ``assign_code``."""
+    if not scope.can_write_path(fund.organisation.path):
+        raise PermissionDenied(_("You may not change this organisation."))
+    fund.currency = fund.currency or fund.organisation.currency
+    fund.calendar = fund.calendar or fund.organisation.calendar
+    fund.full_clean()
+    fund.save()
+    Code.objects.bulk_create([Code(fund=fund, number=n) for n in range(1, fund.codes_count + 1)])
+    return fund
+
+
+def _holder(person=None, organisation=None) -> dict:
+    if (person is None) == (organisation is None):
+        raise Refused("holder", _("A share belongs to one person or one organisation."))
+    return (
+        {"person": person, "organisation": None}
+        if person
+        else {
+            "person": None,
+            "organisation": organisation,
+        }
+    )
+
+
+@transaction.atomic
+def assign_code(scope: Scope, code: Code, holders: Sequence[tuple[object, int]]) -> list[Share]:
+    """Give a code without holders its first shares, from the fund's first day.
+
+    ``holders`` are (person or organisation, parts) whose parts sum to the denominator:
+    [(a, 12)] for a whole code of a 12-part fund, [(a, 6), (b, 6)] for two halves.
+    """
+    fund = code.fund
+    _require_write(scope, fund)
+    if code.shares.exists():
+        raise Refused("assigned", _("This code already has holders; transfer a share instead."))
+    parts = [k for _, k in holders]
+    if not parts or any(k < 1 for k in parts) or sum(parts) != fund.share_denominator:
+        raise Refused(
+            "fractions",
+            _("The shares of a code must add up to one whole code (%(d)s parts).")
+            % {"d": fund.share_denominator},
+        )
+    day = start_date(fund)
+    shares = []
+    for holder, k in holders:
+        kind = "organisation" if holder._meta.model_name == "organisation" else "person"
+        share = Share(code=code, numerator=k, valid_from=day, **_holder(**{kind: holder}))
+        share.full_clean()
+        share.save()
+        shares.append(share)
+    return shares
+
+
+def holders_on(code: Code, day: dt.date):
+    """The shares of ``code`` held on ``day``, in a stable order."""
+    return (
+        code.shares.filter(valid_from__lte=day)
+        .filter(Q(valid_to__isnull=True) | Q(valid_to__gt=day))
+        .select_related("person", "organisation")
+        .order_by("valid_from", "id")
+    )
+
+
+@transaction.atomic
+def transfer_share(
+    scope: Scope,
+    share: Share,
+    on: dt.date,
+    *,
+    person=None,
+    organisation=None,
+    numerator: int | None = None,
+) -> Share:
+    """Transfer all or ``numerator`` parts of ``share`` to another holder from ``on``.
+
+    The share ends on ``on``; the new holder's share starts that day, and when only part is
+    transferred the old holder keeps the rest as a new share. Draws on or after ``on`` pay
+    the new holders; a transfer may not reach back before the fund's last draw.
+    """
+    fund = share.code.fund
+    _require_write(scope, fund)
+    holder = _holder(person, organisation)
+    share = Share.objects.select_for_update().get(pk=share.pk)
+    k = share.numerator if numerator is None else numerator
+    if not 1 <= k <= share.numerator:
+        raise Refused(
+            "fractions",
+            _("Transfer between 1 and %(n)s parts of this share.") % {"n": share.numerator},
+        )
+    if not (share.valid_from < on and (share.valid_to is None or on < share.valid_to)):
+        raise Refused("period", _("The share is not held on that date, or starts that day."))
+    if (holder["person"] and holder["person"].pk == share.person_id) or (
+        holder["organisation"] and holder["organisation"].pk == share.organisation_id
+    ):
+        raise Refused("same_holder", _("The share already belongs to this holder."))
+    last = fund.draws.order_by("-drawn_on").values_list("drawn_on", flat=True).first()
+    if last is not None and on <= last:
+        raise Refused(
+            "after_draw", _("A transfer cannot take effect on or before the last draw's date.")
+        )
+    share.valid_to = on
+    share.save(update_fields=["valid_to"])
+    created = Share.objects.create(
+        code=share.code, numerator=k, valid_from=on, transferred_from=share, **holder
+    )
+    if k < share.numerator:
+        Share.objects.create(
+            code=share.code,
+            numerator=share.numerator - k,
+            valid_from=on,
+            transferred_from=share,
+            person=share.person,
+            organisation=share.organisation,
+        )
+    return created
+
+
+# Dues -------------------------------------------------------------------------------------------
+
+
+def paid_for(code: Code, month: int) -> int:
+    return DuePayment.objects.filter(code=code, month=month).aggregate(t=Sum("amount"))["t"] or 0
+
+
+def record_due(
+    scope: Scope,
+    code: Code,
+    month: int,
+    amount: int,
+    paid_on: dt.date,
+    *,
+    memo: str = "",
+    idempotency_key: str | None = None,
+) -> DuePayment:
+    """Record a payment towards one code's due of one month (never more than is owed)."""
+    fund = code.fund
+    _require_write(scope, fund)
+    key = (idempotency_key or "")[:255]
+
+    def work():
+        _check_month(fund, month)
+        if amount <= 0:
+            raise Refused("amount", _("Enter a positive whole amount."))
+        Code.objects.select_for_update().filter(pk=code.pk).first()  # one payer at a time
+        owed = fund.due - paid_for(code, month)
+        if amount > owed:
+            raise Refused(
+                "overpaid",
+                _("Code %(code)s owes %(owed)s for this month; the payment is larger.")
+                % {"code": code.number, "owed": owed},
+                owed=owed,
+            )
+        return DuePayment.objects.create(
+            fund=fund,
+            code=code,
+            month=month,
+            amount=amount,
+            paid_on=paid_on,
+            memo=memo,
+            idempotency_key=key,
+            recorded_by=_user(),
+        )
+
+    return _idempotent(DuePayment, fund, key, work)
+
+
+@transaction.atomic
+def reverse_due(scope: Scope, payment: DuePayment, on: dt.date, memo: str = "") -> DuePayment:
+    """Cancel a wrong payment with a negative row naming it (once)."""
+    _require_write(scope, payment.fund)
+    payment = DuePayment.objects.select_for_update().get(pk=payment.pk)  # as recorded
+    if payment.reverses_id or DuePayment.objects.filter(reverses=payment).exists():
+        raise Refused("reversed", _("This payment is already reversed or is a reversal."))
+    return DuePayment.objects.create(
+        fund=payment.fund,
+        code=payment.code,
+        month=payment.month,
+        amount=-payment.amount,
+        paid_on=on,
+        memo=memo,
+        reverses=payment,
+        recorded_by=_user(),
+    )
+
+
+# Draws ------------------------------------------------------------------------------------------
+
+
+def not_won(fund: RotatingFund) -> list[int]:
+    won = fund.draws.values_list("code__number", flat=True)
+    return list(
+        fund.codes.exclude(number__in=won).order_by("number").values_list("number", flat=True)
+    )
+
+
+def next_month(fund: RotatingFund) -> int | None:
+    """The month whose draw comes next; None once every code has won."""
+    done = fund.draws.count()
+    return done + 1 if done < fund.codes_count else None
+
+
+def _choose(
+    fund: RotatingFund,
+    mode: str,
+    seed: str,
+    exclusions: dict[int, str],
+    code_number: int | None,
+    reason: str,
+) -> tuple[int, list[str], list[dict], str]:
+    """The winner, the candidates, the exclusions and the seed of a draw — or Refused."""
+    remaining = not_won(fund)
+    if mode == DrawMode.MANUAL:
+        if code_number not in remaining:
+            raise Refused("code", _("Choose a code that has not won yet."))
+        if not reason.strip():
+            raise Refused("reason", _("A manual draw needs a reason."))
+        return code_number, [str(n) for n in remaining], [], ""
+    if mode == DrawMode.AUTOMATIC and exclusions:
+        raise Refused("exclusions", _("An automatic draw excludes no code."))
+    for number, why in exclusions.items():
+        if number not in remaining:
+            raise Refused(
+                "exclusions",
+                _("Code %(code)s cannot be excluded: it has already won or does not exist.")
+                % {"code": number},
+            )
+        if not why.strip():
+            raise Refused(
+                "reason", _("Give the reason for excluding code %(code)s.") % {"code": number}
+            )
+    eligible = [str(n) for n in remaining if n not in exclusions]
+    if not eligible:
+        raise Refused("no_candidates", _("Every code left is excluded: nobody can win."))
+    if len(seed) > MAX_SEED:
+        raise Refused("seed", _("The seed is at most 64 characters long."))
+    seed = seed.strip() or new_seed()
+    winner = int(draw_order(seed, eligible)[0])
+    excluded = [{"code": n, "reason": exclusions[n].strip()} for n in sorted(exclusions)]
+    return winner, eligible, excluded, seed
+
+
+def run_draw(
+    scope: Scope,
+    fund: RotatingFund,
+    *,
+    mode: str,
+    today: dt.date,
+    seed: str = "",
+    exclusions: dict[int, str] | None = None,
+    code_number: int | None = None,
+    reason: str = "",
+    idempotency_key: str | None = None,
+) -> DrawRecord:
+    """Draw the next month's winner and split its pot among the code's holders that day.
+
+    Automatic: ``draw_order(seed, codes that have not won)[0]``; semi-automatic: the same
+    after the leader's exclusions (each with a reason); manual: the leader names the code.
+    The draw cannot happen before the month's draw day.
+    """
+    _require_write(scope, fund)
+    key = (idempotency_key or "")[:255]
+    if mode not in DrawMode.values:
+        raise Refused("mode", _("Choose how the winner is drawn."))
+
+    def work():
+        locked = RotatingFund.objects.select_for_update().get(pk=fund.pk)  # one draw at a time
+        month = next_month(locked)
+        if month is None:
+            raise Refused("finished", _("Every code has won: the fund has finished."))
+        drawn_on = month_date(locked, month)
+        if drawn_on > today:
+            raise Refused("too_early", _("This month's draw is not due yet."), on=str(drawn_on))
+        winner, candidates, excluded, used_seed = _choose(
+            locked, mode, seed, exclusions or {}, code_number, reason
+        )
+        code = locked.codes.get(number=winner)
+        shares = list(holders_on(code, drawn_on))
+        try:
+            parts = rules.split_pot(
+                locked.pot, [s.numerator for s in shares], locked.share_denominator
+            )
+        except ValueError:
+            raise Refused(
+                "fractions",
+                _("The shares of code %(code)s do not add up to one whole code.")
+                % {"code": winner},
+            ) from None
+        draw = DrawRecord.objects.create(
+            fund=locked,
+            month=month,
+            code=code,
+            drawn_on=drawn_on,
+            mode=mode,
+            seed=used_seed,
+            candidates=candidates,
+            excluded=excluded,
+            reason=reason.strip(),
+            pot=locked.pot,
+            idempotency_key=key,
+            drawn_by=_user(),
+        )
+        Payout.objects.bulk_create(
+            [
+                Payout(draw=draw, share=s, numerator=s.numerator, amount=a)
+                for s, a in zip(shares, parts, strict=True)
+            ]
+        )
+        return draw
+
+    return _idempotent(DrawRecord, fund, key, work)
+
+
+def rerun(draw: DrawRecord) -> int | None:
+    """The winner that ``draw_order(seed, candidates)`` gives; None for a manual draw."""
+    if not draw.seed:
+        return None
+    return int(draw_order(draw.seed, draw.candidates)[0])

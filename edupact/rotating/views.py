@@ -1,0 +1,190 @@
+"""Thin views of rotating funds: read through selectors, change through services, scoped."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from edupact.accounts.selectors import scope_for, scoped_get_or_404
+from edupact.core import preferences
+from edupact.core.money import Money, format_money
+from edupact.core.text import ascii_digits
+from edupact.directory.models import Person
+
+from . import selectors, services
+from .forms import DrawForm, DueForm, TransferForm
+from .models import DrawMode, RotatingFund, Share
+
+
+def _key(data) -> str | None:
+    return f"web:{data['key']}" if data.get("key") else None
+
+
+@login_required
+def home(request):
+    scope = scope_for(request.user)
+    return render(request, "rotating/home.html", {"funds": selectors.funds(scope)[:200]})
+
+
+@login_required
+def fund(request, pk):
+    scope = scope_for(request.user)
+    obj = get_object_or_404(selectors.funds(scope), pk=pk)
+    today = timezone.localdate()
+    month_list = selectors.months(obj, today)
+    codes = list(selectors.codes(scope, obj, today))
+    rows = selectors.grid(obj, codes, month_list)
+    upcoming = services.next_month(obj)
+    return render(
+        request,
+        "rotating/fund.html",
+        {
+            "fund": obj,
+            "today": today,
+            "months": month_list,
+            "rows": rows,
+            "arrears": selectors.arrears(obj, rows, today),
+            "draws": selectors.draw_history(scope, obj, month_list),
+            "summary": selectors.fund_summary(obj),
+            "next": month_list[upcoming - 1] if upcoming else None,
+            "can_write": services.may_write(scope, obj),
+        },
+    )
+
+
+@login_required
+def pay(request, pk):
+    obj = scoped_get_or_404(request.user, RotatingFund, pk, write=True, select=["organisation"])
+    scope = scope_for(request.user)
+    today = timezone.localdate()
+    month_list = selectors.months(obj, today)
+    codes = {c.number: c for c in obj.codes.all()}
+    form = DueForm(
+        request.POST or None,
+        codes=[(n, n) for n in codes],
+        months=[(m.n, m.label) for m in month_list],
+        initial={
+            "paid_on": today,
+            "amount": obj.due,
+            "code": request.GET.get("code"),
+            "month": request.GET.get("month") or services.next_month(obj),
+        },
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.record_due(
+                scope,
+                codes[data["code"]],
+                data["month"],
+                data["amount"],
+                data["paid_on"],
+                memo=data["memo"],
+                idempotency_key=_key(data),
+            )
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, _("The payment was recorded."))
+            return redirect(obj.get_absolute_url())
+    return render(
+        request, "rotating/form.html", {"form": form, "fund": obj, "title": _("Record dues")}
+    )
+
+
+@login_required
+def draw(request, pk):
+    obj = scoped_get_or_404(request.user, RotatingFund, pk, write=True, select=["organisation"])
+    scope = scope_for(request.user)
+    today = timezone.localdate()
+    upcoming = services.next_month(obj)
+    form = DrawForm(request.POST or None, initial={"mode": obj.draw_mode})
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            done = services.run_draw(
+                scope,
+                obj,
+                mode=data["mode"],
+                today=today,
+                seed=data["seed"],
+                exclusions=data["exclusions"] if data["mode"] != DrawMode.AUTOMATIC else {},
+                code_number=data["code"],
+                reason=data["reason"],
+                idempotency_key=_key(data),
+            )
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(
+                request,
+                _("Code %(code)s won the pot of %(pot)s.")
+                % {
+                    "code": done.code.number,
+                    "pot": format_money(Money(done.pot, obj.currency), preferences.language()),
+                },
+            )
+            return redirect(done.get_absolute_url())
+    month = selectors.months(obj, today)[upcoming - 1] if upcoming else None
+    return render(
+        request,
+        "rotating/draw.html",
+        {
+            "form": form,
+            "fund": obj,
+            "month": month,
+            "candidates": services.not_won(obj),
+            "title": _("Run the month's draw"),
+        },
+    )
+
+
+@login_required
+def transfer(request, pk):
+    share = scoped_get_or_404(
+        request.user,
+        Share,
+        pk,
+        write=True,
+        select=["code", "code__fund", "code__fund__organisation", "person", "organisation"],
+    )
+    scope = scope_for(request.user)
+    obj = share.code.fund
+    form = TransferForm(
+        request.POST or None,
+        parts=[(k, f"{k}/{obj.share_denominator}") for k in range(share.numerator, 0, -1)],
+        initial={"on": timezone.localdate()},
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        person = _person(scope, data["national_code"])
+        if person is None:
+            form.add_error("national_code", _("Nobody with this national code is in your scope."))
+        else:
+            try:
+                services.transfer_share(
+                    scope, share, data["on"], person=person, numerator=data["parts"]
+                )
+            except ValidationError as exc:
+                form.add_error(None, exc)
+            else:
+                messages.success(request, _("The share was transferred."))
+                return redirect(obj.get_absolute_url())
+    return render(
+        request,
+        "rotating/form.html",
+        {
+            "form": form,
+            "fund": obj,
+            "title": _("Transfer a share of code %(code)s") % {"code": share.code.number},
+            "share": share,
+        },
+    )
+
+
+def _person(scope, national_code: str) -> Person | None:
+    """The person with this national code (Persian digits, spaces and dashes allowed)."""
+    code = "".join(ascii_digits(national_code).split()).replace("-", "")
+    return scope.filter(Person.objects.filter(national_id=code)).first() if code else None
