@@ -80,7 +80,7 @@ def test_leader_records_dues_runs_a_draw_and_transfers_a_share(fund, tree, clien
 
 
 def test_a_bad_draw_changes_nothing(fund, tree, client_as):
-    leader = client_as(tree.users["kanoon_leader"])
+    leader = client_as(tree.users["kanoon_leader"], "en")
     response = leader.post(f"/rotating/{fund.pk}/draw/", {"mode": "manual", "code": 1})
     assert response.status_code == 200 and b"reason" in response.content
     response = leader.post(
