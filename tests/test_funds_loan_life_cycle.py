@@ -189,7 +189,11 @@ def test_guaranteeing_a_defaulter_disqualifies(kanoon):
     # The borrower herself has overdue instalments.
     alice_request = Loan(
         fund=k.fund,
-        account=FundAccount.objects.get(pk=k.alice.pk), product=k.plain, amount=1_000, months=10, points_needed=1
+        account=FundAccount.objects.get(pk=k.alice.pk),
+        product=k.plain,
+        amount=1_000,
+        months=10,
+        points_needed=1,
     )
     assert "overdue_instalments" in services.eligibility(alice_request, on_90)[0]
     overdue = selectors.loan_overdue(loan, on_90 + dt.timedelta(days=1))
@@ -312,9 +316,7 @@ def test_rescheduling_keeps_the_old_instalments_as_history(kanoon, tree):
         settlement.reschedule(scope_for(tree.users["member"]), loan, 4, on, "illness")
     with pytest.raises(ValidationError):
         settlement.reschedule(EVERYTHING, loan, 4, on, "  ")
-    change = settlement.reschedule(
-        scope_for(tree.users["kanoon_leader"]), loan, 4, on, "illness"
-    )
+    change = settlement.reschedule(scope_for(tree.users["kanoon_leader"]), loan, 4, on, "illness")
     loan.refresh_from_db()
     assert change.outstanding == loan.outstanding == 7_500
     current = list(loan.instalments.current().order_by("n"))
