@@ -29,6 +29,7 @@ from .models import (
     Instalment,
     JournalLine,
     Loan,
+    LoanProduct,
     LoanStatus,
     PointsTransfer,
     PointsUse,
@@ -390,3 +391,11 @@ def schedule_history(loan: Loan) -> list[tuple]:
     for instalment in loan.instalments.filter(superseded_by__isnull=False).order_by("n"):
         replaced.setdefault(instalment.superseded_by_id, []).append(instalment)
     return [(change, replaced.get(change.pk, [])) for change in loan.schedule_changes.all()]
+
+
+def products_offered(fund: Fund, on: dt.date) -> QuerySet:
+    """The fund's loan products valid on ``on``."""
+    return LoanProduct.objects.filter(fund=fund).filter(
+        Q(valid_from__isnull=True) | Q(valid_from__lte=on),
+        Q(valid_to__isnull=True) | Q(valid_to__gt=on),
+    )

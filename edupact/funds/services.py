@@ -577,6 +577,25 @@ def eligibility(loan: Loan, on: dt.date, account: FundAccount | None = None) -> 
     return reasons, from_restricted
 
 
+def preview_loan(
+    account: FundAccount, product: LoanProduct, amount: int, months: int, on: dt.date
+) -> tuple[list[str], int]:
+    """What allocation would say about a request made now: every failing reason code and
+    the points it needs. Writes nothing."""
+    fund = account.fund
+    loan = Loan(
+        fund=fund,
+        account=account,
+        product=product,
+        amount=amount,
+        months=months,
+        requested_on=on,
+        points_needed=rules.points_needed(amount, months, fund.loan_factor),
+    )
+    reasons, _restricted = eligibility(loan, on, account)
+    return reasons, loan.points_needed
+
+
 ALLOCATION_POLICIES = ("fifo",)
 
 
