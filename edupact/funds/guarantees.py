@@ -9,7 +9,7 @@ cover the loan (``selectors.guarantee_cover``).
 
 import datetime as dt
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -90,13 +90,3 @@ def decide(scope: Scope, guarantee: Guarantee, *, confirm: bool, user=None) -> G
         row.decided_by = user if getattr(user, "pk", None) else None
         row.save(update_fields=["status", "decided_at", "decided_by"])
     return row
-
-
-def guarantor_account(loan: Loan, person_id: int) -> FundAccount:
-    """The member account of ``person_id`` in the loan's fund (for scripts and the API)."""
-    account = FundAccount.objects.filter(
-        fund=loan.fund, kind=AccountKind.MEMBER, person_id=person_id
-    ).first()
-    if account is None:
-        raise ValidationError(_("This person has no member account in this fund."))
-    return account
