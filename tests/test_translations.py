@@ -206,12 +206,21 @@ def source_messages() -> set:
         text = path.read_text(encoding="utf-8")
         if path.suffix in TEMPLATE_SUFFIXES:
             text = templatize(text, origin=str(path))
-        for _lineno, message, _comments, context in extract(
-            "python", io.BytesIO(text.encode("utf-8")), keywords=KEYWORDS
-        ):
+        for _lineno, message, _comments, context in _extract(text):
             if message and (message[0] if isinstance(message, tuple) else message):
                 found.add((context, message))
     return found
+
+
+def _extract(text: str) -> list:
+    """Babel's Python extractor over source or templatized text. A template whose tag spans
+    indented lines templatizes to Python that does not tokenize; xgettext (makemessages) does
+    not mind, so neither do we: the calls are re-read with the indentation removed."""
+    try:
+        return list(extract("python", io.BytesIO(text.encode("utf-8")), keywords=KEYWORDS))
+    except IndentationError:
+        flat = "\n".join(line.lstrip() for line in text.splitlines())
+        return list(extract("python", io.BytesIO(flat.encode("utf-8")), keywords=KEYWORDS))
 
 
 @pytest.mark.parametrize("language", TRANSLATED)

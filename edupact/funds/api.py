@@ -19,8 +19,17 @@ from edupact.accounts.selectors import scope_for, scoped_get_or_404
 from edupact.api.problems import problem
 from edupact.core.paging import CappedLimitOffsetPagination
 
-from . import selectors, services
-from .models import Fund, FundAccount, Loan, LoanProduct, PendingGift, PointsUse, TransferKind
+from . import guarantees, selectors, services, settlement
+from .models import (
+    Fund,
+    FundAccount,
+    Guarantee,
+    Loan,
+    LoanProduct,
+    PendingGift,
+    PointsUse,
+    TransferKind,
+)
 
 router = Router(tags=["funds"])
 
@@ -80,6 +89,28 @@ class InstalmentOut(Schema):
     paid: int
 
 
+class GuaranteeOut(Schema):
+    id: int
+    loan_id: int
+    guarantor_id: int
+    guarantor: str
+    amount: int
+    status: str
+    invited_on: dt.date
+    decided_at: dt.datetime | None
+
+    @staticmethod
+    def resolve_guarantor(obj):
+        return obj.guarantor.owner_name
+
+
+class OverdueOut(Schema):
+    instalments: int
+    amount: int
+    oldest_due: dt.date | None
+    late_days: int
+
+
 class LoanOut(Schema):
     id: int
     reference: str
@@ -95,7 +126,10 @@ class LoanOut(Schema):
     fee_total: int
     outstanding: int
     disbursed_on: dt.date | None
+    fee_waived: int
     schedule: list[InstalmentOut]
+    guarantees: list[GuaranteeOut]
+    overdue: OverdueOut
 
     @staticmethod
     def resolve_product(obj):
@@ -103,7 +137,22 @@ class LoanOut(Schema):
 
     @staticmethod
     def resolve_schedule(obj):
-        return list(obj.instalments.all())
+        """The schedule in force (rows replaced by a rescheduling are history)."""
+        return [i for i in obj.instalments.all() if i.superseded_by_id is None]
+
+    @staticmethod
+    def resolve_guarantees(obj):
+        return list(obj.guarantees.select_related("guarantor__person"))
+
+    @staticmethod
+    def resolve_overdue(obj):
+        o = selectors.loan_overdue(obj, timezone.localdate())
+        return {
+            "instalments": len(o.instalments),
+            "amount": o.amount,
+            "oldest_due": o.oldest_due,
+            "late_days": o.late_days,
+        }
 
 
 def _fund(request, pk) -> Fund:
@@ -205,7 +254,214 @@ def get_account(request, pk: int, on: dt.date | None = None):
 
 @router.get("/loans/{pk}", response=LoanOut)
 def get_loan(request, pk: int):
-    return scoped_get_or_404(request.user, Loan, pk, select=["product"])
+    return scoped_get_or_404(request.user, Loan, pk, select=["product", "fund"])
+
+
+# Loan requests and their eligibility -----------------------------------------------------------
+
+
+class LoanRequestIn(Schema):
+    product: str
+    amount: int
+    months: int
+    purpose: str = ""
+
+
+class EligibilityOut(Schema):
+    eligible: bool
+    reasons: list[dict]
+    points_needed: int
+    points_available: int
+
+
+def _member_account(request, pk) -> FundAccount:
+    """An account the caller acts for: their own, or any in a kanoon they lead."""
+    account = scoped_get_or_404(request.user, FundAccount, pk, select=["fund", "fund__kanoon"])
+    scope = scope_for(request.user)
+    if account.kind != "member" or not (
+        (account.person_id and account.person_id == scope.person_id)
+        or scope.can_write_path(account.fund.kanoon.path)
+    ):
+        raise Http404
+    return account
+
+
+def _product(account: FundAccount, code: str) -> LoanProduct:
+    today = timezone.localdate()
+    product = selectors.products_offered(account.fund, today).filter(code=code).first()
+    if product is None:
+        raise Http404
+    return product
+
+
+@router.get("/accounts/{pk}/eligibility", response=EligibilityOut)
+def eligibility(request, pk: int, product: str, amount: int, months: int):
+    """Every reason a request like this would fail today, with the points it needs."""
+    account = _member_account(request, pk)
+    if amount <= 0 or months <= 0:
+        return problem(request, 422, _("Invalid"), _("Enter a positive whole amount."))
+    today = timezone.localdate()
+    reasons, needed = services.preview_loan(
+        account, _product(account, product), amount, months, today
+    )
+    return {
+        "eligible": not reasons,
+        "reasons": [{"code": r, "message": services.reason_message(r)} for r in reasons],
+        "points_needed": needed,
+        "points_available": selectors.account_points(account, today).available,
+    }
+
+
+@router.post("/accounts/{pk}/loans", response={201: LoanOut})
+def request_loan(request, pk: int, data: LoanRequestIn):
+    account = _member_account(request, pk)
+    key = request.headers.get("Idempotency-Key")
+    try:
+        loan = services.request_loan(
+            scope_for(request.user),
+            account,
+            _product(account, data.product),
+            data.amount,
+            data.months,
+            timezone.localdate(),
+            purpose=data.purpose,
+            idempotency_key=f"api:{request.user.pk}:{key}"[:255] if key else None,
+        )
+    except services.Refused as exc:
+        return problem(request, 409, _("Refused"), exc.messages[0], code=exc.reason)
+    return Status(201, loan)
+
+
+# Guarantors --------------------------------------------------------------------------------------
+
+
+class GuarantorIn(Schema):
+    account_id: int | None = None
+    national_code: str = ""
+    mobile: str = ""
+    amount: int
+
+
+@router.post("/loans/{pk}/guarantees", response={201: GuaranteeOut})
+def add_guarantor(request, pk: int, data: GuarantorIn):
+    """Name a guarantor: by ``account_id`` (leaders) or by national code and mobile."""
+    loan = scoped_get_or_404(request.user, Loan, pk, select=["fund", "account", "product"])
+    scope = scope_for(request.user)
+    try:
+        if data.account_id is not None:
+            guarantor = get_object_or_404(
+                scope.filter(FundAccount.objects.filter(fund=loan.fund)), pk=data.account_id
+            )
+        else:
+            guarantor = guarantees.find_guarantor(loan, data.national_code, data.mobile)
+        made = guarantees.invite_guarantor(
+            scope, loan, guarantor, data.amount, timezone.localdate()
+        )
+    except services.Refused as exc:
+        return problem(request, 409, _("Refused"), exc.messages[0], code=exc.reason)
+    return Status(201, made)
+
+
+@router.get("/accounts/{pk}/guarantees", response=list[GuaranteeOut])
+def guarantees_given(request, pk: int):
+    """The loans this account guarantees or is asked to guarantee."""
+    account = scoped_get_or_404(request.user, FundAccount, pk)
+    return list(selectors.guarantees_given(account).select_related("guarantor"))
+
+
+def _decide(request, pk: int, confirm: bool):
+    guarantee = scoped_get_or_404(
+        request.user, Guarantee, pk, select=["guarantor", "loan", "loan__fund"]
+    )
+    try:
+        return guarantees.decide(
+            scope_for(request.user), guarantee, confirm=confirm, user=request.user
+        )
+    except services.Refused as exc:
+        return problem(request, 409, _("Refused"), exc.messages[0], code=exc.reason)
+
+
+@router.post("/guarantees/{pk}/confirm", response=GuaranteeOut)
+def confirm_guarantee(request, pk: int):
+    """Only the guarantor's own user may confirm (403 for anyone else who can see it)."""
+    return _decide(request, pk, True)
+
+
+@router.post("/guarantees/{pk}/decline", response=GuaranteeOut)
+def decline_guarantee(request, pk: int):
+    return _decide(request, pk, False)
+
+
+# Early settlement and rescheduling ---------------------------------------------------------------
+
+
+class QuoteOut(Schema):
+    on: dt.date
+    outstanding: int
+    fee_waived: int
+    to_pay: int
+
+
+class SettleIn(Schema):
+    on: dt.date | None = None
+
+
+class RescheduleIn(Schema):
+    months: int
+    on: dt.date | None = None
+    reason: str
+
+
+def _refused_or(request, work):
+    try:
+        return work()
+    except services.Refused as exc:
+        return problem(request, 409, _("Refused"), exc.messages[0], code=exc.reason)
+
+
+@router.get("/loans/{pk}/settlement", response=QuoteOut)
+def settlement_quote(request, pk: int, on: dt.date | None = None):
+    loan = scoped_get_or_404(request.user, Loan, pk, select=["fund", "product"])
+    day = on or timezone.localdate()
+
+    def work():
+        q = settlement.settlement_quote(loan, day)
+        return {
+            "on": q.on,
+            "outstanding": q.outstanding,
+            "fee_waived": q.fee_waived,
+            "to_pay": q.to_pay,
+        }
+
+    return _refused_or(request, work)
+
+
+@router.post("/loans/{pk}/settle", response=LoanOut)
+def settle(request, pk: int, data: SettleIn):
+    loan = scoped_get_or_404(request.user, Loan, pk, select=["fund", "product", "account"])
+    key = request.headers.get("Idempotency-Key")
+    return _refused_or(
+        request,
+        lambda: settlement.settle(
+            scope_for(request.user),
+            loan,
+            data.on or timezone.localdate(),
+            idempotency_key=f"api:{request.user.pk}:{key}"[:255] if key else None,
+        ),
+    )
+
+
+@router.post("/loans/{pk}/reschedule", response=LoanOut)
+def reschedule(request, pk: int, data: RescheduleIn):
+    loan = scoped_get_or_404(request.user, Loan, pk, select=["fund", "product", "account"])
+
+    def work():
+        settlement.reschedule(
+            scope_for(request.user), loan, data.months, data.on or timezone.localdate(), data.reason
+        )
+        return Loan.objects.select_related("product", "fund").get(pk=loan.pk)
+
+    return _refused_or(request, work)
 
 
 # Gifts confirmed by a one-time code ------------------------------------------------------------

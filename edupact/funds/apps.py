@@ -14,4 +14,13 @@ class FundsConfig(AppConfig):
 
         # Journal entries and lines are append-only and carry their author themselves; the
         # running sums on accounts change through QuerySet.update, outside the audit trail.
-        register(m.Fund, m.FundAccount, m.LoanProduct, m.Loan, m.PointsTransfer)
+        # Reminders are themselves a log of what was sent.
+        register(
+            m.Fund,
+            m.FundAccount,
+            m.LoanProduct,
+            m.Loan,
+            m.PointsTransfer,
+            m.Guarantee,
+            m.ScheduleChange,
+        )

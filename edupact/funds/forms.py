@@ -131,3 +131,44 @@ class ProductForm(LocalisedModelForm):
         self.instance.fund = fund
         self.fields["valid_from"].required = True
         self.fields["blackout_months"].choices = month_choices(fund.calendar)
+class LoanRequestForm(forms.Form):
+    """A member's request: product, amount, months and purpose (previewed live)."""
+
+    product = forms.ModelChoiceField(queryset=None, label=_("Loan product"))
+    amount = AmountField(label=_("Amount"), help_text=_("In rials or đồng (minor units)."))
+    months = forms.IntegerField(
+        label=_("Months"),
+        min_value=1,
+        max_value=600,
+        widget=forms.NumberInput(attrs={"dir": "ltr"}),
+    )
+    purpose = forms.CharField(label=_("Purpose"), max_length=255, required=False)
+    key = forms.CharField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args, products, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["product"].queryset = products
+        if not self.is_bound:
+            self.initial.setdefault("key", uuid.uuid4().hex)
+
+
+class GuarantorForm(forms.Form):
+    """Name a guarantor by national code and mobile (both must match one member)."""
+
+    national_code = forms.CharField(
+        label=_("Guarantor's national code"),
+        max_length=20,
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "dir": "ltr", "autocomplete": "off"}),
+    )
+    mobile = forms.CharField(
+        label=_("Guarantor's mobile number"),
+        max_length=20,
+        widget=forms.TextInput(attrs={"inputmode": "tel", "dir": "ltr", "autocomplete": "off"}),
+    )
+    amount = AmountField(label=_("Committed amount"))
+
+
+class RescheduleForm(forms.Form):
+    months = forms.IntegerField(label=_("New number of monthly instalments"), min_value=1)
+    on = LocalDateField(label=_("From"))
+    reason = forms.CharField(label=_("Reason"), max_length=255)

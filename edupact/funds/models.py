@@ -78,6 +78,18 @@ class Fund(models.Model):
         help_text=_("Days between a member's first deposit and their first loan."),
     )
     allocation_policy = models.CharField(_("allocation policy"), max_length=20, default="fifo")
+    default_after_days = models.PositiveIntegerField(
+        _("default after (days late)"),
+        default=90,
+        help_text=_(
+            "A loan this many days in arrears is in default; its guarantors may not borrow."
+        ),
+    )
+    remind_days_before = models.PositiveIntegerField(
+        _("reminder (days before the due date)"),
+        default=3,
+        help_text=_("Borrowers get an SMS this many days before an instalment falls due."),
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     scope = ScopeRule(org_paths=["kanoon__path"])
@@ -284,6 +296,7 @@ class EntryKind(models.TextChoices):
     DISBURSEMENT = "disbursement", _("loan disbursement")
     REPAYMENT = "repayment", _("loan repayment")
     FEE = "fee", _("fee")
+    FEE_WAIVER = "fee_waiver", _("fee waived at early settlement")
     REVERSAL = "reversal", _("reversal")
     ADJUSTMENT = "adjustment", _("adjustment")
 
@@ -558,6 +571,7 @@ class Loan(models.Model):
     net_disbursed = models.BigIntegerField(_("paid out"), default=0)
     outstanding = models.BigIntegerField(_("outstanding"), default=0)
     repaid_on = models.DateField(_("repaid on"), null=True, blank=True)
+    fee_waived = models.BigIntegerField(_("fee waived"), default=0)
     idempotency_key = models.CharField(max_length=255, blank=True, default="")
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -590,12 +604,57 @@ class Loan(models.Model):
         return reverse("funds:loan", args=[self.pk])
 
 
+class ScheduleChangeKind(models.TextChoices):
+    RESCHEDULE = "reschedule", _("rescheduled")
+    SETTLEMENT = "settlement", _("settled early")
+
+
+class ScheduleChange(models.Model):
+    """A rescheduling or an early settlement: the unpaid instalments it replaced point to it
+    (``Instalment.superseded_by``) and stay as history; they are never deleted."""
+
+    loan = models.ForeignKey(Loan, on_delete=models.PROTECT, related_name="schedule_changes")
+    kind = models.CharField(_("kind"), max_length=12, choices=ScheduleChangeKind.choices)
+    on = models.DateField(_("date"))
+    months = models.PositiveSmallIntegerField(_("months"), default=0)
+    outstanding = models.BigIntegerField(_("outstanding before"))
+    fee_waived = models.BigIntegerField(_("fee waived"), default=0)
+    reason = models.CharField(_("reason"), max_length=255, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    scope = ScopeRule(org_paths=["loan__fund__kanoon__path"], person="loan__account__person_id")
+
+    class Meta:
+        ordering = ["loan", "on", "id"]
+        verbose_name = _("schedule change")
+        verbose_name_plural = _("schedule changes")
+
+    def __str__(self):
+        return f"{self.loan} {self.get_kind_display()} {self.on}"
+
+
+class CurrentInstalments(models.QuerySet):
+    def current(self):
+        """The schedule in force: instalments no rescheduling or settlement replaced."""
+        return self.filter(superseded_by__isnull=True)
+
+
 class Instalment(models.Model):
     loan = models.ForeignKey(Loan, on_delete=models.CASCADE, related_name="instalments")
     n = models.PositiveSmallIntegerField(_("number"))
     due = models.DateField(_("due"))
     amount = models.BigIntegerField(_("amount"))
     paid = models.BigIntegerField(_("paid"), default=0)
+    superseded_by = models.ForeignKey(
+        ScheduleChange,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="superseded",
+        verbose_name=_("replaced by"),
+    )
+
+    objects = CurrentInstalments.as_manager()
 
     class Meta:
         ordering = ["loan", "n"]
@@ -613,6 +672,92 @@ class Instalment(models.Model):
     @property
     def remaining(self) -> int:
         return self.amount - self.paid
+
+
+class GuaranteeStatus(models.TextChoices):
+    INVITED = "invited", _("waiting for the guarantor")
+    CONFIRMED = "confirmed", _("confirmed")
+    DECLINED = "declined", _("declined")
+
+
+class Guarantee(models.Model):
+    """A member of the fund vouching for a loan with a committed amount; only the guarantor
+    themself confirms or declines (``decided_by`` records their user)."""
+
+    loan = models.ForeignKey(Loan, on_delete=models.PROTECT, related_name="guarantees")
+    guarantor = models.ForeignKey(
+        FundAccount,
+        on_delete=models.PROTECT,
+        related_name="guarantees_given",
+        verbose_name=_("guarantor"),
+    )
+    amount = models.BigIntegerField(_("committed amount"))
+    status = models.CharField(
+        _("status"),
+        max_length=10,
+        choices=GuaranteeStatus.choices,
+        default=GuaranteeStatus.INVITED,
+    )
+    invited_on = models.DateField(_("invited on"))
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    scope = ScopeRule(org_paths=["loan__fund__kanoon__path"], person="guarantor__person_id")
+
+    class Meta:
+        ordering = ["loan", "id"]
+        verbose_name = _("guarantee")
+        verbose_name_plural = _("guarantees")
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="guarantee_amount_positive"),
+            models.UniqueConstraint(fields=["loan", "guarantor"], name="guarantee_unique"),
+        ]
+
+    def __str__(self):
+        return f"{self.loan} ← {self.guarantor.owner_name}: {self.amount}"
+
+    def get_absolute_url(self):
+        return reverse("funds:guarantee", args=[self.pk])
+
+
+class ReminderKind(models.TextChoices):
+    DUE_SOON = "due_soon", _("instalment due soon")
+    OVERDUE = "overdue", _("instalment overdue")
+
+
+class Reminder(models.Model):
+    """An SMS reminder sent; the unique key stops a second one for the same instalment,
+    kind and day, however often the reminder run repeats."""
+
+    instalment = models.ForeignKey(Instalment, on_delete=models.CASCADE, related_name="reminders")
+    kind = models.CharField(_("kind"), max_length=10, choices=ReminderKind.choices)
+    on = models.DateField(_("date"))
+    to = models.CharField(_("sent to"), max_length=20)
+    language = models.CharField(_("language"), max_length=5)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    scope = ScopeRule(
+        org_paths=["instalment__loan__fund__kanoon__path"],
+        person="instalment__loan__account__person_id",
+    )
+
+    class Meta:
+        ordering = ["on", "id"]
+        verbose_name = _("reminder")
+        verbose_name_plural = _("reminders")
+        constraints = [
+            models.UniqueConstraint(fields=["instalment", "kind", "on"], name="reminder_once"),
+        ]
+
+    def __str__(self):
+        return f"{self.instalment} {self.kind} {self.on}"
 
 
 class PendingGiftStatus(models.TextChoices):

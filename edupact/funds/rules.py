@@ -164,18 +164,59 @@ def loan_terms(
         paid_out = amount - fee
         amounts = equal_split(amount, months)
     elif strategy == FeeStrategy.ANNUAL_ON_OUTSTANDING:
-        principal = equal_split(amount, months)
-        amounts = list(principal)
-        fee, outstanding = 0, amount
-        for k in range(months):
-            if k % 12 == 0:
-                year_fee = round_half_up(Fraction(outstanding) * r / 100)
-                amounts[k] += year_fee
-                fee += year_fee
-            outstanding -= principal[k]
+        amounts = equal_split(amount, months)
+        fee = 0
+        for k, year_fee in annual_fees(amount, months, r):
+            amounts[k - 1] += year_fee
+            fee += year_fee
     else:  # pragma: no cover - FeeStrategy() already refused it
         raise ValueError(strategy)
     schedule = [
         (k, add_months(disbursed_on, k, calendar), amounts[k - 1]) for k in range(1, months + 1)
     ]
     return Terms(fee_total=fee, paid_out=paid_out, schedule=schedule)
+
+
+def annual_fees(amount: int, months: int, rate_percent) -> list[tuple[int, int]]:
+    """``annual_on_outstanding``: (instalment number, fee) for instalments 1, 13, 25, …, each
+    r % of the principal outstanding at the start of that loan year."""
+    r = as_fraction(rate_percent)
+    principal = equal_split(amount, months)
+    fees = []
+    for k in range(0, months, 12):
+        outstanding = amount - sum(principal[:k])
+        fees.append((k + 1, round_half_up(Fraction(outstanding) * r / 100)))
+    return fees
+
+
+def waivable_fee(
+    amount: int,
+    months: int,
+    strategy: FeeStrategy | str,
+    rate_percent,
+    disbursed_on: dt.date,
+    calendar: Calendar | str,
+    on: dt.date,
+) -> int:
+    """The fee share of the instalments not yet due on ``on`` (due after it), which an early
+    settlement waives. Counted on the loan's original schedule, so a rescheduling changes
+    nothing. Only fees charged per period are waived:
+
+    - ``declining_balance``: period k's fee is r/12 % of the principal outstanding during it,
+      A × (n − k + 1) / n; the m periods not yet due are the last m, so the waiver is
+      round_half_up(A × r × m × (m + 1) / (2400 × n)) — the whole fee when m = n.
+    - ``annual_on_outstanding``: the year fees carried by instalments 1, 13, 25, … not yet due.
+    - the other strategies charge once: nothing is waived.
+    """
+    strategy = FeeStrategy(strategy)
+    r = as_fraction(rate_percent)
+    if strategy == FeeStrategy.DECLINING_BALANCE:
+        m = sum(1 for k in range(1, months + 1) if add_months(disbursed_on, k, calendar) > on)
+        return round_half_up(Fraction(amount) * r * m * (m + 1) / (2400 * months))
+    if strategy == FeeStrategy.ANNUAL_ON_OUTSTANDING:
+        return sum(
+            fee
+            for k, fee in annual_fees(amount, months, r)
+            if add_months(disbursed_on, k, calendar) > on
+        )
+    return 0

@@ -24,6 +24,8 @@ from .models import (
     AccountKind,
     Fund,
     FundAccount,
+    Guarantee,
+    GuaranteeStatus,
     Instalment,
     JournalLine,
     Loan,
@@ -265,7 +267,7 @@ def fund_summary(fund: Fund, on: dt.date) -> dict:
 def overdue_instalments(fund: Fund, on: dt.date) -> QuerySet:
     """Instalments of disbursed loans whose due day is before ``on`` and that are not fully paid:
     an instalment due today is not late yet."""
-    return Instalment.objects.filter(
+    return Instalment.objects.current().filter(
         loan__fund=fund, loan__status=LoanStatus.DISBURSED, due__lt=on, paid__lt=F("amount")
     )
 
@@ -274,7 +276,11 @@ def arrears(fund: Fund, on: dt.date) -> QuerySet:
     """Loans in arrears on ``on``, each annotated with ``overdue_amount`` (unpaid part of the late
     instalments), ``overdue_count`` and ``oldest_due``; one grouped query for the whole fund.
     Late days are ``late_days(loan.oldest_due, on)``."""
-    late = Q(instalments__due__lt=on, instalments__paid__lt=F("instalments__amount"))
+    late = Q(
+        instalments__due__lt=on,
+        instalments__paid__lt=F("instalments__amount"),
+        instalments__superseded_by__isnull=True,
+    )
     return (
         Loan.objects.filter(fund=fund, status=LoanStatus.DISBURSED)
         .filter(late)
@@ -301,3 +307,103 @@ def products(fund: Fund, on: dt.date | None = None) -> QuerySet:
             Q(valid_to__isnull=True) | Q(valid_to__gt=on)
         )
     return qs
+# Loan life cycle: guarantees, arrears of one loan, schedules --------------------------------------
+
+
+@dataclass(frozen=True)
+class Cover:
+    """How far a loan's confirmed guarantees go: how many of how many, and for how much."""
+
+    required: int
+    confirmed: int
+    committed: int
+    amount: int
+
+    @property
+    def sufficient(self) -> bool:
+        return self.required == 0 or (
+            self.confirmed >= self.required and self.committed >= self.amount
+        )
+
+
+def guarantee_cover(loan: Loan) -> Cover:
+    """The product's guarantor rule against the confirmed guarantees (one aggregate)."""
+    row = loan.guarantees.filter(status=GuaranteeStatus.CONFIRMED).aggregate(
+        n=Count("id"), total=Sum("amount")
+    )
+    return Cover(
+        required=loan.product.guarantors_required,
+        confirmed=row["n"] or 0,
+        committed=row["total"] or 0,
+        amount=loan.amount,
+    )
+
+
+def guarantees_of_loan(loan: Loan) -> QuerySet:
+    return loan.guarantees.select_related("guarantor", "guarantor__person").order_by("id")
+
+
+def guarantees_given(account: FundAccount) -> QuerySet:
+    """The loans ``account`` guarantees (or is asked to), newest first."""
+    return (
+        Guarantee.objects.filter(guarantor=account)
+        .select_related("loan", "loan__account", "loan__account__person", "loan__fund")
+        .order_by("-id")
+    )
+
+
+def defaulted_loans(fund: Fund, on: dt.date) -> QuerySet:
+    """Ids of the loans in default on ``on``: an instalment unpaid for more than the fund's
+    ``default_after_days`` (late_days > N ⇔ oldest unpaid due < on − N)."""
+    limit = on - dt.timedelta(days=fund.default_after_days)
+    return overdue_instalments(fund, limit).values("loan_id")
+
+
+def guarantees_defaulting(account: FundAccount, on: dt.date) -> QuerySet:
+    """Confirmed guarantees of ``account`` for loans in default: a disqualifier."""
+    return Guarantee.objects.filter(
+        guarantor=account,
+        status=GuaranteeStatus.CONFIRMED,
+        loan_id__in=defaulted_loans(account.fund, on),
+    )
+
+
+@dataclass(frozen=True)
+class Overdue:
+    instalments: list
+    amount: int
+    oldest_due: dt.date | None
+    late_days: int
+
+
+def loan_overdue(loan: Loan, on: dt.date) -> Overdue:
+    """The overdue instalments of one loan on ``on`` and its late days."""
+    rows = list(overdue_instalments(loan.fund, on).filter(loan=loan).order_by("n"))
+    oldest = rows[0].due if rows else None
+    return Overdue(
+        instalments=rows,
+        amount=sum(i.remaining for i in rows),
+        oldest_due=oldest,
+        late_days=late_days(oldest, on),
+    )
+
+
+def overdue_of_account(account: FundAccount, on: dt.date) -> QuerySet:
+    """The borrower's loans in arrears on ``on``, annotated as ``arrears`` annotates them."""
+    return arrears(account.fund, on).filter(account=account)
+
+
+def schedule_history(loan: Loan) -> list[tuple]:
+    """Each rescheduling or settlement with the instalments it replaced, oldest first."""
+    replaced: dict[int, list] = {}
+    for instalment in loan.instalments.filter(superseded_by__isnull=False).order_by("n"):
+        replaced.setdefault(instalment.superseded_by_id, []).append(instalment)
+    return [(change, replaced.get(change.pk, [])) for change in loan.schedule_changes.all()]
+
+
+def products_offered(fund: Fund, on: dt.date) -> QuerySet:
+    """The fund's loan products valid on ``on``."""
+    return LoanProduct.objects.filter(fund=fund).filter(
+        Q(valid_from__isnull=True) | Q(valid_from__lte=on),
+        Q(valid_to__isnull=True) | Q(valid_to__gt=on),
+    )

@@ -49,7 +49,7 @@ from .models import (
     TransferKind,
     day_number,
 )
-from .selectors import account_points
+from .selectors import account_points, guarantee_cover, guarantees_defaulting
 
 
 class Refused(ValidationError):
@@ -551,6 +551,7 @@ REASON_MESSAGES = {
         "The guarantors required by the product have not confirmed."
     ),
     "backdated_points": gettext_lazy("The borrower's points already moved after this date."),
+    "guaranteeing_defaulter": gettext_lazy("The borrower guarantees a loan that is in default."),
 }
 
 
@@ -593,13 +594,34 @@ def eligibility(loan: Loan, on: dt.date, account: FundAccount | None = None) -> 
         ).exclude(pk=loan.pk)
         if recent.exists():
             reasons.append("cooling_off")
-    overdue = Instalment.objects.filter(
+    overdue = Instalment.objects.current().filter(
         loan__account=account, loan__status=LoanStatus.DISBURSED, due__lt=on, paid__lt=F("amount")
     )
     if overdue.exists():
         reasons.append("overdue_instalments")
+    if guarantees_defaulting(account, on).exists():
+        reasons.append("guaranteeing_defaulter")
     from_restricted = min(state.restricted, need) if product.zero_fee else 0
     return reasons, from_restricted
+
+
+def preview_loan(
+    account: FundAccount, product: LoanProduct, amount: int, months: int, on: dt.date
+) -> tuple[list[str], int]:
+    """What allocation would say about a request made now: every failing reason code and
+    the points it needs. Writes nothing."""
+    fund = account.fund
+    loan = Loan(
+        fund=fund,
+        account=account,
+        product=product,
+        amount=amount,
+        months=months,
+        requested_on=on,
+        points_needed=rules.points_needed(amount, months, fund.loan_factor),
+    )
+    reasons, _restricted = eligibility(loan, on, account)
+    return reasons, loan.points_needed
 
 
 ALLOCATION_POLICIES = ("fifo",)
@@ -700,6 +722,7 @@ def disburse(scope: Scope, loan: Loan, on: dt.date, *, idempotency_key: str | No
             raise Refused("loan_not_approved", _("Only an approved loan can be paid out."))
         if on < loan.decided_on:
             raise ValidationError(_("A loan is paid out on or after its approval."))
+        _require_guarantees(loan)
         product = loan.product
         terms = rules.loan_terms(
             loan.amount,
@@ -735,6 +758,23 @@ def disburse(scope: Scope, loan: Loan, on: dt.date, *, idempotency_key: str | No
             update_fields=["status", "disbursed_on", "fee_total", "net_disbursed", "outstanding"]
         )
     return loan
+
+
+def _require_guarantees(loan: Loan) -> None:
+    """Refuse the payout until the product's guarantors have confirmed enough."""
+    cover = guarantee_cover(loan)
+    if not cover.sufficient:
+        raise Refused(
+            "guarantors_missing",
+            _(
+                "The product needs %(required)s confirmed guarantors committing at least "
+                "%(amount)s; %(confirmed)s confirmed, committing %(committed)s."
+            ),
+            required=cover.required,
+            amount=cover.amount,
+            confirmed=cover.confirmed,
+            committed=cover.committed,
+        )
 
 
 def repay(
@@ -774,7 +814,7 @@ def repay(
             loan=locked,
         )
         left = amount
-        for instalment in locked.instalments.filter(paid__lt=F("amount")).order_by("n"):
+        for instalment in locked.instalments.current().filter(paid__lt=F("amount")).order_by("n"):
             take = min(left, instalment.remaining)
             Instalment.objects.filter(pk=instalment.pk).update(paid=F("paid") + take)
             left -= take
@@ -893,7 +933,8 @@ def _verify_fund(fund: Fund, selectors) -> list[str]:
             problems.append(f"account {account.pk}: negative balance {again.balance}")
     left_by_loan = {
         row["loan_id"]: row["left"]
-        for row in Instalment.objects.filter(loan__fund=fund)
+        for row in Instalment.objects.current()
+        .filter(loan__fund=fund)
         .values("loan_id")
         .annotate(left=Sum(F("amount") - F("paid")))
     }

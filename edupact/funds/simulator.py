@@ -28,7 +28,7 @@ from edupact.core.calendars import InvalidDate, parse_date
 from edupact.core.scoping import Scope
 from edupact.core.text import ascii_digits
 
-from . import selectors, services
+from . import guarantees, selectors, services, settlement
 from .models import (
     AccountKind,
     FeeStrategy,
@@ -48,6 +48,10 @@ EVENT_TYPES = (
     "allocate",
     "disburse",
     "repay",
+    "guarantee",
+    "confirm_guarantee",
+    "settle",
+    "reschedule",
 )
 _DATE = re.compile(r"^\s*(\d{4})[/-](\d{1,2})[/-](\d{1,2})\s*$")
 COUNTRY = {"IRR": "IR", "VND": "VN"}
@@ -172,6 +176,13 @@ def load(data: Any) -> Scenario:
             required=False,
             default=90,
         ),
+        "default_after_days": check.integer(
+            "fund.default_after_days",
+            fund_in.get("default_after_days"),
+            minimum=0,
+            required=False,
+            default=90,
+        ),
     }
     products = _load_products(check, fund_in.get("products"), calendar)
     allocation = fund_in.get("allocation") or {}
@@ -256,6 +267,13 @@ def _load_products(check: _Checker, items, calendar) -> list[dict]:
                 default=0,
             ),
             "blackout_months": item.get("blackout_months") or [],
+            "guarantors_required": check.integer(
+                f"{where} guarantors_required",
+                item.get("guarantors_required"),
+                minimum=0,
+                required=False,
+                default=0,
+            ),
             "valid_from": None,
             "valid_to": None,
         }
@@ -420,6 +438,17 @@ def _load_events(check: _Checker, items, calendar, member_ids, product_codes) ->
         elif kind == "repay":
             loan_ref("loan")
             event["amount"] = check.integer(f"{where} amount", item.get("amount"))
+        elif kind in ("guarantee", "confirm_guarantee"):
+            loan_ref("loan")
+            member("member")
+            if kind == "guarantee":
+                event["amount"] = check.integer(f"{where} amount", item.get("amount"))
+        elif kind == "settle":
+            loan_ref("loan")
+        elif kind == "reschedule":
+            loan_ref("loan")
+            event["months"] = check.integer(f"{where} months", item.get("months"))
+            event["reason"] = str(item.get("reason") or _("rescheduled"))[:255]
         events.append(event)
     return events
 
@@ -469,6 +498,7 @@ def _run(s: Scenario, inspect=None) -> dict:
             days_per_unit=s.fund["days_per_unit"],
             loan_factor=s.fund["loan_factor"],
             min_history_days=s.fund["min_history_days"],
+            default_after_days=s.fund["default_after_days"],
             allocation_policy=s.policy,
         ),
     )
@@ -487,6 +517,7 @@ def _run(s: Scenario, inspect=None) -> dict:
                 fee_rate_percent=p["fee_rate_percent"],
                 cooling_off_days=p["cooling_off_days"],
                 blackout_months=p["blackout_months"],
+                guarantors_required=p["guarantors_required"],
                 valid_from=p["valid_from"],
                 valid_to=p["valid_to"],
             ),
@@ -565,6 +596,30 @@ def _apply(fund, event, accounts, products, loans) -> None:
         services.disburse(EVERYTHING, loans[event["loan"]], on)
     elif kind == "repay":
         services.repay(EVERYTHING, loans[event["loan"]], event["amount"], on)
+    elif kind == "guarantee":
+        account = accounts[event["member"]]
+        guarantees.invite_guarantor(EVERYTHING, loans[event["loan"]], account, event["amount"], on)
+    elif kind == "confirm_guarantee":
+        _confirm_guarantee(loans[event["loan"]], accounts[event["member"]])
+    elif kind == "settle":
+        settlement.settle(EVERYTHING, loans[event["loan"]], on)
+    elif kind == "reschedule":
+        loan = loans[event["loan"]]
+        settlement.reschedule(EVERYTHING, loan, event["months"], on, event["reason"])
+
+
+def _confirm_guarantee(loan, account) -> None:
+    """The guarantor confirms in person: the simulation acts as that member."""
+    guarantee = loan.guarantees.filter(guarantor=account).select_related("guarantor").first()
+    if guarantee is None:
+        raise services.Refused(
+            "no_guarantee", _("This member has not been asked to guarantee this loan.")
+        )
+    if not account.person_id:
+        raise services.Refused(
+            "guarantor_not_a_person", _("A guarantor is a person who confirms personally.")
+        )
+    guarantees.decide(Scope(person_id=account.person_id), guarantee, confirm=True)
 
 
 def _report(fund, s: Scenario, accounts, loans, rejected) -> dict:
@@ -582,6 +637,7 @@ def _report(fund, s: Scenario, accounts, loans, rejected) -> dict:
             "points_available": p.available,
         }
     loans_out = {}
+    member_of = {account.pk: mid for mid, account in accounts.items()}
     for ref, loan in loans.items():
         loan.refresh_from_db()
         loans_out[ref] = {
@@ -592,15 +648,35 @@ def _report(fund, s: Scenario, accounts, loans, rejected) -> dict:
             "outstanding": loan.outstanding,
             "schedule": [
                 {"n": i.n, "due": i.due.isoformat(), "amount": i.amount}
-                for i in loan.instalments.order_by("n")
+                for i in loan.instalments.current().order_by("n")
             ],
         }
+        loans_out[ref].update(_life_cycle(loan, s.report_on, member_of))
     return {
         "report_on": s.report_on.isoformat(),
         "members": members,
         "loans": loans_out,
         "rejected_events": rejected,
     }
+
+
+def _life_cycle(loan: Loan, on: dt.date, member_of: dict) -> dict:
+    """``guarantors`` when the loan has any, ``overdue`` when it is late on the report day."""
+    extra = {}
+    named = list(loan.guarantees.order_by("id"))
+    if named:
+        extra["guarantors"] = [
+            {"member": member_of[g.guarantor_id], "amount": g.amount, "status": g.status}
+            for g in named
+        ]
+    overdue = selectors.loan_overdue(loan, on)
+    if overdue.instalments:
+        extra["overdue"] = {
+            "instalments": len(overdue.instalments),
+            "amount": overdue.amount,
+            "late_days": overdue.late_days,
+        }
+    return extra
 
 
 # A database of its own --------------------------------------------------------------------------

@@ -14,5 +14,11 @@ urlpatterns = [
     path("accounts/<int:pk>/statement.pdf", views.statement_pdf, name="statement_pdf"),
     path("accounts/<int:pk>/give/", views.give, name="give"),
     path("gifts/<int:pk>/confirm/", views.confirm_gift, name="confirm_gift"),
+    path("accounts/<int:pk>/request-loan/", views.request_loan, name="request_loan"),
+    path("accounts/<int:pk>/request-loan/preview/", views.loan_preview, name="loan_preview"),
     path("loans/<int:pk>/", views.loan, name="loan"),
+    path("loans/<int:pk>/guarantors/", views.add_guarantor, name="add_guarantor"),
+    path("loans/<int:pk>/settle/", views.settle, name="settle"),
+    path("loans/<int:pk>/reschedule/", views.reschedule, name="reschedule"),
+    path("guarantees/<int:pk>/", views.guarantee, name="guarantee"),
 ]

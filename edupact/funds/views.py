@@ -1,10 +1,11 @@
 """Thin views of the funds: read through selectors, change through services, all scoped."""
 
 import datetime as dt
+import uuid
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -16,9 +17,26 @@ from edupact.core import pdf, preferences
 from edupact.core.calendars import InvalidDate, parse_date
 from edupact.web.paging import page_of
 
-from . import selectors, services
-from .forms import ConfirmGiftForm, DepositForm, GiveForm, ProductForm
-from .models import Fund, FundAccount, Loan, LoanStatus, PendingGift, PendingGiftStatus
+from . import guarantees, selectors, services, settlement
+from .forms import (
+    ConfirmGiftForm,
+    DepositForm,
+    GiveForm,
+    GuarantorForm,
+    LoanRequestForm,
+    ProductForm,
+    RescheduleForm,
+)
+from .models import (
+    Fund,
+    FundAccount,
+    Guarantee,
+    GuaranteeStatus,
+    Loan,
+    LoanStatus,
+    PendingGift,
+    PendingGiftStatus,
+)
 
 
 @login_required
@@ -123,6 +141,12 @@ def account(request, pk):
             "enabled": selectors.loans_enabled_by(obj) if obj.organisation_id else None,
             "can_write": scope.can_write_path(obj.fund.kanoon.path),
             "can_give": services.may_give_from(scope, obj),
+            "can_request": _acts_for(scope, obj),
+            "in_arrears": [
+                (loan, selectors.late_days(loan.oldest_due, today))
+                for loan in selectors.overdue_of_account(obj, today)
+            ],
+            "guarantees": selectors.guarantees_given(obj),
         },
     )
 
@@ -243,19 +267,51 @@ def statement_pdf(request, pk):
     return response
 
 
+def _acts_for(scope, account: FundAccount) -> bool:
+    """The member themself, or a leader of the kanoon, acts on a member account."""
+    if account.kind != "member":
+        return False
+    if account.person_id and scope.person_id == account.person_id:
+        return True
+    return scope.can_write_path(account.fund.kanoon.path)
+
+
+def _loan(request, pk) -> Loan:
+    return scoped_get_or_404(
+        request.user,
+        Loan,
+        pk,
+        select=["fund", "fund__kanoon", "product", "account", "account__person"],
+    )
+
+
 @login_required
 def loan(request, pk):
-    obj = scoped_get_or_404(
-        request.user, Loan, pk, select=["fund", "product", "account", "account__person"]
-    )
+    obj = _loan(request, pk)
+    scope = scope_for(request.user)
+    today = timezone.localdate()
+    can_write = scope.can_write_path(obj.fund.kanoon.path)
+    acts = _acts_for(scope, obj.account)
+    quote = None
+    if obj.status == LoanStatus.DISBURSED and acts and today >= obj.disbursed_on:
+        quote = settlement.settlement_quote(obj, today)
     return render(
         request,
         "funds/loan.html",
         {
             "loan": obj,
             "fund": obj.fund,
+            "today": today,
             "reasons": [services.reason_message(code) for code in obj.reasons],
-            "instalments": obj.instalments.all(),
+            "instalments": obj.instalments.current().order_by("n"),
+            "history": selectors.schedule_history(obj),
+            "overdue": selectors.loan_overdue(obj, today),
+            "guarantees": selectors.guarantees_of_loan(obj),
+            "cover": selectors.guarantee_cover(obj),
+            "can_name_guarantors": acts and obj.status in guarantees.OPEN_STATUSES,
+            "can_reschedule": can_write and obj.status == LoanStatus.DISBURSED,
+            "quote": quote,
+            "settle_key": uuid.uuid4().hex,
         },
     )
 
@@ -301,3 +357,181 @@ def _int(value) -> int | None:
         return int(value)
     except (TypeError, ValueError):
         return None
+def request_loan(request, pk):
+    """A member asks for a loan; the preview beside the form lists every failing reason."""
+    obj = scoped_get_or_404(request.user, FundAccount, pk, select=["fund", "fund__kanoon"])
+    scope = scope_for(request.user)
+    if not _acts_for(scope, obj):
+        raise Http404
+    today = timezone.localdate()
+    form = LoanRequestForm(
+        request.POST or None, products=selectors.products_offered(obj.fund, today)
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            created = services.request_loan(
+                scope,
+                obj,
+                data["product"],
+                data["amount"],
+                data["months"],
+                today,
+                purpose=data["purpose"],
+                idempotency_key=f"web:{data['key']}" if data["key"] else None,
+            )
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, _("Your request was recorded; it waits for allocation."))
+            return redirect(created.get_absolute_url())
+    return render(
+        request,
+        "funds/request_loan.html",
+        {
+            "form": form,
+            "account": obj,
+            "fund": obj.fund,
+            "title": _("Request a loan"),
+            "points": selectors.account_points(obj, today),
+            "preview": _preview(form, obj, today) if form.is_bound else None,
+        },
+    )
+
+
+def _preview(form, account, today):
+    if not form.is_valid():
+        return None
+    data = form.cleaned_data
+    reasons, needed = services.preview_loan(
+        account, data["product"], data["amount"], data["months"], today
+    )
+    return {"reasons": [services.reason_message(r) for r in reasons], "needed": needed}
+
+
+@login_required
+@require_POST
+def loan_preview(request, pk):
+    """The htmx preview: eligibility of the request as typed so far; nothing is saved."""
+    obj = scoped_get_or_404(request.user, FundAccount, pk, select=["fund", "fund__kanoon"])
+    if not _acts_for(scope_for(request.user), obj):
+        raise Http404
+    today = timezone.localdate()
+    form = LoanRequestForm(request.POST, products=selectors.products_offered(obj.fund, today))
+    return render(
+        request,
+        "funds/loan_preview.html",
+        {
+            "form": form,
+            "fund": obj.fund,
+            "points": selectors.account_points(obj, today),
+            "preview": _preview(form, obj, today),
+        },
+    )
+
+
+@login_required
+def add_guarantor(request, pk):
+    obj = _loan(request, pk)
+    scope = scope_for(request.user)
+    if not _acts_for(scope, obj.account):
+        raise Http404
+    form = GuarantorForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            account = guarantees.find_guarantor(obj, data["national_code"], data["mobile"])
+            guarantees.invite_guarantor(scope, obj, account, data["amount"], timezone.localdate())
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, _("The guarantor was asked to confirm."))
+            return redirect(obj.get_absolute_url())
+    return render(
+        request,
+        "funds/loan_form.html",
+        {"form": form, "loan": obj, "fund": obj.fund, "title": _("Name a guarantor")},
+    )
+
+
+@login_required
+def guarantee(request, pk):
+    """The guarantor's page: the loan they vouch for; only they confirm or decline."""
+    obj = scoped_get_or_404(
+        request.user,
+        Guarantee,
+        pk,
+        select=["loan", "loan__fund", "loan__account", "loan__account__person", "guarantor"],
+    )
+    scope = scope_for(request.user)
+    mine = guarantees.may_decide(scope, obj)
+    if request.method == "POST":
+        if not mine:
+            raise PermissionDenied
+        decision = request.POST.get("decision")
+        if decision not in ("confirm", "decline"):
+            return HttpResponseBadRequest(_("Choose to confirm or to decline."))
+        try:
+            guarantees.decide(scope, obj, confirm=decision == "confirm", user=request.user)
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            messages.success(
+                request,
+                _("You confirmed the guarantee.")
+                if decision == "confirm"
+                else _("You declined the guarantee."),
+            )
+        return redirect(obj.get_absolute_url())
+    return render(
+        request,
+        "funds/guarantee.html",
+        {
+            "guarantee": obj,
+            "loan": obj.loan,
+            "fund": obj.loan.fund,
+            "can_decide": mine and obj.status == GuaranteeStatus.INVITED,
+        },
+    )
+
+
+@login_required
+@require_POST
+def settle(request, pk):
+    obj = _loan(request, pk)
+    scope = scope_for(request.user)
+    if not _acts_for(scope, obj.account):
+        raise Http404
+    key = request.POST.get("key", "")[:64]
+    try:
+        settlement.settle(
+            scope, obj, timezone.localdate(), idempotency_key=f"web-settle:{key}" if key else None
+        )
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("The loan was settled."))
+    return redirect(obj.get_absolute_url())
+
+
+@login_required
+def reschedule(request, pk):
+    obj = _loan(request, pk)
+    scope = scope_for(request.user)
+    if not scope.can_write_path(obj.fund.kanoon.path):
+        raise Http404
+    form = RescheduleForm(request.POST or None, initial={"on": timezone.localdate()})
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            settlement.reschedule(scope, obj, data["months"], data["on"], data["reason"])
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, _("The loan was rescheduled."))
+            return redirect(obj.get_absolute_url())
+    return render(
+        request,
+        "funds/loan_form.html",
+        {"form": form, "loan": obj, "fund": obj.fund, "title": _("Reschedule the loan")},
+    )

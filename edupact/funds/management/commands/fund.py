@@ -3,8 +3,10 @@
 edupact fund simulate SCENARIO.json            run a scenario on a throwaway database, print JSON
 edupact fund verify [FUND]                     check every entry balances and every running sum
 edupact fund export-journal FUND --format hledger [--output FILE]
+edupact fund remind [--on DATE] [--fund FUND]   send the day's SMS reminders to borrowers
 """
 
+import datetime as dt
 import json
 import sys
 from pathlib import Path
@@ -34,6 +36,9 @@ class Command(BaseCommand):
         export.add_argument("fund", help="Fund id or name.")
         export.add_argument("--format", default="hledger", choices=["hledger"])
         export.add_argument("--output", "-o", help="File to write (stdout when omitted).")
+        remind = sub.add_parser("remind", help="Send SMS reminders: instalments due soon, arrears.")
+        remind.add_argument("--on", help="The day (ISO or the fund's calendar); today by default.")
+        remind.add_argument("--fund", help="Fund id or name (all funds when omitted).")
 
     def handle(self, *args, **options):
         with translation.override(options["language"]):
@@ -42,6 +47,8 @@ class Command(BaseCommand):
                 return self.simulate(options)
             if action == "verify":
                 return self.verify(options)
+            if action == "remind":
+                return self.remind(options)
             return self.export(options)
 
     # simulate -----------------------------------------------------------------------------
@@ -88,6 +95,35 @@ class Command(BaseCommand):
                 _("%(count)s problem(s) found in the ledger.") % {"count": len(problems)}
             )
         self.stdout.write(_("The ledger is consistent."))
+
+    # remind -------------------------------------------------------------------------------
+
+    def remind(self, options):
+        from django.utils import timezone
+
+        from edupact.core.calendars import InvalidDate, parse_date
+        from edupact.funds import reminders
+
+        fund = _fund(options["fund"]) if options["fund"] else None
+        on = timezone.localdate()
+        if options["on"]:
+            calendar = fund.calendar if fund is not None else "gregorian"
+            text = options["on"]
+            try:
+                on = dt.date.fromisoformat(text) if "-" in text else parse_date(text, calendar)
+            except (ValueError, InvalidDate) as exc:
+                raise CommandError(
+                    _("Not a date: %(value)s") % {"value": text}, returncode=2
+                ) from exc
+        counts = reminders.send_reminders(on, fund)
+        self.stdout.write(
+            _("%(sent)s reminder(s) sent, %(already)s already sent, %(missing)s without a mobile.")
+            % {
+                "sent": counts["sent"],
+                "already": counts["already_sent"],
+                "missing": counts["no_mobile"],
+            }
+        )
 
     # export-journal -----------------------------------------------------------------------
 

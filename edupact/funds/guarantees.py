@@ -1,0 +1,92 @@
+"""Guarantors of a loan: the borrower (or a leader) names them, each confirms personally.
+
+A guarantor is another person's member account in the same fund, with a committed amount.
+Only the guarantor's own user may confirm or decline — not a leader, not an administrator —
+so the scope of the caller must name the guarantor's person. ``services.disburse`` refuses
+the payout until the product's number of guarantors have confirmed and their commitments
+cover the loan (``selectors.guarantee_cover``).
+"""
+
+import datetime as dt
+
+from django.core.exceptions import PermissionDenied
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from edupact.core.scoping import Scope
+
+from .models import AccountKind, FundAccount, Guarantee, GuaranteeStatus, Loan, LoanStatus
+from .services import Refused, _beneficiary_by_identity, _positive, _require_owner_or_writer
+
+OPEN_STATUSES = (LoanStatus.REQUESTED, LoanStatus.APPROVED)
+
+
+def find_guarantor(loan: Loan, national_code: str, mobile: str) -> FundAccount:
+    """The member of the loan's fund with this national code and mobile (both must match)."""
+    account = _beneficiary_by_identity(loan.fund, national_code, mobile)
+    if account is None:
+        raise Refused(
+            "guarantor_not_found",
+            _("No member of this fund has this national code together with this mobile number."),
+        )
+    return account
+
+
+def invite_guarantor(
+    scope: Scope, loan: Loan, guarantor: FundAccount, amount: int, on: dt.date
+) -> Guarantee:
+    """Ask ``guarantor`` to vouch for ``loan`` with ``amount``; nothing counts until they
+    confirm. The borrower or a leader of the kanoon asks."""
+    _require_owner_or_writer(scope, loan.account)
+    _positive(amount)
+    if loan.status not in OPEN_STATUSES:
+        raise Refused("loan_closed", _("Guarantors are named before the loan is paid out."))
+    if guarantor.fund_id != loan.fund_id or guarantor.kind != AccountKind.MEMBER:
+        raise Refused("guarantor_not_member", _("A guarantor is a member of the same fund."))
+    if guarantor.pk == loan.account_id or (
+        guarantor.person_id and guarantor.person_id == loan.account.person_id
+    ):
+        raise Refused("guarantor_is_borrower", _("The borrower cannot guarantee their own loan."))
+    if not guarantor.person_id:
+        raise Refused(
+            "guarantor_not_a_person", _("A guarantor is a person who confirms personally.")
+        )
+    try:
+        with transaction.atomic():
+            return Guarantee.objects.create(
+                loan=loan, guarantor=guarantor, amount=amount, invited_on=on
+            )
+    except IntegrityError:
+        raise Refused(
+            "already_guarantor", _("This member has already been asked to guarantee this loan.")
+        ) from None
+
+
+def may_decide(scope: Scope, guarantee: Guarantee) -> bool:
+    """Only the guarantor in person: the caller's own person owns the guarantor account."""
+    return bool(scope.person_id) and scope.person_id == guarantee.guarantor.person_id
+
+
+def decide(scope: Scope, guarantee: Guarantee, *, confirm: bool, user=None) -> Guarantee:
+    """The guarantor confirms or declines; a repeated identical decision changes nothing."""
+    if not may_decide(scope, guarantee):
+        raise PermissionDenied(_("Only the guarantor can confirm or decline this guarantee."))
+    wanted = GuaranteeStatus.CONFIRMED if confirm else GuaranteeStatus.DECLINED
+    with transaction.atomic():
+        row = (
+            Guarantee.objects.select_for_update(of=("self",))
+            .select_related("loan", "guarantor")
+            .get(pk=guarantee.pk)
+        )
+        if row.status == wanted:
+            return row
+        if row.status != GuaranteeStatus.INVITED:
+            raise Refused("guarantee_decided", _("This guarantee has already been decided."))
+        if row.loan.status not in OPEN_STATUSES:
+            raise Refused("loan_closed", _("Guarantors are named before the loan is paid out."))
+        row.status = wanted
+        row.decided_at = timezone.now()
+        row.decided_by = user if getattr(user, "pk", None) else None
+        row.save(update_fields=["status", "decided_at", "decided_by"])
+    return row
