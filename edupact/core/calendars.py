@@ -6,6 +6,7 @@ Gregorian input accepts ISO ``2023-04-11`` and ``11/04/2023`` (day first, as in 
 
 import datetime as dt
 import re
+from dataclasses import dataclass
 from enum import StrEnum
 
 import jdatetime
@@ -96,3 +97,50 @@ def format_date(
     if language == "fa":
         return persian_digits(value.strftime("%Y/%m/%d"))
     return babel_format_date(value, "d MMMM y" if style == "long" else "d MMM y", locale="en")
+
+
+# Calendar months (reports bucket dates into the months of a fund's calendar) -----------------
+
+
+@dataclass(frozen=True)
+class Month:
+    """One month of a calendar, with its first and last Gregorian day."""
+
+    year: int
+    month: int
+    first: dt.date
+    last: dt.date
+
+
+def month_containing(day: dt.date, calendar: Calendar | str) -> Month:
+    if Calendar(calendar) == Calendar.JALALI:
+        j = to_jalali(day)
+        first = jdatetime.date(j.year, j.month, 1)
+        following = jdatetime.date(j.year + j.month // 12, j.month % 12 + 1, 1)
+        return Month(
+            j.year, j.month, first.togregorian(), following.togregorian() - dt.timedelta(days=1)
+        )
+    first = day.replace(day=1)
+    following = dt.date(day.year + day.month // 12, day.month % 12 + 1, 1)
+    return Month(day.year, day.month, first, following - dt.timedelta(days=1))
+
+
+def months_between(start: dt.date, end: dt.date, calendar: Calendar | str) -> list[Month]:
+    """The months of ``calendar`` from the one holding ``start`` to the one holding ``end``."""
+    months = [month_containing(start, calendar)]
+    while months[-1].last < end:
+        months.append(month_containing(months[-1].last + dt.timedelta(days=1), calendar))
+    return months
+
+
+def month_label(month: Month, calendar: Calendar | str, language: str) -> str:
+    """``فروردین ۱۴۰۳`` / ``1403/01`` for Jalali months; ``03/2024`` / ``Mar 2024`` otherwise."""
+    if Calendar(calendar) == Calendar.JALALI:
+        if language == "fa":
+            return persian_digits(f"{JALALI_MONTHS_FA[month.month - 1]} {month.year}")
+        return f"{month.year:04d}/{month.month:02d}"
+    if language == "vi":
+        return f"{month.month:02d}/{month.year}"
+    if language == "fa":
+        return persian_digits(f"{month.year:04d}/{month.month:02d}")
+    return babel_format_date(month.first, "MMM y", locale="en")

@@ -291,3 +291,9 @@ def confirm_gift(request, pk: int, data: ConfirmIn):
     except services.Refused as exc:
         return _refused(request, exc)
     return pending
+
+
+# Reports (trial balance, cash flow, overdue, institutions) live in their own module.
+from .report_api import router as reports_router  # noqa: E402
+
+router.add_router("", reports_router)

@@ -12,11 +12,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from edupact.accounts.selectors import scope_for, scoped_get_or_404
-from edupact.core import pdf, preferences
+from edupact.core import exports, pdf, preferences
 from edupact.core.calendars import InvalidDate, parse_date
 from edupact.web.paging import page_of
 
-from . import selectors, services
+from . import report_views, selectors, services, tables
 from .forms import ConfirmGiftForm, DepositForm, GiveForm
 from .models import Fund, FundAccount, Loan, LoanStatus, PendingGift, PendingGiftStatus
 
@@ -37,9 +37,20 @@ def fund(request, pk):
     scope = scope_for(request.user)
     obj = get_object_or_404(selectors.funds(scope), pk=pk)
     today = timezone.localdate()
+    loans = selectors.loans(scope, obj)
+    if exports.requested(request, "members"):
+        members = list(selectors.member_accounts(scope, obj))
+        points = selectors.points_at(obj, today, members)
+        headers, data = tables.members(obj, [(a, points[a.pk]) for a in members])
+        return exports.export_response(request, f"members-{obj.pk}", headers, data)
+    for table, status in (("queue", LoanStatus.REQUESTED), ("loans", None)):
+        if exports.requested(request, table):
+            chosen = loans.filter(status=status) if status else loans.exclude(status="requested")
+            headers, data = tables.loans(obj, chosen)
+            return exports.export_response(request, f"{table}-{obj.pk}", headers, data)
     page = page_of(request, selectors.member_accounts(scope, obj))
     rows = [(a, selectors.account_points(a, today)) for a in page]
-    loans = selectors.loans(scope, obj)
+    reports_visible = scope.filter(Fund.objects.filter(pk=obj.pk)).exists()
     return render(
         request,
         "funds/fund.html",
@@ -54,6 +65,7 @@ def fund(request, pk):
                 :50
             ],
             "can_write": scope.can_write_path(obj.kanoon.path),
+            "reports": report_views.dashboard(obj, today) if reports_visible else None,
         },
     )
 
@@ -108,6 +120,12 @@ def account(request, pk):
     today = timezone.localdate()
     scope = scope_for(request.user)
     statement = selectors.statement(obj)
+    loans = Loan.objects.filter(account=obj).select_related("product", "account")
+    enabled = selectors.loans_enabled_by(obj) if obj.organisation_id else None
+    transfers = selectors.transfers_of(obj)
+    export = _account_export(request, obj, statement, transfers, loans, enabled)
+    if export is not None:
+        return export
     statement.reverse()
     return render(
         request,
@@ -118,13 +136,29 @@ def account(request, pk):
             "today": today,
             "points": selectors.account_points(obj, today),
             "statement": page_of(request, statement),
-            "transfers": selectors.transfers_of(obj),
-            "loans": Loan.objects.filter(account=obj).select_related("product"),
-            "enabled": selectors.loans_enabled_by(obj) if obj.organisation_id else None,
+            "transfers": transfers,
+            "loans": loans,
+            "enabled": enabled,
             "can_write": scope.can_write_path(obj.fund.kanoon.path),
             "can_give": services.may_give_from(scope, obj),
         },
     )
+
+
+def _account_export(request, account, statement, transfers, loans, enabled):
+    """The account page's tables as files (the same rows the page shows, oldest first)."""
+    fund, stem = account.fund, f"account-{account.pk}"
+    if exports.requested(request, "statement"):
+        headers, rows = tables.statement(fund, statement)
+    elif exports.requested(request, "transfers"):
+        headers, rows = tables.transfers(transfers)
+    elif exports.requested(request, "loans"):
+        headers, rows = tables.loans(fund, loans)
+    elif enabled is not None and exports.requested(request, "enabled"):
+        headers, rows = tables.loans(fund, enabled)
+    else:
+        return None
+    return exports.export_response(request, f"{stem}-{request.GET['export']}", headers, rows)
 
 
 @login_required
@@ -248,6 +282,9 @@ def loan(request, pk):
     obj = scoped_get_or_404(
         request.user, Loan, pk, select=["fund", "product", "account", "account__person"]
     )
+    if exports.requested(request, "schedule"):
+        headers, rows = tables.schedule(obj.fund, obj.instalments.all())
+        return exports.export_response(request, f"schedule-{obj.pk}", headers, rows)
     return render(
         request,
         "funds/loan.html",
