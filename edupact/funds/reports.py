@@ -15,7 +15,6 @@ from django.db.models import (
     Exists,
     F,
     IntegerField,
-    Min,
     OuterRef,
     Q,
     QuerySet,
@@ -191,13 +190,23 @@ def outstanding_loans(
     """Disbursed loans with what is outstanding and the next instalment due; late ones carry
     their arrears from ``selectors.arrears`` (overdue amount, instalments, late days).
     Two grouped queries; sorted by late days (most late first) unless ``sort`` says otherwise."""
-    unpaid = Q(instalments__paid__lt=F("instalments__amount"))
+    next_due = (
+        Instalment.objects.filter(loan=OuterRef("pk"), paid__lt=F("amount"))
+        .order_by("n")
+        .values("due")[:1]
+    )
     loans = (
         selectors.loans(scope, fund)
         .filter(status=LoanStatus.DISBURSED)
-        .annotate(next_due=Min("instalments__due", filter=unpaid))
+        .annotate(next_due=Subquery(next_due))
     )
-    arrears = {loan.pk: loan for loan in selectors.arrears(fund, on)}
+    # Only the arrears figures: grouping the loan with its borrower and product is far slower.
+    arrears = {
+        pk: (amount, n, oldest)
+        for pk, amount, n, oldest in selectors.arrears(fund, on).values_list(
+            "pk", "overdue_amount", "overdue_count", "oldest_due"
+        )
+    }
     positions = []
     for loan in loans:
         late = arrears.get(loan.pk)
@@ -205,14 +214,15 @@ def outstanding_loans(
             if not late_only:
                 positions.append(LoanPosition(loan, loan.next_due))
             continue
+        amount, n, oldest = late
         positions.append(
             LoanPosition(
                 loan,
                 loan.next_due,
-                overdue_amount=late.overdue_amount,
-                overdue_count=late.overdue_count,
-                oldest_due=late.oldest_due,
-                late_days=selectors.late_days(late.oldest_due, on),
+                overdue_amount=amount,
+                overdue_count=n,
+                oldest_due=oldest,
+                late_days=selectors.late_days(oldest, on),
             )
         )
     positions.sort(key=SORTS.get(sort, SORTS["late"]))
