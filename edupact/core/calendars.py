@@ -6,6 +6,7 @@ Gregorian input accepts ISO ``2023-04-11`` and ``11/04/2023`` (day first, as in 
 
 import datetime as dt
 import re
+from dataclasses import dataclass
 from enum import StrEnum
 
 import jdatetime
@@ -110,3 +111,42 @@ def format_month(year: int, month: int, calendar: Calendar | str, language: str)
     if language == "fa":
         return persian_digits(f"{year:04d}/{month:02d}")
     return babel_format_date(dt.date(year, month, 1), "MMM y", locale="en")
+
+
+# Calendar months (reports bucket dates into the months of a fund's calendar) -----------------
+
+
+@dataclass(frozen=True)
+class Month:
+    """One month of a calendar, with its first and last Gregorian day."""
+
+    year: int
+    month: int
+    first: dt.date
+    last: dt.date
+
+
+def month_containing(day: dt.date, calendar: Calendar | str) -> Month:
+    if Calendar(calendar) == Calendar.JALALI:
+        j = to_jalali(day)
+        first = jdatetime.date(j.year, j.month, 1)
+        following = jdatetime.date(j.year + j.month // 12, j.month % 12 + 1, 1)
+        return Month(
+            j.year, j.month, first.togregorian(), following.togregorian() - dt.timedelta(days=1)
+        )
+    first = day.replace(day=1)
+    following = dt.date(day.year + day.month // 12, day.month % 12 + 1, 1)
+    return Month(day.year, day.month, first, following - dt.timedelta(days=1))
+
+
+def months_between(start: dt.date, end: dt.date, calendar: Calendar | str) -> list[Month]:
+    """The months of ``calendar`` from the one holding ``start`` to the one holding ``end``."""
+    months = [month_containing(start, calendar)]
+    while months[-1].last < end:
+        months.append(month_containing(months[-1].last + dt.timedelta(days=1), calendar))
+    return months
+
+
+def month_label(month: Month, calendar: Calendar | str, language: str) -> str:
+    """``فروردین ۱۴۰۳`` / ``1403/01`` for Jalali months; ``03/2024`` / ``Mar 2024`` otherwise."""
+    return format_month(month.year, month.month, calendar, language)

@@ -597,3 +597,7 @@ def create_product_version(request, pk: int, data: ProductIn):
     values["fee_rate_percent"] = Decimal(str(values["fee_rate_percent"]))
     product = LoanProduct(fund=fund, **values)
     return Status(201, services.revise_product(scope_for(request.user), product))
+# Reports (trial balance, cash flow, overdue, institutions) live in their own module.
+from .report_api import router as reports_router  # noqa: E402
+
+router.add_router("", reports_router)

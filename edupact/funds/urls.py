@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import report_views, views
 
 app_name = "funds"
 urlpatterns = [
@@ -21,4 +21,9 @@ urlpatterns = [
     path("loans/<int:pk>/settle/", views.settle, name="settle"),
     path("loans/<int:pk>/reschedule/", views.reschedule, name="reschedule"),
     path("guarantees/<int:pk>/", views.guarantee, name="guarantee"),
+    path("<int:pk>/reports/trial-balance/", report_views.trial_balance, name="trial_balance"),
+    path("<int:pk>/reports/accounts/", report_views.accounts, name="accounts"),
+    path("<int:pk>/reports/cash-flow/", report_views.cash_flow, name="cash_flow"),
+    path("<int:pk>/reports/overdue/", report_views.overdue, name="overdue"),
+    path("<int:pk>/reports/institutions/", report_views.institutions, name="institutions"),
 ]

@@ -13,11 +13,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from edupact.accounts.selectors import scope_for, scoped_get_or_404
-from edupact.core import pdf, preferences
+from edupact.core import exports, pdf, preferences
 from edupact.core.calendars import InvalidDate, parse_date
 from edupact.web.paging import page_of
 
-from . import guarantees, selectors, services, settlement
+from . import guarantees, report_views, selectors, services, settlement, tables
 from .forms import (
     ConfirmGiftForm,
     DepositForm,
@@ -55,9 +55,20 @@ def fund(request, pk):
     scope = scope_for(request.user)
     obj = get_object_or_404(selectors.funds(scope), pk=pk)
     today = timezone.localdate()
+    loans = selectors.loans(scope, obj)
+    if exports.requested(request, "members"):
+        members = list(selectors.member_accounts(scope, obj))
+        points = selectors.points_at(obj, today, members)
+        headers, data = tables.members(obj, [(a, points[a.pk]) for a in members])
+        return exports.export_response(request, f"members-{obj.pk}", headers, data)
+    for table, status in (("queue", LoanStatus.REQUESTED), ("loans", None)):
+        if exports.requested(request, table):
+            chosen = loans.filter(status=status) if status else loans.exclude(status="requested")
+            headers, data = tables.loans(obj, chosen)
+            return exports.export_response(request, f"{table}-{obj.pk}", headers, data)
     page = page_of(request, selectors.member_accounts(scope, obj))
     rows = [(a, selectors.account_points(a, today)) for a in page]
-    loans = selectors.loans(scope, obj)
+    reports_visible = scope.filter(Fund.objects.filter(pk=obj.pk)).exists()
     return render(
         request,
         "funds/fund.html",
@@ -72,6 +83,7 @@ def fund(request, pk):
                 :50
             ],
             "can_write": scope.can_write_path(obj.kanoon.path),
+            "reports": report_views.dashboard(obj, today) if reports_visible else None,
         },
     )
 
@@ -126,6 +138,12 @@ def account(request, pk):
     today = timezone.localdate()
     scope = scope_for(request.user)
     statement = selectors.statement(obj)
+    loans = Loan.objects.filter(account=obj).select_related("product", "account")
+    enabled = selectors.loans_enabled_by(obj) if obj.organisation_id else None
+    transfers = selectors.transfers_of(obj)
+    export = _account_export(request, obj, statement, transfers, loans, enabled)
+    if export is not None:
+        return export
     statement.reverse()
     return render(
         request,
@@ -136,9 +154,9 @@ def account(request, pk):
             "today": today,
             "points": selectors.account_points(obj, today),
             "statement": page_of(request, statement),
-            "transfers": selectors.transfers_of(obj),
-            "loans": Loan.objects.filter(account=obj).select_related("product"),
-            "enabled": selectors.loans_enabled_by(obj) if obj.organisation_id else None,
+            "transfers": transfers,
+            "loans": loans,
+            "enabled": enabled,
             "can_write": scope.can_write_path(obj.fund.kanoon.path),
             "can_give": services.may_give_from(scope, obj),
             "can_request": _acts_for(scope, obj),
@@ -149,6 +167,22 @@ def account(request, pk):
             "guarantees": selectors.guarantees_given(obj),
         },
     )
+
+
+def _account_export(request, account, statement, transfers, loans, enabled):
+    """The account page's tables as files (the same rows the page shows, oldest first)."""
+    fund, stem = account.fund, f"account-{account.pk}"
+    if exports.requested(request, "statement"):
+        headers, rows = tables.statement(fund, statement)
+    elif exports.requested(request, "transfers"):
+        headers, rows = tables.transfers(transfers)
+    elif exports.requested(request, "loans"):
+        headers, rows = tables.loans(fund, loans)
+    elif enabled is not None and exports.requested(request, "enabled"):
+        headers, rows = tables.loans(fund, enabled)
+    else:
+        return None
+    return exports.export_response(request, f"{stem}-{request.GET['export']}", headers, rows)
 
 
 @login_required
@@ -288,6 +322,9 @@ def _loan(request, pk) -> Loan:
 @login_required
 def loan(request, pk):
     obj = _loan(request, pk)
+    if exports.requested(request, "schedule"):
+        headers, rows = tables.schedule(obj.fund, obj.instalments.current())
+        return exports.export_response(request, f"schedule-{obj.pk}", headers, rows)
     scope = scope_for(request.user)
     today = timezone.localdate()
     can_write = scope.can_write_path(obj.fund.kanoon.path)
@@ -357,6 +394,8 @@ def _int(value) -> int | None:
         return int(value)
     except (TypeError, ValueError):
         return None
+
+
 def request_loan(request, pk):
     """A member asks for a loan; the preview beside the form lists every failing reason."""
     obj = scoped_get_or_404(request.user, FundAccount, pk, select=["fund", "fund__kanoon"])

@@ -65,3 +65,21 @@ def in_language(obj):
             text = getattr(obj, attr)(lang)
             break
     return persian_digits(text) if lang == "fa" else text
+
+
+@register.inclusion_tag("includes/export_links.html", takes_context=True)
+def export_links(context, table=""):
+    """Download links for a table of this page, keeping its filters (see core.exports)."""
+    from django.utils.translation import gettext as _
+
+    request = context["request"]
+    query = request.GET.copy()
+    for name in ("page", "format", "export"):
+        query.pop(name, None)
+    if table:
+        query["export"] = table
+    links = []
+    for fmt, label in (("xlsx", _("Excel (.xlsx)")), ("csv", _("CSV"))):
+        query["format"] = fmt
+        links.append({"label": label, "url": f"{request.path}?{query.urlencode()}", "format": fmt})
+    return {"links": links}
