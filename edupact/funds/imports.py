@@ -21,7 +21,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -519,14 +519,7 @@ class _DepositRows:
                 plan.append(posting)
         if not report.ok:
             return []
-        done = set(
-            _in_chunks(
-                lambda part: JournalEntry.objects.filter(
-                    fund=self.fund, idempotency_key__in=part
-                ).values_list("idempotency_key", flat=True),
-                [p.key for p in plan],
-            )
-        )
+        done = set(_in_chunks(lambda part: _posted_keys(self.fund, part), [p.key for p in plan]))
         fresh = [p for p in plan if p.key not in done]
         report.created, report.skipped = len(fresh), len(plan) - len(fresh)
         return fresh
@@ -604,6 +597,21 @@ class _DepositRows:
         return found
 
 
+def _posted_keys(fund: Fund, keys: Sequence[str]) -> list[str]:
+    """Which of ``keys`` the fund has already posted. The literal ``<> ''`` (not a parameter)
+    lets SQLite answer from the partial unique index rather than scan the fund's entries."""
+    column = _columns(JournalEntry, "idempotency_key")
+    marks = ", ".join(["%s"] * len(keys))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT {column} FROM {connection.ops.quote_name(JournalEntry._meta.db_table)} "
+            f"WHERE {_columns(JournalEntry, 'fund')} = %s AND NOT ({column} = '') "
+            f"AND {column} IN ({marks})",
+            [fund.pk, *keys],
+        )
+        return [key for (key,) in cursor.fetchall()]
+
+
 AMBIGUOUS = -1
 _YEAR_FIRST = re.compile(r"^\s*(\d{4})\s*[/\-.]")
 _YEAR_LAST = re.compile(r"[/\-.]\s*(\d{4})\s*$")
@@ -663,87 +671,148 @@ def _payer_index(fund: Fund) -> dict[str, int]:
 
 # The set-based write ----------------------------------------------------------------------------
 
+ROLLED_FIELDS = ("balance", "last_posting_date", "money_days_at_last_posting", "first_deposit_date")
+
 
 def write_deposits(fund: Fund, postings: list[Posting], *, user=None) -> None:
     """Post ``postings`` as deposits (Dr pool, Cr member) in the caller's transaction.
 
-    Accounts are locked in id order, entries and lines inserted in chunks, and the running
-    sums of every touched account set once from the closed form.
+    Accounts are locked in id order, entries and lines inserted in chunks of plain
+    multi-row INSERTs (the ORM's per-object work would cost more than the database's), and
+    the running sums of every touched account set once from the closed form.
     """
     if not postings:
         return
     pool = services.system_account(fund, AccountKind.POOL)
     accounts = _lock(sorted({p.account_id for p in postings} | {pool.pk}))
+    author_id = user.pk if getattr(user, "pk", None) else None
     for start in range(0, len(postings), CHUNK):
-        _insert_chunk(fund, postings[start : start + CHUNK], pool.pk, user)
-    changed = _rolled_all(accounts, postings, pool.pk)
-    FundAccount.objects.bulk_update(changed, ROLLED_FIELDS, batch_size=CHUNK // 4)
+        _insert_chunk(fund, postings[start : start + CHUNK], pool.pk, author_id)
+    _save_running_sums(_rolled_all(accounts, postings, pool.pk))
 
 
-ROLLED_FIELDS = ["balance", "last_posting_date", "money_days_at_last_posting", "first_deposit_date"]
+@dataclass(slots=True)
+class Running:
+    """The running sums of one account, read under lock (plain values: no model instances,
+    so no per-object signal work for thousands of accounts)."""
+
+    pk: int
+    kind: str
+    balance: int
+    last_posting_date: dt.date | None
+    money_days_at_last_posting: int
+    first_deposit_date: dt.date | None
 
 
-def _lock(ids: list[int]) -> dict[int, FundAccount]:
+def _lock(ids: list[int]) -> dict[int, Running]:
     found = {}
     for start in range(0, len(ids), CHUNK):
         rows = (
             FundAccount.objects.select_for_update(of=("self",))
             .filter(pk__in=ids[start : start + CHUNK])
             .order_by("pk")
+            .values_list("pk", "kind", *ROLLED_FIELDS)
         )
-        found.update((a.pk, a) for a in rows)
+        found.update((row[0], Running(*row)) for row in rows)
     return found
 
 
-def _insert_chunk(fund: Fund, postings: Sequence[Posting], pool_id: int, user) -> None:
-    author = user if getattr(user, "pk", None) else None
-    entries = JournalEntry.objects.bulk_create(
-        [
-            JournalEntry(
-                fund=fund,
-                date=p.on,
-                kind=EntryKind.DEPOSIT,
-                memo=p.memo,
-                idempotency_key=p.key,
-                created_by=author,
+def _columns(model, *names) -> str:
+    quote = connection.ops.quote_name
+    return ", ".join(quote(model._meta.get_field(n).column) for n in names)
+
+
+def _insert_chunk(fund: Fund, postings: Sequence[Posting], pool_id: int, author_id) -> None:
+    """One chunk: the entries (ids read back with their keys), then their two lines each."""
+    ops, quote = connection.ops, connection.ops.quote_name
+    now = ops.adapt_datetimefield_value(timezone.now())
+    entry_fields = ("fund", "date", "kind", "memo", "idempotency_key", "created_by", "created_at")
+    with connection.cursor() as cursor:
+        for start in range(0, len(postings), _batch(len(entry_fields))):
+            batch = postings[start : start + _batch(len(entry_fields))]
+            params = []
+            for p in batch:
+                day = ops.adapt_datefield_value(p.on)
+                params += [fund.pk, day, EntryKind.DEPOSIT.value, p.memo, p.key, author_id, now]
+            values = ", ".join(["(" + ", ".join(["%s"] * len(entry_fields)) + ")"] * len(batch))
+            cursor.execute(
+                f"INSERT INTO {quote(JournalEntry._meta.db_table)} "
+                f"({_columns(JournalEntry, *entry_fields)}) VALUES {values} "
+                f"RETURNING {_columns(JournalEntry, 'id', 'idempotency_key')}",
+                params,
             )
-            for p in postings
-        ]
-    )
-    lines = []
-    for entry, p in zip(entries, postings, strict=True):
-        day = day_number(p.on)
-        lines.append(JournalLine(entry_id=entry.pk, account_id=pool_id, amount=p.amount, day=day))
-        lines.append(
-            JournalLine(entry_id=entry.pk, account_id=p.account_id, amount=-p.amount, day=day)
+            ids = {key: pk for pk, key in cursor.fetchall()}
+            lines = []
+            for p in batch:
+                entry, day = ids[p.key], day_number(p.on)
+                lines += [(entry, pool_id, p.amount, day), (entry, p.account_id, -p.amount, day)]
+            cursor.executemany(
+                f"INSERT INTO {quote(JournalLine._meta.db_table)} "
+                f"({_columns(JournalLine, 'entry', 'account', 'amount', 'day')}) "
+                "VALUES (%s, %s, %s, %s)",
+                lines,
+            )
+
+
+def _batch(fields: int) -> int:
+    """Rows per multi-row INSERT within the database's limit on parameters."""
+    limit = connection.features.max_query_params or 65_535
+    return max(1, min(CHUNK, limit // fields))
+
+
+def _save_running_sums(accounts: list[Running]) -> None:
+    ops, quote = connection.ops, connection.ops.quote_name
+    assignments = ", ".join(f"{c} = %s" for c in _columns(FundAccount, *ROLLED_FIELDS).split(", "))
+    rows = [
+        (
+            a.balance,
+            ops.adapt_datefield_value(a.last_posting_date),
+            a.money_days_at_last_posting,
+            ops.adapt_datefield_value(a.first_deposit_date),
+            a.pk,
         )
-    JournalLine.objects.bulk_create(lines)
+        for a in accounts
+    ]
+    with connection.cursor() as cursor:
+        cursor.executemany(
+            f"UPDATE {quote(FundAccount._meta.db_table)} SET {assignments} "
+            f"WHERE {_columns(FundAccount, 'id')} = %s",
+            rows,
+        )
 
 
-def _rolled_all(accounts: dict[int, FundAccount], postings, pool_id: int) -> list[FundAccount]:
+def _rolled_all(accounts: dict[int, Running], postings, pool_id: int) -> list[Running]:
     """New running sums of every touched account: one pass over the postings gathers, per
-    account, Σa, Σa·d and the first and last day; the closed form does the rest."""
+    member account, Σa, Σa·d and the first and last day (the pool's are their totals);
+    the closed form does the rest."""
     sums: dict[int, list[int]] = {}
     for p in postings:
         d = day_number(p.on)
-        for pk in (p.account_id, pool_id):
-            s = sums.get(pk)
-            if s is None:
-                sums[pk] = [p.amount, p.amount * d, d, d]
-            else:
-                s[0] += p.amount
-                s[1] += p.amount * d
-                s[2] = min(s[2], d)
-                s[3] = max(s[3], d)
+        s = sums.get(p.account_id)
+        if s is None:
+            sums[p.account_id] = [p.amount, p.amount * d, d, d]
+        else:
+            s[0] += p.amount
+            s[1] += p.amount * d
+            if d < s[2]:
+                s[2] = d
+            elif d > s[3]:
+                s[3] = d
+    values = list(sums.values())
+    sums[pool_id] = [
+        sum(s[0] for s in values),
+        sum(s[1] for s in values),
+        min(s[2] for s in values),
+        max(s[3] for s in values),
+    ]
     changed = []
     for pk, (total, weighted, first, last) in sums.items():
-        account = accounts[pk]
-        roll(account, total, weighted, first, last)
-        changed.append(account)
+        roll(accounts[pk], total, weighted, first, last)
+        changed.append(accounts[pk])
     return changed
 
 
-def roll(account: FundAccount, total: int, weighted: int, first: int, last: int) -> None:
+def roll(account: Running, total: int, weighted: int, first: int, last: int) -> None:
     """Add postings (in the account's direction, Σa = ``total``, Σa·d = ``weighted``, days
     ``first``…``last``) to the running sums: money_days at the new last posting day L' is
     the old money_days rolled to L' plus Σ a × (L' − d) = total × L' − weighted."""
