@@ -11,15 +11,16 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from ninja import Router, Schema, Status
+from ninja import File, Router, Schema, Status
+from ninja.files import UploadedFile
 from ninja.pagination import paginate
 
 from edupact.accounts.selectors import scope_for, scoped_get_or_404
 from edupact.api.problems import problem
 from edupact.core.paging import CappedLimitOffsetPagination
 
-from . import selectors, services
-from .models import Fund, FundAccount, Loan, PendingGift, PointsUse, TransferKind
+from . import imports, selectors, services
+from .models import Fund, FundAccount, ImportKind, Loan, PendingGift, PointsUse, TransferKind
 
 router = Router(tags=["funds"])
 
@@ -291,3 +292,45 @@ def confirm_gift(request, pk: int, data: ConfirmIn):
     except services.Refused as exc:
         return _refused(request, exc)
     return pending
+
+
+# Imports ----------------------------------------------------------------------------------------
+
+
+class ImportErrorOut(Schema):
+    row: int
+    column: str
+    message: str
+
+
+class ImportReportOut(Schema):
+    rows: int
+    created: int
+    skipped: int
+    dry_run: bool
+    already_imported: bool
+    written: bool
+    errors: list[ImportErrorOut]
+
+
+@router.post("/{pk}/imports/{kind}", response={200: ImportReportOut, 422: ImportReportOut})
+def import_file(
+    request, pk: int, kind: ImportKind, file: File[UploadedFile], dry_run: bool = False
+):
+    """Import members or bank-statement deposits from an XLSX or CSV file (multipart).
+
+    Every row is checked; with any error nothing is written and the answer is 422 listing
+    each error with its row and column. ``dry_run=true`` checks without writing. The same
+    file again, or rows already imported, add nothing (``already_imported``, ``skipped``).
+    """
+    fund = _fund(request, pk)
+    report = imports.import_file(
+        scope_for(request.user),
+        fund,
+        kind,
+        file.read(),
+        file.name or "",
+        dry_run=dry_run,
+        user=request.user,
+    )
+    return Status(200 if report.ok else 422, report.as_dict())

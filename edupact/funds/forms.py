@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from edupact.core.forms import LocalDateField
 from edupact.core.money import parse_amount
 
-from .models import PointsUse, TransferKind
+from .models import ImportKind, PointsUse, TransferKind
 
 
 class AmountField(forms.CharField):
@@ -81,3 +81,31 @@ class ConfirmGiftForm(forms.Form):
             attrs={"inputmode": "numeric", "dir": "ltr", "autocomplete": "one-time-code"}
         ),
     )
+
+
+MAX_UPLOAD_BYTES = 30 * 1024 * 1024
+
+
+class ImportForm(forms.Form):
+    """A members list or a bank statement, XLSX or CSV, checked first when ``dry_run``."""
+
+    kind = forms.ChoiceField(
+        label=_("The file holds"), choices=ImportKind.choices, widget=forms.RadioSelect
+    )
+    file = forms.FileField(
+        label=_("File (XLSX or CSV)"),
+        widget=forms.ClearableFileInput(attrs={"accept": ".xlsx,.csv,text/csv"}),
+    )
+    dry_run = forms.BooleanField(
+        label=_("Dry run: check every row and show what would happen, without importing"),
+        required=False,
+    )
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if upload.size > MAX_UPLOAD_BYTES:
+            raise ValidationError(
+                _("The file is larger than %(mb)s MB.") % {"mb": MAX_UPLOAD_BYTES // 2**20},
+                code="too_big",
+            )
+        return upload

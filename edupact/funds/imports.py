@@ -30,7 +30,14 @@ from edupact.core import identifiers
 from edupact.core.calendars import Calendar, InvalidDate, parse_date
 from edupact.core.money import parse_amount
 from edupact.core.scoping import Scope
-from edupact.core.tabular import Report, Row, TableError, digest, read_rows, to_xlsx
+from edupact.core.tabular import (
+    Report,
+    Row,
+    TableError,
+    digest,
+    read_rows,
+    to_xlsx,
+)
 from edupact.core.text import ascii_digits, normalise, search_key
 from edupact.directory.models import Country, Organisation, Person
 
@@ -207,6 +214,17 @@ def _run(fund, kind, content, filename, dry_run, user, validate, write) -> Repor
             raise
         report.created = 0
     return report
+
+
+def import_file(
+    scope: Scope, fund: Fund, kind: str, content: bytes, filename: str, **options
+) -> Report:
+    """The importer of ``kind`` (members or deposits); the web page, API and CLI call this."""
+    if kind == ImportKind.MEMBERS:
+        return import_members(scope, fund, content, filename, **options)
+    if kind == ImportKind.DEPOSITS:
+        return import_deposits(scope, fund, content, filename, **options)
+    raise ValueError(kind)
 
 
 def history(fund: Fund):
