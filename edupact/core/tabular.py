@@ -122,12 +122,18 @@ def _cell(value) -> str:
     return normalise(str(value))
 
 
-def read_rows(content: bytes, filename: str, columns: dict[str, Sequence[str]]) -> list[Row]:
+def read_rows(
+    content: bytes,
+    filename: str,
+    columns: dict[str, Sequence[str]],
+    optional: Iterable[str] = (),
+) -> list[Row]:
     """The data rows of an XLSX or CSV file as ``Row``s keyed by field name.
 
     ``columns`` maps each field to its accepted headers (any language; compared without case,
     spaces or diacritics). A field whose aliases are all absent is reported once, before any
-    row. Blank rows are skipped; row numbers stay those of the spreadsheet.
+    row, unless it is ``optional`` (its value is then ""). Blank rows are skipped; row
+    numbers stay those of the spreadsheet.
     """
     rows = iter(_raw_rows(content, filename))
     header = next(rows, None)
@@ -139,7 +145,8 @@ def read_rows(content: bytes, filename: str, columns: dict[str, Sequence[str]]) 
         name = wanted.get(_header_key(title))
         if name and name not in positions:
             positions[name] = index
-    missing = [name for name in columns if name not in positions]
+    optional = set(optional)
+    missing = [name for name in columns if name not in positions and name not in optional]
     if missing:
         names = ", ".join(columns[name][0] for name in missing)
         raise TableError(_("Missing columns: %(names)s.") % {"names": names})

@@ -30,6 +30,8 @@ def normalise(value: str | None) -> str:
     """What every text field stores: NFC, Persian letters, ASCII digits, single spaces."""
     if not value:
         return ""
+    if value.isascii():  # nothing to fold: spares bulk imports most of the work
+        return " ".join(value.split())
     value = unicodedata.normalize("NFC", value)
     value = characters.ar_to_fa(value)
     value = ascii_digits(value)

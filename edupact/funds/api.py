@@ -12,18 +12,20 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from ninja import Router, Schema, Status
+from ninja import File, Router, Schema, Status
+from ninja.files import UploadedFile
 from ninja.pagination import paginate
 
 from edupact.accounts.selectors import scope_for, scoped_get_or_404
 from edupact.api.problems import problem
 from edupact.core.paging import CappedLimitOffsetPagination
 
-from . import guarantees, selectors, services, settlement
+from . import guarantees, imports, selectors, services, settlement
 from .models import (
     Fund,
     FundAccount,
     Guarantee,
+    ImportKind,
     Loan,
     LoanProduct,
     PendingGift,
@@ -601,3 +603,43 @@ def create_product_version(request, pk: int, data: ProductIn):
 from .report_api import router as reports_router  # noqa: E402
 
 router.add_router("", reports_router)
+# Imports ----------------------------------------------------------------------------------------
+
+
+class ImportErrorOut(Schema):
+    row: int
+    column: str
+    message: str
+
+
+class ImportReportOut(Schema):
+    rows: int
+    created: int
+    skipped: int
+    dry_run: bool
+    already_imported: bool
+    written: bool
+    errors: list[ImportErrorOut]
+
+
+@router.post("/{pk}/imports/{kind}", response={200: ImportReportOut, 422: ImportReportOut})
+def import_file(
+    request, pk: int, kind: ImportKind, file: File[UploadedFile], dry_run: bool = False
+):
+    """Import members or bank-statement deposits from an XLSX or CSV file (multipart).
+
+    Every row is checked; with any error nothing is written and the answer is 422 listing
+    each error with its row and column. ``dry_run=true`` checks without writing. The same
+    file again, or rows already imported, add nothing (``already_imported``, ``skipped``).
+    """
+    fund = _fund(request, pk)
+    report = imports.import_file(
+        scope_for(request.user),
+        fund,
+        kind,
+        file.read(),
+        file.name or "",
+        dry_run=dry_run,
+        user=request.user,
+    )
+    return Status(200 if report.ok else 422, report.as_dict())

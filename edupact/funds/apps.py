@@ -23,4 +23,5 @@ class FundsConfig(AppConfig):
             m.PointsTransfer,
             m.Guarantee,
             m.ScheduleChange,
+            m.FileImport,
         )

@@ -11,7 +11,7 @@ from edupact.core.calendars import JALALI_MONTHS_FA
 from edupact.core.forms import LocalDateField, LocalisedModelForm
 from edupact.core.money import parse_amount
 
-from .models import LoanProduct, PointsUse, TransferKind
+from .models import ImportKind, LoanProduct, PointsUse, TransferKind
 
 
 class AmountField(forms.CharField):
@@ -172,3 +172,29 @@ class RescheduleForm(forms.Form):
     months = forms.IntegerField(label=_("New number of monthly instalments"), min_value=1)
     on = LocalDateField(label=_("From"))
     reason = forms.CharField(label=_("Reason"), max_length=255)
+MAX_UPLOAD_BYTES = 30 * 1024 * 1024
+
+
+class ImportForm(forms.Form):
+    """A members list or a bank statement, XLSX or CSV, checked first when ``dry_run``."""
+
+    kind = forms.ChoiceField(
+        label=_("The file holds"), choices=ImportKind.choices, widget=forms.RadioSelect
+    )
+    file = forms.FileField(
+        label=_("File (XLSX or CSV)"),
+        widget=forms.ClearableFileInput(attrs={"accept": ".xlsx,.csv,text/csv"}),
+    )
+    dry_run = forms.BooleanField(
+        label=_("Dry run: check every row and show what would happen, without importing"),
+        required=False,
+    )
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if upload.size > MAX_UPLOAD_BYTES:
+            raise ValidationError(
+                _("The file is larger than %(mb)s MB.") % {"mb": MAX_UPLOAD_BYTES // 2**20},
+                code="too_big",
+            )
+        return upload

@@ -15,14 +15,16 @@ from django.views.decorators.http import require_POST
 from edupact.accounts.selectors import scope_for, scoped_get_or_404
 from edupact.core import exports, pdf, preferences
 from edupact.core.calendars import InvalidDate, parse_date
+from edupact.core.tabular import XLSX_TYPE
 from edupact.web.paging import page_of
 
-from . import guarantees, report_views, selectors, services, settlement, tables
+from . import guarantees, imports, report_views, selectors, services, settlement, tables
 from .forms import (
     ConfirmGiftForm,
     DepositForm,
     GiveForm,
     GuarantorForm,
+    ImportForm,
     LoanRequestForm,
     ProductForm,
     RescheduleForm,
@@ -32,6 +34,7 @@ from .models import (
     FundAccount,
     Guarantee,
     GuaranteeStatus,
+    ImportKind,
     Loan,
     LoanStatus,
     PendingGift,
@@ -574,3 +577,54 @@ def reschedule(request, pk):
         "funds/loan_form.html",
         {"form": form, "loan": obj, "fund": obj.fund, "title": _("Reschedule the loan")},
     )
+def import_file(request, pk):
+    """Upload a members list or a bank statement; the report lists every row's errors."""
+    obj = scoped_get_or_404(request.user, Fund, pk, write=True, select=["kanoon"])
+    kind = request.GET.get("kind") if request.GET.get("kind") in ImportKind.values else None
+    form = ImportForm(
+        request.POST or None,
+        request.FILES or None,
+        initial={"kind": kind or ImportKind.MEMBERS, "dry_run": True},
+    )
+    report = errors = None
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        upload = data["file"]
+        report = imports.import_file(
+            scope_for(request.user),
+            obj,
+            data["kind"],
+            upload.read(),
+            upload.name,
+            dry_run=data["dry_run"],
+            user=request.user,
+        )
+        errors = [
+            (e.row, imports.column_label(data["kind"], e.column), e.message) for e in report.errors
+        ]
+        kind = data["kind"]
+    return render(
+        request,
+        "funds/import.html",
+        {
+            "fund": obj,
+            "form": form,
+            "report": report,
+            "errors": errors,
+            "kind": kind,
+            "kinds": ImportKind.choices,
+            "history": imports.history(obj)[:20],
+            "title": _("Import a file"),
+        },
+    )
+
+
+@login_required
+def import_template(request, pk, kind):
+    """An empty workbook with the columns of ``kind``, headed in the reader's language."""
+    obj = scoped_get_or_404(request.user, Fund, pk, write=True, select=["kanoon"])
+    if kind not in ImportKind.values:
+        raise Http404
+    response = HttpResponse(imports.template(kind), content_type=XLSX_TYPE)
+    response["Content-Disposition"] = f'attachment; filename="fund-{obj.pk}-{kind}.xlsx"'
+    return response

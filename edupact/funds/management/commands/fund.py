@@ -4,6 +4,8 @@ edupact fund simulate SCENARIO.json            run a scenario on a throwaway dat
 edupact fund verify [FUND]                     check every entry balances and every running sum
 edupact fund export-journal FUND --format hledger [--output FILE]
 edupact fund remind [--on DATE] [--fund FUND]   send the day's SMS reminders to borrowers
+edupact fund import FUND members|deposits FILE [--dry-run]
+                                               import a members list or a bank statement
 """
 
 import datetime as dt
@@ -39,6 +41,15 @@ class Command(BaseCommand):
         remind = sub.add_parser("remind", help="Send SMS reminders: instalments due soon, arrears.")
         remind.add_argument("--on", help="The day (ISO or the fund's calendar); today by default.")
         remind.add_argument("--fund", help="Fund id or name (all funds when omitted).")
+        imp = sub.add_parser(
+            "import", help="Import members or bank-statement deposits from XLSX or CSV."
+        )
+        imp.add_argument("fund", help="Fund id or name.")
+        imp.add_argument("kind", choices=["members", "deposits"])
+        imp.add_argument("file", help="The XLSX or CSV file.")
+        imp.add_argument(
+            "--dry-run", action="store_true", help="Check every row without importing."
+        )
 
     def handle(self, *args, **options):
         with translation.override(options["language"]):
@@ -49,6 +60,8 @@ class Command(BaseCommand):
                 return self.verify(options)
             if action == "remind":
                 return self.remind(options)
+            if action == "import":
+                return self.import_file(options)
             return self.export(options)
 
     # simulate -----------------------------------------------------------------------------
@@ -136,6 +149,54 @@ class Command(BaseCommand):
             Path(options["output"]).write_text(text, encoding="utf-8")
         else:
             self.stdout.write(text, ending="")
+
+    # import -------------------------------------------------------------------------------
+
+    def import_file(self, options):
+        from edupact.core.scoping import Scope
+        from edupact.funds import imports
+
+        fund = _fund(options["fund"])
+        path = Path(options["file"])
+        try:
+            content = path.read_bytes()
+        except OSError as exc:
+            raise CommandError(
+                _("Cannot read %(path)s: %(error)s") % {"path": path, "error": exc}, returncode=2
+            ) from exc
+        report = imports.import_file(
+            Scope(everything=True),
+            fund,
+            options["kind"],
+            content,
+            path.name,
+            dry_run=options["dry_run"],
+        )
+        if not report.ok:
+            for e in report.errors:
+                column = imports.column_label(options["kind"], e.column)
+                where = _("row %(row)s") % {"row": e.row}
+                self.stderr.write(
+                    f"{where}, {column}: {e.message}" if column else f"{where}: {e.message}"
+                )
+            raise CommandError(
+                _("%(count)s error(s); nothing was imported.") % {"count": len(report.errors)}
+            )
+        if report.already_imported:
+            self.stdout.write(_("This file has already been imported; nothing was added."))
+        elif report.dry_run:
+            self.stdout.write(
+                _(
+                    "Dry run: %(rows)s rows are valid; %(created)s would be added, "
+                    "%(skipped)s are already there."
+                )
+                % {"rows": report.rows, "created": report.created, "skipped": report.skipped}
+            )
+        else:
+            self.stdout.write(
+                _("Imported %(rows)s rows: %(created)s added, %(skipped)s already there.")
+                % {"rows": report.rows, "created": report.created, "skipped": report.skipped}
+            )
 
 
 def _fund(ref: str):
