@@ -14,6 +14,7 @@ MENU = [
     ("directory:places", _("Places"), "staff"),
     ("funds:home", _("Funds"), None),
     ("evaluation:dashboard", _("Learning society"), "staff"),
+    ("evaluation:subjects", _("Assessed subjects"), "staff"),
     ("evaluation:frameworks", _("Frameworks"), "staff"),
     ("directory:me", _("My record"), "person"),
     ("accounts:settings", _("Settings"), None),
