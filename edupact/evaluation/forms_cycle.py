@@ -137,7 +137,7 @@ class ProposalsForm(forms.Form):
                 label=_("Propose"), required=False, initial=a.recognised
             )
             for key, label in (
-                ("for", _("For")),
+                ("for", _("In favour")),
                 ("against", _("Against")),
                 ("abstain", _("Abstaining")),
             ):

@@ -849,7 +849,7 @@ class Proposal(models.Model):
         verbose_name=_("assessment"),
     )
     proposed = models.BooleanField(_("proposed for recognition"))
-    votes_for = models.PositiveSmallIntegerField(_("for"), default=0)
+    votes_for = models.PositiveSmallIntegerField(_("in favour"), default=0)
     votes_against = models.PositiveSmallIntegerField(_("against"), default=0)
     votes_abstain = models.PositiveSmallIntegerField(_("abstaining"), default=0)
     note = models.CharField(_("note"), max_length=500, blank=True)
