@@ -11,7 +11,7 @@ from edupact.evaluation.models import Assessment, RecognitionDecision
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 LOCALES = {"vi": "vi-VN", "en": "en-US"}
-PENDING = Assessment.Status.SELF_ASSESSED
+PENDING = Assessment.Status.PROPOSED  # by the hamlet's review meeting
 SIGNER_NAME = "Nguyễn Văn Hùng"
 SIGNER_TITLE = "KT. CHỦ TỊCH – PHÓ CHỦ TỊCH"
 

@@ -16,7 +16,7 @@ from edupact.evaluation.models import Assessment, RecognitionDecision, Rollup
 
 pytestmark = pytest.mark.django_db
 
-PENDING = Assessment.Status.SELF_ASSESSED
+PENDING = Assessment.Status.PROPOSED  # by the hamlet's review meeting
 SIGNER = services.Signer(name="Nguyễn Văn Hùng", title="KT. CHỦ TỊCH – PHÓ CHỦ TỊCH")
 DAY = dt.date(2023, 4, 11)
 

@@ -32,11 +32,17 @@ def font_files() -> dict[str, Path]:
     return found
 
 
+# Noto Sans's glyph composition ("ccmp") splits i, o, u, y with a dot below into a base and
+# a mark, which text extraction (search, copy, pdftotext) then reads as "Thi ị" for "Thị";
+# the font has every precomposed Vietnamese letter, so the feature is not needed for it.
+FEATURES = {"Noto Sans": 'font-feature-settings: "ccmp" 0; '}
+
+
 def font_face_css() -> str:
     """``@font-face`` rules with file:// URLs (variable fonts: every weight in one file)."""
     return "\n".join(
         f'@font-face {{ font-family: "{family}"; src: url("{path.as_uri()}"); '
-        "font-style: normal; }"
+        f"{FEATURES.get(family, '')}font-style: normal; }}"
         for family, path in font_files().items()
     )
 

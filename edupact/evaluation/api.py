@@ -14,9 +14,11 @@ from edupact.core.paging import CappedLimitOffsetPagination
 from edupact.directory.models import AdminUnit, Organisation
 
 from . import exchange, reports, scoring, selectors, services
+from .api_cycle import router as cycle_router
 from .models import Framework, LearningModel, Subject
 
 router = Router(tags=["evaluation"])
+router.add_router("", cycle_router)  # registration, self-assessment, evidence, meetings
 
 
 class FrameworkOut(Schema):

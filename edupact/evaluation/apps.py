@@ -22,4 +22,8 @@ class EvaluationConfig(AppConfig):
             m.Target,
             m.IndicatorValue,
             m.RecognitionDecision,
+            m.EvidenceFile,
+            m.ReviewMeeting,
+            m.Attendee,
+            m.Proposal,
         )

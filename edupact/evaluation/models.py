@@ -360,12 +360,20 @@ class Assessment(models.Model):
     """One subject's assessment for one calendar year, scored by one framework version.
 
     The framework is locked when first used, so the stored result can always be
-    reproduced from ``framework`` and ``answers``.
+    reproduced from ``framework`` and ``answers``. A registration at the start of the year is
+    the same row with status ``registered`` and no answers yet: the annual statistics count
+    registered against recognised.
     """
 
     class Status(models.TextChoices):
+        """The yearly cycle: registered at the start of the year → self-assessed at its end →
+        reviewed at the hamlet's meeting (bình xét), proposed for recognition or not →
+        decided by the commune (recognised or not)."""
+
+        REGISTERED = "registered", _("registered")
         SELF_ASSESSED = "self_assessed", _("self-assessed")
-        REVIEWED = "reviewed", _("reviewed")
+        PROPOSED = "proposed", _("proposed for recognition")
+        REVIEWED = "reviewed", _("reviewed, not proposed")
         RECOGNISED = "recognised", _("recognised")
         NOT_RECOGNISED = "not_recognised", _("not recognised")
 
@@ -375,11 +383,14 @@ class Assessment(models.Model):
     year = models.PositiveSmallIntegerField(_("year"))
     framework = models.ForeignKey(
         Framework,
+        null=True,
+        blank=True,
         on_delete=models.PROTECT,
         related_name="assessments",
         verbose_name=_("framework version"),
+        help_text=_("Empty only for a registration no framework version applies to yet."),
     )
-    answers = models.JSONField(_("answers"), default=dict)
+    answers = models.JSONField(_("answers"), default=dict, blank=True)
     result = models.JSONField(_("result"), default=dict, editable=False)
     total = models.DecimalField(
         _("total"), max_digits=8, decimal_places=2, null=True, blank=True, editable=False
@@ -673,3 +684,180 @@ class Rollup(models.Model):
         if not self.registered:
             return None
         return round(100 * self.recognised / self.registered, 2)
+
+
+# The hamlet's part of the yearly cycle: evidence files and the review meeting ----------------
+
+
+class EvidenceFile(models.Model):
+    """A file that supports a self-assessment (a school report, a certificate, a photo).
+
+    Stored under ``MEDIA_ROOT/evidence`` by a content-derived name and served only through a
+    scoped view: the file has no public URL. Only PDF, JPEG and PNG are kept, as their first
+    bytes prove, not as the browser claims.
+    """
+
+    assessment = models.ForeignKey(
+        Assessment, on_delete=models.CASCADE, related_name="evidence", verbose_name=_("assessment")
+    )
+    stored_name = models.CharField(max_length=200, editable=False)
+    original_name = models.CharField(_("file name"), max_length=255)
+    size = models.PositiveIntegerField(_("size (bytes)"))
+    content_type = models.CharField(_("file type"), max_length=40)
+    sha256 = models.CharField(max_length=64, editable=False)
+    uploaded_by = models.ForeignKey(
+        "accounts.User",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("uploaded by"),
+        editable=False,
+    )
+    uploaded_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
+
+    scope = ScopeRule(
+        org_paths=["assessment__subject__organisation__path"],
+        person="assessment__subject__person_id",
+    )
+
+    class Meta:
+        ordering = ["assessment", "uploaded_at", "id"]
+        verbose_name = _("evidence file")
+        verbose_name_plural = _("evidence files")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["assessment", "sha256"], name="evidencefile_once_per_assessment"
+            )
+        ]
+
+    def __str__(self):
+        return self.original_name
+
+    def get_absolute_url(self):
+        return reverse("evaluation:evidence", args=[self.pk])
+
+
+class ReviewMeeting(models.Model):
+    """The review meeting (họp bình xét) where a hamlet's branch of the association weighs
+    the year's self-assessments of its households and clans and proposes which the commune
+    should recognise. Its minutes (biên bản) are printed and signed by chair and secretary.
+    """
+
+    organisation = models.ForeignKey(
+        Organisation,
+        on_delete=models.PROTECT,
+        related_name="review_meetings",
+        verbose_name=_("held by"),
+        help_text=_("The hamlet's branch of the association."),
+    )
+    admin_unit = models.ForeignKey(
+        "directory.AdminUnit",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="evaluation_review_meetings",
+        verbose_name=_("hamlet"),
+    )
+    year = models.PositiveSmallIntegerField(_("year assessed"))
+    date = models.DateField(_("meeting date"))
+    place = models.CharField(_("meeting place"), max_length=200)
+    chair = models.CharField(_("chair"), max_length=200)
+    secretary = models.CharField(_("secretary"), max_length=200)
+    present = models.PositiveSmallIntegerField(_("members present"))
+    invited = models.PositiveSmallIntegerField(_("members invited"))
+    minutes = models.TextField(_("minutes"), blank=True)
+    created_by = models.ForeignKey(
+        "accounts.User",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("entered by"),
+        editable=False,
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    scope = ScopeRule(org_paths=["organisation__path"])
+
+    class Meta:
+        ordering = ["-year", "-date", "-id"]
+        verbose_name = _("review meeting")
+        verbose_name_plural = _("review meetings")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(present__lte=models.F("invited")), name="reviewmeeting_present"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.organisation} — {self.date:%d/%m/%Y}"
+
+    def save(self, *args, **kwargs):
+        self.place = normalise(self.place)
+        self.chair = normalise(self.chair)
+        self.secretary = normalise(self.secretary)
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self):
+        return reverse("evaluation:meeting", args=[self.pk])
+
+
+class Attendee(models.Model):
+    """Someone at the meeting: a person from the directory or a name as written down."""
+
+    meeting = models.ForeignKey(
+        ReviewMeeting, on_delete=models.CASCADE, related_name="attendees", verbose_name=_("meeting")
+    )
+    person = models.ForeignKey(
+        "directory.Person",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("person"),
+    )
+    name = models.CharField(_("full name"), max_length=200)
+    role = models.CharField(
+        _("role at the meeting"), max_length=120, blank=True, help_text=_("e.g. chi hội trưởng")
+    )
+
+    class Meta:
+        ordering = ["meeting", "id"]
+        verbose_name = _("attendee")
+        verbose_name_plural = _("attendees")
+
+    def __str__(self):
+        return self.name
+
+    def save(self, *args, **kwargs):
+        self.name = normalise(self.name)
+        self.role = normalise(self.role)
+        super().save(*args, **kwargs)
+
+
+class Proposal(models.Model):
+    """The meeting's word on one assessment: proposed for recognition or not, and the vote."""
+
+    meeting = models.ForeignKey(
+        ReviewMeeting, on_delete=models.CASCADE, related_name="proposals", verbose_name=_("meeting")
+    )
+    assessment = models.OneToOneField(
+        Assessment,
+        on_delete=models.PROTECT,
+        related_name="proposal",
+        verbose_name=_("assessment"),
+    )
+    proposed = models.BooleanField(_("proposed for recognition"))
+    votes_for = models.PositiveSmallIntegerField(_("in favour"), default=0)
+    votes_against = models.PositiveSmallIntegerField(_("against"), default=0)
+    votes_abstain = models.PositiveSmallIntegerField(_("abstaining"), default=0)
+    note = models.CharField(_("note"), max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["meeting", "id"]
+        verbose_name = _("proposal")
+        verbose_name_plural = _("proposals")
+
+    def __str__(self):
+        return f"{self.assessment} — {'+' if self.proposed else '−'}"

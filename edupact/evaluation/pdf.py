@@ -1,4 +1,5 @@
-"""Certificates (giấy chứng nhận) of recognised subjects as PDF, through ``core.pdf``."""
+"""Certificates (giấy chứng nhận) of recognised subjects and the minutes of review meetings
+(biên bản họp bình xét) as PDF, through ``core.pdf``."""
 
 from edupact.core.pdf import render_pdf
 
@@ -10,4 +11,12 @@ def certificate_pdf(decision: RecognitionDecision, assessment: Assessment) -> by
     return render_pdf(
         "evaluation/certificate.html",
         {"decision": decision, "assessment": assessment, "subject": assessment.subject},
+    )
+
+
+def minutes_pdf(meeting, attendees, proposals) -> bytes:
+    """The minutes of a hamlet's review meeting (biên bản họp bình xét), A4 portrait."""
+    return render_pdf(
+        "evaluation/minutes.html",
+        {"meeting": meeting, "attendees": attendees, "proposals": proposals},
     )

@@ -4,7 +4,17 @@ import datetime as dt
 from collections import defaultdict
 from decimal import Decimal
 
-from django.db.models import Count, ExpressionWrapper, F, FloatField, Q, QuerySet, Sum
+from django.db.models import (
+    Count,
+    ExpressionWrapper,
+    F,
+    FloatField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+)
 from django.db.models.functions import Cast, NullIf
 
 from edupact.core.scoping import Scope
@@ -17,6 +27,7 @@ from .models import (
     IndicatorValue,
     LearningModel,
     RecognitionDecision,
+    ReviewMeeting,
     Rollup,
     Subject,
     Target,
@@ -413,11 +424,12 @@ def issuers(scope: Scope) -> QuerySet:
 
 def awaiting_decision(organisation: Organisation, year: int, model: str | None = None) -> QuerySet:
     """Assessments of ``year`` in the organisation's area that meet their criteria and
-    await a decision (self-assessed or reviewed)."""
-    from .services import UNDECIDED, area_q
+    await a decision: proposed by their hamlet's review meeting (households, clans) or
+    self-assessed (the models no hamlet reviews)."""
+    from .services import area_q, awaiting_q
 
-    qs = Assessment.objects.filter(year=year, recognised=True, status__in=UNDECIDED).filter(
-        area_q(organisation)
+    qs = Assessment.objects.filter(year=year, recognised=True).filter(
+        awaiting_q(), area_q(organisation)
     )
     if model:
         qs = qs.filter(subject__kind=model)
@@ -454,3 +466,74 @@ def rollups_with_targets(scope: Scope, **filters) -> list:
         r.target_source = target.source if target else None
         r.light = light(r.share_value, target)
     return rows
+
+
+# The hamlet's part of the yearly cycle ------------------------------------------------------------
+
+
+def subject_list(
+    scope: Scope,
+    *,
+    q: str | None = None,
+    kind: str | None = None,
+    unit: int | None = None,
+    year: int | None = None,
+    status: str | None = None,
+) -> QuerySet:
+    """Subjects in scope for the list page: by model, by place (a hamlet, or a commune with
+    its hamlets), by the status of their assessment in ``year`` (``none``: not registered)."""
+    qs = matching(scope.filter(Subject.objects.select_related("admin_unit", "parent")), q)
+    if kind:
+        qs = qs.filter(kind=kind)
+    if unit:
+        qs = qs.filter(Q(admin_unit_id=unit) | Q(admin_unit__parent_id=unit))
+    if year and status == "none":
+        qs = qs.exclude(assessments__year=year)
+    elif year and status:
+        qs = qs.filter(assessments__year=year, assessments__status=status)
+    if year:
+        this_year = Assessment.objects.filter(subject=OuterRef("pk"), year=year)
+        qs = qs.annotate(year_status=Subquery(this_year.values("status")[:1]))
+    return qs.order_by("kind", "search_key", "id")
+
+
+def history_of(subject: Subject) -> QuerySet:
+    """The subject's assessments, newest year first, with framework version and proposal."""
+    return (
+        subject.assessments.select_related("framework", "decision", "proposal__meeting")
+        .annotate(evidence_count=Count("evidence"))
+        .order_by("-year")
+    )
+
+
+def to_review(scope: Scope, organisation: Organisation, year: int) -> QuerySet:
+    """Self-assessments of ``year`` the organisation's review meeting still has to weigh."""
+    from .cycle import meeting_area_q
+
+    qs = Assessment.objects.filter(year=year, status=Assessment.Status.SELF_ASSESSED).filter(
+        meeting_area_q(organisation, organisation.admin_unit)
+    )
+    return (
+        scope.filter(qs)
+        .select_related("subject", "framework")
+        .order_by("subject__search_key", "pk")
+    )
+
+
+def meetings(scope: Scope, year: int | None = None) -> QuerySet:
+    qs = scope.filter(ReviewMeeting.objects.select_related("organisation", "admin_unit"))
+    if year:
+        qs = qs.filter(year=year)
+    return qs.annotate(proposal_count=Count("proposals")).order_by("-year", "-date", "-id")
+
+
+def meeting_proposals(meeting: ReviewMeeting) -> QuerySet:
+    return meeting.proposals.select_related(
+        "assessment__subject", "assessment__framework"
+    ).order_by("-proposed", "assessment__subject__search_key", "pk")
+
+
+def registering_organisations(scope: Scope) -> QuerySet:
+    """Organisations the user registers subjects for (those they write for, in Vietnam)."""
+    qs = Organisation.objects.filter(active=True, country="VN").select_related("admin_unit")
+    return scope.filter(qs, write=True).order_by("path")

@@ -325,6 +325,11 @@ def record_assessment(
     ).first() or Assessment(subject=subject, year=year)
     if assessment.status in (Assessment.Status.RECOGNISED, Assessment.Status.NOT_RECOGNISED):
         raise ValidationError(_("This assessment has been decided; it can no longer be changed."))
+    if assessment.status in (Assessment.Status.PROPOSED, Assessment.Status.REVIEWED):
+        raise ValidationError(
+            _("The review meeting has been held: this assessment can no longer change.")
+        )
+    assessment.status = Assessment.Status.SELF_ASSESSED
     lock_framework(framework)
     assessment.framework = framework
     assessment.answers = {
@@ -372,7 +377,29 @@ ISSUERS = (
     Organisation.Kind.ASSOCIATION,
     Organisation.Kind.BRANCH,
 )
-UNDECIDED = (Assessment.Status.SELF_ASSESSED, Assessment.Status.REVIEWED)
+UNDECIDED = (Assessment.Status.SELF_ASSESSED, Assessment.Status.PROPOSED)
+#: Households and clans are decided only once their hamlet's meeting proposed them.
+REVIEWED_IN_HAMLET = (LearningModel.HOUSEHOLD, LearningModel.CLAN)
+
+
+def awaiting_q() -> Q:
+    """Assessments a decision may recognise: proposed by their hamlet's review meeting, or
+    self-assessed for a model no hamlet reviews (units, citizens, communes…)."""
+    return Q(status=Assessment.Status.PROPOSED) | (
+        Q(status=Assessment.Status.SELF_ASSESSED) & ~Q(subject__kind__in=REVIEWED_IN_HAMLET)
+    )
+
+
+def _not_awaiting(a: Assessment) -> str:
+    """Why an undecidable assessment cannot be recognised yet (or any more)."""
+    values = {"subject": a.subject.name, "year": a.year}
+    if a.status == Assessment.Status.REGISTERED:
+        return _("%(subject)s has no self-assessment for %(year)d yet.") % values
+    if a.status == Assessment.Status.REVIEWED:
+        return _("%(subject)s was not proposed by the review meeting for %(year)d.") % values
+    if a.status == Assessment.Status.SELF_ASSESSED:
+        return _("%(subject)s has not been reviewed by its hamlet's meeting for %(year)d.") % values
+    return _("%(subject)s has already been decided for %(year)d.") % values
 
 
 @dataclass(frozen=True)
@@ -435,6 +462,9 @@ def issue_recognition_decision(
         .filter(area_q(organisation))
         .values_list("pk", flat=True)
     )
+    awaiting = set(
+        Assessment.objects.filter(pk__in=ids).filter(awaiting_q()).values_list("pk", flat=True)
+    )
     problems = []
     if len(rows) != len(ids):
         problems.append(_("Some of the chosen assessments do not exist."))
@@ -445,11 +475,8 @@ def issue_recognition_decision(
                 _("%(subject)s is outside the area of %(organisation)s.")
                 % {"subject": name, "organisation": organisation.name}
             )
-        elif a.status not in UNDECIDED:
-            problems.append(
-                _("%(subject)s has already been decided for %(year)d.")
-                % {"subject": name, "year": a.year}
-            )
+        elif a.pk not in awaiting:
+            problems.append(_not_awaiting(a))
         elif not a.recognised:
             problems.append(
                 _("%(subject)s does not meet the criteria for %(year)d.")

@@ -1,6 +1,7 @@
 from django.urls import path
 
 from . import views
+from . import views_cycle as cycle
 
 app_name = "evaluation"
 urlpatterns = [
@@ -21,4 +22,18 @@ urlpatterns = [
         views.certificate,
         name="certificate",
     ),
+    path("subjects/", cycle.subjects, name="subjects"),
+    path("subjects/new/", cycle.register, name="register"),
+    path("subjects/<int:pk>/", cycle.subject, name="subject"),
+    path("subjects/<int:pk>/register/", cycle.register, name="register_again"),
+    path("subjects/<int:pk>/assess/<int:year>/", cycle.assess, name="assess"),
+    path("subjects/<int:pk>/assess/<int:year>/preview/", cycle.preview, name="preview"),
+    path("assessments/<int:pk>/", cycle.assessment, name="assessment"),
+    path("assessments/<int:pk>/evidence/", cycle.upload_evidence, name="upload_evidence"),
+    path("evidence/<int:pk>/", cycle.evidence, name="evidence"),
+    path("evidence/<int:pk>/delete/", cycle.delete_evidence, name="delete_evidence"),
+    path("meetings/", cycle.meetings, name="meetings"),
+    path("meetings/new/", cycle.new_meeting, name="new_meeting"),
+    path("meetings/<int:pk>/", cycle.meeting, name="meeting"),
+    path("meetings/<int:pk>/minutes.pdf", cycle.minutes_pdf, name="minutes"),
 ]

@@ -15,6 +15,7 @@ MENU = [
     ("funds:home", _("Funds"), None),
     ("rotating:home", _("Lottery funds"), None),
     ("evaluation:dashboard", _("Learning society"), "staff"),
+    ("evaluation:subjects", _("Assessed subjects"), "staff"),
     ("evaluation:frameworks", _("Frameworks"), "staff"),
     ("directory:me", _("My record"), "person"),
     ("accounts:settings", _("Settings"), None),

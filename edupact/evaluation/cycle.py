@@ -1,0 +1,415 @@
+"""The hamlet branch's part of the yearly cycle: registration at the start of the year,
+evidence for the self-assessment, and the review meeting (bình xét) with its proposals.
+
+The steps share ``Assessment.status``: ``registered`` → ``self_assessed`` (by
+``services.record_assessment``) → ``proposed`` or ``reviewed`` (by the meeting) → decided by
+the commune (``services.issue_recognition_decision``). Households and clans are reviewed at
+their hamlet's meeting before the commune decides; units and citizens go straight from
+their self-assessment to the commune.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.base import ContentFile
+from django.core.files.storage import FileSystemStorage
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.utils.translation import gettext as _
+
+from edupact.core.scoping import Scope
+from edupact.core.text import normalise
+from edupact.directory.models import AdminUnit, Organisation, Person
+
+from . import services
+from .models import (
+    Assessment,
+    Attendee,
+    EvidenceFile,
+    LearningModel,
+    Member,
+    Proposal,
+    ReviewMeeting,
+    Subject,
+)
+from .services import REVIEWED_IN_HAMLET
+
+Status = Assessment.Status
+
+#: Before the meeting: evidence may still be added or removed.
+BEFORE_REVIEW = (Status.REGISTERED, Status.SELF_ASSESSED)
+
+
+def _require_write(scope: Scope, organisation: Organisation) -> None:
+    if not scope.can_write_path(organisation.path):
+        raise PermissionDenied(_("You may not change the records of this organisation."))
+
+
+# Registration -----------------------------------------------------------------------------------
+
+
+@dataclass
+class MemberRow:
+    full_name: str
+    birth_year: int | None = None
+    relation: str = ""
+
+
+@dataclass
+class Registration:
+    """What a registration form or API call carries besides the subject itself."""
+
+    year: int
+    members: list[MemberRow] = field(default_factory=list)
+    branches: list[str] = field(default_factory=list)
+
+
+def _check_year(year: int) -> None:
+    today = dt.date.today()
+    if not 2000 <= year <= today.year + 1:
+        raise ValidationError({"year": [_("Choose a year from 2000 to next year.")]})
+
+
+def _member_errors(rows: list[MemberRow], year: int) -> list[str]:
+    errors = []
+    for n, row in enumerate(rows, start=1):
+        if not normalise(row.full_name):
+            errors.append(_("Member %(n)d: enter the full name.") % {"n": n})
+        if row.birth_year is not None and not 1900 <= row.birth_year <= year:
+            errors.append(
+                _("Member %(n)d: the year of birth must be from 1900 to %(year)d.")
+                % {"n": n, "year": year}
+            )
+    return errors
+
+
+@transaction.atomic
+def register(scope: Scope, subject: Subject, registration: Registration, user=None) -> Assessment:
+    """Register a subject for a year (creating it, its members and a clan's branches when
+    new). The registration is the year's assessment row with status ``registered``; the
+    framework version in force is attached when exactly one applies."""
+    from .selectors import framework_for
+
+    year = registration.year
+    _check_year(year)
+    errors = _member_errors(registration.members, year)
+    if registration.members and subject.kind not in REVIEWED_IN_HAMLET:
+        errors.append(_("Only households and clans have members."))
+    if registration.branches and subject.kind != LearningModel.CLAN:
+        errors.append(_("Only clans have branches."))
+    if errors:
+        raise ValidationError({"members": errors})
+    services.save_subject(scope, subject)
+    if Assessment.objects.filter(subject=subject, year=year).exists():
+        raise ValidationError(
+            {
+                "year": [
+                    _("%(subject)s is already registered for %(year)d.")
+                    % {"subject": subject.name, "year": year}
+                ]
+            }
+        )
+    for row in registration.members:
+        Member.objects.create(
+            subject=subject,
+            full_name=row.full_name,
+            birth_year=row.birth_year,
+            relation=normalise(row.relation),
+        )
+    for name in filter(None, (normalise(b) for b in registration.branches)):
+        services.save_subject(
+            scope,
+            Subject(
+                kind=LearningModel.CLAN,
+                name=name,
+                organisation=subject.organisation,
+                admin_unit=subject.admin_unit,
+                former_admin_unit=subject.former_admin_unit,
+                parent=subject,
+            ),
+        )
+    assessment = Assessment(
+        subject=subject,
+        year=year,
+        framework=framework_for(scope, subject.kind, year),
+        status=Status.REGISTERED,
+    )
+    assessment.full_clean(validate_constraints=False)
+    assessment.save()
+    services.schedule_rollup_refresh(subject)
+    return assessment
+
+
+# Evidence files ---------------------------------------------------------------------------------
+
+#: What a file's first bytes must be for each accepted type.
+SIGNATURES = {
+    "application/pdf": (b"%PDF-",),
+    "image/jpeg": (b"\xff\xd8\xff",),
+    "image/png": (b"\x89PNG\r\n\x1a\n",),
+}
+EXTENSIONS = {"application/pdf": ".pdf", "image/jpeg": ".jpg", "image/png": ".png"}
+
+
+def max_evidence_bytes() -> int:
+    return getattr(settings, "EDUPACT_EVIDENCE_MAX_BYTES", 10 * 1024 * 1024)
+
+
+def evidence_storage() -> FileSystemStorage:
+    """Files live under ``MEDIA_ROOT/evidence``; nothing serves that folder directly."""
+    return FileSystemStorage(location=Path(settings.MEDIA_ROOT) / "evidence", base_url=None)
+
+
+def sniff(head: bytes) -> str | None:
+    """The content type proven by the file's first bytes, or None for anything else."""
+    for content_type, magics in SIGNATURES.items():
+        if any(head.startswith(m) for m in magics):
+            return content_type
+    return None
+
+
+def _assessment_for_write(scope: Scope, assessment: Assessment) -> Assessment:
+    assessment = (
+        Assessment.objects.select_for_update(of=("self",))
+        .select_related("subject__organisation")
+        .get(pk=assessment.pk)
+    )
+    _require_write(scope, assessment.subject.organisation)
+    return assessment
+
+
+@transaction.atomic
+def attach_evidence(
+    scope: Scope, assessment: Assessment, name: str, content: bytes, user=None
+) -> EvidenceFile:
+    """Keep a PDF, JPEG or PNG file as evidence for an assessment not yet reviewed."""
+    assessment = _assessment_for_write(scope, assessment)
+    if assessment.status not in BEFORE_REVIEW:
+        raise ValidationError(
+            _("The review meeting has been held: its evidence can no longer change.")
+        )
+    limit = max_evidence_bytes()
+    if len(content) > limit:
+        raise ValidationError(
+            {"file": [_("The file is larger than %(mb)d MB.") % {"mb": limit // (1024 * 1024)}]}
+        )
+    if not content:
+        raise ValidationError({"file": [_("The file is empty.")]})
+    content_type = sniff(content[:16])
+    if content_type is None:
+        raise ValidationError({"file": [_("Attach a PDF, JPEG or PNG file.")]})
+    digest = hashlib.sha256(content).hexdigest()
+    if assessment.evidence.filter(sha256=digest).exists():
+        raise ValidationError({"file": [_("This file is already attached.")]})
+    storage = evidence_storage()
+    stored = f"{digest[:2]}/{digest}{EXTENSIONS[content_type]}"
+    if not storage.exists(stored):
+        storage.save(stored, ContentFile(content))
+    original = normalise(Path(name or "").name)[:255] or stored.rsplit("/", 1)[-1]
+    try:
+        with transaction.atomic():
+            return EvidenceFile.objects.create(
+                assessment=assessment,
+                stored_name=stored,
+                original_name=original,
+                size=len(content),
+                content_type=content_type,
+                sha256=digest,
+                uploaded_by=user if getattr(user, "pk", None) else None,
+            )
+    except IntegrityError as exc:  # the same file, attached concurrently
+        raise ValidationError({"file": [_("This file is already attached.")]}) from exc
+
+
+@transaction.atomic
+def delete_evidence(scope: Scope, evidence: EvidenceFile) -> None:
+    """Remove an evidence file before the review meeting; the stored bytes go with the last
+    row that names them."""
+    assessment = _assessment_for_write(scope, evidence.assessment)
+    if assessment.status not in BEFORE_REVIEW:
+        raise ValidationError(
+            _("The review meeting has been held: its evidence can no longer change.")
+        )
+    stored = evidence.stored_name
+    evidence.delete()
+    if not EvidenceFile.objects.filter(stored_name=stored).exists():
+        transaction.on_commit(lambda: evidence_storage().delete(stored))
+
+
+def evidence_bytes(evidence: EvidenceFile) -> bytes:
+    with evidence_storage().open(evidence.stored_name, "rb") as handle:
+        return handle.read()
+
+
+# The review meeting -----------------------------------------------------------------------------
+
+
+def meeting_area_q(organisation: Organisation, unit: AdminUnit | None) -> Q:
+    """The subjects a hamlet's meeting reviews: registered by its branch (or below it), or
+    placed in its hamlet."""
+    condition = Q(subject__organisation__path__startswith=organisation.path)
+    if unit is not None:
+        condition |= Q(subject__admin_unit=unit)
+    return condition
+
+
+@dataclass
+class AttendeeRow:
+    name: str = ""
+    role: str = ""
+    person: Person | None = None
+
+
+@dataclass
+class ProposalRow:
+    assessment: int
+    proposed: bool
+    votes_for: int = 0
+    votes_against: int = 0
+    votes_abstain: int = 0
+    note: str = ""
+
+
+@dataclass
+class Meeting:
+    """The facts of a meeting as entered: who, when, where, and what it proposed."""
+
+    year: int
+    date: dt.date | None
+    place: str
+    chair: str
+    secretary: str
+    present: int
+    invited: int
+    minutes: str = ""
+    attendees: list[AttendeeRow] = field(default_factory=list)
+    proposals: list[ProposalRow] = field(default_factory=list)
+
+
+def _meeting_errors(data: Meeting) -> dict[str, list]:
+    errors: dict[str, list] = {}
+    if data.date is None:
+        errors["date"] = [_("Enter the meeting date.")]
+    elif data.date > dt.date.today():
+        errors["date"] = [_("The meeting date cannot be in the future.")]
+    elif data.date < dt.date(data.year, 1, 1):
+        errors["date"] = [
+            _("A meeting on %(year)d cannot be held before that year.") % {"year": data.year}
+        ]
+    for key, value in (("place", data.place), ("chair", data.chair)):
+        if not normalise(value):
+            errors[key] = [_("This field is required.")]
+    if not normalise(data.secretary):
+        errors["secretary"] = [_("This field is required.")]
+    if data.invited < 1 or data.present < 1:
+        errors["present"] = [_("Enter how many members were invited and how many came.")]
+    elif data.present > data.invited:
+        errors["present"] = [_("More members present than invited.")]
+    for n, row in enumerate(data.attendees, start=1):
+        if not normalise(row.name) and row.person is None:
+            errors.setdefault("attendees", []).append(
+                _("Attendee %(n)d: enter the name.") % {"n": n}
+            )
+    return errors
+
+
+def _proposal_errors(data: Meeting, rows: dict[int, Assessment], in_area: set[int]) -> list:
+    problems, seen = [], set()
+    if not data.proposals:
+        problems.append(_("The meeting reviews at least one self-assessment."))
+    for p in data.proposals:
+        a = rows.get(p.assessment)
+        if a is None or p.assessment in seen:
+            problems.append(_("Some of the chosen assessments do not exist."))
+            continue
+        seen.add(p.assessment)
+        values = {"subject": a.subject.name, "year": data.year}
+        if p.assessment not in in_area:
+            problems.append(_("%(subject)s is not reviewed by this hamlet.") % values)
+        elif a.year != data.year:
+            problems.append(_("%(subject)s: the assessment is not for %(year)d.") % values)
+        elif a.status == Status.REGISTERED:
+            problems.append(_("%(subject)s has no self-assessment for %(year)d yet.") % values)
+        elif a.status != Status.SELF_ASSESSED:
+            problems.append(_("%(subject)s has already been reviewed for %(year)d.") % values)
+        elif p.proposed and not a.recognised:
+            problems.append(
+                _("%(subject)s does not meet the criteria and cannot be proposed.") % values
+            )
+        votes = (p.votes_for, p.votes_against, p.votes_abstain)
+        if min(votes) < 0 or sum(votes) > data.present:
+            problems.append(_("%(subject)s: more votes than members present.") % values)
+    return problems
+
+
+@transaction.atomic
+def record_review_meeting(
+    scope: Scope,
+    organisation: Organisation,
+    data: Meeting,
+    unit: AdminUnit | None = None,
+    user=None,
+) -> ReviewMeeting:
+    """Record a hamlet's review meeting, its attendees and its proposals, and move each
+    reviewed assessment to ``proposed`` or ``reviewed``. Any error refuses the whole
+    meeting, with every message, and changes nothing."""
+    _require_write(scope, organisation)
+    _check_year(data.year)
+    unit = unit or organisation.admin_unit
+    errors = _meeting_errors(data)
+    ids = [p.assessment for p in data.proposals]
+    rows = {
+        a.pk: a
+        for a in Assessment.objects.select_for_update(of=("self",))
+        .select_related("subject")
+        .filter(pk__in=ids)
+        .order_by("pk")
+    }
+    in_area = set(
+        Assessment.objects.filter(pk__in=ids)
+        .filter(meeting_area_q(organisation, unit))
+        .values_list("pk", flat=True)
+    )
+    problems = _proposal_errors(data, rows, in_area)
+    if problems:
+        errors["proposals"] = problems
+    if errors:
+        raise ValidationError(errors)
+    meeting = ReviewMeeting(
+        organisation=organisation,
+        admin_unit=unit,
+        year=data.year,
+        date=data.date,
+        place=data.place,
+        chair=data.chair,
+        secretary=data.secretary,
+        present=data.present,
+        invited=data.invited,
+        minutes=(data.minutes or "").strip(),
+        created_by=user if getattr(user, "pk", None) else None,
+    )
+    meeting.full_clean(validate_constraints=False)
+    meeting.save()
+    for row in data.attendees:
+        name = normalise(row.name) or (row.person.full_name if row.person else "")
+        Attendee.objects.create(meeting=meeting, person=row.person, name=name, role=row.role)
+    for p in data.proposals:
+        Proposal.objects.create(
+            meeting=meeting,
+            assessment_id=p.assessment,
+            proposed=p.proposed,
+            votes_for=p.votes_for,
+            votes_against=p.votes_against,
+            votes_abstain=p.votes_abstain,
+            note=normalise(p.note),
+        )
+        a = rows[p.assessment]  # one save each: the audit trail records every status change
+        a.status = Status.PROPOSED if p.proposed else Status.REVIEWED
+        a.save(update_fields=["status", "updated_at"])
+    return meeting
