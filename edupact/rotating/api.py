@@ -81,7 +81,7 @@ class DueOut(Schema):
 
     @staticmethod
     def resolve_reversed_by_id(obj):
-        return DuePayment.objects.filter(reverses=obj).values_list("pk", flat=True).first()
+        return getattr(obj, "reversal_id", None)  # annotated by selectors.payments
 
     @staticmethod
     def resolve_code(obj):

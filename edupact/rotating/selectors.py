@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 
 from django.core.paginator import Paginator
-from django.db.models import Exists, OuterRef, Prefetch, Q, Sum
+from django.db.models import OuterRef, Prefetch, Q, Subquery, Sum
 
 from edupact.core import preferences
 from edupact.core.calendars import format_month
@@ -179,11 +179,11 @@ def draw_history(scope: Scope, fund: RotatingFund, month_list: list[Month]) -> l
 
 def payments(scope: Scope, fund: RotatingFund):
     """The payments the reader may see, newest first, each knowing whether it was reversed."""
-    reversal = DuePayment.objects.filter(reverses=OuterRef("pk"))
+    reversal = DuePayment.objects.filter(reverses=OuterRef("pk")).values("pk")[:1]
     return (
         scope.filter(DuePayment.objects.filter(fund=fund))
         .select_related("code")
-        .annotate(is_reversed=Exists(reversal))
+        .annotate(reversal_id=Subquery(reversal))
         .order_by("-paid_on", "-id")
     )
 
