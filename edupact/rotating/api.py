@@ -6,18 +6,22 @@ request, and the key reaches the service too, so a retry can never record twice.
 
 import datetime as dt
 
+from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from ninja import Router, Schema, Status
+from ninja import File, Form, Router, Schema, Status
+from ninja.files import UploadedFile
 from ninja.pagination import paginate
 
 from edupact.accounts.selectors import scope_for
 from edupact.api.problems import problem
 from edupact.core.paging import CappedLimitOffsetPagination
+from edupact.core.tabular import Row, TableError, read_rows
+from edupact.directory.models import Organisation
 
-from . import selectors, services
-from .models import Code, DrawMode
+from . import forming, selectors, services, tables
+from .models import Code, DrawMode, DuePayment, RotatingFund
 
 router = Router(tags=["rotating"])
 
@@ -73,6 +77,11 @@ class DueOut(Schema):
     paid_on: dt.date
     memo: str
     reverses_id: int | None
+    reversed_by_id: int | None
+
+    @staticmethod
+    def resolve_reversed_by_id(obj):
+        return getattr(obj, "reversal_id", None)  # annotated by selectors.payments
 
     @staticmethod
     def resolve_code(obj):
@@ -139,7 +148,7 @@ def list_funds(request):
     return selectors.funds(scope_for(request.user))
 
 
-@router.get("/{pk}", response=FundOut)
+@router.get("/{int:pk}", response=FundOut)
 def get_fund(request, pk: int):
     return _fund(request, pk)
 
@@ -218,3 +227,119 @@ def run_draw(request, pk: int, data: DrawIn):
     except services.Refused as exc:
         return problem(request, 409, _("Refused"), exc.messages[0], code=exc.reason)
     return Status(201, draw)
+
+
+# Forming a fund ---------------------------------------------------------------------------------
+
+
+class HolderIn(Schema):
+    code: int
+    holder: str  # a person's national code or an organisation's legal ID
+    parts: str | int  # parts of 12, or a fraction of the code such as "1/2"
+
+
+class TermsIn(Schema):
+    name: str
+    organisation_id: int
+    currency: str = ""  # empty: the organisation's country's currency
+    calendar: str = ""  # empty: the organisation's country's calendar
+    due: int
+    start: str  # the first month, year/month in the fund's calendar: "1403/07"
+    codes_count: int
+    draw_day: int = 1
+    draw_mode: str = DrawMode.AUTOMATIC
+    dry_run: bool = False
+
+
+class FundIn(TermsIn):
+    holders: list[HolderIn]
+
+
+def _form(request, terms: TermsIn, rows: list[Row]):
+    """Form the fund or say why not: 201 with the fund, 200 for a clean dry run, 422 with
+    every field and row error otherwise (nothing written)."""
+    scope = scope_for(request.user)
+    organisation = get_object_or_404(
+        scope.filter(Organisation.objects.all()), pk=terms.organisation_id
+    )
+    try:
+        year, month = forming.parse_start(terms.start)
+    except ValueError:
+        raise ValidationError(
+            {"start": [_("Write the first month as year/month, e.g. 1403/07 or 2025/01.")]}
+        ) from None
+    draft = RotatingFund(
+        name=terms.name.strip(),
+        organisation=organisation,
+        currency=terms.currency,
+        calendar=terms.calendar,
+        due=terms.due,
+        start_year=year,
+        start_month=month,
+        codes_count=terms.codes_count,
+        draw_day=terms.draw_day,
+        draw_mode=terms.draw_mode,
+    )
+    report = forming.form_fund(scope, draft, rows, dry_run=terms.dry_run)
+    body = report.as_dict()
+    if not report.ok:
+        return problem(request, 422, _("The data is not valid"), **body)
+    if not report.written:
+        return Status(200, body)
+    return Status(201, {**body, "fund": FundOut.model_validate(report.fund).model_dump()})
+
+
+@router.post("", response={200: dict, 201: dict})
+def form_fund(request, data: FundIn):
+    """Form a fund with every code's first holders (all or nothing; ``dry_run`` checks only)."""
+    rows = [
+        Row(n, {"code": str(h.code), "holder": h.holder, "parts": str(h.parts)})
+        for n, h in enumerate(data.holders, start=1)
+    ]
+    return _form(request, data, rows)
+
+
+@router.post("/upload", response={200: dict, 201: dict})
+def form_fund_from_file(request, data: Form[TermsIn], file: File[UploadedFile]):
+    """The same with the holders in an XLSX or CSV file (errors name the spreadsheet row)."""
+    try:
+        rows = read_rows(file.read(), file.name or "", forming.columns())
+    except TableError as exc:
+        raise ValidationError({"file": [str(exc)]}) from None
+    return _form(request, data, rows)
+
+
+# Reversals and exports ---------------------------------------------------------------------------
+
+
+class ReversalIn(Schema):
+    reason: str
+    on: dt.date | None = None
+
+
+@router.post("/{pk}/dues/{due_id}/reversal", response={201: DueOut})
+def reverse_due(request, pk: int, due_id: int, data: ReversalIn):
+    """Reverse a wrong payment by a negative row naming it; 409 ``reversed`` when done already
+    (a retry with the same ``Idempotency-Key`` gets the first answer)."""
+    fund = _fund(request, pk)
+    scope = scope_for(request.user)
+    payment = get_object_or_404(scope.filter(DuePayment.objects.filter(fund=fund)), pk=due_id)
+    try:
+        reversal = services.reverse_due(
+            scope,
+            payment,
+            data.on or timezone.localdate(),
+            data.reason,
+            idempotency_key=_key(request),
+        )
+    except services.Refused as exc:
+        return problem(request, 409, _("Refused"), exc.messages[0], code=exc.reason)
+    return Status(201, reversal)
+
+
+@router.get("/{pk}/export/{table}")
+def export(request, pk: int, table: str, format: str = "xlsx"):
+    """A table of the fund page (codes, dues, arrears, draws, payments) as XLSX or CSV, with
+    the rows the caller may see."""
+    scope = scope_for(request.user)
+    return tables.download(scope, _fund(request, pk), table, format, timezone.localdate())

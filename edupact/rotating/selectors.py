@@ -8,7 +8,8 @@ import datetime as dt
 from dataclasses import dataclass, field
 from fractions import Fraction
 
-from django.db.models import Prefetch, Q, Sum
+from django.core.paginator import Paginator
+from django.db.models import OuterRef, Prefetch, Q, Subquery, Sum
 
 from edupact.core import preferences
 from edupact.core.calendars import format_month
@@ -177,11 +178,24 @@ def draw_history(scope: Scope, fund: RotatingFund, month_list: list[Month]) -> l
 
 
 def payments(scope: Scope, fund: RotatingFund):
+    """The payments the reader may see, newest first, each knowing whether it was reversed."""
+    reversal = DuePayment.objects.filter(reverses=OuterRef("pk")).values("pk")[:1]
     return (
         scope.filter(DuePayment.objects.filter(fund=fund))
         .select_related("code")
+        .annotate(reversal_id=Subquery(reversal))
         .order_by("-paid_on", "-id")
     )
+
+
+def payments_page(scope: Scope, fund: RotatingFund, month_list: list[Month], number):
+    """One page of 50 payments, each with its month's label."""
+    page = Paginator(payments(scope, fund), 50).get_page(number)
+    labels = {m.n: m.label for m in month_list}
+    page.object_list = list(page.object_list)
+    for p in page.object_list:
+        p.month_label = labels.get(p.month, str(p.month))
+    return page
 
 
 def fund_summary(fund: RotatingFund) -> dict:

@@ -253,23 +253,40 @@ def record_due(
     return _idempotent(DuePayment, fund, key, work)
 
 
-@transaction.atomic
-def reverse_due(scope: Scope, payment: DuePayment, on: dt.date, memo: str = "") -> DuePayment:
-    """Cancel a wrong payment with a negative row naming it (once)."""
+def reverse_due(
+    scope: Scope,
+    payment: DuePayment,
+    on: dt.date,
+    memo: str = "",
+    *,
+    idempotency_key: str | None = None,
+) -> DuePayment:
+    """Cancel a wrong payment with a negative row naming it and saying why (once; a retry
+    with the same key gets the same reversal)."""
     _require_write(scope, payment.fund)
-    payment = DuePayment.objects.select_for_update().get(pk=payment.pk)  # as recorded
-    if payment.reverses_id or DuePayment.objects.filter(reverses=payment).exists():
-        raise Refused("reversed", _("This payment is already reversed or is a reversal."))
-    return DuePayment.objects.create(
-        fund=payment.fund,
-        code=payment.code,
-        month=payment.month,
-        amount=-payment.amount,
-        paid_on=on,
-        memo=memo,
-        reverses=payment,
-        recorded_by=_user(),
-    )
+    key = (idempotency_key or "")[:255]
+
+    def work():
+        locked = DuePayment.objects.select_for_update().get(pk=payment.pk)  # as recorded
+        if locked.reverses_id or DuePayment.objects.filter(reverses=locked).exists():
+            raise Refused("reversed", _("This payment is already reversed or is a reversal."))
+        if not memo.strip():
+            raise Refused("reason", _("Give the reason for the reversal."))
+        if on < locked.paid_on:
+            raise Refused("period", _("A reversal cannot be dated before the payment."))
+        return DuePayment.objects.create(
+            fund=locked.fund,
+            code=locked.code,
+            month=locked.month,
+            amount=-locked.amount,
+            paid_on=on,
+            memo=memo.strip(),
+            reverses=locked,
+            idempotency_key=key,
+            recorded_by=_user(),
+        )
+
+    return _idempotent(DuePayment, payment.fund, key, work)
 
 
 # Draws ------------------------------------------------------------------------------------------

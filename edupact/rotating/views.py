@@ -3,6 +3,7 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -10,12 +11,13 @@ from django.utils.translation import gettext as _
 from edupact.accounts.selectors import scope_for, scoped_get_or_404
 from edupact.core import preferences
 from edupact.core.money import Money, format_money
+from edupact.core.tabular import TableError, read_rows
 from edupact.core.text import ascii_digits
-from edupact.directory.models import Person
+from edupact.directory.models import Organisation, Person
 
-from . import selectors, services
-from .forms import DrawForm, DueForm, TransferForm
-from .models import DrawMode, RotatingFund, Share
+from . import forming, selectors, services, tables
+from .forms import DrawForm, DueForm, FundForm, ReverseForm, TransferForm
+from .models import DrawMode, DuePayment, RotatingFund, Share
 
 
 def _key(data) -> str | None:
@@ -25,7 +27,14 @@ def _key(data) -> str | None:
 @login_required
 def home(request):
     scope = scope_for(request.user)
-    return render(request, "rotating/home.html", {"funds": selectors.funds(scope)[:200]})
+    return render(
+        request,
+        "rotating/home.html",
+        {
+            "funds": selectors.funds(scope)[:200],
+            "can_form": _writable_organisations(scope).exists(),
+        },
+    )
 
 
 @login_required
@@ -50,6 +59,10 @@ def fund(request, pk):
             "summary": selectors.fund_summary(obj),
             "next": month_list[upcoming - 1] if upcoming else None,
             "can_write": services.may_write(scope, obj),
+            "payments": selectors.payments_page(
+                scope, obj, month_list, request.GET.get("payments")
+            ),
+            "tables": tables.TABLES,
         },
     )
 
@@ -188,3 +201,122 @@ def _person(scope, national_code: str) -> Person | None:
     """The person with this national code (Persian digits, spaces and dashes allowed)."""
     code = "".join(ascii_digits(national_code).split()).replace("-", "")
     return scope.filter(Person.objects.filter(national_id=code)).first() if code else None
+
+
+# Forming a fund ---------------------------------------------------------------------------------
+
+
+def _writable_organisations(scope):
+    return scope.filter(Organisation.objects.filter(active=True), write=True).order_by("path")
+
+
+@login_required
+def new(request):
+    """A leader forms a fund with every code's first holders; a dry run checks only."""
+    scope = scope_for(request.user)
+    organisations = _writable_organisations(scope)
+    if not organisations.exists():
+        raise Http404
+    form = FundForm(
+        request.POST or None,
+        request.FILES or None,
+        organisations=organisations,
+        initial={"draw_mode": DrawMode.AUTOMATIC},
+    )
+    report, source = None, "lines"
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            rows, source = _holder_rows(data)
+            report = forming.form_fund(scope, _draft(data), rows, dry_run=data["dry_run"])
+        except TableError as exc:
+            form.add_error("file", str(exc))
+        except ValidationError as exc:
+            _add_errors(form, exc)
+        else:
+            if report.written:
+                messages.success(request, _("The fund was formed."))
+                return redirect(report.fund.get_absolute_url())
+    return render(
+        request,
+        "rotating/new.html",
+        {"form": form, "report": report, "source": source, "title": _("Form a lottery fund")},
+    )
+
+
+def _draft(data) -> RotatingFund:
+    year, month = data["start"]
+    return RotatingFund(
+        name=data["name"],
+        organisation=data["organisation"],
+        currency=data["currency"],
+        calendar=data["calendar"],
+        due=data["due"],
+        start_year=year,
+        start_month=month,
+        codes_count=data["codes_count"],
+        draw_day=data["draw_day"],
+        draw_mode=data["draw_mode"],
+    )
+
+
+def _holder_rows(data):
+    upload = data.get("file")
+    if upload:
+        return read_rows(upload.read(), upload.name, forming.columns()), "file"
+    return forming.text_rows(data["holders"]), "lines"
+
+
+def _add_errors(form, exc: ValidationError) -> None:
+    """The service's field errors next to the form's fields (the first month as ``start``)."""
+    if not hasattr(exc, "error_dict"):
+        form.add_error(None, exc)
+        return
+    for field, errors in exc.error_dict.items():
+        field = {"start_year": "start", "start_month": "start"}.get(field, field)
+        form.add_error(field if field in form.fields else None, errors)
+
+
+# Reversing a payment and downloading the tables -------------------------------------------------
+
+
+@login_required
+def reverse(request, pk):
+    payment = scoped_get_or_404(
+        request.user, DuePayment, pk, write=True, select=["fund", "fund__organisation", "code"]
+    )
+    obj = payment.fund
+    form = ReverseForm(request.POST or None, initial={"on": timezone.localdate()})
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.reverse_due(
+                scope_for(request.user),
+                payment,
+                data["on"],
+                data["reason"],
+                idempotency_key=_key(data),
+            )
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, _("The payment was reversed."))
+            return redirect(obj.get_absolute_url() + "#payments")
+    month = selectors.months(obj, timezone.localdate())[payment.month - 1]
+    title = _("Reverse the payment of code %(code)s for %(month)s") % {
+        "code": payment.code.number,
+        "month": month.label,
+    }
+    return render(
+        request,
+        "rotating/form.html",
+        {"form": form, "fund": obj, "title": title, "payment": payment},
+    )
+
+
+@login_required
+def export(request, pk, table, fmt):
+    """A table of the fund page as XLSX or CSV, with exactly the rows the page shows."""
+    scope = scope_for(request.user)
+    obj = get_object_or_404(selectors.funds(scope), pk=pk)
+    return tables.download(scope, obj, table, fmt, timezone.localdate())
