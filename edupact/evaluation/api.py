@@ -6,7 +6,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
 from django.utils.translation import gettext as _
-from ninja import Body, FilterSchema, Query, Router, Schema, Status
+from ninja import Body, File, FilterSchema, Form, Query, Router, Schema, Status, UploadedFile
 from ninja.pagination import paginate
 
 from edupact.accounts.selectors import scope_for, scoped_get_or_404
@@ -334,3 +334,53 @@ def record_indicator_value(request, data: IndicatorValueIn):
         user=request.user,
     )
     return Status(201, value)
+
+
+# Bulk entry ---------------------------------------------------------------------------------------
+
+
+@router.get("/assessments/template")
+def assessment_template(
+    request, unit: int, year: int, model: LearningModel = LearningModel.HOUSEHOLD
+):
+    """The bulk-entry workbook of a hamlet or commune for a year and a learning model."""
+    from . import bulk
+
+    scope = scope_for(request.user)
+    try:
+        place = selectors.entry_places(scope).get(pk=unit)
+    except AdminUnit.DoesNotExist as exc:
+        raise Http404 from exc
+    response = HttpResponse(
+        bulk.template_xlsx(scope, year, place, model),
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+    response["Content-Disposition"] = f'attachment; filename="danh-gia-{model}-{year}-{unit}.xlsx"'
+    return response
+
+
+@router.post("/assessments/import", response={200: dict, 422: dict})
+def import_assessments(
+    request,
+    file: File[UploadedFile],
+    year: Form[int],
+    model: Form[LearningModel] = LearningModel.HOUSEHOLD,
+    dry_run: Form[bool] = False,
+):
+    """Check every row of a filled-in template (XLSX or CSV) and import it when all pass.
+
+    200 with the report (``written`` false on a dry run or a file already imported); 422 with
+    the report listing every error by row and column when any row fails (nothing written).
+    """
+    from . import bulk
+
+    report = bulk.import_assessments(
+        scope_for(request.user),
+        file.read(),
+        file.name or "",
+        year,
+        model,
+        dry_run=dry_run,
+        user=request.user,
+    )
+    return Status(200 if report.ok else 422, report.as_dict())

@@ -22,4 +22,8 @@ class EvaluationConfig(AppConfig):
             m.Target,
             m.IndicatorValue,
             m.RecognitionDecision,
+            m.AssessmentImport,
+            m.Deadline,
+            m.YearApproval,
+            m.AssessmentReopening,
         )

@@ -454,3 +454,20 @@ def rollups_with_targets(scope: Scope, **filters) -> list:
         r.target_source = target.source if target else None
         r.light = light(r.share_value, target)
     return rows
+
+
+# Bulk entry and the yearly cycle ---------------------------------------------------------------
+
+
+def entry_places(scope: Scope) -> QuerySet:
+    """Hamlets and communes (current ones) the reader's places cover: where a template for
+    bulk entry, or a commune's cycle page, can be asked for."""
+    qs = AdminUnit.objects.filter(
+        country="VN",
+        level__in=[AdminUnit.Level.COMMUNE, AdminUnit.Level.HAMLET],
+        valid_to__isnull=True,
+    )
+    roots = unit_roots(scope)
+    if roots is not None:
+        qs = qs.filter(Q(pk__in=roots) | Q(parent__in=roots) | Q(parent__parent__in=roots))
+    return qs.select_related("parent").order_by("parent__name", "level", "name", "id")

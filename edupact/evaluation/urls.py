@@ -11,6 +11,7 @@ urlpatterns = [
     path("frameworks/<int:pk>/", views.framework, name="framework"),
     path("frameworks/<int:pk>/try/", views.try_answers, name="try"),
     path("frameworks/<int:pk>/export.<str:fmt>", views.export, name="export"),
+    path("bulk-entry/", views.bulk_entry, name="bulk_entry"),
     path("decisions/", views.decisions, name="decisions"),
     path("decisions/new/", views.new_decision, name="new_decision"),
     path("decisions/<int:pk>/", views.decision, name="decision"),

@@ -299,3 +299,65 @@ def certificate(request, pk, assessment):
     filename = f"giay-chung-nhan-{obj.year}-{item.pk}.pdf"
     response["Content-Disposition"] = f'inline; filename="{filename}"'
     return response
+
+
+# Bulk entry --------------------------------------------------------------------------------------
+
+
+def _writer(request):
+    """Bulk entry is for users who write records (a hamlet branch, a commune official…)."""
+    scope = scope_for(request.user)
+    if not (scope.everything or scope.write_paths):
+        raise Http404
+    return scope
+
+
+@login_required
+def bulk_entry(request):
+    """Download a template for a hamlet or commune; upload it filled in (dry run first)."""
+    from . import bulk
+    from .forms import BulkImportForm, BulkTemplateForm
+
+    scope = _writer(request)
+    units = selectors.entry_places(scope)
+    template_form = BulkTemplateForm(
+        request.GET if "unit" in request.GET else None,
+        units=units,
+        initial={"year": dt.date.today().year},
+    )
+    if template_form.is_bound and template_form.is_valid():
+        data = template_form.cleaned_data
+        try:
+            content = bulk.template_xlsx(scope, data["year"], data["unit"], data["model"])
+        except ValidationError as exc:
+            template_form.add_error(None, exc.messages)
+        else:
+            response = HttpResponse(content, content_type=XLSX)
+            name = f"danh-gia-{data['model']}-{data['year']}-{data['unit'].pk}.xlsx"
+            response["Content-Disposition"] = f'attachment; filename="{name}"'
+            return response
+    form = BulkImportForm(request.POST or None, request.FILES or None)
+    report = None
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        upload = data["file"]
+        report = bulk.import_assessments(
+            scope,
+            upload.read(),
+            upload.name,
+            data["year"],
+            data["model"],
+            dry_run=data["dry_run"],
+            user=request.user,
+        )
+        if report.written:
+            messages.success(
+                request,
+                _("Imported: %(created)d created, %(updated)d updated, %(skipped)d unchanged.")
+                % {"created": report.created, "updated": report.updated, "skipped": report.skipped},
+            )
+    context = {"template_form": template_form, "form": form, "report": report}
+    return render(request, "evaluation/bulk_entry.html", context)
+
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
