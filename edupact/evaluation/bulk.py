@@ -241,11 +241,15 @@ def _subjects(model: str, keys: set[str], scope: Scope) -> tuple[dict, set[int]]
     return found, writable
 
 
-def _existing(year: int, subject_ids: list[int]) -> dict[int, Assessment]:
+def _existing(year: int, subject_ids: list[int]) -> dict[int, dict]:
+    """Subject id → its stored assessment of the year (only what the comparison needs:
+    plain values, no model instances)."""
     out = {}
+    fields = ("id", "subject_id", "framework_id", "answers", "status")
     for i in range(0, len(subject_ids), CHUNK):
-        for a in Assessment.objects.filter(year=year, subject_id__in=subject_ids[i : i + CHUNK]):
-            out[a.subject_id] = a
+        chunk = subject_ids[i : i + CHUNK]
+        for a in Assessment.objects.filter(year=year, subject_id__in=chunk).values(*fields):
+            out[a["subject_id"]] = a
     return out
 
 
@@ -313,7 +317,7 @@ def import_assessments(
 
 @dataclass
 class _Plan:
-    """What the write will do: (subject id, answers, result) to create, (assessment,
+    """What the write will do: (subject id, answers, result) to create, (assessment id,
     answers, result) to update, and the touched (place, its parent) pairs."""
 
     create: list[tuple] = field(default_factory=list)
@@ -377,10 +381,14 @@ def _check_rows(scope, rows, year, model, framework, checked, indicators, report
         if len(report.preview) < PREVIEW:
             report.preview.append(_preview(number, subject, result))
         before = existing.get(subject["id"])
-        if before is not None and before.framework_id == framework.pk and before.answers == stored:
+        if (
+            before is not None
+            and before["framework_id"] == framework.pk
+            and before["answers"] == stored
+        ):
             report.skipped += 1
             continue
-        if before is not None and before.status in DECIDED:
+        if before is not None and before["status"] in DECIDED:
             report.error(
                 number,
                 code_column,
@@ -388,7 +396,7 @@ def _check_rows(scope, rows, year, model, framework, checked, indicators, report
             )
             continue
         if before is not None:
-            plan.update.append((before, stored, result))
+            plan.update.append((before["id"], stored, result))
         else:
             plan.create.append((subject["id"], stored, result))
         plan.places.add((subject["admin_unit_id"], subject["admin_unit__parent_id"]))
@@ -438,7 +446,7 @@ def _fill(assessment, framework, answers, result, now) -> Assessment:
     assessment.recognised = result["recognised"]
     assessment.band = (result.get("band") or {}).get("code", "")
     assessment.updated_at = now
-    if assessment.pk is None:
+    if assessment.pk is None:  # bulk_update leaves created_at alone
         assessment.created_at = now
     return assessment
 
@@ -451,7 +459,10 @@ def _write(plan, year, model, framework, fingerprint, filename, report, user) ->
         _fill(Assessment(subject_id=subject, year=year), framework, answers, result, now)
         for subject, answers, result in plan.create
     ]
-    updated = [_fill(a, framework, answers, result, now) for a, answers, result in plan.update]
+    updated = [
+        _fill(Assessment(pk=pk), framework, answers, result, now)
+        for pk, answers, result in plan.update
+    ]
     with transaction.atomic():
         lock_framework(framework)
         Assessment.objects.bulk_create(created, batch_size=2000)

@@ -743,9 +743,7 @@ class Deadline(models.Model):
 
     year = models.PositiveSmallIntegerField(_("year"))
     step = models.CharField(_("step"), max_length=20, choices=Step.choices)
-    level = models.CharField(
-        _("level"), max_length=10, choices=AdminUnit.Level.choices
-    )
+    level = models.CharField(_("level"), max_length=10, choices=AdminUnit.Level.choices)
     admin_unit = models.ForeignKey(
         "directory.AdminUnit",
         null=True,
@@ -756,9 +754,7 @@ class Deadline(models.Model):
         help_text=_("Empty: the default for every unit of the level."),
     )
     due = models.DateField(_("due on"))
-    remind_days = models.PositiveSmallIntegerField(
-        _("remind this many days before"), default=7
-    )
+    remind_days = models.PositiveSmallIntegerField(_("remind this many days before"), default=7)
 
     class Meta:
         ordering = ["year", "due", "step", "admin_unit_id"]

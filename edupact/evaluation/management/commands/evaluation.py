@@ -7,6 +7,8 @@
     edupact evaluation load-targets
     edupact evaluation refresh-rollups [--place ID]
     edupact evaluation import-assessments FILE --year YEAR [--model household] [--dry-run]
+    edupact evaluation deadlines --year YEAR
+    edupact evaluation remind [--on YYYY-MM-DD]
 
 ``score`` needs no database. Input errors exit with status 2, print every problem on
 stderr (naming the indicator) and nothing on stdout.
@@ -92,6 +94,16 @@ class Command(BaseCommand):
         bulk.add_argument("--year", type=int, required=True)
         bulk.add_argument("--model", default="household", help="learning model (household…)")
         bulk.add_argument("--dry-run", action="store_true", help="check only; store nothing")
+
+        deadlines = sub.add_parser(
+            "deadlines", help="Store the default deadlines of a year's cycle (idempotent)."
+        )
+        deadlines.add_argument("--year", type=int, required=True)
+        remind = sub.add_parser(
+            "remind",
+            help="Remind users of the deadlines coming up (once per deadline, user and day).",
+        )
+        remind.add_argument("--on", help="the day to remind for, YYYY-MM-DD (default: today)")
 
     def handle(self, *args, action, **options):
         return getattr(self, "_" + action.replace("-", "_"))(**options)
@@ -201,3 +213,29 @@ class Command(BaseCommand):
             f"{report.updated} updated, {report.skipped} unchanged; "
             f"{report.recognised} meet the criteria."
         )
+
+    def _deadlines(self, year, **options):
+        from edupact.evaluation import workflow
+
+        created = workflow.ensure_deadlines(year)
+        self.stdout.write(f"Deadlines of {year}: {created} created.")
+        for step, d in workflow.deadlines_for(None, year).items():
+            self.stdout.write(f"  {step}: {d.due:%d/%m/%Y} ({d.level})")
+
+    def _remind(self, on=None, **options):
+        import datetime as dt
+
+        from edupact.evaluation.tasks import send_deadline_reminders
+
+        if on:
+            try:
+                dt.date.fromisoformat(on)
+            except ValueError as exc:
+                raise CommandError(f"--on: {on} is not a date YYYY-MM-DD.", returncode=2) from exc
+        result = send_deadline_reminders.enqueue(on)
+        if not result.is_finished:  # a worker backend runs it later
+            self.stdout.write("Reminders: queued.")
+        elif result.status == "FAILED":
+            raise CommandError("Sending the reminders failed; see the log.")
+        else:
+            self.stdout.write(f"Reminders: {result.return_value} sent.")
