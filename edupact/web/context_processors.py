@@ -15,6 +15,7 @@ MENU = [
     ("funds:home", _("Funds"), None),
     ("evaluation:dashboard", _("Learning society"), "staff"),
     ("evaluation:frameworks", _("Frameworks"), "staff"),
+    ("evaluation:cycle_home", _("Yearly cycle"), "staff"),
     ("directory:me", _("My record"), "person"),
     ("accounts:settings", _("Settings"), None),
 ]
