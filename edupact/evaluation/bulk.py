@@ -367,6 +367,12 @@ def _check_rows(scope, rows, year, model, framework, checked, indicators, report
         if bad:
             continue
         resolved.append((row.number, subject, answers, result))
+    return _plan(resolved, year, framework, report, code_column)
+
+
+def _plan(resolved, year, framework, report, code_column) -> _Plan:
+    """Sort the checked rows into creations, updates and unchanged rows, refusing those a
+    lock or a decision protects; counts what meets the criteria."""
     locked = locks.locked(year, {s["admin_unit_id"] for _n, s, _a, _r in resolved})
     existing = _existing(year, [s["id"] for _n, s, _a, _r in resolved])
     plan = _Plan()
