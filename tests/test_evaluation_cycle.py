@@ -281,3 +281,20 @@ def test_a_bad_meeting_records_nothing(hamlet):
                 2024, DAY, "x", "x", "x", 1, 1, proposals=[cycle.ProposalRow(ba.pk, True)]
             ),
         )
+
+
+def test_once_the_commune_approves_the_hamlets_year_its_cycle_is_locked(hamlet, media):
+    from edupact.evaluation import workflow
+
+    p = hamlet
+    ba = assessed(p, "Hộ ông Võ Văn Ba", 9)
+    meeting(p, [cycle.ProposalRow(ba.pk, True, 20, 1, 0)])
+    late = assessed(p, "Hộ bà Lê Thị Tư", 9, year=2023)  # another year stays open
+    commune = scope_for(p.tree.users["commune_official"])
+    workflow.approve_year(commune, p.a1, 2024)
+    with pytest.raises(ValidationError, match="locked"):
+        register(p, "Hộ ông Trần Năm")
+    with pytest.raises(ValidationError, match="locked"):
+        cycle.attach_evidence(p.scope, ba, "bien-ban.pdf", PDF)
+    assert not EvidenceFile.objects.exists()
+    cycle.attach_evidence(p.scope, late, "bien-ban.pdf", PDF)

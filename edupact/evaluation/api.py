@@ -6,7 +6,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
 from django.utils.translation import gettext as _
-from ninja import Body, FilterSchema, Query, Router, Schema, Status
+from ninja import Body, File, FilterSchema, Form, Query, Router, Schema, Status, UploadedFile
 from ninja.pagination import paginate
 
 from edupact.accounts.selectors import scope_for, scoped_get_or_404
@@ -395,3 +395,181 @@ def record_indicator_value(request, data: IndicatorValueIn):
         user=request.user,
     )
     return Status(201, value)
+
+
+# Bulk entry ---------------------------------------------------------------------------------------
+
+
+@router.get("/assessments/template")
+def assessment_template(
+    request, unit: int, year: int, model: LearningModel = LearningModel.HOUSEHOLD
+):
+    """The bulk-entry workbook of a hamlet or commune for a year and a learning model."""
+    from . import bulk
+
+    scope = scope_for(request.user)
+    try:
+        place = selectors.entry_places(scope).get(pk=unit)
+    except AdminUnit.DoesNotExist as exc:
+        raise Http404 from exc
+    response = HttpResponse(
+        bulk.template_xlsx(scope, year, place, model),
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+    response["Content-Disposition"] = f'attachment; filename="danh-gia-{model}-{year}-{unit}.xlsx"'
+    return response
+
+
+@router.post("/assessments/import", response={200: dict, 422: dict})
+def import_assessments(
+    request,
+    file: File[UploadedFile],
+    year: Form[int],
+    model: Form[LearningModel] = LearningModel.HOUSEHOLD,
+    dry_run: Form[bool] = False,
+):
+    """Check every row of a filled-in template (XLSX or CSV) and import it when all pass.
+
+    200 with the report (``written`` false on a dry run or a file already imported); 422 with
+    the report listing every error by row and column when any row fails (nothing written).
+    """
+    from . import bulk
+
+    report = bulk.import_assessments(
+        scope_for(request.user),
+        file.read(),
+        file.name or "",
+        year,
+        model,
+        dry_run=dry_run,
+        user=request.user,
+    )
+    return Status(200 if report.ok else 422, report.as_dict())
+
+
+# The yearly cycle: deadlines, approvals, re-opening -----------------------------------------------
+
+
+class DeadlineOut(Schema):
+    id: int | None
+    year: int
+    step: str
+    level: str
+    admin_unit_id: int | None
+    due: dt.date
+    remind_days: int
+
+
+class DeadlineIn(Schema):
+    year: int
+    step: str
+    due: dt.date
+    admin_unit_id: int | None = None
+    remind_days: int | None = None
+
+
+class ApprovalOut(Schema):
+    admin_unit_id: int
+    year: int
+    state: str
+    approved_by_id: int | None
+    approved_at: dt.datetime | None
+    reopened_by_id: int | None
+    reopened_at: dt.datetime | None
+    reason: str
+
+
+class ReasonIn(Schema):
+    reason: str
+
+
+def _place(request, pk: int) -> AdminUnit:
+    try:
+        return selectors.place(scope_for(request.user), pk)
+    except AdminUnit.DoesNotExist as exc:
+        raise Http404 from exc
+
+
+@router.get("/deadlines", response=list[DeadlineOut])
+def list_deadlines(request, year: int, unit: int | None = None):
+    """The deadline of each step of a year that applies to a place (default: everywhere)."""
+    from .workflow import deadlines_for
+
+    return list(deadlines_for(_place(request, unit) if unit else None, year).values())
+
+
+@router.put("/deadlines", response=DeadlineOut)
+def set_deadline(request, data: DeadlineIn):
+    """Set a step's deadline: the default (platform administrators) or a place's own."""
+    from .workflow import set_deadline as set_
+
+    unit = _place(request, data.admin_unit_id) if data.admin_unit_id else None
+    return set_(scope_for(request.user), data.year, data.step, data.due, unit, data.remind_days)
+
+
+@router.get("/cycle/{pk}/{year}")
+def commune_cycle(request, pk: int, year: int):
+    """A commune's year: each hamlet's progress and light, the deadlines, the approvals."""
+    from .workflow import can_approve
+
+    commune = _place(request, pk)
+    if commune.level != AdminUnit.Level.COMMUNE:
+        raise Http404
+    scope = scope_for(request.user)
+    data = selectors.commune_cycle(commune, year)
+
+    def approval(a):
+        return ApprovalOut.from_orm(a).dict() if a else None
+
+    return {
+        "commune_id": commune.pk,
+        "year": year,
+        "approval": approval(data["approval"]),
+        "can_approve": can_approve(scope, commune),
+        "deadlines": [
+            {"step": s["deadline"].step, "due": s["deadline"].due, "light": s["light"]}
+            for s in data["steps"]
+        ],
+        "hamlets": [
+            {
+                "id": h["unit"].pk,
+                "name": h["unit"].name,
+                "registered": h["registered"],
+                "self_assessed": h["assessed"],
+                "reviewed": h["reviewed"],
+                "approved": h["approved"],
+                "light": h["light"],
+                "can_approve": can_approve(scope, h["unit"]),
+                "approval": approval(h["approval"]),
+            }
+            for h in data["hamlets"]
+        ],
+    }
+
+
+@router.post("/cycle/{pk}/{year}/approve", response=ApprovalOut)
+def approve_year(request, pk: int, year: int):
+    """Approve a hamlet's year (the commune) or a commune's year (the province)."""
+    from .workflow import approve_year as approve
+
+    return approve(scope_for(request.user), _place(request, pk), year, user=request.user)
+
+
+@router.post("/cycle/{pk}/{year}/reopen", response=ApprovalOut)
+def reopen_year(request, pk: int, year: int, data: ReasonIn):
+    """Re-open an approved year, giving the reason; its records are unlocked."""
+    from .workflow import reopen_year as reopen
+
+    return reopen(
+        scope_for(request.user), _place(request, pk), year, data.reason, user=request.user
+    )
+
+
+@router.post("/assessments/{pk}/reopen", response=AssessmentOut)
+def reopen_assessment(request, pk: int, data: ReasonIn):
+    """Open a reviewed or decided assessment again, giving the reason."""
+    from .models import Assessment
+    from .workflow import reopen_assessment as reopen
+
+    assessment = scoped_get_or_404(request.user, Assessment, pk)
+    return reopen(scope_for(request.user), assessment, data.reason, user=request.user)

@@ -26,4 +26,8 @@ class EvaluationConfig(AppConfig):
             m.ReviewMeeting,
             m.Attendee,
             m.Proposal,
+            m.AssessmentImport,
+            m.Deadline,
+            m.YearApproval,
+            m.AssessmentReopening,
         )

@@ -27,7 +27,7 @@ from edupact.core.scoping import Scope
 from edupact.core.text import normalise
 from edupact.directory.models import AdminUnit, Organisation, Person
 
-from . import services
+from . import locks, services
 from .models import (
     Assessment,
     Attendee,
@@ -105,6 +105,7 @@ def register(scope: Scope, subject: Subject, registration: Registration, user=No
         errors.append(_("Only clans have branches."))
     if errors:
         raise ValidationError({"members": errors})
+    locks.ensure_open(subject.admin_unit_id, year)
     services.save_subject(scope, subject)
     if Assessment.objects.filter(subject=subject, year=year).exists():
         raise ValidationError(
@@ -181,6 +182,7 @@ def _assessment_for_write(scope: Scope, assessment: Assessment) -> Assessment:
         .get(pk=assessment.pk)
     )
     _require_write(scope, assessment.subject.organisation)
+    locks.ensure_open(assessment.subject.admin_unit_id, assessment.year)
     return assessment
 
 
@@ -377,6 +379,10 @@ def record_review_meeting(
         .values_list("pk", flat=True)
     )
     problems = _proposal_errors(data, rows, in_area)
+    closed = locks.locked(
+        data.year, {unit.pk if unit else None, *(a.subject.admin_unit_id for a in rows.values())}
+    )
+    problems += sorted({locks.message(data.year, by) for by in closed.values()})
     if problems:
         errors["proposals"] = problems
     if errors:

@@ -108,3 +108,53 @@ class DecisionForm(LocalisedModelForm):
         self.fields["assessments"].queryset = eligible
         if not self.is_bound:
             self.initial["assessments"] = [a.pk for a in eligible]
+
+
+# Bulk entry ---------------------------------------------------------------------------------------
+
+MAX_BULK_FILE = 20 * 1024 * 1024
+
+
+def _years():
+    import datetime as dt
+
+    this = dt.date.today().year
+    return [(y, str(y)) for y in range(this, 2019, -1)]
+
+
+class BulkTemplateForm(forms.Form):
+    """Which template to generate: a hamlet or commune, a year, a learning model."""
+
+    unit = forms.ModelChoiceField(queryset=None, label=_("Hamlet or commune"))
+    year = forms.TypedChoiceField(label=_("Year"), coerce=int, choices=_years)
+    model = forms.ChoiceField(label=_("Learning model"), initial="household")
+
+    def __init__(self, *args, units=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        from .models import LearningModel
+
+        self.fields["unit"].queryset = units
+        self.fields["model"].choices = LearningModel.choices
+
+
+class BulkImportForm(forms.Form):
+    file = forms.FileField(label=_("Filled-in template"), help_text=_("XLSX or CSV (UTF-8)."))
+    year = forms.TypedChoiceField(label=_("Year"), coerce=int, choices=_years)
+    model = forms.ChoiceField(label=_("Learning model"), initial="household")
+    dry_run = forms.BooleanField(
+        label=_("Check only, import nothing"), required=False, initial=True
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        from .models import LearningModel
+
+        self.fields["model"].choices = LearningModel.choices
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if upload.size > MAX_BULK_FILE:
+            raise forms.ValidationError(_("The file is larger than 20 MB."))
+        if not upload.name.lower().endswith((".xlsx", ".csv")):
+            raise forms.ValidationError(_("Choose a .xlsx or .csv file."))
+        return upload

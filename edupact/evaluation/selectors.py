@@ -537,3 +537,135 @@ def registering_organisations(scope: Scope) -> QuerySet:
     """Organisations the user registers subjects for (those they write for, in Vietnam)."""
     qs = Organisation.objects.filter(active=True, country="VN").select_related("admin_unit")
     return scope.filter(qs, write=True).order_by("path")
+
+
+# Bulk entry and the yearly cycle ---------------------------------------------------------------
+
+
+def entry_places(scope: Scope) -> QuerySet:
+    """Hamlets and communes (current ones) the reader's places cover: where a template for
+    bulk entry, or a commune's cycle page, can be asked for."""
+    qs = AdminUnit.objects.filter(
+        country="VN",
+        level__in=[AdminUnit.Level.COMMUNE, AdminUnit.Level.HAMLET],
+        valid_to__isnull=True,
+    )
+    roots = unit_roots(scope)
+    if roots is not None:
+        qs = qs.filter(Q(pk__in=roots) | Q(parent__in=roots) | Q(parent__parent__in=roots))
+    return qs.select_related("parent").order_by("parent__name", "level", "name", "id")
+
+
+def _deadline_light(done: bool, deadline, today: dt.date) -> str:
+    """``done``, ``overdue``, ``soon`` (inside the reminder window) or ``open``."""
+    if done:
+        return "done"
+    if today > deadline.due:
+        return "overdue"
+    if (deadline.due - today).days <= deadline.remind_days:
+        return "soon"
+    return "open"
+
+
+def commune_cycle(commune: AdminUnit, year: int, today: dt.date | None = None) -> dict:
+    """A commune's year: each hamlet's progress (registered, self-assessed, reviewed,
+    approved) with a light against the review deadline, the steps' deadlines with lights,
+    and the commune's own approval. Four grouped queries, whatever the number of hamlets."""
+    from .models import YearApproval
+    from .workflow import deadlines_for, hamlets_of
+
+    today = today or dt.date.today()
+    hamlets = list(hamlets_of(commune, year))
+    ids = [h.pk for h in hamlets]
+    registered = dict(
+        Subject.objects.filter(active=True, admin_unit_id__in=ids)
+        .values("admin_unit_id")
+        .annotate(n=Count("id"))
+        .values_list("admin_unit_id", "n")
+    )
+    assessed = {
+        r["subject__admin_unit_id"]: r
+        for r in Assessment.objects.filter(year=year, subject__admin_unit_id__in=ids)
+        .values("subject__admin_unit_id")
+        .annotate(
+            assessed=Count("id", filter=~Q(status=Assessment.Status.REGISTERED)),
+            reviewed=Count(
+                "id",
+                filter=~Q(
+                    status__in=[Assessment.Status.REGISTERED, Assessment.Status.SELF_ASSESSED]
+                ),
+            ),
+        )
+    }
+    approvals = {
+        a.admin_unit_id: a
+        for a in YearApproval.objects.filter(year=year, admin_unit_id__in=[*ids, commune.pk])
+    }
+    deadlines = deadlines_for(commune, year)
+    review = deadlines["review"]
+    rows = []
+    for h in hamlets:
+        counts = assessed.get(h.pk, {})
+        approval = approvals.get(h.pk)
+        done = approval is not None and approval.state == YearApproval.State.APPROVED
+        n_assessed, n_reviewed = counts.get("assessed", 0), counts.get("reviewed", 0)
+        rows.append(
+            {
+                "unit": h,
+                "registered": registered.get(h.pk, 0),
+                "assessed": n_assessed,
+                "reviewed": n_reviewed,
+                "approval": approval,
+                "approved": done,
+                "ready": not done and n_assessed == n_reviewed,
+                "light": _deadline_light(
+                    done or (n_assessed and n_assessed == n_reviewed), review, today
+                ),
+            }
+        )
+    all_approved = all(r["approved"] for r in rows)
+    progress = {
+        "registration": all(r["registered"] for r in rows),
+        "self_assessment": all(r["assessed"] >= r["registered"] for r in rows),
+        "review": all(r["reviewed"] == r["assessed"] for r in rows),
+        "hamlet_approval": all_approved,
+        "commune_approval": (a := approvals.get(commune.pk)) is not None
+        and a.state == YearApproval.State.APPROVED,
+    }
+    steps = [
+        {
+            "deadline": d,
+            "done": progress.get(step),
+            "light": _deadline_light(bool(progress.get(step)), d, today)
+            if step in progress
+            else None,
+        }
+        for step, d in deadlines.items()
+    ]
+    return {
+        "commune": commune,
+        "year": year,
+        "hamlets": rows,
+        "steps": steps,
+        "approval": approvals.get(commune.pk),
+        "approved": progress["commune_approval"],
+        "all_hamlets_approved": all_approved,
+    }
+
+
+def notices(user, today: dt.date | None = None) -> list:
+    """The reminders a user has received for deadlines not yet past, newest deadline
+    first, one per deadline: the notices on the home page."""
+    from .models import Reminder
+
+    today = today or dt.date.today()
+    seen, out = set(), []
+    for r in (
+        Reminder.objects.filter(user=user, deadline__due__gte=today)
+        .select_related("deadline")
+        .order_by("deadline__due", "-day")
+    ):
+        if r.deadline_id not in seen:
+            seen.add(r.deadline_id)
+            out.append(r)
+    return out

@@ -17,7 +17,7 @@ from edupact.core.scoping import Scope
 from edupact.core.text import normalise
 from edupact.directory.models import AdminUnit, Organisation
 
-from . import exchange, scoring
+from . import exchange, locks, scoring
 from .models import (
     Assessment,
     Criterion,
@@ -298,6 +298,7 @@ def record_assessment(
     today = dt.date.today()
     if not 2000 <= year <= today.year + 1:
         raise ValidationError({"year": [_("Choose a year from 2000 to next year.")]})
+    locks.ensure_open(subject.admin_unit_id, year)
     if framework is None:
         from .selectors import framework_for
 
@@ -356,6 +357,7 @@ def decide_assessment(scope: Scope, assessment: Assessment, recognised: bool) ->
             .get(pk=assessment.pk)
         )
         _require_organisation(scope, assessment.subject.organisation)
+        locks.ensure_open(assessment.subject.admin_unit_id, assessment.year, locks.DECISIONS)
         if recognised and not assessment.recognised:
             raise ValidationError(
                 _("An assessment that does not meet the criteria is not recognised.")
@@ -466,11 +468,18 @@ def issue_recognition_decision(
         Assessment.objects.filter(pk__in=ids).filter(awaiting_q()).values_list("pk", flat=True)
     )
     problems = []
+    locked = {}
+    for year in {a.year for a in rows}:
+        units = {a.subject.admin_unit_id for a in rows if a.year == year}
+        locked |= {(year, u): by for u, by in locks.locked(year, units, locks.DECISIONS).items()}
     if len(rows) != len(ids):
         problems.append(_("Some of the chosen assessments do not exist."))
     for a in rows:
         name = a.subject.name
-        if a.pk not in in_area:
+        by = locked.get((a.year, a.subject.admin_unit_id))
+        if by is not None:
+            problems.append(locks.message(a.year, by))
+        elif a.pk not in in_area:
             problems.append(
                 _("%(subject)s is outside the area of %(organisation)s.")
                 % {"subject": name, "organisation": organisation.name}

@@ -348,3 +348,151 @@ def certificate(request, pk, assessment):
     filename = f"giay-chung-nhan-{obj.year}-{item.pk}.pdf"
     response["Content-Disposition"] = f'inline; filename="{filename}"'
     return response
+
+
+# Bulk entry --------------------------------------------------------------------------------------
+
+
+def _writer(request):
+    """Bulk entry is for users who write records (a hamlet branch, a commune official…)."""
+    scope = scope_for(request.user)
+    if not (scope.everything or scope.write_paths):
+        raise Http404
+    return scope
+
+
+@login_required
+def bulk_entry(request):
+    """Download a template for a hamlet or commune; upload it filled in (dry run first)."""
+    from . import bulk
+    from .forms import BulkImportForm, BulkTemplateForm
+
+    scope = _writer(request)
+    units = selectors.entry_places(scope)
+    template_form = BulkTemplateForm(
+        request.GET if "unit" in request.GET else None,
+        units=units,
+        initial={"year": dt.date.today().year},
+    )
+    if template_form.is_bound and template_form.is_valid():
+        data = template_form.cleaned_data
+        try:
+            content = bulk.template_xlsx(scope, data["year"], data["unit"], data["model"])
+        except ValidationError as exc:
+            template_form.add_error(None, exc.messages)
+        else:
+            response = HttpResponse(content, content_type=XLSX)
+            name = f"danh-gia-{data['model']}-{data['year']}-{data['unit'].pk}.xlsx"
+            response["Content-Disposition"] = f'attachment; filename="{name}"'
+            return response
+    form = BulkImportForm(request.POST or None, request.FILES or None)
+    report = None
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        upload = data["file"]
+        report = bulk.import_assessments(
+            scope,
+            upload.read(),
+            upload.name,
+            data["year"],
+            data["model"],
+            dry_run=data["dry_run"],
+            user=request.user,
+        )
+        if report.written:
+            messages.success(
+                request,
+                _("Imported: %(created)d created, %(updated)d updated, %(skipped)d unchanged.")
+                % {"created": report.created, "updated": report.updated, "skipped": report.skipped},
+            )
+    context = {"template_form": template_form, "form": form, "report": report}
+    return render(request, "evaluation/bulk_entry.html", context)
+
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+# The yearly cycle: a commune's year, approvals and re-opening ------------------------------------
+
+
+def _commune(request, pk) -> AdminUnit:
+    try:
+        unit = selectors.place(scope_for(request.user), pk)
+    except AdminUnit.DoesNotExist as exc:
+        raise Http404 from exc
+    if unit.level != AdminUnit.Level.COMMUNE:
+        raise Http404
+    return unit
+
+
+@login_required
+def cycle_home(request):
+    """The communes the reader sees, each linking to its year."""
+    scope = scope_for(request.user)
+    communes = selectors.entry_places(scope).filter(level=AdminUnit.Level.COMMUNE)
+    year = _int(request.GET.get("year")) or dt.date.today().year
+    if communes.count() == 1:
+        return redirect("evaluation:cycle", pk=communes.first().pk, year=year)
+    context = {"page": page_of(request, communes), "year": year}
+    return render(request, "evaluation/cycle_home.html", context)
+
+
+@login_required
+def cycle(request, pk, year):
+    """A commune's year: each hamlet's progress with the deadlines and traffic lights, and
+    the approve and re-open actions for the level above."""
+    from . import workflow
+
+    scope = scope_for(request.user)
+    commune = _commune(request, pk)
+    data = selectors.commune_cycle(commune, year)
+    for row in data["hamlets"]:
+        row["can_approve"] = workflow.can_approve(scope, row["unit"])
+    context = {
+        "data": data,
+        "year": year,
+        "years": range(dt.date.today().year, 2019, -1),
+        "can_approve_commune": workflow.can_approve(scope, commune),
+        "can_approve_hamlets": any(r["can_approve"] for r in data["hamlets"]),
+    }
+    return render(request, "evaluation/cycle.html", context)
+
+
+@login_required
+@require_POST
+def cycle_action(request, pk, year, action):
+    """Approve or re-open (with a reason) a hamlet's year or the commune's year."""
+    from . import workflow
+
+    if action not in ("approve", "reopen"):
+        raise Http404
+    scope = scope_for(request.user)
+    commune = _commune(request, pk)
+    unit_id = _int(request.POST.get("unit"))
+    if unit_id == commune.pk:
+        unit = commune
+    else:
+        unit = workflow.hamlets_of(commune, year).filter(pk=unit_id).first()
+        if unit is None:
+            raise Http404
+    try:
+        if action == "approve":
+            workflow.approve_year(scope, unit, year, user=request.user)
+            messages.success(
+                request,
+                _("%(place)s's year %(year)d is approved.") % {"place": unit.name, "year": year},
+            )
+        else:
+            workflow.reopen_year(
+                scope, unit, year, request.POST.get("reason", ""), user=request.user
+            )
+            messages.success(
+                request,
+                _("%(place)s's year %(year)d is re-opened.") % {"place": unit.name, "year": year},
+            )
+    except PermissionDenied as exc:
+        raise Http404 from exc
+    except ValidationError as exc:
+        for line in _lines(exc):
+            messages.error(request, line)
+    return redirect("evaluation:cycle", pk=commune.pk, year=year)

@@ -17,6 +17,7 @@ MENU = [
     ("evaluation:dashboard", _("Learning society"), "staff"),
     ("evaluation:subjects", _("Assessed subjects"), "staff"),
     ("evaluation:frameworks", _("Frameworks"), "staff"),
+    ("evaluation:cycle_home", _("Yearly cycle"), "staff"),
     ("directory:me", _("My record"), "person"),
     ("accounts:settings", _("Settings"), None),
 ]

@@ -3,12 +3,13 @@ from django.shortcuts import render
 
 from edupact.accounts.selectors import active_grants, scope_for
 from edupact.directory import selectors
+from edupact.evaluation.selectors import notices
 
 
 @login_required
 def home(request):
     scope = scope_for(request.user)
-    context = {"grants": active_grants(request.user)}
+    context = {"grants": active_grants(request.user), "notices": notices(request.user)}
     if scope.everything or scope.read_paths:
         context.update(
             people_count=selectors.people(scope).count(),

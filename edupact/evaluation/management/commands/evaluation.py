@@ -6,6 +6,9 @@
     edupact evaluation import FILE.json|FILE.xlsx [--dry-run]
     edupact evaluation load-targets
     edupact evaluation refresh-rollups [--place ID]
+    edupact evaluation import-assessments FILE --year YEAR [--model household] [--dry-run]
+    edupact evaluation deadlines --year YEAR
+    edupact evaluation remind [--on YYYY-MM-DD]
 
 ``score`` needs no database. Input errors exit with status 2, print every problem on
 stderr (naming the indicator) and nothing on stdout.
@@ -81,6 +84,26 @@ class Command(BaseCommand):
         imp = sub.add_parser("import", help="Import frameworks from JSON (one or a list) or XLSX.")
         imp.add_argument("file")
         imp.add_argument("--dry-run", action="store_true", help="check only; store nothing")
+
+        bulk = sub.add_parser(
+            "import-assessments",
+            help="Import a filled-in bulk-entry template (XLSX or CSV) of assessments.",
+            description="Exit status 2 when any row fails (each error printed; nothing stored).",
+        )
+        bulk.add_argument("file")
+        bulk.add_argument("--year", type=int, required=True)
+        bulk.add_argument("--model", default="household", help="learning model (household…)")
+        bulk.add_argument("--dry-run", action="store_true", help="check only; store nothing")
+
+        deadlines = sub.add_parser(
+            "deadlines", help="Store the default deadlines of a year's cycle (idempotent)."
+        )
+        deadlines.add_argument("--year", type=int, required=True)
+        remind = sub.add_parser(
+            "remind",
+            help="Remind users of the deadlines coming up (once per deadline, user and day).",
+        )
+        remind.add_argument("--on", help="the day to remind for, YYYY-MM-DD (default: today)")
 
     def handle(self, *args, action, **options):
         return getattr(self, "_" + action.replace("-", "_"))(**options)
@@ -161,3 +184,58 @@ class Command(BaseCommand):
         prefix = "Would be " if dry_run else ""
         for framework, action in results:
             self.stdout.write(f"{prefix}{action}: {framework.code} {framework.version}")
+
+    def _import_assessments(self, file, year, model="household", dry_run=False, **options):
+        from edupact.evaluation import bulk
+        from edupact.evaluation.models import LearningModel
+
+        if model not in LearningModel.values:
+            raise CommandError(f"Unknown learning model {model}.", returncode=INPUT_ERROR)
+        try:
+            content = Path(file).read_bytes()
+        except OSError as exc:
+            raise CommandError(f"Cannot read {file}: {exc.strerror}", returncode=2) from exc
+        report = bulk.import_assessments(
+            Scope(everything=True), content, Path(file).name, year, model, dry_run=dry_run
+        )
+        if not report.ok:
+            lines = [f"  row {e.row}, {e.column or '-'}: {e.message}" for e in report.errors]
+            raise CommandError(
+                f"Nothing imported: {len(report.errors)} errors.\n" + "\n".join(lines),
+                returncode=INPUT_ERROR,
+            )
+        if report.already_imported:
+            self.stdout.write("Already imported; nothing added.")
+            return
+        verb = "Would import" if dry_run else "Imported"
+        self.stdout.write(
+            f"{verb} {report.rows} rows ({report.framework}): {report.created} created, "
+            f"{report.updated} updated, {report.skipped} unchanged; "
+            f"{report.recognised} meet the criteria."
+        )
+
+    def _deadlines(self, year, **options):
+        from edupact.evaluation import workflow
+
+        created = workflow.ensure_deadlines(year)
+        self.stdout.write(f"Deadlines of {year}: {created} created.")
+        for step, d in workflow.deadlines_for(None, year).items():
+            self.stdout.write(f"  {step}: {d.due:%d/%m/%Y} ({d.level})")
+
+    def _remind(self, on=None, **options):
+        import datetime as dt
+
+        from edupact.evaluation.tasks import send_deadline_reminders
+
+        if on:
+            try:
+                dt.date.fromisoformat(on)
+            except ValueError as exc:
+                raise CommandError(f"--on: {on} is not a date YYYY-MM-DD.", returncode=2) from exc
+        result = send_deadline_reminders.enqueue(on)
+        if not result.is_finished:  # a worker backend runs it later
+            self.stdout.write("Reminders: queued.")
+        elif result.status == "FAILED":
+            raise CommandError("Sending the reminders failed; see the log.")
+        else:
+            self.stdout.write(f"Reminders: {result.return_value} sent.")

@@ -1,0 +1,354 @@
+"""The yearly cycle's workflow: deadlines, reminders, re-opening, and bottom-up approval.
+
+Data cover 1 January – 31 December. Each step has a deadline per (year, step, level),
+editable data seeded by ``DEFAULT_DEADLINES``; a province or commune may set its own.
+Reminders go out before a deadline to the users who take the step (e-mail and a notice on
+the home page), once per (deadline, user, day).
+
+Approval goes bottom-up: the commune approves each hamlet's year once every assessment of
+the hamlet has been reviewed at the review meeting (bình xét) or decided; the province
+approves the commune's year once all its hamlets are approved. An approval locks the
+records below it (``locks``); the approving level may re-open them, with a reason.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import smtplib
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.mail import send_mail
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from edupact.accounts.models import WRITING_ROLES, Role, RoleGrant, User
+from edupact.core.scoping import Scope
+from edupact.directory.models import AdminUnit
+
+from . import locks
+from .models import Assessment, AssessmentReopening, Deadline, Reminder, Step, YearApproval
+
+log = logging.getLogger(__name__)
+HAMLET, COMMUNE, PROVINCE = (
+    AdminUnit.Level.HAMLET,
+    AdminUnit.Level.COMMUNE,
+    AdminUnit.Level.PROVINCE,
+)
+APPROVED = YearApproval.State.APPROVED
+PENDING = Assessment.Status.SELF_ASSESSED
+
+#: step → (level that takes it, years after the assessed one, month, day). Seeds only: the
+#: stored ``Deadline`` rows are what counts, and users change them. [I] marks inferences.
+DEFAULT_DEADLINES = {
+    Step.REGISTRATION: (HAMLET, 0, 3, 31),  # [I] registration at the start of the year
+    Step.SELF_ASSESSMENT: (HAMLET, 0, 12, 10),  # by mid-December
+    Step.REVIEW: (HAMLET, 0, 12, 15),  # by mid-December
+    Step.HAMLET_APPROVAL: (COMMUNE, 0, 12, 31),  # [I]
+    Step.DOSSIER: (COMMUNE, 1, 1, 14),  # before 15 January of the next year
+    Step.COMMUNE_APPROVAL: (PROVINCE, 1, 1, 31),  # [I]
+}
+STEP_LEVEL = {step: level for step, (level, *_rest) in DEFAULT_DEADLINES.items()}
+
+
+# Deadlines ---------------------------------------------------------------------------------------
+
+
+def default_deadline(year: int, step: str) -> Deadline:
+    level, offset, month, day = DEFAULT_DEADLINES[step]
+    return Deadline(year=year, step=step, level=level, due=dt.date(year + offset, month, day))
+
+
+def ensure_deadlines(year: int) -> int:
+    """Store the default deadlines of a year that are not stored yet; returns how many."""
+    have = set(
+        Deadline.objects.filter(year=year, admin_unit__isnull=True).values_list("step", flat=True)
+    )
+    missing = [default_deadline(year, s) for s in DEFAULT_DEADLINES if s not in have]
+    Deadline.objects.bulk_create(missing)
+    return len(missing)
+
+
+def _chain(unit: AdminUnit | None) -> list[int]:
+    from .selectors import unit_chain
+
+    return unit_chain(unit) if unit is not None else []
+
+
+def deadlines_for(unit: AdminUnit | None, year: int) -> dict[str, Deadline]:
+    """Step → the deadline that applies to a place: its own or its commune's or province's
+    (nearest first), else the stored default, else the seed (unsaved)."""
+    chain = _chain(unit)
+    rows = Deadline.objects.filter(year=year).filter(
+        Q(admin_unit__isnull=True) | Q(admin_unit_id__in=chain)
+    )
+    rank = {pk: n for n, pk in enumerate(chain)}
+    out: dict[str, Deadline] = {}
+    for d in sorted(rows, key=lambda d: rank.get(d.admin_unit_id, len(chain))):
+        out.setdefault(d.step, d)
+    for step in DEFAULT_DEADLINES:
+        out.setdefault(step, default_deadline(year, step))
+    return dict(sorted(out.items(), key=lambda item: item[1].due))
+
+
+@transaction.atomic
+def set_deadline(
+    scope: Scope,
+    year: int,
+    step: str,
+    due: dt.date,
+    admin_unit: AdminUnit | None = None,
+    remind_days: int | None = None,
+) -> Deadline:
+    """Set a step's deadline for everyone (platform administrators) or for a province or
+    commune and the places below it (those who write for it)."""
+    from .services import can_write_unit
+
+    if step not in STEP_LEVEL:
+        raise ValidationError({"step": [_("Choose a step of the yearly cycle.")]})
+    if admin_unit is None and not scope.everything:
+        raise PermissionDenied(_("Only platform administrators set the default deadlines."))
+    if admin_unit is not None and not can_write_unit(scope, admin_unit):
+        raise PermissionDenied(_("You may not set deadlines for this place."))
+    if not dt.date(year, 1, 1) <= due <= dt.date(year + 1, 12, 31):
+        raise ValidationError(
+            {"due": [_("The deadline must fall in %(year)d or the year after.") % {"year": year}]}
+        )
+    if remind_days is not None and not 0 <= remind_days <= 60:
+        raise ValidationError({"remind_days": [_("Remind from 0 to 60 days before.")]})
+    deadline = Deadline.objects.filter(
+        year=year, step=step, level=STEP_LEVEL[step], admin_unit=admin_unit
+    ).first() or Deadline(year=year, step=step, level=STEP_LEVEL[step], admin_unit=admin_unit)
+    deadline.due = due
+    if remind_days is not None:
+        deadline.remind_days = remind_days
+    deadline.full_clean(validate_constraints=False)
+    deadline.save()
+    return deadline
+
+
+# Reminders ---------------------------------------------------------------------------------------
+
+RESPONSIBLE_ROLES = WRITING_ROLES - {Role.PLATFORM_ADMIN}
+
+
+def _below(unit_id: int, field: str = "organisation__admin_unit") -> Q:
+    return (
+        Q(**{field: unit_id})
+        | Q(**{f"{field}__parent": unit_id})
+        | Q(**{f"{field}__parent__parent": unit_id})
+    )
+
+
+def responsible_users(deadline: Deadline, on: dt.date):
+    """Active users who take the step: a writing role in an organisation placed at the
+    deadline's level (under its place, for a local deadline), except where a more local
+    deadline of the same step applies."""
+    grants = RoleGrant.objects.filter(
+        role__in=RESPONSIBLE_ROLES,
+        user__is_active=True,
+        organisation__admin_unit__level=deadline.level,
+        organisation__admin_unit__valid_to__isnull=True,
+    ).filter(Q(valid_from__isnull=True) | Q(valid_from__lte=on))
+    grants = grants.filter(Q(valid_to__isnull=True) | Q(valid_to__gt=on))
+    if deadline.admin_unit_id:
+        grants = grants.filter(_below(deadline.admin_unit_id))
+    overrides = Deadline.objects.filter(
+        year=deadline.year, step=deadline.step, level=deadline.level, admin_unit__isnull=False
+    ).exclude(pk=deadline.pk)
+    if deadline.admin_unit_id:  # only overrides below this one's place
+        overrides = overrides.filter(_below(deadline.admin_unit_id, "admin_unit")).exclude(
+            admin_unit=deadline.admin_unit_id
+        )
+    for unit_id in overrides.values_list("admin_unit_id", flat=True):
+        grants = grants.exclude(_below(unit_id))
+    return User.objects.filter(pk__in=grants.values("user_id")).order_by("pk")
+
+
+def due_for_reminder(on: dt.date):
+    """Deadlines whose reminder window (``remind_days`` before, up to the day) includes
+    ``on``: a date range in SQL, the window per row in Python (few rows)."""
+    rows = Deadline.objects.filter(due__gte=on, due__lte=on + dt.timedelta(days=60))
+    return [d for d in rows.select_related("admin_unit") if (d.due - on).days <= d.remind_days]
+
+
+def send_reminders(on: dt.date | None = None) -> int:
+    """Remind every responsible user of every deadline in its window; at most once per
+    (deadline, user, day), so running it again the same day sends nothing. Returns how many
+    reminders were created."""
+    on = on or timezone.localdate()
+    sent = 0
+    for deadline in due_for_reminder(on):
+        for user in responsible_users(deadline, on):
+            reminder, created = Reminder.objects.get_or_create(deadline=deadline, user=user, day=on)
+            if not created:
+                continue
+            sent += 1
+            if user.email and _email(user, deadline, on):
+                Reminder.objects.filter(pk=reminder.pk).update(emailed=True)
+    return sent
+
+
+def reminder_text(deadline: Deadline, on: dt.date) -> str:
+    days = (deadline.due - on).days
+    step = str(deadline.get_step_display())
+    step = step[:1].upper() + step[1:]
+    due = deadline.due.strftime("%d/%m/%Y")
+    if days == 0:
+        return _("%(step)s for %(year)d is due today (%(due)s).") % {
+            "step": step,
+            "year": deadline.year,
+            "due": due,
+        }
+    return ngettext(
+        "%(step)s for %(year)d is due in %(days)d day, on %(due)s.",
+        "%(step)s for %(year)d is due in %(days)d days, on %(due)s.",
+        days,
+    ) % {"step": step, "year": deadline.year, "days": days, "due": due}
+
+
+def _email(user, deadline: Deadline, on: dt.date) -> bool:
+    with translation.override(user.language or "vi"):
+        subject = _("Reminder: %(step)s") % {"step": deadline.get_step_display()}
+        body = reminder_text(deadline, on)
+    try:
+        send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [user.email])
+    except (OSError, smtplib.SMTPException):  # no mail server: the home-page notice remains
+        log.warning("Reminder e-mail to user %s failed", user.pk, exc_info=True)
+        return False
+    return True
+
+
+# Approval and re-opening -------------------------------------------------------------------------
+
+
+def can_approve(scope: Scope, unit: AdminUnit) -> bool:
+    """Only the level above approves (and re-opens) a hamlet's or commune's year."""
+    from .services import can_write_unit
+
+    if unit.level not in (HAMLET, COMMUNE) or not unit.parent_id:
+        return False
+    return can_write_unit(scope, unit.parent)
+
+
+def _reason(reason: str) -> str:
+    reason = " ".join((reason or "").split())
+    if not reason:
+        raise ValidationError({"reason": [_("Give the reason for re-opening.")]})
+    return reason
+
+
+def hamlets_of(commune: AdminUnit, year: int):
+    """The commune's hamlets that were not retired before the year began (subjects keep
+    their current place for earlier years too, so a newer hamlet counts for them)."""
+    return (
+        AdminUnit.objects.filter(parent=commune, level=HAMLET)
+        .filter(Q(valid_to__isnull=True) | Q(valid_to__gt=dt.date(year, 1, 1)))
+        .order_by("name", "id")
+    )
+
+
+def _approval(unit: AdminUnit, year: int) -> YearApproval | None:
+    return YearApproval.objects.select_for_update().filter(admin_unit=unit, year=year).first()
+
+
+@transaction.atomic
+def approve_year(scope: Scope, unit: AdminUnit, year: int, user=None) -> YearApproval:
+    """Approve a hamlet's year (the commune) or a commune's year (the province).
+
+    A hamlet: every assessment placed in it must have been reviewed or decided. A commune:
+    every hamlet approved and its own assessments reviewed or decided. Approving again
+    changes nothing.
+    """
+    if not can_approve(scope, unit):
+        raise PermissionDenied(_("Only the level above may approve this year."))
+    current = _approval(unit, year)
+    if current is not None and current.state == APPROVED:
+        return current
+    if unit.level == HAMLET:
+        locks.ensure_open(unit.parent_id, year, locks.DECISIONS)
+    pending = Assessment.objects.filter(year=year, subject__admin_unit=unit, status=PENDING)
+    count = pending.count()
+    if count:
+        raise ValidationError(
+            ngettext(
+                "%(count)d assessment has not been reviewed yet.",
+                "%(count)d assessments have not been reviewed yet.",
+                count,
+            )
+            % {"count": count}
+        )
+    if unit.level == COMMUNE:
+        approved = YearApproval.objects.filter(year=year, state=APPROVED).values("admin_unit_id")
+        waiting = list(
+            hamlets_of(unit, year).exclude(pk__in=approved).values_list("name", flat=True)
+        )
+        if waiting:
+            raise ValidationError(
+                _("These hamlets are not approved yet: %(names)s.") % {"names": ", ".join(waiting)}
+            )
+    approval = current or YearApproval(admin_unit=unit, year=year)
+    approval.state = APPROVED
+    approval.approved_by = user if getattr(user, "pk", None) else None
+    approval.approved_at = timezone.now()
+    approval.save()
+    return approval
+
+
+@transaction.atomic
+def reopen_year(scope: Scope, unit: AdminUnit, year: int, reason: str, user=None) -> YearApproval:
+    """Re-open an approved year (the level that approved it), which unlocks its records."""
+    reason = _reason(reason)
+    if not can_approve(scope, unit):
+        raise PermissionDenied(_("Only the level above may re-open this year."))
+    approval = _approval(unit, year)
+    if approval is None or approval.state != APPROVED:
+        raise ValidationError(_("This year is not approved; there is nothing to re-open."))
+    if unit.level == HAMLET:
+        locks.ensure_open(unit.parent_id, year, locks.DECISIONS)
+    approval.state = YearApproval.State.REOPENED
+    approval.reopened_by = user if getattr(user, "pk", None) else None
+    approval.reopened_at = timezone.now()
+    approval.reason = reason
+    approval.save()
+    return approval
+
+
+@transaction.atomic
+def reopen_assessment(scope: Scope, assessment: Assessment, reason: str, user=None) -> Assessment:
+    """Open a reviewed or decided assessment again for changes, with the reason recorded.
+
+    Refused while an approval locks it, and for one recognised by a recognition decision
+    (a legal act: a new decision corrects it).
+    """
+    from .services import _require_organisation, schedule_rollup_refresh
+
+    reason = _reason(reason)
+    assessment = (
+        Assessment.objects.select_for_update(of=("self",))
+        .select_related("subject__organisation", "decision")
+        .get(pk=assessment.pk)
+    )
+    _require_organisation(scope, assessment.subject.organisation)
+    locks.ensure_open(assessment.subject.admin_unit_id, assessment.year)
+    if assessment.status == PENDING:
+        raise ValidationError(_("This assessment is open already."))
+    if assessment.decision_id:
+        raise ValidationError(
+            _("Recognised by decision %(number)s: a new decision is needed to change it.")
+            % {"number": assessment.decision.number}
+        )
+    AssessmentReopening.objects.create(
+        assessment=assessment,
+        previous_status=assessment.status,
+        reason=reason,
+        reopened_by=user if getattr(user, "pk", None) else None,
+    )
+    assessment.status = PENDING
+    assessment.save(update_fields=["status", "updated_at"])
+    schedule_rollup_refresh(assessment.subject)
+    return assessment
