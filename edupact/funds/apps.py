@@ -15,3 +15,4 @@ class FundsConfig(AppConfig):
         # Journal entries and lines are append-only and carry their author themselves; the
         # running sums on accounts change through QuerySet.update, outside the audit trail.
         register(m.Fund, m.FundAccount, m.LoanProduct, m.Loan, m.PointsTransfer)
+        register(m.CommitteeMember, m.CommitteeVote, m.AllocationRound)
