@@ -169,6 +169,20 @@ def parameters_of(fund: Fund, policy: str | None = None) -> dict:
     return clean_parameters(policy, {k: stored[k] for k in KEYS.get(policy, ()) if k in stored})
 
 
+def all_parameters(fund: Fund) -> dict:
+    """The stored parameters of every policy (defaults where none are stored): the settings
+    form shows them all, so switching policy shows what the other one had."""
+    stored = fund.allocation_parameters or {}
+    merged = {}
+    for policy in POLICIES:
+        given = {k: stored[k] for k in KEYS[policy] if k in stored}
+        try:
+            merged |= clean_parameters(policy, given)
+        except ValidationError:
+            merged |= clean_parameters(policy, {})
+    return merged
+
+
 @transaction.atomic
 def save_settings(
     scope: Scope, fund: Fund, policy: str, parameters: dict | None = None, *, committee=None

@@ -820,6 +820,10 @@ class AllocationRound(models.Model):
     def get_absolute_url(self):
         return reverse("funds:round", args=[self.pk])
 
+    @property
+    def policy_label(self) -> str:
+        return dict(Fund._meta.get_field("allocation_policy").choices).get(self.policy, self.policy)
+
 
 class Outcome(models.TextChoices):
     APPROVED = "approved", _("approved")

@@ -4,7 +4,7 @@ import datetime as dt
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -14,11 +14,24 @@ from django.views.decorators.http import require_POST
 from edupact.accounts.selectors import scope_for, scoped_get_or_404
 from edupact.core import pdf, preferences
 from edupact.core.calendars import InvalidDate, parse_date
+from edupact.core.scoping import Scope
 from edupact.web.paging import page_of
 
-from . import selectors, services
-from .forms import ConfirmGiftForm, DepositForm, GiveForm
-from .models import Fund, FundAccount, Loan, LoanStatus, PendingGift, PendingGiftStatus
+from . import allocation, selectors, services
+from .forms import AllocationSettingsForm, ConfirmGiftForm, DepositForm, GiveForm, RoundForm
+from .models import (
+    AllocationRound,
+    Fund,
+    FundAccount,
+    Loan,
+    LoanStatus,
+    NeedCategory,
+    Outcome,
+    PendingGift,
+    PendingGiftStatus,
+)
+
+POLICY_CHOICES = Fund._meta.get_field("allocation_policy").choices
 
 
 @login_required
@@ -40,6 +53,10 @@ def fund(request, pk):
     page = page_of(request, selectors.member_accounts(scope, obj))
     rows = [(a, selectors.account_points(a, today)) for a in page]
     loans = selectors.loans(scope, obj)
+    queue = loans.filter(status=LoanStatus.REQUESTED)
+    parameters = allocation.parameters_of(obj)
+    if allocation.committee_member(scope, obj) is not None:
+        queue = selectors.loans(Scope(everything=True), obj).filter(status=LoanStatus.REQUESTED)
     return render(
         request,
         "funds/fund.html",
@@ -49,11 +66,18 @@ def fund(request, pk):
             "summary": selectors.fund_summary(obj, today),
             "page": page,
             "rows": rows,
-            "queue": loans.filter(status=LoanStatus.REQUESTED),
+            "queue": queue,
             "loans": loans.exclude(status=LoanStatus.REQUESTED).order_by("-requested_on", "-id")[
                 :50
             ],
             "can_write": scope.can_write_path(obj.kanoon.path),
+            "rounds": selectors.rounds(obj)[:20],
+            "committee": selectors.committee(obj),
+            "parameters": parameters,
+            "need_weights": [
+                (NeedCategory(k).label, w)
+                for k, w in parameters.get("weights", {}).get("need", {}).items()
+            ],
         },
     )
 
@@ -87,16 +111,137 @@ def deposit(request, pk):
 
 
 @login_required
-@require_POST
 def allocate(request, pk):
+    """Run an allocation round: the fund page's button posts straight here (the fund's
+    policy, the whole pool); the page offers a cap and the lottery's seed."""
     obj = scoped_get_or_404(request.user, Fund, pk, write=True, select=["kanoon"])
-    decided = services.allocate(scope_for(request.user), obj, timezone.localdate())
-    approved = sum(1 for loan in decided if loan.status == LoanStatus.APPROVED)
-    messages.success(
+    today = timezone.localdate()
+    form = RoundForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            record = allocation.run_round(
+                scope_for(request.user),
+                obj,
+                today,
+                cap=form.cleaned_data["cap"],
+                seed=form.cleaned_data["seed"].strip() or None,
+                user=request.user,
+            )
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            counts = {o: record.decisions.filter(outcome=o).count() for o in Outcome.values}
+            messages.success(
+                request,
+                _("Allocation round: %(approved)s approved, %(rejected)s rejected.")
+                % {"approved": counts["approved"], "rejected": counts["rejected"]},
+            )
+            if counts["waiting"]:
+                messages.info(
+                    request,
+                    _("%(waiting)s requests wait for a later round.")
+                    % {"waiting": counts["waiting"]},
+                )
+            target = record if request.POST.get("next") == "round" else obj
+            return redirect(target.get_absolute_url())
+    return render(
         request,
-        _("Allocation round: %(approved)s approved, %(rejected)s rejected.")
-        % {"approved": approved, "rejected": len(decided) - approved},
+        "funds/allocate.html",
+        {
+            "form": form,
+            "fund": obj,
+            "lendable": allocation.lendable(obj, today),
+            "parameters": allocation.parameters_of(obj),
+            "queue": selectors.loans(scope_for(request.user), obj).filter(
+                status=LoanStatus.REQUESTED
+            ),
+            "title": _("Run an allocation round"),
+        },
     )
+
+
+@login_required
+def allocation_round(request, pk):
+    """A recorded round: budget, each request's outcome in the policy's order with its score
+    or votes, and for a lottery the seed, the eligible list and how to re-run the draw."""
+    record = scoped_get_or_404(request.user, AllocationRound, pk, select=["fund", "fund__kanoon"])
+    decisions = list(selectors.round_decisions(record))
+    for d in decisions:
+        d.messages = [allocation.outcome_message(code) for code in d.reasons]
+    return render(
+        request,
+        "funds/round.html",
+        {
+            "round": record,
+            "fund": record.fund,
+            "decisions": decisions,
+        },
+    )
+
+
+@login_required
+def allocation_settings(request, pk):
+    """The leader chooses the allocation policy, its weights, the committee and quorum, and
+    publishes the lottery's seed."""
+    obj = scoped_get_or_404(request.user, Fund, pk, write=True, select=["kanoon"])
+    people = selectors.committee_candidates(obj)
+    initial = AllocationSettingsForm.initial_from(
+        obj.allocation_policy, allocation.all_parameters(obj), list(selectors.committee(obj))
+    )
+    form = AllocationSettingsForm(
+        request.POST or None,
+        initial=initial,
+        people=people,
+        policies=POLICY_CHOICES,
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        committee = None
+        if data["leader"]:
+            members = [p for p in data["members"] if p != data["leader"]]
+            committee = (data["leader"], members)
+        try:
+            allocation.save_settings(
+                scope_for(request.user),
+                obj,
+                data["policy"],
+                form.parameters(),
+                committee=committee,
+            )
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, _("The allocation settings were saved."))
+            return redirect(obj.get_absolute_url())
+    return render(
+        request,
+        "funds/form.html",
+        {"form": form, "fund": obj, "title": _("Allocation settings")},
+    )
+
+
+@login_required
+@require_POST
+def vote(request, pk):
+    """A committee member approves or rejects a pending request, personally."""
+    obj = _loan_or_404(request, pk, ["fund", "fund__kanoon"])
+    choice = request.POST.get("approve")
+    if choice not in ("1", "0"):
+        return HttpResponseBadRequest(_("Choose approve or reject."))
+    try:
+        allocation.cast_vote(
+            scope_for(request.user),
+            obj,
+            choice == "1",
+            timezone.localdate(),
+            note=request.POST.get("note", ""),
+        )
+    except PermissionDenied as exc:
+        raise Http404 from exc
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("Your vote was recorded."))
     return redirect(obj.get_absolute_url())
 
 
@@ -245,9 +390,8 @@ def statement_pdf(request, pk):
 
 @login_required
 def loan(request, pk):
-    obj = scoped_get_or_404(
-        request.user, Loan, pk, select=["fund", "product", "account", "account__person"]
-    )
+    obj = _loan_or_404(request, pk, ["fund", "product", "account", "account__person"])
+    scope = scope_for(request.user)
     return render(
         request,
         "funds/loan.html",
@@ -256,5 +400,24 @@ def loan(request, pk):
             "fund": obj.fund,
             "reasons": [services.reason_message(code) for code in obj.reasons],
             "instalments": obj.instalments.all(),
+            "votes": selectors.votes_of(obj),
+            "may_vote": obj.status == LoanStatus.REQUESTED
+            and allocation.committee_member(scope, obj.fund) is not None,
         },
     )
+
+
+def _loan_or_404(request, pk, select):
+    """A loan in the reader's scope, or a pending request of a fund whose committee the
+    reader sits on (the committee reads the requests it votes on)."""
+    try:
+        return scoped_get_or_404(request.user, Loan, pk, select=select)
+    except Http404:
+        scope = scope_for(request.user)
+        loan = Loan.objects.select_related(*select).filter(pk=pk).first()
+        seat = allocation.committee_member(scope, loan.fund) if loan else None
+        if seat is None or not (
+            loan.status == LoanStatus.REQUESTED or loan.votes.filter(member=seat).exists()
+        ):
+            raise
+        return loan

@@ -3,6 +3,7 @@
 edupact fund simulate SCENARIO.json            run a scenario on a throwaway database, print JSON
 edupact fund verify [FUND]                     check every entry balances and every running sum
 edupact fund export-journal FUND --format hledger [--output FILE]
+edupact fund redraw --seed SEED REF...         re-run a lottery round's draw from its record
 """
 
 import json
@@ -34,6 +35,11 @@ class Command(BaseCommand):
         export.add_argument("fund", help="Fund id or name.")
         export.add_argument("--format", default="hledger", choices=["hledger"])
         export.add_argument("--output", "-o", help="File to write (stdout when omitted).")
+        redraw = sub.add_parser(
+            "redraw", help="Re-run a lottery draw: the order of REFs for the published SEED."
+        )
+        redraw.add_argument("--seed", required=True, help="The round's published seed.")
+        redraw.add_argument("refs", nargs="+", metavar="REF", help="The eligible requests.")
 
     def handle(self, *args, **options):
         with translation.override(options["language"]):
@@ -42,6 +48,8 @@ class Command(BaseCommand):
                 return self.simulate(options)
             if action == "verify":
                 return self.verify(options)
+            if action == "redraw":
+                return self.redraw(options)
             return self.export(options)
 
     # simulate -----------------------------------------------------------------------------
@@ -88,6 +96,16 @@ class Command(BaseCommand):
                 _("%(count)s problem(s) found in the ledger.") % {"count": len(problems)}
             )
         self.stdout.write(_("The ledger is consistent."))
+
+    # redraw -------------------------------------------------------------------------------
+
+    def redraw(self, options):
+        """One line per request in drawn order: position, reference, SHA-256 ticket."""
+        from edupact.core.draws import draw_order, ticket
+
+        seed = options["seed"]
+        for position, ref in enumerate(draw_order(seed, options["refs"]), 1):
+            self.stdout.write(f"{position}\t{ref}\t{ticket(seed, ref)}")
 
     # export-journal -----------------------------------------------------------------------
 
