@@ -506,16 +506,16 @@ def _walk(steps: list[Step], on: dt.date, budget: int) -> tuple[list[AllocationD
             outcome = Outcome.REJECTED
         elif step.hold:
             outcome, reasons = Outcome.WAITING, [step.hold]
+        elif not full and loan.amount <= left:
+            services._decide(loan, on)  # checks everything; approval uses the points
+            outcome, reasons = loan.status, list(loan.reasons)
+            if loan.status == LoanStatus.APPROVED:
+                left -= loan.amount
+        elif _eligible(loan, on):
+            full, outcome, reasons = True, Outcome.WAITING, ["budget_exhausted"]
         else:
-            account = services._lock([loan.account_id])[loan.account_id]
-            eligible = not services.eligibility(loan, on, account)[0]
-            if eligible and (full or loan.amount > left):
-                full, outcome, reasons = True, Outcome.WAITING, ["budget_exhausted"]
-            else:
-                services._decide(loan, on)
-                outcome, reasons = loan.status, list(loan.reasons)
-                if loan.status == LoanStatus.APPROVED:
-                    left -= loan.amount
+            services._decide(loan, on)  # rejects it with every reason
+            outcome, reasons = loan.status, list(loan.reasons)
         decisions.append(
             AllocationDecision(
                 loan=loan,
@@ -527,6 +527,11 @@ def _walk(steps: list[Step], on: dt.date, budget: int) -> tuple[list[AllocationD
             )
         )
     return decisions, left
+
+
+def _eligible(loan: Loan, on: dt.date) -> bool:
+    account = services._lock([loan.account_id])[loan.account_id]
+    return not services.eligibility(loan, on, account)[0]
 
 
 def _reject(loan: Loan, on: dt.date, reasons: list[str]) -> None:
