@@ -140,8 +140,8 @@ def test_fifo_serves_requests_in_order_until_points_run_out(fund, alice, standar
 
 
 def test_an_unknown_policy_is_refused(fund):
-    with pytest.raises(ValidationError, match="lottery"):
-        services.allocate(EVERYTHING, fund, D, policy="lottery")
+    with pytest.raises(ValidationError, match="auction"):
+        services.allocate(EVERYTHING, fund, D, policy="auction")
 
 
 def test_gifts_move_points_and_never_more_than_available(fund, alice, bob):

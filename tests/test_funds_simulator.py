@@ -260,7 +260,7 @@ def test_bad_national_codes_and_unknown_members_are_named():
 @pytest.mark.parametrize(
     ("change", "fragment"),
     [
-        (lambda d: d["fund"].update(allocation={"policy": "lottery"}), "fund.allocation.policy"),
+        (lambda d: d["fund"].update(allocation={"policy": "auction"}), "fund.allocation.policy"),
         (lambda d: d["fund"]["products"][0].update(fee={"strategy": "compound"}), "fee.strategy"),
         (lambda d: d.update(report_on="1402/12/29"), "report_on"),
         (lambda d: d["events"].append({"on": "1402/01/01", "type": "allocate"}), "date order"),

@@ -8,6 +8,7 @@ response can never post twice.
 import datetime as dt
 from decimal import Decimal
 
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
@@ -20,8 +21,9 @@ from edupact.accounts.selectors import scope_for, scoped_get_or_404
 from edupact.api.problems import problem
 from edupact.core.paging import CappedLimitOffsetPagination
 
-from . import guarantees, imports, selectors, services, settlement
+from . import allocation, guarantees, imports, selectors, services, settlement
 from .models import (
+    AllocationRound,
     Fund,
     FundAccount,
     Guarantee,
@@ -46,6 +48,7 @@ class FundOut(Schema):
     loan_factor: int
     min_history_days: int
     allocation_policy: str
+    allocation_parameters: dict
 
 
 class AccountOut(Schema):
@@ -121,6 +124,7 @@ class LoanOut(Schema):
     amount: int
     months: int
     requested_on: dt.date
+    need: str
     status: str
     reasons: list[str]
     points_needed: int
@@ -643,3 +647,203 @@ def import_file(
         user=request.user,
     )
     return Status(200 if report.ok else 422, report.as_dict())
+
+
+# Allocation -------------------------------------------------------------------------------------
+
+
+class CommitteeIn(Schema):
+    leader_id: int
+    member_ids: list[int] = []
+
+
+class AllocationIn(Schema):
+    policy: str
+    parameters: dict = {}
+    committee: CommitteeIn | None = None
+
+
+class CommitteeMemberOut(Schema):
+    person_id: int
+    name: str
+    role: str
+
+    @staticmethod
+    def resolve_name(obj):
+        return str(obj.person)
+
+
+class AllocationOut(Schema):
+    policy: str
+    parameters: dict
+    committee: list[CommitteeMemberOut]
+
+
+class RoundIn(Schema):
+    on: dt.date | None = None
+    cap: int | None = None
+    seed: str | None = None
+
+
+class DecisionOut(Schema):
+    position: int
+    loan_id: int
+    reference: str
+    amount: int
+    outcome: str
+    reasons: list[str]
+    score: int | None
+    details: dict
+
+    @staticmethod
+    def resolve_reference(obj):
+        return obj.loan.reference
+
+    @staticmethod
+    def resolve_amount(obj):
+        return obj.loan.amount
+
+
+class RoundOut(Schema):
+    id: int
+    fund_id: int
+    on: dt.date
+    policy: str
+    parameters: dict
+    seed: str
+    eligible: list[str]
+    order: list[str]
+    pool: int
+    cap: int | None
+    budget: int
+    used: int
+    decisions: list[DecisionOut]
+
+    @staticmethod
+    def resolve_decisions(obj):
+        return list(selectors.round_decisions(obj))
+
+
+class VoteIn(Schema):
+    approve: bool
+    note: str = ""
+
+
+class VoteOut(Schema):
+    id: int
+    loan_id: int
+    person_id: int
+    approve: bool
+    note: str
+    cast_on: dt.date
+
+    @staticmethod
+    def resolve_person_id(obj):
+        return obj.member.person_id
+
+
+def _allocation_out(fund: Fund) -> dict:
+    return {
+        "policy": fund.allocation_policy,
+        "parameters": allocation.parameters_of(fund),
+        "committee": list(selectors.committee(fund)),
+    }
+
+
+@router.get("/{pk}/allocation", response=AllocationOut)
+def get_allocation(request, pk: int):
+    """The fund's allocation policy, its parameters (with defaults) and its committee."""
+    return _allocation_out(_fund(request, pk))
+
+
+@router.put("/{pk}/allocation", response=AllocationOut)
+def put_allocation(request, pk: int, data: AllocationIn):
+    """Choose the policy and its parameters (leaders of the kanoon)."""
+    fund = scoped_get_or_404(request.user, Fund, pk, write=True, select=["kanoon"])
+    committee = None
+    if data.committee is not None:
+        people = selectors.committee_candidates(fund)
+        wanted = [data.committee.leader_id, *data.committee.member_ids]
+        found = {p.pk: p for p in people.filter(pk__in=wanted)}
+        missing = [i for i in wanted if i not in found]
+        if missing:
+            return problem(
+                request,
+                422,
+                _("Invalid input"),
+                _("These persons cannot sit on this fund's committee: %(ids)s.")
+                % {"ids": ", ".join(map(str, missing))},
+            )
+        committee = (found[wanted[0]], [found[i] for i in wanted[1:] if i != wanted[0]])
+    try:
+        allocation.save_settings(
+            scope_for(request.user), fund, data.policy, data.parameters, committee=committee
+        )
+    except ValidationError as exc:
+        return problem(request, 422, _("Invalid input"), " ".join(exc.messages))
+    return _allocation_out(fund)
+
+
+@router.get("/{pk}/rounds", response=list[RoundOut])
+@paginate(CappedLimitOffsetPagination)
+def list_rounds(request, pk: int):
+    """The fund's allocation rounds, newest first, each with its decisions."""
+    return selectors.rounds(_fund(request, pk))
+
+
+@router.post("/{pk}/rounds", response={201: RoundOut})
+def run_round(request, pk: int, data: RoundIn):
+    """Run an allocation round with the fund's policy; ``cap`` limits the money lent,
+    ``seed`` is the lottery's (the published one, or a fresh one, when omitted)."""
+    fund = scoped_get_or_404(request.user, Fund, pk, write=True, select=["kanoon"])
+    try:
+        record = allocation.run_round(
+            scope_for(request.user),
+            fund,
+            data.on or timezone.localdate(),
+            cap=data.cap,
+            seed=data.seed,
+            user=request.user,
+        )
+    except ValidationError as exc:
+        return problem(request, 422, _("Invalid input"), " ".join(exc.messages))
+    return Status(201, record)
+
+
+@router.get("/rounds/{pk}", response=RoundOut)
+def get_round(request, pk: int):
+    return scoped_get_or_404(request.user, AllocationRound, pk, select=["fund"])
+
+
+@router.get("/loans/{pk}/votes", response=list[VoteOut])
+def list_votes(request, pk: int):
+    loan = _voting_loan(request, pk)
+    return list(selectors.votes_of(loan))
+
+
+@router.post("/loans/{pk}/votes", response={200: VoteOut})
+def cast_vote(request, pk: int, data: VoteIn):
+    """The caller's own vote on a pending request (committee members only, personally);
+    voting again replaces the vote."""
+    loan = _voting_loan(request, pk)
+    try:
+        return allocation.cast_vote(
+            scope_for(request.user), loan, data.approve, timezone.localdate(), note=data.note
+        )
+    except PermissionDenied as exc:
+        return problem(request, 403, _("Forbidden"), str(exc))
+    except services.Refused as exc:
+        return _refused(request, exc)
+
+
+def _voting_loan(request, pk: int) -> Loan:
+    """A loan the caller sees, or a pending request of a fund whose committee they sit on."""
+    scope = scope_for(request.user)
+    loan = Loan.objects.select_related("fund", "fund__kanoon").filter(pk=pk).first()
+    if loan is None:
+        raise Http404
+    if scope.filter(Loan.objects.filter(pk=pk)).exists():
+        return loan
+    if loan.status == "requested" and allocation.committee_member(scope, loan.fund):
+        return loan
+    raise Http404

@@ -25,3 +25,4 @@ class FundsConfig(AppConfig):
             m.ScheduleChange,
             m.FileImport,
         )
+        register(m.CommitteeMember, m.CommitteeVote, m.AllocationRound)

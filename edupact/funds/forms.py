@@ -11,7 +11,7 @@ from edupact.core.calendars import JALALI_MONTHS_FA
 from edupact.core.forms import LocalDateField, LocalisedModelForm
 from edupact.core.money import parse_amount
 
-from .models import ImportKind, LoanProduct, PointsUse, TransferKind
+from .models import ImportKind, LoanProduct, NeedCategory, PointsUse, TransferKind
 
 
 class AmountField(forms.CharField):
@@ -143,6 +143,12 @@ class LoanRequestForm(forms.Form):
         widget=forms.NumberInput(attrs={"dir": "ltr"}),
     )
     purpose = forms.CharField(label=_("Purpose"), max_length=255, required=False)
+    need = forms.ChoiceField(
+        label=_("Need"),
+        choices=NeedCategory.choices,
+        initial=NeedCategory.OTHER,
+        help_text=_("Weighed when the kanoon allocates by priority."),
+    )
     key = forms.CharField(widget=forms.HiddenInput, required=False)
 
     def __init__(self, *args, products, **kwargs):
@@ -198,3 +204,104 @@ class ImportForm(forms.Form):
                 code="too_big",
             )
         return upload
+
+
+class AllocationSettingsForm(forms.Form):
+    """The leader chooses the fund's allocation policy and its visible parameters."""
+
+    policy = forms.ChoiceField(label=_("Allocation policy"))
+    need_medical = forms.IntegerField(label=_("Weight of a medical need"), min_value=0)
+    need_education = forms.IntegerField(label=_("Weight of an education need"), min_value=0)
+    need_housing = forms.IntegerField(label=_("Weight of a housing need"), min_value=0)
+    need_marriage = forms.IntegerField(label=_("Weight of a marriage need"), min_value=0)
+    need_other = forms.IntegerField(label=_("Weight of another need"), min_value=0)
+    waiting_month = forms.IntegerField(
+        label=_("Points per 30 days of waiting"), min_value=0, max_value=1_000_000
+    )
+    contribution = forms.IntegerField(
+        label=_("Points for own contribution"),
+        min_value=0,
+        max_value=1_000_000,
+        help_text=_("Given in full when the borrower's own points cover the loan, in part else."),
+    )
+    recent_loan = forms.IntegerField(
+        label=_("Penalty per recent loan"), min_value=0, max_value=1_000_000
+    )
+    recent_days = forms.IntegerField(label=_("Recent means within (days)"), min_value=1)
+    quorum = forms.IntegerField(label=_("Quorum (approvals needed)"), min_value=1)
+    leader = forms.ModelChoiceField(queryset=None, label=_("Committee leader"), required=False)
+    members = forms.ModelMultipleChoiceField(
+        queryset=None,
+        label=_("Committee members"),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    only_backed = forms.BooleanField(
+        label=_("Approve only requests backed by a supporter's points"), required=False
+    )
+    seed = forms.CharField(
+        label=_("Published seed for the next lottery"),
+        max_length=200,
+        required=False,
+        help_text=_("Publish it before the round; leave empty to have one drawn at the round."),
+        widget=forms.TextInput(attrs={"dir": "ltr", "autocomplete": "off"}),
+    )
+
+    NEEDS = ("medical", "education", "housing", "marriage", "other")
+
+    def __init__(self, *args, people, policies, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["policy"].choices = policies
+        self.fields["leader"].queryset = people
+        self.fields["members"].queryset = people
+
+    def clean(self):
+        data = super().clean()
+        if data.get("policy") == "committee" and not data.get("leader"):
+            self.add_error("leader", _("A committee has a leader."))
+        return data
+
+    def parameters(self) -> dict:
+        d = self.cleaned_data
+        return {
+            "weights": {
+                "need": {n: d[f"need_{n}"] for n in self.NEEDS},
+                "waiting_month": d["waiting_month"],
+                "contribution": d["contribution"],
+                "recent_loan": d["recent_loan"],
+            },
+            "recent_days": d["recent_days"],
+            "quorum": d["quorum"],
+            "only_backed": d["only_backed"],
+            "seed": d["seed"].strip(),
+        }
+
+    @classmethod
+    def initial_from(cls, policy: str, all_parameters: dict, committee) -> dict:
+        w = all_parameters["weights"]
+        initial = {f"need_{n}": w["need"][n] for n in cls.NEEDS}
+        initial.update({k: w[k] for k in ("waiting_month", "contribution", "recent_loan")})
+        initial.update(
+            {k: all_parameters[k] for k in ("recent_days", "quorum", "only_backed", "seed")}
+        )
+        initial["policy"] = policy
+        initial["leader"] = next((m.person for m in committee if m.role == "leader"), None)
+        initial["members"] = [m.person for m in committee if m.role != "leader"]
+        return initial
+
+
+class RoundForm(forms.Form):
+    """Options of one allocation round: a cap on the money lent, and the lottery's seed."""
+
+    cap = AmountField(
+        label=_("Cap for this round"),
+        required=False,
+        help_text=_("At most this much is lent in this round; empty: what the pool allows."),
+    )
+    seed = forms.CharField(
+        label=_("Seed of the draw"),
+        max_length=200,
+        required=False,
+        help_text=_("Lottery only. Empty: the published seed, or one drawn now."),
+        widget=forms.TextInput(attrs={"dir": "ltr", "autocomplete": "off"}),
+    )

@@ -77,7 +77,21 @@ class Fund(models.Model):
         default=90,
         help_text=_("Days between a member's first deposit and their first loan."),
     )
-    allocation_policy = models.CharField(_("allocation policy"), max_length=20, default="fifo")
+    allocation_policy = models.CharField(
+        _("allocation policy"),
+        max_length=20,
+        choices=[
+            ("fifo", _("first come, first served")),
+            ("priority", _("priority score")),
+            ("committee", _("committee vote")),
+            ("lottery", _("lottery among the eligible")),
+            ("supporter_directed", _("supporter-directed")),
+        ],
+        default="fifo",
+    )
+    # The chosen policy's visible parameters (weights, quorum, published seed, …); see
+    # ``allocation.clean_parameters`` for the keys and their defaults.
+    allocation_parameters = models.JSONField(_("allocation parameters"), default=dict, blank=True)
     default_after_days = models.PositiveIntegerField(
         _("default after (days late)"),
         default=90,
@@ -546,6 +560,14 @@ class LoanStatus(models.TextChoices):
     REPAID = "repaid", _("repaid")
 
 
+class NeedCategory(models.TextChoices):
+    MEDICAL = "medical", _("medical")
+    EDUCATION = "education", _("education")
+    HOUSING = "housing", _("housing")
+    MARRIAGE = "marriage", _("marriage")
+    OTHER = "other", _("other")
+
+
 class Loan(models.Model):
     fund = models.ForeignKey(Fund, on_delete=models.PROTECT, related_name="loans")
     account = models.ForeignKey(
@@ -554,6 +576,9 @@ class Loan(models.Model):
     product = models.ForeignKey(LoanProduct, on_delete=models.PROTECT, related_name="loans")
     reference = models.CharField(_("reference"), max_length=60, blank=True)
     purpose = models.CharField(_("purpose"), max_length=255, blank=True)
+    need = models.CharField(
+        _("need"), max_length=12, choices=NeedCategory.choices, default=NeedCategory.OTHER
+    )
     amount = models.BigIntegerField(_("amount"))
     months = models.PositiveSmallIntegerField(_("months"))
     requested_on = models.DateField(_("requested on"))
@@ -875,3 +900,140 @@ class FileImport(models.Model):
 
     def __str__(self):
         return f"{self.filename} ({self.get_kind_display()})"
+
+
+# Allocation -------------------------------------------------------------------------------------
+
+
+class CommitteeRole(models.TextChoices):
+    LEADER = "leader", _("leader")
+    MEMBER = "member", _("member")
+
+
+class CommitteeMember(models.Model):
+    """A person on the fund's allocation committee; removal deactivates (votes stay)."""
+
+    fund = models.ForeignKey(Fund, on_delete=models.PROTECT, related_name="committee")
+    person = models.ForeignKey(
+        "directory.Person", on_delete=models.PROTECT, related_name="+", verbose_name=_("person")
+    )
+    role = models.CharField(
+        _("role"), max_length=10, choices=CommitteeRole.choices, default=CommitteeRole.MEMBER
+    )
+    active = models.BooleanField(_("active"), default=True)
+
+    scope = ScopeRule(org_paths=["fund__kanoon__path"], person="person_id")
+
+    class Meta:
+        ordering = ["fund", "-role", "id"]
+        verbose_name = _("committee member")
+        verbose_name_plural = _("committee members")
+        constraints = [
+            models.UniqueConstraint(fields=["fund", "person"], name="committeemember_unique"),
+        ]
+
+    def __str__(self):
+        return f"{self.person} ({self.get_role_display()})"
+
+
+class CommitteeVote(models.Model):
+    """One committee member's approve/reject on a pending request, cast personally."""
+
+    loan = models.ForeignKey(Loan, on_delete=models.PROTECT, related_name="votes")
+    member = models.ForeignKey(
+        CommitteeMember, on_delete=models.PROTECT, related_name="votes", verbose_name=_("member")
+    )
+    approve = models.BooleanField(_("approve"))
+    note = models.CharField(_("note"), max_length=255, blank=True)
+    cast_on = models.DateField(_("cast on"))
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    scope = ScopeRule(org_paths=["loan__fund__kanoon__path"], person="member__person_id")
+
+    class Meta:
+        ordering = ["loan", "member"]
+        verbose_name = _("committee vote")
+        verbose_name_plural = _("committee votes")
+        constraints = [
+            models.UniqueConstraint(fields=["loan", "member"], name="committeevote_unique"),
+        ]
+
+    def __str__(self):
+        return f"{self.loan} — {self.member.person}: {'+' if self.approve else '−'}"
+
+
+class AllocationRound(models.Model):
+    """A recorded allocation round: what was decided, by which policy and parameters, with
+    which budget and (for a lottery) the seed, the eligible list and the drawn order, so that
+    anyone can re-run the draw."""
+
+    fund = models.ForeignKey(Fund, on_delete=models.PROTECT, related_name="rounds")
+    on = models.DateField(_("date"))
+    policy = models.CharField(_("policy"), max_length=20)
+    parameters = models.JSONField(_("parameters"), default=dict, blank=True)
+    seed = models.CharField(_("seed"), max_length=200, blank=True)
+    eligible = models.JSONField(_("eligible requests"), default=list, blank=True)
+    order = models.JSONField(_("drawn order"), default=list, blank=True)
+    pool = models.BigIntegerField(_("money available to lend"))
+    cap = models.BigIntegerField(_("cap for this round"), null=True, blank=True)
+    budget = models.BigIntegerField(_("budget"))
+    used = models.BigIntegerField(_("approved amount"), default=0)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    scope = ScopeRule(org_paths=["fund__kanoon__path"])
+
+    class Meta:
+        ordering = ["-on", "-id"]
+        verbose_name = _("allocation round")
+        verbose_name_plural = _("allocation rounds")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(used__gte=0) & Q(used__lte=models.F("budget")),
+                name="allocationround_within_budget",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.fund} {self.on} ({self.policy})"
+
+    def get_absolute_url(self):
+        return reverse("funds:round", args=[self.pk])
+
+    @property
+    def policy_label(self) -> str:
+        return dict(Fund._meta.get_field("allocation_policy").choices).get(self.policy, self.policy)
+
+
+class Outcome(models.TextChoices):
+    APPROVED = "approved", _("approved")
+    REJECTED = "rejected", _("rejected")
+    WAITING = "waiting", _("waits for a later round")
+
+
+class AllocationDecision(models.Model):
+    """What a round did with one request, in the policy's order, and why."""
+
+    round = models.ForeignKey(AllocationRound, on_delete=models.CASCADE, related_name="decisions")
+    loan = models.ForeignKey(Loan, on_delete=models.PROTECT, related_name="decisions")
+    position = models.PositiveIntegerField(_("position"))
+    outcome = models.CharField(_("outcome"), max_length=10, choices=Outcome.choices)
+    reasons = models.JSONField(_("reasons"), default=list, blank=True)
+    score = models.IntegerField(_("score"), null=True, blank=True)
+    details = models.JSONField(_("details"), default=dict, blank=True)
+
+    class Meta:
+        ordering = ["round", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["round", "loan"], name="allocationdecision_unique"),
+        ]
+
+    def __str__(self):
+        return f"{self.round_id} #{self.position} {self.loan_id} {self.outcome}"

@@ -407,3 +407,48 @@ def products_offered(fund: Fund, on: dt.date) -> QuerySet:
         Q(valid_from__isnull=True) | Q(valid_from__lte=on),
         Q(valid_to__isnull=True) | Q(valid_to__gt=on),
     )
+
+
+# Allocation rounds --------------------------------------------------------------------------
+
+
+def rounds(fund: Fund) -> QuerySet:
+    """The fund's allocation rounds, newest first, with how many requests each approved."""
+    from .models import AllocationRound
+
+    return (
+        AllocationRound.objects.filter(fund=fund)
+        .annotate(
+            approved=Count("decisions", filter=Q(decisions__outcome="approved")),
+            rejected=Count("decisions", filter=Q(decisions__outcome="rejected")),
+            waiting=Count("decisions", filter=Q(decisions__outcome="waiting")),
+        )
+        .order_by("-on", "-id")
+    )
+
+
+def round_decisions(record) -> QuerySet:
+    return record.decisions.select_related(
+        "loan", "loan__account", "loan__account__person", "loan__account__organisation"
+    ).order_by("position")
+
+
+def committee(fund: Fund) -> QuerySet:
+    from .models import CommitteeMember
+
+    return CommitteeMember.objects.filter(fund=fund, active=True).select_related("person")
+
+
+def votes_of(loan: Loan) -> QuerySet:
+    return loan.votes.select_related("member", "member__person").order_by("member__role", "id")
+
+
+def committee_candidates(fund: Fund) -> QuerySet:
+    """Persons who may sit on the committee: members of the fund and those already on it."""
+    from edupact.directory.models import Person
+
+    from .models import CommitteeMember
+
+    held = FundAccount.objects.filter(fund=fund, person__isnull=False).values("person_id")
+    seated = CommitteeMember.objects.filter(fund=fund).values("person_id")
+    return Person.objects.filter(Q(pk__in=held) | Q(pk__in=seated)).order_by("family_name", "id")

@@ -503,9 +503,11 @@ def request_loan(
     *,
     purpose: str = "",
     reference: str = "",
+    need: str = "other",
     idempotency_key: str | None = None,
 ) -> Loan:
-    """A member asks for a loan; allocation decides later."""
+    """A member asks for a loan, saying what it is for (``need``, a category that the
+    priority policy weighs); allocation decides later."""
     _require_owner_or_writer(scope, account)
     if account.kind != AccountKind.MEMBER:
         raise ValidationError(_("Loans are requested from a member account."))
@@ -525,6 +527,7 @@ def request_loan(
             requested_on=on,
             purpose=purpose,
             reference=reference,
+            need=need,
             points_needed=rules.points_needed(amount, months, fund.loan_factor),
             idempotency_key=idempotency_key or "",
         )
@@ -551,6 +554,7 @@ REASON_MESSAGES = {
         "The guarantors required by the product have not confirmed."
     ),
     "backdated_points": gettext_lazy("The borrower's points already moved after this date."),
+    "committee_rejected": gettext_lazy("The committee rejected the request."),
     "guaranteeing_defaulter": gettext_lazy("The borrower guarantees a loan that is in default."),
 }
 
@@ -624,33 +628,22 @@ def preview_loan(
     return reasons, loan.points_needed
 
 
-ALLOCATION_POLICIES = ("fifo",)
+def allocate(
+    scope: Scope,
+    fund: Fund,
+    on: dt.date,
+    *,
+    policy: str | None = None,
+    cap: int | None = None,
+    seed: str | None = None,
+) -> list[Loan]:
+    """Run an allocation round (see ``allocation``) and return the loans it decided;
+    requests the round held back stay requested."""
+    from . import allocation
 
-
-def allocate(scope: Scope, fund: Fund, on: dt.date, *, policy: str | None = None) -> list[Loan]:
-    """Run an allocation round: decide every pending request dated on or before ``on``.
-
-    ``fifo``: in request order, approve a request when every check passes (approval uses
-    the points), else reject it with all its reasons.
-    """
-    _require_write(scope, fund)
-    policy = policy or fund.allocation_policy
-    if policy not in ALLOCATION_POLICIES:
-        raise ValidationError(
-            _("Unknown allocation policy %(policy)s; known: %(known)s."),
-            params={"policy": policy, "known": ", ".join(ALLOCATION_POLICIES)},
-        )
-    decided = []
-    with transaction.atomic():
-        pending = (
-            Loan.objects.select_for_update(of=("self",))
-            .filter(fund=fund, status=LoanStatus.REQUESTED, requested_on__lte=on)
-            .select_related("product", "fund")
-            .order_by("requested_on", "id")
-        )
-        for loan in pending:
-            decided.append(_decide(loan, on))
-    return decided
+    record = allocation.run_round(scope, fund, on, policy=policy, cap=cap, seed=seed)
+    decided = record.decisions.exclude(outcome="waiting").select_related("loan")
+    return [d.loan for d in decided.order_by("position")]
 
 
 def _decide(loan: Loan, on: dt.date) -> Loan:

@@ -28,13 +28,15 @@ from edupact.core.calendars import InvalidDate, parse_date
 from edupact.core.scoping import Scope
 from edupact.core.text import ascii_digits
 
-from . import guarantees, selectors, services, settlement
+from . import allocation, guarantees, selectors, services, settlement
 from .models import (
     AccountKind,
+    AllocationRound,
     FeeStrategy,
     Fund,
     Loan,
     LoanProduct,
+    NeedCategory,
     PointsUse,
     TransferKind,
 )
@@ -46,6 +48,7 @@ EVENT_TYPES = (
     "gift_points",
     "loan_request",
     "allocate",
+    "vote",
     "disburse",
     "repay",
     "guarantee",
@@ -71,6 +74,8 @@ class Scenario:
     fund: dict
     products: list[dict]
     policy: str
+    parameters: dict
+    committee: list[str]
     members: list[dict]
     events: list[dict]
     report_on: dt.date
@@ -185,20 +190,19 @@ def load(data: Any) -> Scenario:
         ),
     }
     products = _load_products(check, fund_in.get("products"), calendar)
-    allocation = fund_in.get("allocation") or {}
+    allocation_in = fund_in.get("allocation") or {}
     policy = check.choice(
-        "fund.allocation.policy",
-        allocation.get("policy"),
-        list(services.ALLOCATION_POLICIES),
-        "fifo",
+        "fund.allocation.policy", allocation_in.get("policy"), list(allocation.POLICIES), "fifo"
     )
     members = _load_members(check, data.get("members"), currency)
+    parameters, committee = _load_allocation(check, allocation_in, policy, members)
     events = _load_events(
         check,
         data.get("events"),
         calendar,
         {m["id"] for m in members},
         {p["code"] for p in products},
+        committee,
     )
     report_on = None
     if data.get("report_on") is None:
@@ -212,7 +216,50 @@ def load(data: Any) -> Scenario:
         check.fail("report_on", _("the report date comes before the last event"))
     if check.errors:
         raise ScenarioError(check.errors)
-    return Scenario(fund, products, policy, members, events, report_on, raw=data)
+    return Scenario(
+        fund, products, policy, parameters, committee, members, events, report_on, raw=data
+    )
+
+
+def _load_allocation(check: _Checker, given: dict, policy: str, members: list[dict]):
+    """The policy's parameters (``weights``, ``quorum``, ``seed``, ``only_backed``) and the
+    committee (member ids, the first one leading)."""
+    where = "fund.allocation"
+    if not isinstance(given, dict):
+        check.fail(where, _("expected an object"))
+        return {}, []
+    raw = {k: v for k, v in given.items() if k not in ("policy", "committee")}
+    unknown = set(raw) - set(allocation.KEYS.get(policy, ()))
+    if unknown:
+        check.fail(
+            where,
+            _("%(keys)s: not a parameter of the %(policy)s policy")
+            % {"keys": ", ".join(sorted(unknown)), "policy": policy},
+        )
+    parameters = {}
+    if policy in allocation.POLICIES:
+        try:
+            parameters = allocation.clean_parameters(
+                policy, {k: v for k, v in raw.items() if k not in unknown}
+            )
+        except ValidationError as exc:
+            for message in exc.messages:
+                check.fail(where, message)
+    committee = given.get("committee", [])
+    ids = {m["id"] for m in members}
+    if not isinstance(committee, list) or any(c not in ids for c in committee):
+        check.fail(f"{where}.committee", _("expected a list of member ids"))
+        committee = []
+    elif any(m["kind"] != "person" for m in members if m["id"] in committee):
+        check.fail(f"{where}.committee", _("only persons sit on the committee"))
+    committee = list(dict.fromkeys(committee))
+    if policy == "committee" and parameters.get("quorum", 0) > len(committee):
+        check.fail(
+            f"{where}.quorum",
+            _("the quorum is more than the committee's %(size)s members")
+            % {"size": len(committee)},
+        )
+    return parameters, committee
 
 
 def _load_products(check: _Checker, items, calendar) -> list[dict]:
@@ -353,7 +400,9 @@ def _identifier(value: str, kind: str, currency: str) -> str:
     return ascii_digits(value).strip()
 
 
-def _load_events(check: _Checker, items, calendar, member_ids, product_codes) -> list[dict]:
+def _load_events(
+    check: _Checker, items, calendar, member_ids, product_codes, committee
+) -> list[dict]:
     if not isinstance(items, list):
         check.fail("events", _("expected a list"))
         return []
@@ -429,10 +478,33 @@ def _load_events(check: _Checker, items, calendar, member_ids, product_codes) ->
             event["amount"] = check.integer(f"{where} amount", item.get("amount"))
             event["months"] = check.integer(f"{where} months", item.get("months"))
             event["purpose"] = str(item.get("purpose") or "")[:255]
-        elif kind == "allocate":
-            event["policy"] = check.choice(
-                f"{where} policy", item.get("policy"), list(services.ALLOCATION_POLICIES), "fifo"
+            event["need"] = check.choice(
+                f"{where} need", item.get("need"), list(NeedCategory.values), NeedCategory.OTHER
             )
+        elif kind == "allocate":
+            event["policy"] = (
+                None
+                if item.get("policy") is None
+                else check.choice(f"{where} policy", item.get("policy"), list(allocation.POLICIES))
+            )
+            event["budget"] = check.integer(
+                f"{where} budget", item.get("budget"), minimum=0, required=False
+            )
+            seed = item.get("seed")
+            if seed is not None and (not isinstance(seed, str) or not seed or len(seed) > 200):
+                check.fail(f"{where} seed", _("expected a text of 1 to 200 characters"))
+            event["seed"] = seed
+        elif kind == "vote":
+            loan_ref("loan")
+            member("member")
+            if item.get("member") in member_ids and item.get("member") not in committee:
+                check.fail(
+                    where,
+                    _("%(member)s is not on the committee") % {"member": _show(item.get("member"))},
+                )
+            if not isinstance(item.get("approve"), bool):
+                check.fail(f"{where} approve", _("expected true or false"))
+            event["approve"] = item.get("approve") is True
         elif kind == "disburse":
             loan_ref("loan")
         elif kind == "repay":
@@ -500,6 +572,7 @@ def _run(s: Scenario, inspect=None) -> dict:
             min_history_days=s.fund["min_history_days"],
             default_after_days=s.fund["default_after_days"],
             allocation_policy=s.policy,
+            allocation_parameters=s.parameters,
         ),
     )
     products = {
@@ -550,6 +623,9 @@ def _run(s: Scenario, inspect=None) -> dict:
             )
             owner = {"organisation": directory.save_organisation(EVERYTHING, org)}
         accounts[m["id"]] = services.open_account(EVERYTHING, fund, **owner)
+    if s.committee:
+        people = [accounts[c].person for c in s.committee]
+        allocation.set_committee(EVERYTHING, fund, people[0], people[1:])
     loans: dict[str, Loan] = {}
     rejected = []
     for event in s.events:
@@ -589,9 +665,15 @@ def _apply(fund, event, accounts, products, loans) -> None:
             on,
             purpose=event["purpose"],
             reference=event["id"],
+            need=event["need"],
         )
     elif kind == "allocate":
-        services.allocate(EVERYTHING, fund, on, policy=event["policy"])
+        services.allocate(
+            EVERYTHING, fund, on, policy=event["policy"], cap=event["budget"], seed=event["seed"]
+        )
+    elif kind == "vote":
+        voter = Scope(person_id=accounts[event["member"]].person_id)
+        allocation.cast_vote(voter, loans[event["loan"]], event["approve"], on)
     elif kind == "disburse":
         services.disburse(EVERYTHING, loans[event["loan"]], on)
     elif kind == "repay":
@@ -657,7 +739,32 @@ def _report(fund, s: Scenario, accounts, loans, rejected) -> dict:
         "members": members,
         "loans": loans_out,
         "rejected_events": rejected,
+        "rounds": _rounds(fund, loans),
     }
+
+
+def _rounds(fund: Fund, loans: dict[str, Loan]) -> list[dict]:
+    """Each allocation round: its policy, budget, seed and draw, and what it did with each
+    request (by the scenario's loan ids, in the policy's order)."""
+    refs = {loan.pk: ref for ref, loan in loans.items()}
+    out = []
+    for record in AllocationRound.objects.filter(fund=fund).order_by("on", "id"):
+        row = {
+            "on": record.on.isoformat(),
+            "policy": record.policy,
+            "budget": record.budget,
+            "used": record.used,
+            "decisions": [
+                {"loan": refs.get(d.loan_id), "outcome": d.outcome}
+                | ({"score": d.score} if d.score is not None else {})
+                | ({"waiting": d.reasons[0]} if d.outcome == "waiting" else {})
+                for d in record.decisions.order_by("position")
+            ],
+        }
+        if record.policy == "lottery":
+            row |= {"seed": record.seed, "eligible": record.eligible, "order": record.order}
+        out.append(row)
+    return out
 
 
 def _life_cycle(loan: Loan, on: dt.date, member_of: dict) -> dict:

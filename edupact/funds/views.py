@@ -15,11 +15,13 @@ from django.views.decorators.http import require_POST
 from edupact.accounts.selectors import scope_for, scoped_get_or_404
 from edupact.core import exports, pdf, preferences
 from edupact.core.calendars import InvalidDate, parse_date
+from edupact.core.scoping import Scope
 from edupact.core.tabular import XLSX_TYPE
 from edupact.web.paging import page_of
 
-from . import guarantees, imports, report_views, selectors, services, settlement, tables
+from . import allocation, guarantees, imports, report_views, selectors, services, settlement, tables
 from .forms import (
+    AllocationSettingsForm,
     ConfirmGiftForm,
     DepositForm,
     GiveForm,
@@ -28,8 +30,10 @@ from .forms import (
     LoanRequestForm,
     ProductForm,
     RescheduleForm,
+    RoundForm,
 )
 from .models import (
+    AllocationRound,
     Fund,
     FundAccount,
     Guarantee,
@@ -37,9 +41,13 @@ from .models import (
     ImportKind,
     Loan,
     LoanStatus,
+    NeedCategory,
+    Outcome,
     PendingGift,
     PendingGiftStatus,
 )
+
+POLICY_CHOICES = Fund._meta.get_field("allocation_policy").choices
 
 
 @login_required
@@ -71,6 +79,10 @@ def fund(request, pk):
             return exports.export_response(request, f"{table}-{obj.pk}", headers, data)
     page = page_of(request, selectors.member_accounts(scope, obj))
     rows = [(a, selectors.account_points(a, today)) for a in page]
+    queue = loans.filter(status=LoanStatus.REQUESTED)
+    parameters = allocation.parameters_of(obj)
+    if allocation.committee_member(scope, obj) is not None:  # the committee sees every request
+        queue = selectors.loans(Scope(everything=True), obj).filter(status=LoanStatus.REQUESTED)
     reports_visible = scope.filter(Fund.objects.filter(pk=obj.pk)).exists()
     return render(
         request,
@@ -81,11 +93,18 @@ def fund(request, pk):
             "summary": selectors.fund_summary(obj, today),
             "page": page,
             "rows": rows,
-            "queue": loans.filter(status=LoanStatus.REQUESTED),
+            "queue": queue,
             "loans": loans.exclude(status=LoanStatus.REQUESTED).order_by("-requested_on", "-id")[
                 :50
             ],
             "can_write": scope.can_write_path(obj.kanoon.path),
+            "rounds": selectors.rounds(obj)[:20],
+            "committee": selectors.committee(obj),
+            "parameters": parameters,
+            "need_weights": [
+                (NeedCategory(k).label, w)
+                for k, w in parameters.get("weights", {}).get("need", {}).items()
+            ],
             "reports": report_views.dashboard(obj, today) if reports_visible else None,
         },
     )
@@ -120,16 +139,137 @@ def deposit(request, pk):
 
 
 @login_required
-@require_POST
 def allocate(request, pk):
+    """Run an allocation round: the fund page's button posts straight here (the fund's
+    policy, the whole pool); the page offers a cap and the lottery's seed."""
     obj = scoped_get_or_404(request.user, Fund, pk, write=True, select=["kanoon"])
-    decided = services.allocate(scope_for(request.user), obj, timezone.localdate())
-    approved = sum(1 for loan in decided if loan.status == LoanStatus.APPROVED)
-    messages.success(
+    today = timezone.localdate()
+    form = RoundForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            record = allocation.run_round(
+                scope_for(request.user),
+                obj,
+                today,
+                cap=form.cleaned_data["cap"],
+                seed=form.cleaned_data["seed"].strip() or None,
+                user=request.user,
+            )
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            counts = {o: record.decisions.filter(outcome=o).count() for o in Outcome.values}
+            messages.success(
+                request,
+                _("Allocation round: %(approved)s approved, %(rejected)s rejected.")
+                % {"approved": counts["approved"], "rejected": counts["rejected"]},
+            )
+            if counts["waiting"]:
+                messages.info(
+                    request,
+                    _("%(waiting)s requests wait for a later round.")
+                    % {"waiting": counts["waiting"]},
+                )
+            target = record if request.POST.get("next") == "round" else obj
+            return redirect(target.get_absolute_url())
+    return render(
         request,
-        _("Allocation round: %(approved)s approved, %(rejected)s rejected.")
-        % {"approved": approved, "rejected": len(decided) - approved},
+        "funds/allocate.html",
+        {
+            "form": form,
+            "fund": obj,
+            "lendable": allocation.lendable(obj, today),
+            "parameters": allocation.parameters_of(obj),
+            "queue": selectors.loans(scope_for(request.user), obj).filter(
+                status=LoanStatus.REQUESTED
+            ),
+            "title": _("Run an allocation round"),
+        },
     )
+
+
+@login_required
+def allocation_round(request, pk):
+    """A recorded round: budget, each request's outcome in the policy's order with its score
+    or votes, and for a lottery the seed, the eligible list and how to re-run the draw."""
+    record = scoped_get_or_404(request.user, AllocationRound, pk, select=["fund", "fund__kanoon"])
+    decisions = list(selectors.round_decisions(record))
+    for d in decisions:
+        d.messages = [allocation.outcome_message(code) for code in d.reasons]
+    return render(
+        request,
+        "funds/round.html",
+        {
+            "round": record,
+            "fund": record.fund,
+            "decisions": decisions,
+        },
+    )
+
+
+@login_required
+def allocation_settings(request, pk):
+    """The leader chooses the allocation policy, its weights, the committee and quorum, and
+    publishes the lottery's seed."""
+    obj = scoped_get_or_404(request.user, Fund, pk, write=True, select=["kanoon"])
+    people = selectors.committee_candidates(obj)
+    initial = AllocationSettingsForm.initial_from(
+        obj.allocation_policy, allocation.all_parameters(obj), list(selectors.committee(obj))
+    )
+    form = AllocationSettingsForm(
+        request.POST or None,
+        initial=initial,
+        people=people,
+        policies=POLICY_CHOICES,
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        committee = None
+        if data["leader"]:
+            members = [p for p in data["members"] if p != data["leader"]]
+            committee = (data["leader"], members)
+        try:
+            allocation.save_settings(
+                scope_for(request.user),
+                obj,
+                data["policy"],
+                form.parameters(),
+                committee=committee,
+            )
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, _("The allocation settings were saved."))
+            return redirect(obj.get_absolute_url())
+    return render(
+        request,
+        "funds/form.html",
+        {"form": form, "fund": obj, "title": _("Allocation settings")},
+    )
+
+
+@login_required
+@require_POST
+def vote(request, pk):
+    """A committee member approves or rejects a pending request, personally."""
+    obj = _loan_or_404(request, pk, ["fund", "fund__kanoon"])
+    choice = request.POST.get("approve")
+    if choice not in ("1", "0"):
+        return HttpResponseBadRequest(_("Choose approve or reject."))
+    try:
+        allocation.cast_vote(
+            scope_for(request.user),
+            obj,
+            choice == "1",
+            timezone.localdate(),
+            note=request.POST.get("note", ""),
+        )
+    except PermissionDenied as exc:
+        raise Http404 from exc
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("Your vote was recorded."))
     return redirect(obj.get_absolute_url())
 
 
@@ -314,11 +454,8 @@ def _acts_for(scope, account: FundAccount) -> bool:
 
 
 def _loan(request, pk) -> Loan:
-    return scoped_get_or_404(
-        request.user,
-        Loan,
-        pk,
-        select=["fund", "fund__kanoon", "product", "account", "account__person"],
+    return _loan_or_404(
+        request, pk, ["fund", "fund__kanoon", "product", "account", "account__person"]
     )
 
 
@@ -352,6 +489,9 @@ def loan(request, pk):
             "can_reschedule": can_write and obj.status == LoanStatus.DISBURSED,
             "quote": quote,
             "settle_key": uuid.uuid4().hex,
+            "votes": selectors.votes_of(obj),
+            "may_vote": obj.status == LoanStatus.REQUESTED
+            and allocation.committee_member(scope, obj.fund) is not None,
         },
     )
 
@@ -420,6 +560,7 @@ def request_loan(request, pk):
                 data["months"],
                 today,
                 purpose=data["purpose"],
+                need=data["need"],
                 idempotency_key=f"web:{data['key']}" if data["key"] else None,
             )
         except ValidationError as exc:
@@ -628,3 +769,19 @@ def import_template(request, pk, kind):
     response = HttpResponse(imports.template(kind), content_type=XLSX_TYPE)
     response["Content-Disposition"] = f'attachment; filename="fund-{obj.pk}-{kind}.xlsx"'
     return response
+
+
+def _loan_or_404(request, pk, select):
+    """A loan in the reader's scope, or a pending request of a fund whose committee the
+    reader sits on (the committee reads the requests it votes on)."""
+    try:
+        return scoped_get_or_404(request.user, Loan, pk, select=select)
+    except Http404:
+        scope = scope_for(request.user)
+        loan = Loan.objects.select_related(*select).filter(pk=pk).first()
+        seat = allocation.committee_member(scope, loan.fund) if loan else None
+        if seat is None or not (
+            loan.status == LoanStatus.REQUESTED or loan.votes.filter(member=seat).exists()
+        ):
+            raise
+        return loan

@@ -3,6 +3,7 @@
 edupact fund simulate SCENARIO.json            run a scenario on a throwaway database, print JSON
 edupact fund verify [FUND]                     check every entry balances and every running sum
 edupact fund export-journal FUND --format hledger [--output FILE]
+edupact fund redraw --seed SEED REF...         re-run a lottery round's draw from its record
 edupact fund remind [--on DATE] [--fund FUND]   send the day's SMS reminders to borrowers
 edupact fund import FUND members|deposits FILE [--dry-run]
                                                import a members list or a bank statement
@@ -38,6 +39,11 @@ class Command(BaseCommand):
         export.add_argument("fund", help="Fund id or name.")
         export.add_argument("--format", default="hledger", choices=["hledger"])
         export.add_argument("--output", "-o", help="File to write (stdout when omitted).")
+        redraw = sub.add_parser(
+            "redraw", help="Re-run a lottery draw: the order of REFs for the published SEED."
+        )
+        redraw.add_argument("--seed", required=True, help="The round's published seed.")
+        redraw.add_argument("refs", nargs="+", metavar="REF", help="The eligible requests.")
         remind = sub.add_parser("remind", help="Send SMS reminders: instalments due soon, arrears.")
         remind.add_argument("--on", help="The day (ISO or the fund's calendar); today by default.")
         remind.add_argument("--fund", help="Fund id or name (all funds when omitted).")
@@ -58,6 +64,8 @@ class Command(BaseCommand):
                 return self.simulate(options)
             if action == "verify":
                 return self.verify(options)
+            if action == "redraw":
+                return self.redraw(options)
             if action == "remind":
                 return self.remind(options)
             if action == "import":
@@ -108,6 +116,16 @@ class Command(BaseCommand):
                 _("%(count)s problem(s) found in the ledger.") % {"count": len(problems)}
             )
         self.stdout.write(_("The ledger is consistent."))
+
+    # redraw -------------------------------------------------------------------------------
+
+    def redraw(self, options):
+        """One line per request in drawn order: position, reference, SHA-256 ticket."""
+        from edupact.core.draws import draw_order, ticket
+
+        seed = options["seed"]
+        for position, ref in enumerate(draw_order(seed, options["refs"]), 1):
+            self.stdout.write(f"{position}\t{ref}\t{ticket(seed, ref)}")
 
     # remind -------------------------------------------------------------------------------
 
