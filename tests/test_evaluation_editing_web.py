@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 from test_evaluation_rollups import places  # noqa: F401 — the shared fixture
 
-from edupact.accounts.selectors import scope_for
+from edupact.core.scoping import Scope
 from edupact.evaluation import services
 from edupact.evaluation.models import (
     Assessment,
@@ -19,7 +19,7 @@ from edupact.evaluation.models import (
 )
 
 pytestmark = pytest.mark.django_db
-EVERYTHING = services.Scope(everything=True)
+EVERYTHING = Scope(everything=True)
 
 
 def text(response) -> str:
