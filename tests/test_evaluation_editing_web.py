@@ -3,6 +3,7 @@ version), local targets, indicator values typed in from other systems, and a com
 deadlines; per role, who sees (404 otherwise) and who may change (403 otherwise)."""
 
 import datetime as dt
+from html.parser import HTMLParser
 
 import pytest
 from test_evaluation_rollups import places  # noqa: F401 — the shared fixture
@@ -261,3 +262,47 @@ def test_links_from_the_dashboard_and_the_menu(places, client_as):  # noqa: F811
     page = text(official.get("/evaluation/dashboard/"))
     assert "/evaluation/targets/" in page and "/evaluation/indicator-values/" in page
     assert Assessment.objects.count() == 0
+
+
+class _Inputs(HTMLParser):
+    """The values a browser would send back for the editor's form, untouched."""
+
+    def __init__(self):
+        super().__init__()
+        self.data, self._field = {}, None
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        if tag == "input" and a.get("name") and a.get("type") != "submit":
+            if a.get("type") == "checkbox":
+                if "checked" in a:
+                    self.data[a["name"]] = "on"
+            else:
+                self.data[a["name"]] = a.get("value") or ""
+        elif tag in ("textarea", "select") and a.get("name"):
+            self._field = (tag, a["name"])
+            self.data.setdefault(a["name"], "")
+        elif tag == "option" and self._field and "selected" in a:
+            self.data[self._field[1]] = a.get("value", "")
+
+    def handle_data(self, data):
+        if self._field and self._field[0] == "textarea":
+            self.data[self._field[1]] += data
+
+    def handle_endtag(self, tag):
+        if tag in ("textarea", "select"):
+            self._field = None
+
+
+def test_every_shipped_framework_round_trips_through_the_editor(tree, client_as):
+    services.load_frameworks()
+    services.load_frameworks(services.PLACEHOLDERS)
+    admin = client_as(tree.users["platform_admin"], "fa")  # Jalali dates, Persian digits
+    for f in Framework.objects.all():
+        before = services.exchange.to_data(f)
+        parser = _Inputs()
+        parser.feed(text(admin.get(f"/evaluation/frameworks/{f.pk}/edit/")))
+        parser.data.pop("csrfmiddlewaretoken", None)
+        response = admin.post(f"/evaluation/frameworks/{f.pk}/edit/", parser.data)
+        assert response.status_code == 302, (f.code, text(response)[:3000])
+        assert services.exchange.to_data(Framework.objects.get(pk=f.pk)) == before, f.code
