@@ -311,10 +311,7 @@ def to_xlsx(framework: Framework) -> bytes:
         "legal_date": legal.get("date") or "",
         "legal_title": legal.get("title") or "",
         "levels": ", ".join(str(x) for x in data["levels"]),
-        "bands": "; ".join(
-            f"{b['code']}={b['name']}≥{b['min']}{'*' if b['requires_recognition'] else ''}"
-            for b in data["bands"]
-        ),
+        "bands": bands_text(data["bands"]),
         "unconfirmed": ", ".join(data["unconfirmed"]),
     }
     meta.append(["field", "value"])
@@ -406,9 +403,9 @@ def from_xlsx(content: bytes) -> dict:
         data["levels"] = [
             int(x) if x.strip().isdigit() else x.strip() for x in levels_text.split(",")
         ]
-    bands_text = _cell_text(meta.get("bands"))
-    if bands_text:
-        data["bands"] = _parse_bands(bands_text, errors)
+    bands_line = _cell_text(meta.get("bands"))
+    if bands_line:
+        data["bands"] = parse_bands(bands_line, errors)
 
     rows = wb["indicators"].iter_rows(values_only=True)
     header = [_cell_text(h).lower() for h in next(rows, ())]
@@ -516,7 +513,15 @@ def _parse_decimal(text: str):
         return None
 
 
-def _parse_bands(text: str, errors: dict) -> list[dict]:
+def bands_text(bands: list[dict]) -> str:
+    """Bands as one line, the way :func:`parse_bands` reads them back."""
+    return "; ".join(
+        f"{b['code']}={b['name']}≥{b['min']}{'*' if b['requires_recognition'] else ''}"
+        for b in bands
+    )
+
+
+def parse_bands(text: str, errors: dict) -> list[dict]:
     """``tot=Tốt≥90*; kha=Khá≥80*; tb=Trung bình≥50; cd=Chưa đạt≥0`` (``*``: recognised only)."""
     bands = []
     for part in (p.strip() for p in text.split(";")):

@@ -669,3 +669,42 @@ def notices(user, today: dt.date | None = None) -> list:
             seen.add(r.deadline_id)
             out.append(r)
     return out
+
+
+# Pages for targets, indicator values and deadlines ------------------------------------------------
+
+
+def writable_places(scope: Scope, levels=(AdminUnit.Level.PROVINCE, AdminUnit.Level.COMMUNE)):
+    """Current places the user writes for (``services.can_write_unit``): where an
+    organisation they write for is placed, and the places below it."""
+    qs = AdminUnit.objects.filter(country="VN", level__in=levels, valid_to__isnull=True)
+    if not scope.everything:
+        roots = scope.filter(
+            Organisation.objects.filter(admin_unit__isnull=False), write=True
+        ).values("admin_unit_id")
+        qs = qs.filter(Q(pk__in=roots) | Q(parent__in=roots) | Q(parent__parent__in=roots))
+    return qs.select_related("parent").order_by("level", "parent__name", "name", "id")
+
+
+def indicator_values(
+    scope: Scope,
+    *,
+    code: str | None = None,
+    year: int | None = None,
+    unit: AdminUnit | None = None,
+    source: str | None = None,
+) -> QuerySet:
+    """Figures of the reader's places (and national ones), newest year first."""
+    qs = IndicatorValue.objects.select_related("admin_unit", "entered_by")
+    condition = units_q(scope)
+    if condition is not None:
+        qs = qs.filter(Q(admin_unit__isnull=True) | condition)
+    if code:
+        qs = qs.filter(code=code)
+    if year:
+        qs = qs.filter(year=year)
+    if unit is not None:
+        qs = qs.filter(Q(admin_unit=unit) | Q(admin_unit__parent=unit))
+    if source:
+        qs = qs.filter(source=source)
+    return qs.order_by("code", "-year", "admin_unit__name", "source", "id")

@@ -662,3 +662,24 @@ def record_indicator_value(
     value.full_clean(validate_constraints=False)
     value.save()
     return value
+
+
+@transaction.atomic
+def add_target(scope: Scope, target: Target) -> Target:
+    """A local plan's target for a province or commune; national targets (QĐ 387/QĐ-TTg,
+    QĐ 1373/QĐ-TTg) come from ``targets/*.json`` through ``load_targets``."""
+    if target.admin_unit_id is None:
+        raise ValidationError({"admin_unit": [_("Choose the province or commune of the plan.")]})
+    if not can_write_unit(scope, target.admin_unit):
+        raise PermissionDenied(_("You may not set targets for this place."))
+    target.full_clean()
+    target.save()
+    return target
+
+
+def can_change_framework(scope: Scope, framework: Framework) -> bool:
+    try:
+        _require_write(scope, framework.owner)
+    except PermissionDenied:
+        return False
+    return True

@@ -2,6 +2,7 @@ from django.urls import path
 
 from . import views
 from . import views_cycle as cycle
+from . import views_data as data
 
 app_name = "evaluation"
 urlpatterns = [
@@ -10,8 +11,14 @@ urlpatterns = [
     path("frameworks/", views.frameworks, name="frameworks"),
     path("frameworks/import/", views.import_frameworks, name="import"),
     path("frameworks/<int:pk>/", views.framework, name="framework"),
+    path("frameworks/<int:pk>/edit/", data.edit_framework, name="edit_framework"),
     path("frameworks/<int:pk>/try/", views.try_answers, name="try"),
     path("frameworks/<int:pk>/export.<str:fmt>", views.export, name="export"),
+    path("targets/", data.targets, name="targets"),
+    path("targets/new/", data.new_target, name="new_target"),
+    path("indicator-values/", data.indicator_values, name="indicator_values"),
+    path("indicator-values/new/", data.new_indicator_value, name="new_indicator_value"),
+    path("deadlines/<int:pk>/<int:year>/", data.deadlines, name="deadlines"),
     path("reports/annual/", views.annual_report, name="annual_report"),
     path("reports/annual.<str:fmt>", views.annual_report_file, name="annual_report_file"),
     path("bulk-entry/", views.bulk_entry, name="bulk_entry"),

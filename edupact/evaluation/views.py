@@ -81,6 +81,7 @@ def _detail_context(request, obj: Framework, form=None, result=None) -> dict:
         "result": result,
         "versions": selectors.versions(scope, obj),
         "history": history(obj),
+        "can_edit": services.can_change_framework(scope, obj),
         "placeholders": obj.unconfirmed
         or any(c.placeholder or any(i.placeholder for i in c.indicator_list) for c in criteria),
     }
@@ -454,6 +455,9 @@ def cycle(request, pk, year):
         "years": range(dt.date.today().year, 2019, -1),
         "can_approve_commune": workflow.can_approve(scope, commune),
         "can_approve_hamlets": any(r["can_approve"] for r in data["hamlets"]),
+        "can_edit_deadlines": services.can_write_unit(scope, commune),
+        "can_edit_province_deadlines": commune.parent_id is not None
+        and services.can_write_unit(scope, commune.parent),
     }
     return render(request, "evaluation/cycle.html", context)
 

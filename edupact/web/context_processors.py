@@ -18,6 +18,7 @@ MENU = [
     ("evaluation:subjects", _("Assessed subjects"), "staff"),
     ("evaluation:frameworks", _("Frameworks"), "staff"),
     ("evaluation:cycle_home", _("Yearly cycle"), "staff"),
+    ("evaluation:targets", _("Targets"), "staff"),
     ("directory:me", _("My record"), "person"),
     ("accounts:settings", _("Settings"), None),
 ]

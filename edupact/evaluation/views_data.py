@@ -1,0 +1,250 @@
+"""Pages that edit the evaluation's reference data: a framework (through
+``services.revise_framework``), local targets, indicator values from other systems, and a
+province's or commune's own deadlines. Thin: the services decide; 404 outside the reader's
+scope, 403 for a reader who sees but may not write."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import urlencode
+from django.utils.translation import gettext as _
+
+from edupact.accounts.selectors import scope_for
+from edupact.directory.models import AdminUnit
+from edupact.web.paging import page_of
+
+from . import exchange, selectors, services, workflow
+from .forms_edit import DeadlineForm, Editor, IndicatorValueForm, TargetForm
+from .models import LearningModel, Step, Target
+from .views import _framework, _int
+
+
+@login_required
+def edit_framework(request, pk):
+    """Header fields and one row per criterion or indicator; a framework in use is saved
+    as a new version (``revise_framework``), never changed."""
+    scope = scope_for(request.user)
+    obj = _framework(request, pk)
+    if not services.can_change_framework(scope, obj):
+        raise PermissionDenied
+    before = exchange.to_data(obj)
+    editor = Editor(obj, before, request.POST if request.method == "POST" else None)
+    if request.method == "POST" and editor.is_valid():
+        try:
+            saved = services.revise_framework(scope, obj, editor.data())
+        except ValidationError as exc:
+            editor.add_errors(exc)
+        else:
+            if saved.pk != obj.pk:
+                messages.success(
+                    request,
+                    _(
+                        "Version %(old)s is used by assessments and stays as it was; your "
+                        "changes were saved as the new version %(new)s."
+                    )
+                    % {"old": obj.version, "new": saved.version},
+                )
+            elif exchange.to_data(saved) == before:
+                messages.info(request, _("Nothing was changed."))
+            else:
+                messages.success(request, _("The framework is saved."))
+            return redirect(saved.get_absolute_url())
+    context = {"framework": obj, "editor": editor, "header": editor.header, "rows": editor.rows}
+    return render(request, "evaluation/framework_edit.html", context)
+
+
+# Targets ------------------------------------------------------------------------------------------
+
+
+@login_required
+def targets(request):
+    """Targets of QĐ 387/QĐ-TTg, QĐ 1373/QĐ-TTg and local plans (reference data)."""
+    scope = scope_for(request.user)
+    model = request.GET.get("model") or None
+    qs = selectors.targets(indicator=request.GET.get("indicator") or None, model=model)
+    context = {
+        "page": page_of(request, qs.select_related("admin_unit")),
+        "models": LearningModel.choices,
+        "model": model or "",
+        "indicator": request.GET.get("indicator", ""),
+        "can_add": selectors.writable_places(scope).exists(),
+    }
+    return render(request, "evaluation/targets.html", context)
+
+
+@login_required
+def new_target(request):
+    """A local plan's target, for a province or commune the user writes for."""
+    scope = scope_for(request.user)
+    places = selectors.writable_places(scope)
+    if not places.exists():
+        raise PermissionDenied
+    form = TargetForm(request.POST or None, places=places, instance=Target())
+    if request.method == "POST" and form.is_valid():
+        try:
+            target = services.add_target(scope, form.instance)
+        except ValidationError as exc:
+            for key, errors in exc.message_dict.items():
+                form.add_error(key if key in form.fields else None, errors)
+        else:
+            messages.success(request, _("The target is added."))
+            return redirect(
+                reverse("evaluation:targets") + "?" + urlencode({"indicator": target.indicator})
+            )
+    return render(request, "evaluation/target_new.html", {"form": form})
+
+
+# Indicator values ---------------------------------------------------------------------------------
+
+
+def _seen_place(scope, pk) -> AdminUnit | None:
+    if pk is None:
+        return None
+    try:
+        return selectors.place(scope, pk)
+    except AdminUnit.DoesNotExist as exc:
+        raise Http404 from exc
+
+
+@login_required
+def indicator_values(request):
+    """Stored figures with filters; with an indicator and a year, the share recomputed for
+    the chosen place (its own figure, else the places below it added up)."""
+    scope = scope_for(request.user)
+    unit = _seen_place(scope, _int(request.GET.get("place")))
+    code = (request.GET.get("code") or "").strip()
+    year = _int(request.GET.get("year"))
+    source = (request.GET.get("source") or "").strip()
+    qs = selectors.indicator_values(scope, code=code, year=year, unit=unit, source=source)
+    share = None
+    if code and year and (unit is not None or scope.everything):
+        share = selectors.indicator_share(code, year, unit, source or None)
+    context = {
+        "page": page_of(request, qs),
+        "code": code,
+        "year": year,
+        "source": source,
+        "place": unit,
+        "places": selectors.writable_places(scope)
+        if not scope.everything
+        else AdminUnit.objects.none(),
+        "share": share,
+        "can_enter": scope.everything or selectors.writable_places(scope).exists(),
+    }
+    return render(request, "evaluation/indicator_values.html", context)
+
+
+@login_required
+def new_indicator_value(request):
+    """Type in a figure from another system (``services.record_indicator_value``)."""
+    scope = scope_for(request.user)
+    levels = (AdminUnit.Level.PROVINCE, AdminUnit.Level.COMMUNE, AdminUnit.Level.HAMLET)
+    places = selectors.writable_places(scope, levels)
+    if not (scope.everything or places.exists()):
+        raise PermissionDenied
+    form = IndicatorValueForm(
+        request.POST or None,
+        places=places,
+        national=scope.everything,
+        initial={"year": dt.date.today().year, "code": request.GET.get("code", "")},
+    )
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        try:
+            value = services.record_indicator_value(
+                scope,
+                d["code"],
+                d["year"],
+                d["numerator"],
+                d["denominator"],
+                d["admin_unit"],
+                d["source"],
+                d["note"],
+                user=request.user,
+            )
+        except ValidationError as exc:
+            for key, errors in exc.message_dict.items():
+                form.add_error(key if key in form.fields else None, errors)
+        else:
+            messages.success(request, _("The figure is recorded."))
+            query = {"code": value.code, "year": value.year, "source": value.source}
+            if value.admin_unit_id:
+                query["place"] = value.admin_unit_id
+            return redirect(reverse("evaluation:indicator_values") + "?" + urlencode(query))
+    return render(request, "evaluation/indicator_value_new.html", {"form": form})
+
+
+# Deadlines ----------------------------------------------------------------------------------------
+
+
+def _origin(deadline, place) -> str:
+    if deadline.pk is None or deadline.admin_unit_id is None:
+        return _("default")
+    if deadline.admin_unit_id == place.pk:
+        return _("this place's own")
+    return deadline.admin_unit.name
+
+
+@login_required
+def deadlines(request, pk, year):
+    """A province's or commune's own deadlines for a year, set through
+    ``workflow.set_deadline``; only the steps whose date or reminder changed are stored."""
+    scope = scope_for(request.user)
+    place = _seen_place(scope, pk)
+    if place.level not in (AdminUnit.Level.PROVINCE, AdminUnit.Level.COMMUNE):
+        raise Http404
+    can_edit = services.can_write_unit(scope, place)
+    if request.method == "POST" and not can_edit:
+        raise PermissionDenied
+    current = workflow.deadlines_for(place, year)
+    post = request.POST if request.method == "POST" else None
+    rows = []
+    for step, deadline in current.items():
+        initial = {"due": deadline.due, "remind_days": deadline.remind_days}
+        form = DeadlineForm(post, prefix=step, initial=initial)
+        origin = _origin(deadline, place)
+        rows.append({"step": step, "deadline": deadline, "form": form, "origin": origin})
+    if (
+        post is not None
+        and all(r["form"].is_valid() for r in rows)
+        and _save(scope, place, year, rows)
+    ):
+        messages.success(request, _("The deadlines are saved."))
+        return redirect("evaluation:deadlines", pk=place.pk, year=year)
+    context = {
+        "place": place,
+        "year": year,
+        "years": range(dt.date.today().year + 1, 2019, -1),
+        "rows": rows,
+        "can_edit": can_edit,
+        "cycle_commune": place if place.level == AdminUnit.Level.COMMUNE else None,
+        "steps": Step,
+    }
+    return render(request, "evaluation/deadlines.html", context)
+
+
+def _save(scope, place, year, rows) -> bool:
+    """Store the changed steps in one transaction; any error stores none of them."""
+    failed = False
+    with transaction.atomic():
+        for r in rows:
+            d, deadline = r["form"].cleaned_data, r["deadline"]
+            if d["due"] == deadline.due and d["remind_days"] == deadline.remind_days:
+                continue
+            try:
+                workflow.set_deadline(scope, year, r["step"], d["due"], place, d["remind_days"])
+            except ValidationError as exc:
+                failed = True
+                for key, errors in exc.message_dict.items():
+                    r["form"].add_error(key if key in r["form"].fields else None, errors)
+        if failed:
+            transaction.set_rollback(True)
+    return not failed
