@@ -89,15 +89,17 @@ def load(accounts: int, postings: int, days: int, end: dt.date, log=print) -> Pl
         step("running sums", lambda: _running_sums(plan))
     step("analyse", _analyse)
     plan.timings["total"] = round(time.perf_counter() - started, 2)
-    plan.counts = {
-        "accounts": _scalar(
-            f"SELECT COUNT(*) FROM funds_fundaccount WHERE fund_id = {plan.fund_id}"
-        ),
+    plan.counts = counts(plan.fund_id)
+    return plan
+
+
+def counts(fund_id: int) -> dict:
+    return {
+        "accounts": _scalar(f"SELECT COUNT(*) FROM funds_fundaccount WHERE fund_id = {fund_id}"),
         "entries": _scalar("SELECT COUNT(*) FROM funds_journalentry"),
         "lines": _scalar("SELECT COUNT(*) FROM funds_journalline"),
         "people": _scalar("SELECT COUNT(*) FROM directory_person"),
     }
-    return plan
 
 
 def _fund(plan: Plan) -> None:

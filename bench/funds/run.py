@@ -48,6 +48,7 @@ HERE = Path(__file__).resolve().parent
 BENCH = HERE.parent
 REPO = BENCH.parent
 RESULTS = BENCH / "results"
+PARTS = ("points", "duckdb", "loop", "service", "api")
 AIMS = {
     "points_past_s": 30,
     "points_today_s": 3,
@@ -69,6 +70,11 @@ def parse_args(argv=None):
     parser.add_argument("--workers", type=int, default=2, help="gunicorn worker processes")
     parser.add_argument("--port", type=int, default=8171)
     parser.add_argument("--sample", type=int, default=1000, help="accounts for the daily loop")
+    parser.add_argument(
+        "--only", default=",".join(PARTS), help="comma-separated subset of " + ",".join(PARTS)
+    )
+    parser.add_argument("--keep", help="SQLite: copy the loaded database to this path")
+    parser.add_argument("--reuse", help="SQLite: start from a database kept with --keep")
     parser.add_argument("--worker", help=argparse.SUPPRESS)  # "FUND_ID:USER_ID:SECONDS"
     return parser.parse_args(argv)
 
@@ -101,6 +107,10 @@ def main(argv=None) -> int:
     os.environ.setdefault("EDUPACT_ENV", "local")
     os.environ["DJANGO_SETTINGS_MODULE"] = "edupact.settings"
     os.environ.pop("DATABASE_URL", None)
+    if args.reuse:
+        if args.db != "sqlite":
+            raise SystemExit("--reuse is for SQLite only")
+        shutil.copy(args.reuse, var_dir / "edupact.sqlite3")
     import pgcluster
 
     cluster = pgcluster.throwaway_cluster() if args.db == "postgres" else contextlib.nullcontext()
@@ -131,13 +141,23 @@ def bench(args, started: float) -> dict:
 
     from edupact.funds.models import Fund
 
-    log(f"[{args.db}] migrate")
-    call_command("migrate", verbosity=0)
     today = timezone.localdate()
-    log(f"[{args.db}] load {args.accounts:,} accounts, {args.postings:,} postings")
-    plan = dataset.load(
-        args.accounts, args.postings, args.days, today - dt.timedelta(days=1), log=log
-    )
+    if args.reuse:
+        log(f"[{args.db}] reuse {args.reuse}")
+        plan = dataset.Plan(args.accounts, args.postings, args.days, today)
+        plan.fund_id = Fund.objects.order_by("pk").values_list("pk", flat=True).first()
+        plan.counts = dataset.counts(plan.fund_id)
+    else:
+        log(f"[{args.db}] migrate")
+        call_command("migrate", verbosity=0)
+        log(f"[{args.db}] load {args.accounts:,} accounts, {args.postings:,} postings")
+        plan = dataset.load(
+            args.accounts, args.postings, args.days, today - dt.timedelta(days=1), log=log
+        )
+        if args.keep and connection.vendor == "sqlite":
+            with connection.cursor() as cursor:
+                cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            shutil.copy(connection.settings_dict["NAME"], args.keep)
     log(f"  {plan.counts}")
     fund = Fund.objects.get(pk=plan.fund_id)
     past = today - dt.timedelta(days=args.days // 3)
@@ -150,14 +170,24 @@ def bench(args, started: float) -> dict:
         "load_seconds": plan.timings,
         "aims": AIMS,
         "past_date": past.isoformat(),
+        "parts": args.only,
     }
-    result["points_past"], points = timed_points_at(fund, past)
-    result["points_today"] = timed_summary(fund, today)
-    result["duckdb"] = duckdb_compare(fund, past, points)
-    result["daily_loop"] = daily_loop(fund, past, points, args.sample)
+    parts = set(args.only.split(","))
+    points = None
+    if parts & {"points", "duckdb", "loop"}:
+        result["points_past"], points = timed_points_at(fund, past)
+    if "points" in parts:
+        result["points_today"] = timed_summary(fund, today)
+    if "duckdb" in parts:
+        result["duckdb"] = duckdb_compare(fund, past, points)
+    if "loop" in parts:
+        result["daily_loop"] = daily_loop(fund, past, points, args.sample)
     user = leader(fund)
-    result["service"] = service_postings(args, fund, user)
-    result["api"] = api_deposits(args, fund, user)
+    result["idempotency_plan"] = idempotency_plan(fund)
+    if "service" in parts:
+        result["service"] = service_postings(args, fund, user)
+    if "api" in parts:
+        result["api"] = api_deposits(args, fund, user)
     result["runtime_s"] = round(time.perf_counter() - started, 1)
     return result
 
@@ -361,9 +391,26 @@ def daily_loop(fund, past, points, sample: int) -> dict:
 def leader(fund):
     from edupact.accounts.models import Role, RoleGrant, User
 
-    user = User.objects.create(username="bench-leader", language="fa")
-    RoleGrant.objects.create(user=user, role=Role.KANOON_LEADER, organisation=fund.kanoon)
+    user, _ = User.objects.get_or_create(username="bench-leader", defaults={"language": "fa"})
+    RoleGrant.objects.get_or_create(user=user, role=Role.KANOON_LEADER, organisation=fund.kanoon)
     return user
+
+
+def idempotency_plan(fund) -> str:
+    """How the database finds a posting by its Idempotency-Key (the lookup every keyed
+    posting makes first, as ``services._idempotent`` writes it)."""
+    from edupact.funds import services
+    from edupact.funds.models import JournalEntry
+
+    lookup = getattr(services, "_by_key", None)
+    qs = (
+        lookup(JournalEntry, fund, "bench:absent")
+        if lookup
+        else JournalEntry.objects.filter(fund=fund, idempotency_key="bench:absent")
+    )
+    plan = qs.order_by("date", "id")[:1].explain()
+    log(f"  idempotency lookup plan: {plan}")
+    return plan
 
 
 def _member_range(fund) -> tuple[int, int]:
@@ -604,33 +651,49 @@ def _wait_for_port(port: int, timeout: float = 60) -> None:
 
 def markdown(result: dict) -> str:
     s = result["sizes"]
-    svc, api = result["service"], result["api"]
-    d, loop = result["duckdb"], result["daily_loop"]
-    return "\n".join(
-        [
-            f"### {result['database_version']}",
-            "",
-            f"`{result['command']}` — {s['accounts']:,} accounts, {s['entries']:,} postings "
-            f"({s['lines']:,} lines); load {result['load_seconds']['total']:.0f} s.",
-            "",
-            "| measure | aim | result |",
-            "| --- | ---: | ---: |",
-            f"| points of every account at {result['past_date']} (s) | ≤ {AIMS['points_past_s']} | "
-            + " / ".join(f"{r['wall_s']:.1f}" for r in result["points_past"])
-            + " |",
-            f"| points as of today, fund_summary (s) | ≤ {AIMS['points_today_s']} | "
-            + " / ".join(f"{r['wall_s']:.1f}" for r in result["points_today"])
-            + " |",
-            f"| services.deposit, {svc['processes']} processes (postings/s) | ≥ "
-            f"{AIMS['service_postings_per_s']} | {svc['postings_per_s']:.0f} |",
-            f"| deposit API, {api['clients']} clients, p95 (ms) | < {AIMS['api_p95_ms']} | "
-            f"{api['p95_ms']:.1f} (p50 {api['p50_ms']:.1f}, {api['throughput_per_s']:.0f}/s) |",
-            f"| DuckDB money-days of {d['accounts_compared']:,} accounts (s; equal) | — | "
-            f"{d['aggregate_s']:.2f} (+ export {d['export_s']:.1f}, load {d['load_s']:.1f}) |",
+    rows = [
+        f"### {result['database_version']}",
+        "",
+        f"`{result['command']}` — {s['accounts']:,} accounts, {s['entries']:,} postings "
+        f"({s['lines']:,} lines).",
+        "",
+        "| measure | aim | result |",
+        "| --- | ---: | ---: |",
+    ]
+    if "points_past" in result:
+        runs = " / ".join(f"{r['wall_s']:.1f}" for r in result["points_past"])
+        rows.append(
+            f"| points of every account at {result['past_date']} (s) | "
+            f"≤ {AIMS['points_past_s']} | {runs} |"
+        )
+    if "points_today" in result:
+        runs = " / ".join(f"{r['wall_s']:.1f}" for r in result["points_today"])
+        rows.append(
+            f"| points as of today, fund_summary (s) | ≤ {AIMS['points_today_s']} | {runs} |"
+        )
+    if svc := result.get("service"):
+        rows.append(
+            f"| services.deposit, {svc['processes']} processes (postings/s) | "
+            f"≥ {AIMS['service_postings_per_s']} | {svc['postings_per_s']:.0f} |"
+        )
+    if api := result.get("api"):
+        rows.append(
+            f"| deposit API, {api['clients']} clients, p95 (ms) | < {AIMS['api_p95_ms']} "
+            f"| {api['p95_ms']:.1f} (p50 {api['p50_ms']:.1f}, "
+            f"{api['throughput_per_s']:.0f}/s) |"
+        )
+    if d := result.get("duckdb"):
+        rows.append(
+            f"| DuckDB money-days of {d['accounts_compared']:,} accounts (s; equal) | — "
+            f"| {d['aggregate_s']:.2f} (+ export {d['export_s']:.1f}, "
+            f"load {d['load_s']:.1f}) |"
+        )
+    if loop := result.get("daily_loop"):
+        rows.append(
             f"| day-by-day loop, {loop['accounts']} accounts (s; equal) | — | "
-            f"{loop['daily_loop_s']:.2f} (closed form {loop['closed_form_s']:.3f}) |",
-        ]
-    )
+            f"{loop['daily_loop_s']:.2f} (closed form {loop['closed_form_s']:.3f}) |"
+        )
+    return "\n".join(rows)
 
 
 if __name__ == "__main__":
