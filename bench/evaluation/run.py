@@ -48,7 +48,8 @@ def parse_args(argv=None):
     parser.add_argument("--requests", type=int, default=100, help="timed requests per page")
     parser.add_argument("--full-runs", type=int, default=2, help="full refreshes to time")
     parser.add_argument("--hamlet-runs", type=int, default=5, help="hamlets refreshed one by one")
-    parser.add_argument("--keep", help="keep the SQLite database at this path (a copy)")
+    parser.add_argument("--keep", help="SQLite: copy the database to this path at the end")
+    parser.add_argument("--reuse", help="SQLite: start from a database kept with --keep")
     return parser.parse_args(argv)
 
 
@@ -72,6 +73,10 @@ def main(argv=None) -> int:
     os.environ.setdefault("EDUPACT_ENV", "local")
     os.environ["DJANGO_SETTINGS_MODULE"] = "edupact.settings"
     os.environ.pop("DATABASE_URL", None)
+    if args.reuse:
+        if args.db != "sqlite":
+            raise SystemExit("--reuse is for SQLite only")
+        shutil.copy(args.reuse, var_dir / "edupact.sqlite3")
     sys.path[:0] = [str(REPO), str(BENCH), str(HERE)]
     import pgcluster
 
@@ -104,11 +109,15 @@ def bench(args, started: float) -> dict:
     from django.core.management import call_command
     from django.db import connection
 
-    log(f"[{args.db}] migrate")
-    call_command("migrate", verbosity=0)
     call_command("collectstatic", interactive=False, verbosity=0)
-    log(f"[{args.db}] load {args.households:,} households")
-    plan = dataset.load(args.households, args.hamlets, log=log)
+    if args.reuse:
+        log(f"[{args.db}] reuse {args.reuse}")
+        plan = dataset.Plan(args.households, args.hamlets, counts=dataset._counts())
+    else:
+        log(f"[{args.db}] migrate")
+        call_command("migrate", verbosity=0)
+        log(f"[{args.db}] load {args.households:,} households")
+        plan = dataset.load(args.households, args.hamlets, log=log)
     log(f"  {plan.counts}")
     result = {
         "database": args.db,
@@ -124,9 +133,18 @@ def bench(args, started: float) -> dict:
     result["dashboard"] = dashboard(args)
     result["duckdb"] = duckdb_compare()
     if args.keep and connection.vendor == "sqlite":
-        shutil.copy(connection.settings_dict["NAME"], args.keep)
+        keep(connection, args.keep)
     result["runtime_s"] = round(time.perf_counter() - started, 1)
     return result
+
+
+def keep(connection, path: str) -> None:
+    """A consistent copy of the SQLite database (the WAL included), for ``--reuse``."""
+    import sqlite3
+
+    connection.ensure_connection()
+    with contextlib.closing(sqlite3.connect(path)) as target:
+        connection.connection.backup(target)
 
 
 # 1. Full rollup ---------------------------------------------------------------------------------
@@ -220,8 +238,8 @@ def dashboard(args) -> list[dict]:
     from edupact.directory.models import AdminUnit, Organisation
 
     city = Organisation.objects.get(kind="association", admin_unit__code="79")
-    user = User.objects.create(username="bench-city", language="vi")
-    RoleGrant.objects.create(user=user, role=Role.SECRETARIAT, organisation=city)
+    user, _ = User.objects.get_or_create(username="bench-city", defaults={"language": "vi"})
+    RoleGrant.objects.get_or_create(user=user, role=Role.SECRETARIAT, organisation=city)
     commune = AdminUnit.objects.filter(level="commune", parent=city.admin_unit).order_by("id")[50]
     hamlet = AdminUnit.objects.filter(parent=commune).order_by("id").first()
     pages = [

@@ -155,9 +155,9 @@ def bench(args, started: float) -> dict:
             args.accounts, args.postings, args.days, today - dt.timedelta(days=1), log=log
         )
         if args.keep and connection.vendor == "sqlite":
-            with connection.cursor() as cursor:
-                cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-            shutil.copy(connection.settings_dict["NAME"], args.keep)
+            from evaluation.run import keep
+
+            keep(connection, args.keep)
     log(f"  {plan.counts}")
     fund = Fund.objects.get(pk=plan.fund_id)
     past = today - dt.timedelta(days=args.days // 3)
