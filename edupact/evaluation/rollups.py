@@ -114,8 +114,11 @@ def _hamlet_groups(hamlets=None):
 def _commune_groups(communes=None):
     qs = Assessment.objects.filter(subject__admin_unit__level__in=[HAMLET, COMMUNE])
     if communes is not None:
+        # The communes and their hamlets as one list of ids, which the subjects' place index
+        # finds; an OR across subject and place reads every assessment (bench/evaluation).
+        hamlets = AdminUnit.objects.filter(parent_id__in=communes, level=HAMLET)
         qs = qs.filter(
-            Q(subject__admin_unit_id__in=communes) | Q(subject__admin_unit__parent_id__in=communes)
+            subject__admin_unit_id__in=[*communes, *hamlets.values_list("pk", flat=True)]
         )
     commune = Case(
         When(subject__admin_unit__level=HAMLET, then=F("subject__admin_unit__parent_id")),
