@@ -52,7 +52,7 @@ def _series(n: int) -> tuple[str, str]:
 def _date(day_sql: str) -> str:
     """SQL for the date of a day number (days since 2000-01-01)."""
     if connection.vendor == "postgresql":
-        return f"(DATE '2000-01-01' + ({day_sql}))"
+        return f"(DATE '2000-01-01' + CAST({day_sql} AS INTEGER))"
     return f"date('2000-01-01', '+' || ({day_sql}) || ' days')"
 
 
