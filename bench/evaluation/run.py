@@ -455,7 +455,7 @@ def markdown(result: dict) -> str:
         "",
         f"`{result['command']}` — {result['sizes']['subjects']:,} subjects, "
         f"{result['sizes']['assessments']:,} assessments; load "
-        f"{result['load_seconds']['total']:.0f} s.",
+        f"{result['load_seconds'].get('total', 0):.0f} s.",
         "",
         "| measure | aim | result |",
         "| --- | ---: | ---: |",

@@ -397,19 +397,22 @@ def leader(fund):
 
 
 def idempotency_plan(fund) -> str:
-    """How the database finds a posting by its Idempotency-Key (the lookup every keyed
-    posting makes first, as ``services._idempotent`` writes it)."""
+    """How the database finds a posting by its Idempotency-Key: the plan of the query that
+    ``services._idempotent`` runs first for every keyed posting."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
     from edupact.funds import services
     from edupact.funds.models import JournalEntry
 
-    lookup = getattr(services, "_by_key", None)
-    qs = (
-        lookup(JournalEntry, fund, "bench:absent")
-        if lookup
-        else JournalEntry.objects.filter(fund=fund, idempotency_key="bench:absent")
-    )
-    plan = qs.order_by("date", "id")[:1].explain()
-    log(f"  idempotency lookup plan: {plan}")
+    with CaptureQueriesContext(connection) as captured:
+        services._idempotent(JournalEntry, fund, "bench:absent", lambda: None)
+    sql = captured.captured_queries[0]["sql"]
+    prefix = "EXPLAIN " if connection.vendor == "postgresql" else "EXPLAIN QUERY PLAN "
+    with connection.cursor() as cursor:
+        cursor.execute(prefix + sql)
+        plan = " | ".join(" ".join(str(c) for c in row) for row in cursor.fetchall())
+    log(f"  idempotency lookup: {plan}")
     return plan
 
 
