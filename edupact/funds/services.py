@@ -79,10 +79,17 @@ def _require_owner_or_writer(scope: Scope, account: FundAccount) -> None:
 # Idempotency ----------------------------------------------------------------------------------
 
 
+def _by_key(model, fund: Fund, key: str):
+    """What ``key`` already made in ``fund``, or None. The exclude repeats the condition of
+    the partial unique index on (fund, key): SQLite uses a partial index only when the query
+    states its condition, and otherwise reads every entry of the fund (bench/funds)."""
+    return model.objects.filter(fund=fund, idempotency_key=key).exclude(idempotency_key="").first()
+
+
 def _idempotent(model, fund: Fund, key: str | None, work: Callable):
     """Run ``work`` once per (fund, key): a retry, even a concurrent one, gets the first result."""
     if key:
-        found = model.objects.filter(fund=fund, idempotency_key=key).first()
+        found = _by_key(model, fund, key)
         if found is not None:
             return found
     try:
@@ -90,7 +97,7 @@ def _idempotent(model, fund: Fund, key: str | None, work: Callable):
             return work()
     except IntegrityError:
         if key:
-            found = model.objects.filter(fund=fund, idempotency_key=key).first()
+            found = _by_key(model, fund, key)
             if found is not None:
                 return found
         raise
@@ -702,7 +709,7 @@ def disburse(scope: Scope, loan: Loan, on: dt.date, *, idempotency_key: str | No
     _require_write(scope, loan.fund)
     fund = loan.fund
     if idempotency_key:
-        done = JournalEntry.objects.filter(fund=fund, idempotency_key=idempotency_key).first()
+        done = _by_key(JournalEntry, fund, idempotency_key)
         if done is not None:
             return Loan.objects.get(pk=done.loan_id)
     with transaction.atomic():
