@@ -143,10 +143,12 @@ class LoanRequestForm(forms.Form):
         widget=forms.NumberInput(attrs={"dir": "ltr"}),
     )
     purpose = forms.CharField(label=_("Purpose"), max_length=255, required=False)
-    need = forms.ChoiceField(
+    need = forms.TypedChoiceField(
         label=_("Need"),
         choices=NeedCategory.choices,
         initial=NeedCategory.OTHER,
+        required=False,
+        empty_value=NeedCategory.OTHER,
         help_text=_("Weighed when the kanoon allocates by priority."),
     )
     key = forms.CharField(widget=forms.HiddenInput, required=False)
