@@ -663,6 +663,16 @@ class Instalment(models.Model):
 
     class Meta:
         ordering = ["loan", "n"]
+        # The unpaid instalments in force, by loan in order: the next due date and the
+        # arrears read only these (without it PostgreSQL may AND the loan index with the
+        # 24,000-row "superseded_by IS NULL" one per loan: 2 s for 2,000 loans).
+        indexes = [
+            models.Index(
+                fields=["loan", "n"],
+                condition=Q(superseded_by__isnull=True, paid__lt=models.F("amount")),
+                name="instalment_unpaid_current",
+            )
+        ]
         constraints = [
             models.UniqueConstraint(fields=["loan", "n"], name="instalment_unique"),
             models.CheckConstraint(
