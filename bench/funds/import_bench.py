@@ -139,9 +139,12 @@ def run(args) -> dict:
         timings["write_cpu_s"] = time.process_time() - cpu
 
     imports.write_deposits = timed_write
+    load_before = os.getloadavg()
+    server = _server_cpu(connection)
     t, cpu = time.perf_counter(), time.process_time()
     report = imports.import_deposits(everything, fund, content, "statement.csv")
     total, total_cpu = time.perf_counter() - t, time.process_time() - cpu
+    server = _server_cpu(connection) - server if server is not None else None
     imports.write_deposits = real_write
     assert report.written and report.created == args.rows, report.as_dict()
     posted = JournalEntry.objects.count() - before
@@ -169,8 +172,27 @@ def run(args) -> dict:
         "verify_problems": len(problems),
         "second_import_skipped": again.skipped,
         "second_import_created": again.created,
+        # PostgreSQL: the server backend's CPU time during the import (/proc schedstat);
+        # client + server CPU is what the import costs on an idle machine.
+        "server_cpu_s": round(server, 2) if server is not None else None,
+        "postings_per_client_and_server_cpu_s": round(posted / (total_cpu + (server or 0))),
+        "loadavg_before": [round(x, 2) for x in load_before],
         "loadavg_1m": os.getloadavg()[0],
     }
+
+
+def _server_cpu(connection) -> float | None:
+    """CPU seconds used so far by this connection's PostgreSQL backend (None on SQLite,
+    whose work is already in this process's CPU time)."""
+    if connection.vendor != "postgresql":
+        return None
+    with connection.cursor() as cursor:
+        cursor.execute("select pg_backend_pid()")
+        pid = cursor.fetchone()[0]
+    try:
+        return int(Path(f"/proc/{pid}/schedstat").read_text().split()[0]) / 1e9
+    except OSError:
+        return None
 
 
 def _version(connection) -> str:

@@ -111,6 +111,8 @@ def _raw_rows(content: bytes, filename: str) -> Iterable[Sequence]:
 
 
 def _cell(value) -> str:
+    if value.__class__ is str:  # every CSV cell and most XLSX text: skip the type tests
+        return " ".join(value.split()) if value.isascii() else normalise(value)
     if value is None:
         return ""
     if isinstance(value, float) and value.is_integer():
@@ -151,10 +153,15 @@ def read_rows(
         names = ", ".join(columns[name][0] for name in missing)
         raise TableError(_("Missing columns: %(names)s.") % {"names": names})
     result = []
+    fields = list(positions.items())
+    width = max(positions.values(), default=-1) + 1
     for number, raw in enumerate(rows, start=2):
         if number - 1 > MAX_ROWS:
             raise TableError(_("The file has more than %(max)d rows.") % {"max": MAX_ROWS})
-        values = {name: _cell(raw[i]) if i < len(raw) else "" for name, i in positions.items()}
+        if len(raw) >= width:
+            values = {name: _cell(raw[i]) for name, i in fields}
+        else:
+            values = {name: _cell(raw[i]) if i < len(raw) else "" for name, i in fields}
         if any(values.values()):
             result.append(Row(number, values))
     return result

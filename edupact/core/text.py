@@ -7,15 +7,20 @@ drop diacritics so that "nguyen" finds "Nguyễn".
 
 import unicodedata
 
-from persiantools import characters, digits
+from persiantools import characters
 
 ZWNJ = "\u200c"
 _EXTRA_FOLD = str.maketrans({"đ": "d", "Đ": "d", "ۀ": "ه", "ة": "ه", "ؤ": "و", "أ": "ا", "إ": "ا"})
 
 
+# Persian (۰-۹) and Arabic-Indic (٠-٩) digits to ASCII in one table: one pass per string,
+# which bulk imports of 100,000 rows notice.
+DIGITS_TO_ASCII = str.maketrans("۰۱۲۳۴۵۶۷۸۹٠١٢٣٤٥٦٧٨٩", "0123456789" * 2)
+
+
 def ascii_digits(value: str) -> str:
     """Persian (۰-۹) and Arabic-Indic (٠-٩) digits to ASCII."""
-    return digits.fa_to_en(digits.ar_to_fa(value))
+    return value.translate(DIGITS_TO_ASCII)
 
 
 _TO_PERSIAN = str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹")
@@ -32,6 +37,9 @@ def normalise(value: str | None) -> str:
         return ""
     if value.isascii():  # nothing to fold: spares bulk imports most of the work
         return " ".join(value.split())
+    folded = value.translate(DIGITS_TO_ASCII)
+    if folded.isascii():  # only Persian digits (dates, amounts): NFC and letters change nothing
+        return " ".join(folded.split())
     value = unicodedata.normalize("NFC", value)
     value = characters.ar_to_fa(value)
     value = ascii_digits(value)
