@@ -76,6 +76,8 @@ def test_the_hamlet_branch_records_a_self_assessment_and_the_review(
     expect(page.locator("#preview #score-total")).to_contain_text(points(language, 9))
     expect(page.locator("#preview #failures")).to_have_count(0)
     assert Assessment.objects.get().status == Assessment.Status.REGISTERED  # preview only
+    answer.blur()  # the blur's own preview request ends before the form is sent
+    page.wait_for_load_state("networkidle")
     page.locator("#assess-form button[type=submit]").click()
     page.wait_for_url("**/evaluation/assessments/*/")
     a = Assessment.objects.get()

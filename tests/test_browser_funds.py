@@ -65,7 +65,7 @@ def test_the_leader_runs_an_allocation_round(fund, tree, page_as, live_server, l
     page = open_as(page_as, live_server, tree.users["kanoon_leader"], language)
     page.goto(fund.get_absolute_url())
     assert page.evaluate("document.documentElement.lang") == language
-    queue = page.locator("table").nth(1)
+    queue = page.locator("#queue-table")
     requested = label(language, LoanStatus.REQUESTED.label)
     assert queue.locator("tbody tr", has_text=requested).count() == 1
     loan_link = page.locator(f"a[href='{fund.loan.get_absolute_url()}']")
@@ -77,7 +77,7 @@ def test_the_leader_runs_an_allocation_round(fund, tree, page_as, live_server, l
 
     assert Loan.objects.get(pk=fund.loan.pk).status == LoanStatus.APPROVED
     approved = label(language, LoanStatus.APPROVED.label)
-    loans_table = page.locator("table").nth(2)
+    loans_table = page.locator("#loans-table")
     row = loans_table.locator(
         "tbody tr", has=page.locator(f"a[href='{fund.loan.get_absolute_url()}']")
     )

@@ -88,9 +88,7 @@ def test_the_leader_publishes_a_seed_and_runs_a_lottery(fund, tree, page_as, liv
     rows = page.locator("table.decisions tbody tr")
     assert [rows.nth(i).get_attribute("data-loan") for i in range(2)] == order
     assert rows.nth(0).locator(".badge").inner_text().strip() == label("fa", Outcome.APPROVED.label)
-    assert rows.nth(1).locator(".badge").inner_text().strip() == label(
-        "fa", "waits for a later round"
-    )
+    assert rows.nth(1).locator(".badge").inner_text().strip() == label("fa", Outcome.WAITING.label)
 
 
 def test_a_committee_member_votes_on_a_colleagues_request(fund, tree, page_as, live_server):
