@@ -19,9 +19,6 @@ def fund(tree):
     return services.create_fund(EVERYTHING, Fund(name="Kanoon 9 fund", kanoon=tree.kanoon))
 
 
-@pytest.mark.skipif(
-    connection.vendor != "sqlite", reason="PostgreSQL proves key = 'x' implies key <> ''"
-)
 @pytest.mark.parametrize(
     ("model", "index"),
     [
@@ -34,17 +31,17 @@ def test_the_key_lookup_uses_the_partial_unique_index(fund, model, index):
     with CaptureQueriesContext(connection) as captured:
         assert services._by_key(model, fund, "bank-row-17") is None
     (query,) = captured.captured_queries
+    assert index in plan_of(query["sql"])
+
+
+def plan_of(sql: str) -> str:
+    """The plan the database would run ``sql`` with. PostgreSQL may scan a tiny table
+    sequentially whatever the indexes, so scans are priced out there: the question is only
+    whether the partial index can serve the lookup (SQLite once could not)."""
     with connection.cursor() as cursor:
-        cursor.execute("EXPLAIN QUERY PLAN " + query["sql"])
-        plan = " ".join(str(row[-1]) for row in cursor.fetchall())
-    assert f"USING INDEX {index}" in plan
-
-
-def test_a_retried_deposit_is_found_by_its_key(fund, tree):
-    alice = services.open_account(EVERYTHING, fund, person=tree.member)
-    day = dt.date(2024, 3, 20)
-    first = services.deposit(EVERYTHING, alice, 1_000, day, idempotency_key="bank-row-17")
-    assert services._by_key(JournalEntry, fund, "bank-row-17") == first
-    assert services._by_key(JournalEntry, fund, "") is None  # unkeyed entries never match
-    services.deposit(EVERYTHING, alice, 500, day)
-    assert services._by_key(JournalEntry, fund, "") is None
+        if connection.vendor == "postgresql":
+            cursor.execute("SET LOCAL enable_seqscan = off")
+            cursor.execute("EXPLAIN " + sql)
+            return " ".join(row[0] for row in cursor.fetchall())
+        cursor.execute("EXPLAIN QUERY PLAN " + sql)
+        return " ".join(str(row[-1]) for row in cursor.fetchall())
