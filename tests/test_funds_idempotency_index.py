@@ -1,7 +1,6 @@
 """A retried posting is found through the unique (fund, key) index, not by reading the fund's
 whole journal: with 10 million entries that read took seconds per posting (bench/funds)."""
 
-import datetime as dt
 
 import pytest
 from django.db import connection
