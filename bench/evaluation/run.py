@@ -14,7 +14,9 @@ Loads ``bench/evaluation/dataset.py`` into a new database (SQLite in a temporary
 4. DuckDB computing the same rollup from the same rows (exported as CSV: DuckDB's sqlite and
    postgres extensions need a download), asserted equal to the ``Rollup`` table.
 
-Prints a Markdown table and writes ``bench/results/evaluation-<db>.json``.
+Prints a Markdown table and writes ``bench/results/evaluation-<db>.json``. With
+``--reuse DB --only dashboard`` only step 3 runs (``evaluation-<db>-dashboard.json``), to
+compare code versions on the same rows; ``pages.py`` checks that they show the same HTML.
 """
 
 import argparse
