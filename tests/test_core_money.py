@@ -134,3 +134,5 @@ def test_equal_decimals_show_alike_whichever_was_shown_first():
     assert format_number(Decimal("65.3"), "vi") == "65,3"
     assert format_number(Decimal("0.0"), "fa") == "۰"
     assert format_number("12.50", "en") == "12.5"
+    assert format_number(Decimal("0"), "en") == _babel_number(Decimal("0"), "en")
+    assert format_number(Decimal("-0"), "en") == _babel_number(Decimal("-0"), "en")

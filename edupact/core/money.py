@@ -60,8 +60,8 @@ def format_number(value: int | Decimal, language: str) -> str:
         group = _decimal_format(language)[2]
         if group is not None:
             return _digits(f"{value:,}".replace(",", group), language)
-    if type(value) is Decimal and value.is_finite():
-        return _format_decimal(value, language)
+    if type(value) is Decimal and value.is_finite() and not value.is_signed():
+        return _format_decimal(value, language)  # -0 equals 0 but babel shows it "-0"
     return _babel_number(value, language)
 
 
@@ -83,7 +83,8 @@ def _decimal_format(language: str) -> tuple[Locale, NumberPattern, str | None]:
 
 @lru_cache(maxsize=4096)
 def _format_decimal(value: Decimal, language: str) -> str:
-    # Equal Decimals (65.3, 65.30) format alike: babel normalises before rounding.
+    # Equal Decimals (65.3, 65.30) format alike: babel normalises before rounding; signed ones
+    # are not cached, as -0 == 0.
     return _babel_number(value, language)
 
 
