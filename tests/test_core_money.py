@@ -99,3 +99,40 @@ def test_persian_readers_see_toman_in_their_own_word():
 
     with translation.override("fa"):
         assert format_money(Money(12_345_670, "IRR"), "fa") == "۱٬۲۳۴٬۵۶۷ تومان"
+
+
+def _babel_number(value, language):
+    """What babel's own format_decimal shows: the reference the cached formatter must match."""
+    from babel.numbers import format_decimal
+
+    from edupact.core.money import BABEL_LOCALES, NUMBERING
+    from edupact.core.text import persian_digits
+
+    text = format_decimal(
+        value,
+        locale=BABEL_LOCALES.get(language, "en"),
+        numbering_system=NUMBERING.get(language, "latn"),
+    )
+    return persian_digits(text) if language == "fa" else text
+
+
+@given(
+    st.one_of(
+        st.integers(min_value=-(10**15), max_value=10**15),
+        st.decimals(min_value=-(10**9), max_value=10**9, places=4, allow_nan=False),
+        st.decimals(min_value=0, max_value=100, places=1, allow_nan=False),
+    ),
+    st.sampled_from(["fa", "vi", "en"]),
+)
+def test_numbers_are_shown_exactly_as_babel_shows_them(value, language):
+    assert format_number(value, language) == _babel_number(value, language)
+    assert format_number(value, language) == _babel_number(value, language)  # cached alike
+
+
+def test_equal_decimals_show_alike_whichever_was_shown_first():
+    assert format_number(Decimal("65.30"), "vi") == "65,3"
+    assert format_number(Decimal("65.3"), "vi") == "65,3"
+    assert format_number(Decimal("0.0"), "fa") == "۰"
+    assert format_number("12.50", "en") == "12.5"
+    assert format_number(Decimal("0"), "en") == _babel_number(Decimal("0"), "en")
+    assert format_number(Decimal("-0"), "en") == _babel_number(Decimal("-0"), "en")

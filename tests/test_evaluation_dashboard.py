@@ -75,3 +75,63 @@ def test_demo_assessments_are_bulk_inserted_once(places, tree):  # noqa: F811
     assert not again["evaluation subjects"] and Subject.objects.filter(code__startswith="DEMO-")
     first = Assessment.objects.filter(subject__code__startswith="DEMO-").first()
     assert first.framework.locked and first.result["recognised"] == first.recognised
+
+
+# What the include showed before it became the light_badge filter: the reference the filter
+# must match in every language, byte for byte (pages stay identical).
+INCLUDED_LIGHT = (
+    '{% load i18n %}{% if item.light == "met" %}<span class="badge light light-met">● '
+    '{% translate "met" %}</span>{% elif item.light == "close" %}<span class="badge light '
+    'light-close">● {% translate "close" %}</span>{% elif item.light == "below" %}<span '
+    'class="badge light light-below">● {% translate "below target" %}</span>{% else %}<span '
+    'class="muted">—</span>{% endif %}{% if item.approximate %} <span class="badge" title="'
+    "{% translate 'Includes records placed through an approximate succession of units before "
+    'July 2025.\' %}">≈ {% translate "approximate" %}</span>{% endif %}\n'
+)
+
+
+@pytest.mark.parametrize("language", ["fa", "vi", "en"])
+def test_the_light_badge_shows_what_the_included_template_showed(language):
+    from django.template import Context, Template
+    from django.utils import translation
+
+    from edupact.evaluation.templatetags.evaluation import light_badge
+
+    reference = Template(INCLUDED_LIGHT)
+    with translation.override(language):
+        for shown in ("met", "close", "below", None):
+            for approximate in (False, True):
+                item = {"light": shown, "approximate": approximate}
+                assert light_badge(item) == reference.render(Context({"item": item}))
+        if language == "vi":
+            assert "● chưa đạt" in light_badge({"light": "below"})
+
+
+def test_the_city_page_costs_the_same_queries_whatever_the_number_of_communes(
+    counted, client_as, django_assert_max_num_queries
+):
+    from test_evaluation_rollups import unit
+
+    client = client_as(counted.tree.users["platform_admin"], "vi")
+    client.get("/evaluation/dashboard/")  # the session and the sites framework warm up
+    with django_assert_max_num_queries(9):
+        two = client.get("/evaluation/dashboard/").content.decode()
+    for n in range(5):
+        commune = unit("commune", f"Xã Thử {n}", counted.city, f"2800{n}")
+        assess(counted, add(counted, place=unit("hamlet", f"Ấp {n}", commune)), 2025, meets=True)
+    rollups.refresh()
+    with django_assert_max_num_queries(9):
+        seven = client.get("/evaluation/dashboard/").content.decode()
+    ranking = seven[seven.index('id="ranking"') :]
+    assert ranking.count("<tr>") == two[two.index('id="ranking"') :].count("<tr>") + 5
+    assert f'/evaluation/dashboard/{counted.b.pk}/?year=2025&amp;model=household"' in ranking
+
+
+def test_a_hamlet_page_reads_each_place_above_it_once(
+    counted, client_as, django_assert_max_num_queries
+):
+    client = client_as(counted.tree.users["commune_official"], "en")
+    client.get(f"/evaluation/dashboard/{counted.a1.pk}/")
+    with django_assert_max_num_queries(12):
+        html = client.get(f"/evaluation/dashboard/{counted.a1.pk}/").content.decode()
+    assert f'<a href="/evaluation/dashboard/{counted.a.pk}/">' in html  # its commune, seen

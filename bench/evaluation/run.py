@@ -14,7 +14,9 @@ Loads ``bench/evaluation/dataset.py`` into a new database (SQLite in a temporary
 4. DuckDB computing the same rollup from the same rows (exported as CSV: DuckDB's sqlite and
    postgres extensions need a download), asserted equal to the ``Rollup`` table.
 
-Prints a Markdown table and writes ``bench/results/evaluation-<db>.json``.
+Prints a Markdown table and writes ``bench/results/evaluation-<db>.json``. With
+``--reuse DB --only dashboard`` only step 3 runs (``evaluation-<db>-dashboard.json``), to
+compare code versions on the same rows; ``pages.py`` checks that they show the same HTML.
 """
 
 import argparse
@@ -50,13 +52,19 @@ def parse_args(argv=None):
     parser.add_argument("--hamlet-runs", type=int, default=5, help="hamlets refreshed one by one")
     parser.add_argument("--keep", help="SQLite: copy the database to this path at the end")
     parser.add_argument("--reuse", help="SQLite: start from a database kept with --keep")
+    parser.add_argument(
+        "--only",
+        choices=["dashboard"],
+        help="with --reuse: time only the dashboard pages (to compare code versions)",
+    )
     return parser.parse_args(argv)
 
 
 def command_line(args) -> str:
+    only = f" --only {args.only}" if args.only else ""
     return (
         f"python bench/evaluation/run.py --db {args.db} --households {args.households} "
-        f"--hamlets {args.hamlets} --requests {args.requests}"
+        f"--hamlets {args.hamlets} --requests {args.requests}{only}"
     )
 
 
@@ -89,9 +97,10 @@ def main(argv=None) -> int:
     finally:
         shutil.rmtree(var_dir, ignore_errors=True)
     RESULTS.mkdir(exist_ok=True)
-    out = RESULTS / f"evaluation-{args.db}.json"
+    out = RESULTS / f"evaluation-{args.db}{'-dashboard' if args.only else ''}.json"
     out.write_text(json.dumps(result, ensure_ascii=False, indent=2) + "\n")
-    print(markdown(result))
+    if not args.only:
+        print(markdown(result))
     print(f"\nwrote {out.relative_to(REPO)}; {args.db} run took {result['runtime_s']:.0f} s")
     return 0
 
@@ -128,6 +137,10 @@ def bench(args, started: float) -> dict:
         "load_seconds": plan.timings,
         "aims": AIMS,
     }
+    if args.only == "dashboard" and args.reuse:  # the kept database has its rollups
+        result["dashboard"] = dashboard(args)
+        result["runtime_s"] = round(time.perf_counter() - started, 1)
+        return result
     result["full_rollup"] = full_rollups(args)
     result["incremental"] = incremental(args)
     result["dashboard"] = dashboard(args)

@@ -6,8 +6,10 @@ show toman. Precision comes from CLDR through babel (IRR and VND have no decimal
 
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import lru_cache
 
-from babel.numbers import format_currency, format_decimal, get_currency_precision
+from babel import Locale
+from babel.numbers import NumberPattern, format_currency, get_currency_precision
 from django.utils.translation import gettext as _
 
 from .text import DIGITS_TO_ASCII, persian_digits
@@ -48,9 +50,47 @@ class Money:
 
 
 def format_number(value: int | Decimal, language: str) -> str:
-    """Digits and separators of the reader's language (Persian digits in fa)."""
-    text = format_decimal(value, locale=_locale(language), numbering_system=_numbering(language))
-    return _digits(text, language)
+    """Digits and separators of the reader's language (Persian digits in fa).
+
+    Exactly babel's ``format_decimal``, but a page shows hundreds of numbers: the locale and
+    its pattern are parsed once per language, whole numbers are grouped by Python when the
+    pattern groups by threes, and Decimals (shares, mostly repeated) are remembered.
+    """
+    if type(value) is int and value >= 0:
+        group = _decimal_format(language)[2]
+        if group is not None:
+            return _digits(f"{value:,}".replace(",", group), language)
+    if type(value) is Decimal and value.is_finite() and not value.is_signed():
+        return _format_decimal(value, language)  # -0 equals 0 but babel shows it "-0"
+    return _babel_number(value, language)
+
+
+@lru_cache(maxsize=8)
+def _decimal_format(language: str) -> tuple[Locale, NumberPattern, str | None]:
+    """The locale, its decimal pattern and, when a plain grouping of threes lets Python's
+    ``,`` grouping stand in for babel's, the group separator."""
+    locale = Locale.parse(_locale(language))
+    pattern = locale.decimal_formats[None]
+    plain = (
+        pattern.grouping == (3, 3)
+        and pattern.int_prec[0] == 1
+        and pattern.prefix[0] == pattern.suffix[0] == ""
+        and pattern.scale == 0
+        and not pattern.exp_prec
+    )
+    return locale, pattern, locale.number_symbols[_numbering(language)]["group"] if plain else None
+
+
+@lru_cache(maxsize=4096)
+def _format_decimal(value: Decimal, language: str) -> str:
+    # Equal Decimals (65.3, 65.30) format alike: babel normalises before rounding; signed ones
+    # are not cached, as -0 == 0.
+    return _babel_number(value, language)
+
+
+def _babel_number(value, language: str) -> str:
+    locale, pattern, _group = _decimal_format(language)
+    return _digits(pattern.apply(value, locale, numbering_system=_numbering(language)), language)
 
 
 def format_money(money: Money, language: str) -> str:
@@ -59,7 +99,10 @@ def format_money(money: Money, language: str) -> str:
         unit = _("toman")
         return f"{format_number(toman, 'fa')} {unit}"
     text = format_currency(
-        money.major, money.currency, locale=_locale(language), numbering_system=_numbering(language)
+        money.major,
+        money.currency,
+        locale=_decimal_format(language)[0],
+        numbering_system=_numbering(language),
     )
     return _digits(text, language)
 

@@ -2,7 +2,9 @@
 
 import datetime as dt
 from collections import defaultdict
+from dataclasses import dataclass
 from decimal import Decimal
+from types import SimpleNamespace
 
 from django.db.models import (
     Count,
@@ -19,7 +21,7 @@ from django.db.models.functions import Cast, NullIf
 
 from edupact.core.scoping import Scope
 from edupact.core.text import matching, search_key
-from edupact.directory.models import AdminUnit, Organisation
+from edupact.directory.models import AdminUnit, Organisation, Translated
 
 from .models import (
     Assessment,
@@ -200,11 +202,16 @@ def units_q(scope: Scope, field: str = "admin_unit") -> Q | None:
 
 
 def unit_chain(unit: AdminUnit) -> list[int]:
-    """The unit and the units above it, nearest first."""
+    """The unit and the units above it, nearest first (one query per level, so the chain is
+    kept on the instance: a page asks for it to check access, for targets and for its parent)."""
+    kept = unit.__dict__.get("_unit_chain")
+    if kept is not None and kept[0] == unit.parent_id:
+        return list(kept[1])
     chain, parent = [unit.pk], unit.parent_id
     while parent and len(chain) < 6:
         chain.append(parent)
         parent = AdminUnit.objects.filter(pk=parent).values_list("parent_id", flat=True).first()
+    unit.__dict__["_unit_chain"] = (unit.parent_id, tuple(chain))
     return chain
 
 
@@ -215,6 +222,17 @@ def place(scope: Scope, pk: int) -> AdminUnit:
     if roots is not None and not roots.intersection(unit_chain(unit)):
         raise AdminUnit.DoesNotExist
     return unit
+
+
+def visible_parent(scope: Scope, unit: AdminUnit) -> AdminUnit | None:
+    """The place above ``unit`` if the reader sees it (a commune official does not see the
+    city); ``place`` has loaded it with ``unit``."""
+    if not unit.parent_id:
+        return None
+    roots = unit_roots(scope)
+    if roots is not None and not roots.intersection(unit_chain(unit)[1:]):
+        return None
+    return unit.parent
 
 
 def home_place(scope: Scope) -> AdminUnit | None:
@@ -308,6 +326,28 @@ def _percent(recognised: int, registered: int):
     return round(Decimal(100 * recognised) / registered, 1) if registered else None
 
 
+RANKED_FIELDS = (
+    *("year", "model", "registered", "meeting", "recognised", "approximate", "admin_unit_id"),
+    *("admin_unit__name", "admin_unit__name_i18n", "admin_unit__level"),
+)
+
+
+@dataclass(frozen=True, slots=True)
+class RankedPlace:
+    """A ranked place as the dashboard shows it, read with its rollup row: a city ranks 168
+    communes, and loading each as an AdminUnit (with its audit snapshot) cost more than the
+    SQL."""
+
+    pk: int
+    name: str
+    name_i18n: dict
+    level: str
+    name_in = Translated.name_in
+
+    def __str__(self) -> str:
+        return self.name
+
+
 def dashboard(scope: Scope, unit: AdminUnit, year: int | None = None, model: str | None = None):
     """What the dashboard shows for a place (already checked with ``place``): the share
     recognised by model against its target, the trend over the years, and the places below
@@ -354,14 +394,19 @@ def dashboard(scope: Scope, unit: AdminUnit, year: int | None = None, model: str
     if model and year:
         child_rows = (
             _with_share(Rollup.objects.filter(parent=unit, year=year, model=model))
-            .select_related("admin_unit")
             .order_by(F("share_value").asc(nulls_first=True), "admin_unit__name")
+            .values(*RANKED_FIELDS)
         )
-        for r in child_rows:
-            item = described(r)
-            item["target"] = targets.for_(model, year, [r.admin_unit_id, *chain])
+        for row in child_rows:
+            item = described(SimpleNamespace(**row))
+            item["target"] = targets.for_(model, year, [row["admin_unit_id"], *chain])
             item["light"] = light(item["share"], item["target"])
-            item["unit"] = r.admin_unit
+            item["unit"] = RankedPlace(
+                row["admin_unit_id"],
+                row["admin_unit__name"],
+                row["admin_unit__name_i18n"],
+                row["admin_unit__level"],
+            )
             children.append(item)
     return {
         "unit": unit,
