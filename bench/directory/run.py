@@ -21,11 +21,9 @@ import json
 import os
 import platform
 import re
-import shutil
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -53,21 +51,30 @@ def parse_args(argv=None):
     parser.add_argument("--db", choices=["sqlite", "postgres", "both"], default="both")
     parser.add_argument("--people", type=int, default=200_000)
     parser.add_argument("--orgs", type=int, default=20_000)
-    parser.add_argument("--requests", type=int, default=200,
-                        help="timed requests per measurement (after a warm-up)")
-    parser.add_argument("--warmup", type=int, default=10,
-                        help="untimed requests first (stopping after 5 s)")
-    parser.add_argument("--max-seconds", type=float, default=30,
-                        help="stop a measurement after this long once it has 30 requests "
-                             "(only requests far slower than the target reach it; 0: never)")
-    parser.add_argument("--users", default=",".join(USERS),
-                        help="comma-separated subset of " + ",".join(USERS))
+    parser.add_argument(
+        "--requests", type=int, default=200, help="timed requests per measurement (after a warm-up)"
+    )
+    parser.add_argument(
+        "--warmup", type=int, default=10, help="untimed requests first (stopping after 5 s)"
+    )
+    parser.add_argument(
+        "--max-seconds",
+        type=float,
+        default=30,
+        help="stop a measurement after this long once it has 30 requests "
+        "(only requests far slower than the target reach it; 0: never)",
+    )
+    parser.add_argument(
+        "--users", default=",".join(USERS), help="comma-separated subset of " + ",".join(USERS)
+    )
     return parser.parse_args(argv)
 
 
 def command_line(args) -> str:
-    return (f"python bench/directory/run.py --db {args.db} --people {args.people} "
-            f"--orgs {args.orgs} --requests {args.requests} --max-seconds {args.max_seconds:g}")
+    return (
+        f"python bench/directory/run.py --db {args.db} --people {args.people} "
+        f"--orgs {args.orgs} --requests {args.requests} --max-seconds {args.max_seconds:g}"
+    )
 
 
 def main(argv=None) -> int:
@@ -76,8 +83,7 @@ def main(argv=None) -> int:
         started = time.perf_counter()
         for db in ("sqlite", "postgres"):
             forwarded = _without_db(sys.argv[1:] if argv is None else argv) + ["--db", db]
-            subprocess.run([sys.executable, str(Path(__file__).resolve()), *forwarded],
-                           check=True)
+            subprocess.run([sys.executable, str(Path(__file__).resolve()), *forwarded], check=True)
         print(f"\nBoth databases in {time.perf_counter() - started:.0f} s")
         return 0
     return run_one(args)
@@ -97,22 +103,11 @@ def _without_db(argv: list[str]) -> list[str]:
 
 def run_one(args) -> int:
     started = time.perf_counter()
-    var_dir = Path(tempfile.mkdtemp(prefix="edupact-bench-"))
-    os.environ["EDUPACT_VAR_DIR"] = str(var_dir)
-    os.environ.setdefault("EDUPACT_ENV", "local")
-    os.environ["DJANGO_SETTINGS_MODULE"] = "edupact.settings"
-    os.environ.pop("DATABASE_URL", None)
     sys.path[:0] = [str(REPO), str(BENCH), str(HERE)]
-    import pgcluster
+    import harness
 
-    cluster = pgcluster.throwaway_cluster() if args.db == "postgres" else contextlib.nullcontext()
-    try:
-        with cluster as url:
-            if url:
-                os.environ["DATABASE_URL"] = url
-            result = _bench(args, started)
-    finally:
-        shutil.rmtree(var_dir, ignore_errors=True)
+    with harness.environment(args.db, "edupact-bench-"):
+        result = _bench(args, started)
     RESULTS.mkdir(exist_ok=True)
     out = RESULTS / f"directory-{args.db}.json"
     out.write_text(json.dumps(result, ensure_ascii=False, indent=2) + "\n")
@@ -197,16 +192,22 @@ def measure(args, users, log) -> list[dict]:
                 t = time.perf_counter()
                 response = _get(client, path, params)
                 times.append((time.perf_counter() - t) * 1000)
-                cpu_times.append((time.thread_time_ns() - cpu
-                                  + _server_cpu(connection, since=server)[1]) / 1e6)
+                cpu_times.append(
+                    (time.thread_time_ns() - cpu + _server_cpu(connection, since=server)[1]) / 1e6
+                )
                 close_old_connections()
                 if len(times) >= 30 and time.perf_counter() > stop_at:
                     break
             row = {
-                "user": username, "scenario": name, "path": path, "params": params,
-                "status": response.status_code, "bytes": len(response.content),
+                "user": username,
+                "scenario": name,
+                "path": path,
+                "params": params,
+                "status": response.status_code,
+                "bytes": len(response.content),
                 "matches": _matches(username, path, params, response),
-                "queries": len(queries), "query_ms": round(sum(q[0] for q in queries), 1),
+                "queries": len(queries),
+                "query_ms": round(sum(q[0] for q in queries), 1),
                 "slowest_query_ms": round(slowest[0], 1),
                 "slowest_query": _shorten(slowest[1]),
                 "loadavg_1m": [round(load_before, 2), round(os.getloadavg()[0], 2)],
@@ -214,10 +215,12 @@ def measure(args, users, log) -> list[dict]:
                 **{f"cpu_{k}": v for k, v in summary(cpu_times).items() if k != "n"},
             }
             rows.append(row)
-            log(f"  {username:11} {name:28} p50 {row['p50_ms']:7.1f}  p95 {row['p95_ms']:7.1f}"
+            log(
+                f"  {username:11} {name:28} p50 {row['p50_ms']:7.1f}  p95 {row['p95_ms']:7.1f}"
                 f"  max {row['max_ms']:7.1f} ms  CPU p50 {row['cpu_p50_ms']:7.1f}"
                 f"  p95 {row['cpu_p95_ms']:7.1f} ms  n {row['n']:3}  ({row['matches']} matches,"
-                f" {row['queries']} queries, load {row['loadavg_1m'][0]:.1f})")
+                f" {row['queries']} queries, load {row['loadavg_1m'][0]:.1f})"
+            )
     return rows
 
 
@@ -252,8 +255,9 @@ def _server_cpu(connection, since=None) -> tuple[int | None, int]:
 def _get(client, path, params):
     response = client.get(path, params)
     if response.status_code != 200:
-        raise SystemExit(f"GET {path} {params} answered {response.status_code}: "
-                         f"{response.content[:500]!r}")
+        raise SystemExit(
+            f"GET {path} {params} answered {response.status_code}: {response.content[:500]!r}"
+        )
     return response
 
 
@@ -271,9 +275,13 @@ def _matches(username, path, params, response) -> int:
 
 def summary(times: list[float]) -> dict:
     cuts = statistics.quantiles(times, n=100, method="inclusive")
-    return {"n": len(times), "p50_ms": round(statistics.median(times), 1),
-            "p95_ms": round(cuts[94], 1), "max_ms": round(max(times), 1),
-            "mean_ms": round(statistics.fmean(times), 1)}
+    return {
+        "n": len(times),
+        "p50_ms": round(statistics.median(times), 1),
+        "p95_ms": round(cuts[94], 1),
+        "max_ms": round(max(times), 1),
+        "mean_ms": round(statistics.fmean(times), 1),
+    }
 
 
 def explain(users) -> str:
@@ -295,18 +303,19 @@ def explain(users) -> str:
             for label, query in (("page 1", qs[:25]), ("page 400", qs[9975:10000])):
                 # The SQL once per user (it only differs by the search term and offset).
                 sql = f"{query.query}\n\n" if q is None and label == "page 1" else ""
-                out.append(f"## {username} q={q!r} {label}\n{sql}"
-                           f"{query.explain(**options)}\n")
+                out.append(f"## {username} q={q!r} {label}\n{sql}{query.explain(**options)}\n")
             count_qs = qs.order_by()[: COUNT_CAP + 1]
-            out.append(f"## {username} q={q!r} count (capped at {COUNT_CAP + 1}, as lists count)\n"
-                       f"{_count_plan(connection, count_qs, options)}\n")
+            out.append(
+                f"## {username} q={q!r} count (capped at {COUNT_CAP + 1}, as lists count)\n"
+                f"{_count_plan(connection, count_qs, options)}\n"
+            )
     return "\n".join(out)
 
 
 def _count_plan(connection, qs, options) -> str:
     inner, params = qs.values("pk").query.sql_with_params()
     sql = f"SELECT COUNT(*) FROM ({inner}) subquery"
-    prefix = ("EXPLAIN (ANALYZE, BUFFERS) " if options else "EXPLAIN QUERY PLAN ")
+    prefix = "EXPLAIN (ANALYZE, BUFFERS) " if options else "EXPLAIN QUERY PLAN "
     with connection.cursor() as cursor:
         cursor.execute(prefix + sql, params)
         rows = cursor.fetchall()
@@ -332,11 +341,21 @@ def machine() -> dict:
                 mem = int(line.split()[1]) // 1024
     cpu = ""
     with contextlib.suppress(OSError):
-        cpu = next((ln.split(":", 1)[1].strip()
-                    for ln in Path("/proc/cpuinfo").read_text().splitlines()
-                    if ln.startswith("model name")), "")
-    return {"cpus": os.cpu_count(), "cpu": cpu, "memory_mib": mem,
-            "python": platform.python_version(), "platform": platform.platform()}
+        cpu = next(
+            (
+                ln.split(":", 1)[1].strip()
+                for ln in Path("/proc/cpuinfo").read_text().splitlines()
+                if ln.startswith("model name")
+            ),
+            "",
+        )
+    return {
+        "cpus": os.cpu_count(),
+        "cpu": cpu,
+        "memory_mib": mem,
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+    }
 
 
 def markdown(result: dict) -> str:
@@ -355,10 +374,12 @@ def markdown(result: dict) -> str:
     for r in result["results"]:
         flag = " ⚠" if r["p95_ms"] > result["target_p95_ms"] else ""
         cpu_flag = " ⚠" if r["cpu_p95_ms"] > result["target_p95_ms"] else ""
-        lines.append(f"| {r['scenario']} | {r['user']} | {r['matches']} | {r['queries']} | "
-                     f"{r['n']} | {r['p50_ms']:.1f} | {r['p95_ms']:.1f}{flag} | "
-                     f"{r['max_ms']:.1f} | {r['cpu_p50_ms']:.1f} | "
-                     f"{r['cpu_p95_ms']:.1f}{cpu_flag} |")
+        lines.append(
+            f"| {r['scenario']} | {r['user']} | {r['matches']} | {r['queries']} | "
+            f"{r['n']} | {r['p50_ms']:.1f} | {r['p95_ms']:.1f}{flag} | "
+            f"{r['max_ms']:.1f} | {r['cpu_p50_ms']:.1f} | "
+            f"{r['cpu_p95_ms']:.1f}{cpu_flag} |"
+        )
     return "\n".join(lines)
 
 

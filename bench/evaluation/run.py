@@ -21,7 +21,6 @@ compare code versions on the same rows; ``pages.py`` checks that they show the s
 
 import argparse
 import contextlib
-import csv
 import json
 import os
 import shutil
@@ -76,26 +75,11 @@ def main(argv=None) -> int:
             subprocess.run([sys.executable, __file__, *rest, "--db", db], check=True)
         return 0
     started = time.perf_counter()
-    var_dir = Path(tempfile.mkdtemp(prefix="edupact-bench-eval-"))
-    os.environ["EDUPACT_VAR_DIR"] = str(var_dir)
-    os.environ.setdefault("EDUPACT_ENV", "local")
-    os.environ["DJANGO_SETTINGS_MODULE"] = "edupact.settings"
-    os.environ.pop("DATABASE_URL", None)
-    if args.reuse:
-        if args.db != "sqlite":
-            raise SystemExit("--reuse is for SQLite only")
-        shutil.copy(args.reuse, var_dir / "edupact.sqlite3")
     sys.path[:0] = [str(REPO), str(BENCH), str(HERE)]
-    import pgcluster
+    import harness
 
-    cluster = pgcluster.throwaway_cluster() if args.db == "postgres" else contextlib.nullcontext()
-    try:
-        with cluster as url:
-            if url:
-                os.environ["DATABASE_URL"] = url
-            result = bench(args, started)
-    finally:
-        shutil.rmtree(var_dir, ignore_errors=True)
+    with harness.environment(args.db, "edupact-bench-eval-", reuse=args.reuse):
+        result = bench(args, started)
     RESULTS.mkdir(exist_ok=True)
     out = RESULTS / f"evaluation-{args.db}{'-dashboard' if args.only else ''}.json"
     out.write_text(json.dumps(result, ensure_ascii=False, indent=2) + "\n")
@@ -356,6 +340,7 @@ FROM placed WHERE target IS NOT NULL GROUP BY ALL
 
 def duckdb_compare() -> dict:
     import duckdb
+    import harness
     from django.db import connection
 
     from edupact.evaluation import rollups
@@ -364,8 +349,8 @@ def duckdb_compare() -> dict:
     folder = Path(tempfile.mkdtemp(prefix="edupact-duck-"))
     try:
         t = time.perf_counter()
-        _export(connection, ROWS_SQL, folder / "a.csv")
-        _export(
+        harness.export_csv(connection, ROWS_SQL, folder / "a.csv")
+        harness.export_csv(
             connection, "SELECT id, level, parent_id FROM directory_adminunit", folder / "u.csv"
         )
         export_s = time.perf_counter() - t
@@ -430,30 +415,6 @@ def duckdb_compare() -> dict:
         f"aggregated in {aggregate_s:.2f} s; {len(ours):,} rollup rows equal"
     )
     return result
-
-
-def _export(connection, sql: str, path: Path) -> None:
-    """Rows as CSV: COPY on PostgreSQL, a streamed cursor on SQLite."""
-    connection.ensure_connection()
-    if connection.vendor == "postgresql":
-        copy_sql = f"COPY ({sql}) TO STDOUT WITH (FORMAT csv)"
-        with (
-            connection.connection.cursor() as cursor,
-            path.open("wb") as out,
-            cursor.copy(copy_sql) as copy,
-        ):
-            for chunk in copy:
-                out.write(chunk)
-        return
-    raw = connection.connection.cursor()
-    with path.open("w", newline="") as out:
-        writer = csv.writer(out)
-        raw.execute(sql)
-        while rows := raw.fetchmany(50_000):
-            writer.writerows(
-                tuple("true" if v is True else "false" if v is False else v for v in row)
-                for row in rows
-            )
 
 
 # Report -----------------------------------------------------------------------------------------

@@ -25,7 +25,6 @@ Prints a Markdown table and writes ``bench/results/funds-<db>.json``.
 import argparse
 import contextlib
 import cProfile
-import csv
 import datetime as dt
 import http.client
 import io
@@ -102,25 +101,10 @@ def main(argv=None) -> int:
             subprocess.run([sys.executable, __file__, *rest, "--db", db], check=True)
         return 0
     started = time.perf_counter()
-    var_dir = Path(tempfile.mkdtemp(prefix="edupact-bench-funds-"))
-    os.environ["EDUPACT_VAR_DIR"] = str(var_dir)
-    os.environ.setdefault("EDUPACT_ENV", "local")
-    os.environ["DJANGO_SETTINGS_MODULE"] = "edupact.settings"
-    os.environ.pop("DATABASE_URL", None)
-    if args.reuse:
-        if args.db != "sqlite":
-            raise SystemExit("--reuse is for SQLite only")
-        shutil.copy(args.reuse, var_dir / "edupact.sqlite3")
-    import pgcluster
+    import harness
 
-    cluster = pgcluster.throwaway_cluster() if args.db == "postgres" else contextlib.nullcontext()
-    try:
-        with cluster as url:
-            if url:
-                os.environ["DATABASE_URL"] = url
-            result = bench(args, started)
-    finally:
-        shutil.rmtree(var_dir, ignore_errors=True)
+    with harness.environment(args.db, "edupact-bench-funds-", reuse=args.reuse):
+        result = bench(args, started)
     RESULTS.mkdir(exist_ok=True)
     out = RESULTS / f"funds-{args.db}.json"
     out.write_text(json.dumps(result, ensure_ascii=False, indent=2) + "\n")
@@ -257,6 +241,7 @@ def timed_summary(fund, today):
 
 def duckdb_compare(fund, past, points) -> dict:
     import duckdb
+    import harness
     from django.db import connection
 
     from edupact.funds.models import day_number
@@ -269,7 +254,7 @@ def duckdb_compare(fund, past, points) -> dict:
     )
     try:
         t = time.perf_counter()
-        _export(connection, sql, folder / "lines.csv")
+        harness.export_csv(connection, sql, folder / "lines.csv")
         export_s = time.perf_counter() - t
         duck = duckdb.connect()
         t = time.perf_counter()
@@ -321,26 +306,6 @@ def duckdb_compare(fund, past, points) -> dict:
         f"money-days of {len(ours):,} accounts in {aggregate_s:.2f} s: equal"
     )
     return result
-
-
-def _export(connection, sql: str, path: Path) -> None:
-    connection.ensure_connection()
-    if connection.vendor == "postgresql":
-        copy_sql = f"COPY ({sql}) TO STDOUT WITH (FORMAT csv)"
-        with (
-            connection.connection.cursor() as cursor,
-            path.open("wb") as out,
-            cursor.copy(copy_sql) as copy,
-        ):
-            for chunk in copy:
-                out.write(chunk)
-        return
-    raw = connection.connection.cursor()
-    with path.open("w", newline="") as out:
-        writer = csv.writer(out)
-        raw.execute(sql)
-        while rows := raw.fetchmany(100_000):
-            writer.writerows(rows)
 
 
 def daily_loop(fund, past, points, sample: int) -> dict:
