@@ -29,4 +29,5 @@ class DayNumber(Func):
 
     def as_postgresql(self, compiler, connection, **extra):
         sql, params = compiler.compile(self.source_expressions[0])
-        return f"(({sql})::date - %s::date)", [*params, self.epoch.isoformat()]
+        # bigint, so that amount × days never overflows an integer literal's int4.
+        return f"(({sql})::date - %s::date)::bigint", [*params, self.epoch.isoformat()]
