@@ -226,9 +226,23 @@ def test_any_sequence_of_events_keeps_the_ledger_sound(steps, strategy, calendar
                 rules.money_days_daily(by_account[account.pk], scenario.report_on),
             )
 
+        # The fund page's totals (one aggregate over the running sums) equal the sum of every
+        # member's own points, at each event's date (postings after it included) and later.
+        days = sorted({e["on"] for e in scenario.events})
+        for on in [*days, days[-1] + dt.timedelta(days=45)] if days else []:
+            _summary_matches_each_account(fund, members, on)
+
     simulator.run(scenario, inspect=inspect)
     for closed, daily in seen.values():
         assert closed == daily
+
+
+def _summary_matches_each_account(fund, members, on):
+    each = [selectors.account_points(a, on) for a in members]
+    summary = selectors.fund_summary(fund, on)
+    assert summary["members"] == len(members)
+    assert summary["deposits"] == sum(p.balance for p in each)
+    assert summary["points_available"] == sum(p.available for p in each)
 
 
 def _decided():

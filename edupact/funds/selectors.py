@@ -15,13 +15,30 @@ journal); a past date takes one GROUP BY per table for the whole fund. No loop o
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import Count, Exists, F, Min, OuterRef, Q, QuerySet, Sum
+from django.db.models import (
+    BigIntegerField,
+    Case,
+    Count,
+    Exists,
+    F,
+    Min,
+    OuterRef,
+    Q,
+    QuerySet,
+    Sum,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce
+from django.db.models.lookups import GreaterThan
 
 from edupact.core.scoping import Scope
+from edupact.core.sqldates import DayNumber
 
 from . import rules
 from .models import (
     CREDIT_NORMAL,
+    EPOCH,
     AccountKind,
     Fund,
     FundAccount,
@@ -246,18 +263,54 @@ def loans_enabled_by(account: FundAccount) -> QuerySet:
     )
 
 
+def _running_totals(members: QuerySet, on: dt.date, days_per_unit: int) -> dict:
+    """Σ balance and Σ points available of ``members`` as of ``on``, from the running sums, in
+    one aggregate: money-days = md_last + balance × (T − last), earned = ⌊md / days_per_unit⌋
+    (the same closed form as ``account_points``, summed by the database)."""
+    days = Value(day_number(on)) - DayNumber(F("last_posting_date"), EPOCH)
+    md = Case(
+        When(last_posting_date__isnull=True, then=Value(0)),
+        default=F("money_days_at_last_posting") + F("balance") * days,
+        output_field=BigIntegerField(),
+    )
+    earned = Case(
+        When(GreaterThan(md, 0), then=md / Value(days_per_unit)),
+        default=Value(0),
+        output_field=BigIntegerField(),
+    )
+    return members.aggregate(
+        members=Count("pk"),
+        deposits=Coalesce(Sum("balance"), 0),
+        points=Coalesce(
+            Sum(earned + F("points_received") - F("points_given") - F("points_used")), 0
+        ),
+    )
+
+
 def fund_summary(fund: Fund, on: dt.date) -> dict:
-    """Dashboard figures: members, pool, points available, queue, loans outstanding."""
-    members = list(fund.accounts.filter(kind=AccountKind.MEMBER))
-    points = [account_points(a, on) for a in members]
+    """Dashboard figures: members, pool, points available, queue, loans outstanding.
+
+    Members whose running sums answer for ``on`` (nothing dated after it) are summed in SQL;
+    the few others (postings dated after ``on``) go through ``points_at``. At 200,000 members
+    the per-member objects took 11–13 s (bench/funds)."""
+    members = fund.accounts.filter(kind=AccountKind.MEMBER)
+    current = Q(last_posting_date__isnull=True) | Q(last_posting_date__lte=on)
+    current &= Q(points_last_date__isnull=True) | Q(points_last_date__lte=on)
+    totals = _running_totals(members.filter(current), on, fund.days_per_unit)
+    later = list(members.exclude(current))
+    if later:
+        points = points_at(fund, on, later).values()
+        totals["members"] += len(later)
+        totals["deposits"] += sum(p.balance for p in points)
+        totals["points"] += sum(p.available for p in points)
     pool = fund.accounts.get(kind=AccountKind.POOL, person=None, organisation=None)
     loans_qs = fund.loans.all()
     overdue = arrears(fund, on).count()
     return {
-        "members": len(members),
-        "deposits": sum(p.balance for p in points),
+        "members": totals["members"],
+        "deposits": totals["deposits"],
         "pool": pool.balance,
-        "points_available": sum(p.available for p in points),
+        "points_available": totals["points"],
         "queue": loans_qs.filter(status=LoanStatus.REQUESTED).count(),
         "outstanding": loans_qs.filter(status=LoanStatus.DISBURSED).aggregate(s=Sum("outstanding"))[
             "s"
@@ -313,6 +366,8 @@ def products(fund: Fund, on: dt.date | None = None) -> QuerySet:
             Q(valid_to__isnull=True) | Q(valid_to__gt=on)
         )
     return qs
+
+
 # Loan life cycle: guarantees, arrears of one loan, schedules --------------------------------------
 
 

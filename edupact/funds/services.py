@@ -4,8 +4,10 @@ simulator all call these.
 Rules every write follows:
 - an entry's lines sum to zero (one currency per fund), and there are at least two;
 - entries are never changed or deleted; ``reverse_entry`` posts the compensating entry;
-- the accounts an entry touches are locked (``select_for_update``, in id order) and their
-  running sums are updated in the same transaction;
+- the running sums of the accounts an entry touches are updated in its transaction, each by
+  one ``UPDATE … SET balance = balance + x`` (the row lock lasts to the commit): member
+  accounts in id order, the fund's own accounts last; a member account a withdrawal debits
+  is locked (``select_for_update``) and checked first;
 - a member's balance never goes below zero, points never below what is available;
 - every write takes an ``idempotency_key``: a retried call returns what the first one made.
 
@@ -18,7 +20,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -32,6 +34,7 @@ from edupact.core.text import ascii_digits
 from . import otp, rules, sms
 from .models import (
     CREDIT_NORMAL,
+    SYSTEM_KINDS,
     AccountKind,
     EntryKind,
     Fund,
@@ -86,9 +89,12 @@ def _by_key(model, fund: Fund, key: str):
     return model.objects.filter(fund=fund, idempotency_key=key).exclude(idempotency_key="").first()
 
 
-def _idempotent(model, fund: Fund, key: str | None, work: Callable):
-    """Run ``work`` once per (fund, key): a retry, even a concurrent one, gets the first result."""
-    if key:
+def _idempotent(model, fund: Fund, key: str | None, work: Callable, *, look_first=True):
+    """Run ``work`` once per (fund, key): a retry, even a concurrent one, gets the first result.
+
+    ``look_first=False`` when ``work`` inserts its keyed row before any check that could
+    refuse a retry: the unique index then answers the retry, one query less per call."""
+    if key and look_first:
         found = _by_key(model, fund, key)
         if found is not None:
             return found
@@ -239,17 +245,26 @@ def post_entry(
         fund,
         idempotency_key,
         lambda: _post(fund, on, kind, lines, memo, idempotency_key, reverses, loan),
+        look_first=False,
     )
 
 
 def _post(fund, on, kind, lines, memo, key, reverses, loan) -> JournalEntry:
+    """The entry first (a retried key fails here, on the unique index, before any check);
+    then the member accounts a withdrawal debits are locked and checked; the lines; and the
+    running sums, each in one ``UPDATE … SET balance = balance + x``: members in id order,
+    the fund's own accounts (the pool, which every posting touches) last, so the contended
+    row is held only from its update to the commit."""
     merged: dict[int, int] = defaultdict(int)
+    kinds: dict[int, str] = {}
+    signs: dict[int, int] = {}
     for account, amount in lines:
         if not isinstance(amount, int) or isinstance(amount, bool):
             raise TypeError("amounts are integers of minor units")
         if account.fund_id != fund.pk:
             raise ValidationError(_("An entry only touches accounts of its own fund."))
         merged[account.pk] += amount
+        kinds[account.pk], signs[account.pk] = account.kind, account.sign
     merged = {pk: amount for pk, amount in merged.items() if amount}
     if len(merged) < 2:
         raise ValidationError(_("An entry needs at least two accounts."))
@@ -258,12 +273,7 @@ def _post(fund, on, kind, lines, memo, key, reverses, loan) -> JournalEntry:
             _("An entry must balance: its lines sum to %(sum)s."),
             params={"sum": sum(merged.values())},
         )
-    locked = _lock(merged)
-    updates = {}
-    for pk, amount in merged.items():
-        account = locked[pk]
-        natural = amount * account.sign
-        updates[pk] = _rolled(account, natural, on)
+    natural = {pk: amount * signs[pk] for pk, amount in merged.items()}
     actor = current_actor()
     entry = JournalEntry.objects.create(
         fund=fund,
@@ -275,55 +285,77 @@ def _post(fund, on, kind, lines, memo, key, reverses, loan) -> JournalEntry:
         loan=loan,
         created_by=actor if actor is not None and getattr(actor, "pk", None) else None,
     )
+    debited = [pk for pk in merged if kinds[pk] == AccountKind.MEMBER and natural[pk] < 0]
+    if debited:
+        locked = _lock(pk for pk in merged if kinds[pk] not in SYSTEM_KINDS)
+        for pk in debited:
+            _check_debit(locked[pk], natural[pk], on)
     day = day_number(on)
     JournalLine.objects.bulk_create(
         [JournalLine(entry=entry, account_id=pk, amount=a, day=day) for pk, a in merged.items()]
     )
-    for pk, values in updates.items():
-        FundAccount.objects.filter(pk=pk).update(**values)
+    for pk in sorted(merged, key=lambda pk: (kinds[pk] in SYSTEM_KINDS, pk)):
+        _roll(pk, kinds[pk], natural[pk], on)
     return entry
 
 
-def _rolled(account: FundAccount, natural: int, on: dt.date) -> dict:
-    """New running sums after adding ``natural`` (in the account's direction) on ``on``.
+def _check_debit(account: FundAccount, natural: int, on: dt.date) -> None:
+    """A member's balance never goes below zero (the DB check backs this under the row
+    lock), and money leaves an account only after its last posting."""
+    if account.balance + natural < 0:
+        raise Refused(
+            "above_balance",
+            _("The balance (%(balance)s) is less than %(amount)s."),
+            balance=account.balance,
+            amount=-natural,
+        )
+    last = account.last_posting_date
+    if last is not None and on < last:
+        raise Refused(
+            "backdated_withdrawal",
+            _("A withdrawal cannot be dated before the account's last posting (%(last)s)."),
+            last=last,
+        )
+
+
+_ROLL = """UPDATE {table} SET
+    balance = balance + %(natural)s,
+    money_days_at_last_posting = CASE
+        WHEN last_posting_date IS NULL THEN 0
+        WHEN last_posting_date <= {on} THEN money_days_at_last_posting + balance * {days}
+        ELSE money_days_at_last_posting - %(natural)s * {days} END,
+    last_posting_date = CASE
+        WHEN last_posting_date IS NULL OR last_posting_date < {on} THEN {on}
+        ELSE last_posting_date END{first}
+WHERE id = %(pk)s"""
+_FIRST = """,
+    first_deposit_date = CASE
+        WHEN first_deposit_date IS NULL OR first_deposit_date > {on} THEN {on}
+        ELSE first_deposit_date END"""
+_DAYS = {  # on − last_posting_date in whole days
+    "postgresql": ("%(on)s::date", "(%(on)s::date - last_posting_date)::bigint"),
+    "sqlite": ("%(on)s", "CAST(julianday(%(on)s) - julianday(last_posting_date) AS INTEGER)"),
+}
+
+
+def _roll(pk: int, kind: str, natural: int, on: dt.date) -> None:
+    """Add ``natural`` (in the account's direction) on ``on`` to the running sums, in SQL.
 
     money_days(T) = md_last + balance × (T − last) holds for T ≥ last while every posting is
     dated on or before ``last``; a backdated posting adds a × (last − d) and keeps ``last``.
+    Every SET expression reads the row as it was. Written as SQL: built through the ORM's
+    expressions, this statement cost more CPU than the rest of the posting (bench/funds).
     """
-    last, balance, md = (
-        account.last_posting_date,
-        account.balance,
-        account.money_days_at_last_posting,
+    on_sql, days = _DAYS[connection.vendor]
+    first = _FIRST if kind == AccountKind.MEMBER and natural > 0 else ""
+    sql = _ROLL.format(
+        table=connection.ops.quote_name(FundAccount._meta.db_table),
+        first=first.format(on=on_sql),
+        on=on_sql,
+        days=days,
     )
-    if account.kind == AccountKind.MEMBER:
-        if balance + natural < 0:
-            raise Refused(
-                "above_balance",
-                _("The balance (%(balance)s) is less than %(amount)s."),
-                balance=balance,
-                amount=-natural,
-            )
-        if natural < 0 and last is not None and on < last:
-            raise Refused(
-                "backdated_withdrawal",
-                _("A withdrawal cannot be dated before the account's last posting (%(last)s)."),
-                last=last,
-            )
-    if last is None:
-        md, last = 0, on
-    elif on >= last:
-        md, last = md + balance * (on - last).days, on
-    else:
-        md += natural * (last - on).days
-    values = {
-        "balance": balance + natural,
-        "last_posting_date": last,
-        "money_days_at_last_posting": md,
-    }
-    if account.kind == AccountKind.MEMBER and natural > 0:
-        first = account.first_deposit_date
-        values["first_deposit_date"] = on if first is None or on < first else first
-    return values
+    with connection.cursor() as cursor:
+        cursor.execute(sql, {"natural": natural, "on": on.isoformat(), "pk": pk})
 
 
 def _member_accounts(account: FundAccount) -> None:
