@@ -706,14 +706,17 @@ ROLLED_FIELDS = ("balance", "last_posting_date", "money_days_at_last_posting", "
 def write_deposits(fund: Fund, postings: list[Posting], *, user=None) -> None:
     """Post ``postings`` as deposits (Dr pool, Cr member) in the caller's transaction.
 
-    Accounts are locked in id order, entries and lines inserted in chunks of plain
+    Members are locked in id order and the pool last, entries and lines inserted in chunks of plain
     multi-row INSERTs (the ORM's per-object work would cost more than the database's), and
     the running sums of every touched account set once from the closed form.
     """
     if not postings:
         return
     pool = services.system_account(fund, AccountKind.POOL)
-    accounts = _lock(sorted({p.account_id for p in postings} | {pool.pk}))
+    # Members in id order, the pool last: the order every posting takes (services), so an
+    # import and a deposit to the same member never wait on each other in a cycle.
+    accounts = _lock(sorted({p.account_id for p in postings} - {pool.pk}))
+    accounts.update(_lock([pool.pk]))
     author_id = user.pk if getattr(user, "pk", None) else None
     size = WRITE_CHUNK.get(connection.vendor, CHUNK)
     for start in range(0, len(postings), size):
