@@ -523,7 +523,7 @@ def start_gift(request, pk: int, data: GiftIn):
         supporter = get_object_or_404(accounts, pk=data.account_id)
     else:
         supporter = get_object_or_404(accounts, person_id=scope.person_id or 0, kind="member")
-    if not services.may_give_from(scope, supporter):
+    if not services.acts_for_member(scope, supporter):
         raise Http404
     try:
         pending = services.start_gift(
@@ -547,7 +547,7 @@ def confirm_gift(request, pk: int, data: ConfirmIn):
     pending = scoped_get_or_404(
         request.user, PendingGift, pk, select=["supporter__fund__kanoon", "beneficiary__person"]
     )
-    if not services.may_give_from(scope, pending.supporter):
+    if not services.acts_for_member(scope, pending.supporter):
         raise Http404
     try:
         services.confirm_gift(scope, pending, data.code)

@@ -992,8 +992,9 @@ def _verify_fund(fund: Fund, selectors) -> list[str]:
 # Gifts confirmed by a one-time code -------------------------------------------------------------
 
 
-def may_give_from(scope: Scope, account: FundAccount) -> bool:
-    """The supporter themself, or a writer of the fund's kanoon, may give from ``account``."""
+def acts_for_member(scope: Scope, account: FundAccount) -> bool:
+    """The member themself, or a writer of the fund's kanoon, acts on a member account: gives
+    its points, requests a loan for it, names its guarantors, settles its loans."""
     if account.kind != AccountKind.MEMBER:
         return False
     if account.person_id and scope.person_id == account.person_id:
@@ -1053,7 +1054,7 @@ def start_gift(
     Nothing moves until ``confirm_gift``; the supporter's available points are checked here
     for early feedback and again, under lock, at confirmation.
     """
-    if not may_give_from(scope, supporter):
+    if not acts_for_member(scope, supporter):
         raise PermissionDenied(_("You may not give points from this account."))
     if kind not in (TransferKind.GIFT, TransferKind.PLEDGE):
         raise ValidationError(_("A gift is a gift or a pledge."))
@@ -1104,7 +1105,7 @@ def confirm_gift(scope: Scope, pending, code: str) -> PointsTransfer:
     locks the gift. An expired, locked or already used gift refuses every code.
     """
     supporter = pending.supporter
-    if not may_give_from(scope, supporter):
+    if not acts_for_member(scope, supporter):
         raise PermissionDenied(_("You may not confirm this gift."))
     refusal = None
     with transaction.atomic():

@@ -301,8 +301,8 @@ def account(request, pk):
             "loans": loans,
             "enabled": enabled,
             "can_write": scope.can_write_path(obj.fund.kanoon.path),
-            "can_give": services.may_give_from(scope, obj),
-            "can_request": _acts_for(scope, obj),
+            "can_give": services.acts_for_member(scope, obj),
+            "can_request": services.acts_for_member(scope, obj),
             "in_arrears": [
                 (loan, selectors.late_days(loan.oldest_due, today))
                 for loan in selectors.overdue_of_account(obj, today)
@@ -335,7 +335,7 @@ def give(request, pk):
         request.user, FundAccount, pk, select=["fund", "fund__kanoon", "person", "organisation"]
     )
     scope = scope_for(request.user)
-    if not services.may_give_from(scope, obj):
+    if not services.acts_for_member(scope, obj):
         raise Http404
     form = GiveForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -373,7 +373,7 @@ def confirm_gift(request, pk):
         select=["fund", "fund__kanoon", "supporter", "supporter__fund__kanoon", "beneficiary"],
     )
     scope = scope_for(request.user)
-    if not services.may_give_from(scope, pending.supporter):
+    if not services.acts_for_member(scope, pending.supporter):
         raise Http404
     if pending.status == PendingGiftStatus.CONFIRMED:
         return redirect(pending.supporter.get_absolute_url())
@@ -444,15 +444,6 @@ def statement_pdf(request, pk):
     return response
 
 
-def _acts_for(scope, account: FundAccount) -> bool:
-    """The member themself, or a leader of the kanoon, acts on a member account."""
-    if account.kind != "member":
-        return False
-    if account.person_id and scope.person_id == account.person_id:
-        return True
-    return scope.can_write_path(account.fund.kanoon.path)
-
-
 def _loan(request, pk) -> Loan:
     return _loan_or_404(
         request, pk, ["fund", "fund__kanoon", "product", "account", "account__person"]
@@ -468,7 +459,7 @@ def loan(request, pk):
     scope = scope_for(request.user)
     today = timezone.localdate()
     can_write = scope.can_write_path(obj.fund.kanoon.path)
-    acts = _acts_for(scope, obj.account)
+    acts = services.acts_for_member(scope, obj.account)
     quote = None
     if obj.status == LoanStatus.DISBURSED and acts and today >= obj.disbursed_on:
         quote = settlement.settlement_quote(obj, today)
@@ -543,7 +534,7 @@ def request_loan(request, pk):
     """A member asks for a loan; the preview beside the form lists every failing reason."""
     obj = scoped_get_or_404(request.user, FundAccount, pk, select=["fund", "fund__kanoon"])
     scope = scope_for(request.user)
-    if not _acts_for(scope, obj):
+    if not services.acts_for_member(scope, obj):
         raise Http404
     today = timezone.localdate()
     form = LoanRequestForm(
@@ -597,7 +588,7 @@ def _preview(form, account, today):
 def loan_preview(request, pk):
     """The htmx preview: eligibility of the request as typed so far; nothing is saved."""
     obj = scoped_get_or_404(request.user, FundAccount, pk, select=["fund", "fund__kanoon"])
-    if not _acts_for(scope_for(request.user), obj):
+    if not services.acts_for_member(scope_for(request.user), obj):
         raise Http404
     today = timezone.localdate()
     form = LoanRequestForm(request.POST, products=selectors.products_offered(obj.fund, today))
@@ -617,7 +608,7 @@ def loan_preview(request, pk):
 def add_guarantor(request, pk):
     obj = _loan(request, pk)
     scope = scope_for(request.user)
-    if not _acts_for(scope, obj.account):
+    if not services.acts_for_member(scope, obj.account):
         raise Http404
     form = GuarantorForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -683,7 +674,7 @@ def guarantee(request, pk):
 def settle(request, pk):
     obj = _loan(request, pk)
     scope = scope_for(request.user)
-    if not _acts_for(scope, obj.account):
+    if not services.acts_for_member(scope, obj.account):
         raise Http404
     key = request.POST.get("key", "")[:64]
     try:
