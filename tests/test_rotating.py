@@ -305,13 +305,22 @@ def test_payout_parts_sum_to_the_pot(numerators, pot):
     assert all(abs(p - e) < 1 + 1e-6 * pot for p, e in zip(parts, exact, strict=True))
 
 
+PRINTABLE = st.text(st.characters(blacklist_categories=["Cc", "Cs"]), max_size=8)
+
+
+def test_a_seed_with_control_characters_is_refused_and_nothing_drawn(fund):
+    with pytest.raises(services.Refused, match="control characters"):
+        services.run_draw(
+            EVERYTHING, fund, mode=DrawMode.AUTOMATIC, today=jalali(1402, 1, 15), seed="14\x0002"
+        )
+    assert not Draw.objects.exists()
+
+
 @DB_SETTINGS
 @given(
     codes=st.integers(min_value=2, max_value=7),
     splits=st.lists(st.sampled_from([[12], [6, 6], [4, 4, 4], [3, 9], [3, 3, 6]]), min_size=7),
-    plan=st.lists(
-        st.tuples(st.sampled_from(list(DrawMode)), st.text(max_size=8), st.randoms()), min_size=7
-    ),
+    plan=st.lists(st.tuples(st.sampled_from(list(DrawMode)), PRINTABLE, st.randoms()), min_size=7),
 )
 def test_a_full_cycle_each_code_wins_once_and_draws_rerun(tree, codes, splits, plan):
     f = make_fund(tree.kanoon, codes=codes, due=1_000_003)

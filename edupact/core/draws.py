@@ -9,7 +9,10 @@ not depend on the order in which candidates are listed.
 
 import hashlib
 import secrets
+import unicodedata
 from collections.abc import Iterable
+
+from django.utils.translation import gettext as _
 
 
 def ticket(seed: str, candidate: str) -> str:
@@ -25,3 +28,14 @@ def draw_order(seed: str, candidates: Iterable[str]) -> list[str]:
 def new_seed() -> str:
     """A seed for a draw nobody announced one for: unpredictable, published with the result."""
     return secrets.token_hex(16)
+
+
+def seed_problem(seed, max_length: int) -> str | None:
+    """Why ``seed`` cannot be published, or None. A seed is text people read out and retype
+    to re-run a draw, so control characters (which no database stores alike: PostgreSQL
+    refuses NUL) are refused rather than silently changed."""
+    if not isinstance(seed, str) or len(seed) > max_length:
+        return _("The seed is a text of at most %(max)d characters.") % {"max": max_length}
+    if any(unicodedata.category(c) == "Cc" for c in seed):
+        return _("The seed may not contain control characters (tabs, line breaks, NUL).")
+    return None

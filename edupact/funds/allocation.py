@@ -33,7 +33,7 @@ from django.db.models import Count, Q, Sum
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from edupact.core.draws import draw_order, new_seed, ticket
+from edupact.core.draws import draw_order, new_seed, seed_problem, ticket
 from edupact.core.scoping import Scope
 
 from . import selectors, services
@@ -67,6 +67,7 @@ DEFAULT_WEIGHTS = {
     "contribution": 30,
     "recent_loan": 20,
 }
+MAX_SEED = 200  # a round's seed column
 DEFAULTS = {
     "weights": DEFAULT_WEIGHTS,
     "recent_days": 365,
@@ -125,8 +126,8 @@ def clean_parameters(policy: str, raw: dict | None) -> dict:
             errors.append(_("Recent loans are counted over at least one day."))
         elif key == "quorum" and not _whole(value, 1):
             errors.append(_("The quorum is a whole number of at least 1."))
-        elif key == "seed" and (not isinstance(value, str) or len(value) > 200):
-            errors.append(_("The seed is a text of at most 200 characters."))
+        elif key == "seed" and (problem := seed_problem(value, MAX_SEED)):
+            errors.append(problem)
         elif key == "only_backed" and not isinstance(value, bool):
             errors.append(_("“Only backed requests” is true or false."))
         clean[key] = value
@@ -460,8 +461,8 @@ def run_round(
     params = parameters_of(fund, policy)
     if cap is not None and not _whole(cap):
         raise ValidationError(_("The cap is a whole amount of zero or more."))
-    if seed is not None and (not isinstance(seed, str) or len(seed) > 200):
-        raise ValidationError(_("The seed is a text of at most 200 characters."))
+    if seed is not None and (problem := seed_problem(seed, MAX_SEED)):
+        raise ValidationError(problem)
     with transaction.atomic():
         # One round at a time per fund: the second waits, then sees the first's decisions.
         Fund.objects.select_for_update().filter(pk=fund.pk).first()

@@ -16,7 +16,7 @@ from django.db.models import Q, Sum
 from django.utils.translation import gettext as _
 
 from edupact.audit.context import current_actor
-from edupact.core.draws import draw_order, new_seed
+from edupact.core.draws import draw_order, new_seed, seed_problem
 from edupact.core.scoping import Scope
 from edupact.funds.services import Refused
 
@@ -337,8 +337,9 @@ def _choose(
     eligible = [str(n) for n in remaining if n not in exclusions]
     if not eligible:
         raise Refused("no_candidates", _("Every code left is excluded: nobody can win."))
-    if len(seed) > MAX_SEED:
-        raise Refused("seed", _("The seed is at most 64 characters long."))
+    problem = seed_problem(seed, MAX_SEED)
+    if problem:
+        raise Refused("seed", problem)
     seed = seed.strip() or new_seed()
     winner = int(draw_order(seed, eligible)[0])
     excluded = [{"code": n, "reason": exclusions[n].strip()} for n in sorted(exclusions)]
