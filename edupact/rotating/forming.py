@@ -21,7 +21,7 @@ from edupact.core.calendars import Calendar
 from edupact.core.scoping import Scope
 from edupact.core.tabular import Report, Row
 from edupact.core.text import ascii_digits, normalise
-from edupact.directory.models import COUNTRY_DEFAULTS, Organisation, Person
+from edupact.directory.models import Organisation, Person
 
 from . import services
 from .models import RotatingFund
@@ -98,13 +98,12 @@ def parse_parts(text: str, denominator: int) -> int:
 
 
 def prepare(scope: Scope, fund: RotatingFund) -> RotatingFund:
-    """Check the terms (and the right to form a fund there) and fill the defaults from the
-    organisation's country; raises ValidationError naming each wrong field."""
+    """Check the terms (and the right to form a fund there) and take the currency and
+    calendar the organisation uses unless given; raises ValidationError naming each wrong field."""
     if not scope.can_write_path(fund.organisation.path):
         raise PermissionDenied(_("You may not change this organisation."))
-    defaults = COUNTRY_DEFAULTS.get(fund.organisation.country, {})
-    fund.currency = fund.currency or defaults.get("currency") or fund.organisation.currency
-    fund.calendar = fund.calendar or defaults.get("calendar") or fund.organisation.calendar
+    fund.currency = fund.currency or fund.organisation.currency  # as a kanoon's fund does
+    fund.calendar = fund.calendar or fund.organisation.calendar
     errors = {}
     if not 2 <= (fund.codes_count or 0) <= MAX_CODES:
         errors["codes_count"] = _("A fund has from 2 to %(max)s codes.") % {"max": MAX_CODES}
