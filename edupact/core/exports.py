@@ -42,6 +42,13 @@ def export_response(
         return HttpResponseBadRequest(
             _("Choose the format xlsx or csv."), content_type="text/plain; charset=utf-8"
         )
+    return file_response(filename, fmt, headers, rows, title=title)
+
+
+def file_response(
+    filename: str, fmt: str, headers: Sequence[str], rows: Iterable[Sequence], *, title: str = ""
+) -> HttpResponse:
+    """The table as an attachment in ``fmt`` (one of ``FORMATS``), written by ``tabular``."""
     stem = re.sub(r"[^A-Za-z0-9._-]+", "-", filename).strip("-") or "table"
     if fmt == "xlsx":
         content = to_xlsx(headers, rows, title=title or stem)

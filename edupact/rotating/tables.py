@@ -7,19 +7,16 @@ import datetime as dt
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.utils.translation import gettext as _
 
-from edupact.core import preferences
+from edupact.core import exports, preferences
 from edupact.core.calendars import format_date
 from edupact.core.scoping import Scope
-from edupact.core.tabular import XLSX_TYPE, to_csv, to_xlsx
 
 from . import selectors
 from .forming import HEADERS
 from .models import RotatingFund
-
-FORMATS = ("xlsx", "csv")
 
 
 @dataclass(frozen=True)
@@ -152,13 +149,9 @@ def table(scope: Scope, fund: RotatingFund, name: str, today: dt.date) -> Table:
 
 def download(scope: Scope, fund: RotatingFund, name: str, fmt: str, today: dt.date):
     """The table as an attachment; unknown tables or formats are 404."""
-    if fmt not in FORMATS:
+    if fmt not in exports.FORMATS:
         raise Http404
     t = table(scope, fund, name, today)
-    if fmt == "xlsx":
-        content, kind = to_xlsx(t.headers, t.rows, title=t.title), XLSX_TYPE
-    else:
-        content, kind = to_csv(t.headers, t.rows), "text/csv; charset=utf-8"
-    response = HttpResponse(content, content_type=kind)
-    response["Content-Disposition"] = f'attachment; filename="rotating-{fund.pk}-{name}.{fmt}"'
-    return response
+    return exports.file_response(
+        f"rotating-{fund.pk}-{name}", fmt, t.headers, t.rows, title=t.title
+    )
