@@ -59,3 +59,10 @@ class LocalisedModelForm(forms.ModelForm):
                 self.fields[name] = replacement
             elif type(field) is forms.CharField:
                 field.__class__ = NormalisedCharField
+
+
+def identity_field(label, *, phone: bool = False, max_length: int = 20) -> forms.CharField:
+    """A national code (or legal ID) or a mobile number typed to find someone: left-to-right,
+    the right keypad on a phone, never autofilled with the reader's own."""
+    attrs = {"inputmode": "tel" if phone else "numeric", "dir": "ltr", "autocomplete": "off"}
+    return forms.CharField(label=label, max_length=max_length, widget=forms.TextInput(attrs=attrs))

@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from edupact.core import preferences
 from edupact.core.calendars import JALALI_MONTHS_FA
-from edupact.core.forms import LocalDateField, LocalisedModelForm
+from edupact.core.forms import LocalDateField, LocalisedModelForm, identity_field
 from edupact.core.money import parse_amount
 
 from .models import ImportKind, LoanProduct, NeedCategory, PointsUse, TransferKind
@@ -53,16 +53,8 @@ class DepositForm(forms.Form):
 class GiveForm(forms.Form):
     """Give points to a member found by national code and mobile (both must match)."""
 
-    national_code = forms.CharField(
-        label=_("Beneficiary's national code"),
-        max_length=20,
-        widget=forms.TextInput(attrs={"inputmode": "numeric", "dir": "ltr", "autocomplete": "off"}),
-    )
-    mobile = forms.CharField(
-        label=_("Beneficiary's mobile number"),
-        max_length=20,
-        widget=forms.TextInput(attrs={"inputmode": "tel", "dir": "ltr", "autocomplete": "off"}),
-    )
+    national_code = identity_field(_("Beneficiary's national code"))
+    mobile = identity_field(_("Beneficiary's mobile number"), phone=True)
     points = AmountField(label=_("Points"), help_text=_("In 10-month units."))
     use = forms.ChoiceField(label=_("Allowed use"), choices=PointsUse.choices)
     kind = forms.ChoiceField(
@@ -163,16 +155,8 @@ class LoanRequestForm(forms.Form):
 class GuarantorForm(forms.Form):
     """Name a guarantor by national code and mobile (both must match one member)."""
 
-    national_code = forms.CharField(
-        label=_("Guarantor's national code"),
-        max_length=20,
-        widget=forms.TextInput(attrs={"inputmode": "numeric", "dir": "ltr", "autocomplete": "off"}),
-    )
-    mobile = forms.CharField(
-        label=_("Guarantor's mobile number"),
-        max_length=20,
-        widget=forms.TextInput(attrs={"inputmode": "tel", "dir": "ltr", "autocomplete": "off"}),
-    )
+    national_code = identity_field(_("Guarantor's national code"))
+    mobile = identity_field(_("Guarantor's mobile number"), phone=True)
     amount = AmountField(label=_("Committed amount"))
 
 

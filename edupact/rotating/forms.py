@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from edupact.core import preferences
-from edupact.core.forms import LocalDateField
+from edupact.core.forms import LocalDateField, identity_field
 from edupact.core.text import ascii_digits
 from edupact.funds.forms import AmountField
 from edupact.funds.models import CALENDAR_CHOICES, Currency
@@ -82,11 +82,7 @@ class DrawForm(_Keyed):
 
 
 class TransferForm(forms.Form):
-    national_code = forms.CharField(
-        label=_("New holder's national code"),
-        max_length=20,
-        widget=forms.TextInput(attrs={"inputmode": "numeric", "dir": "ltr", "autocomplete": "off"}),
-    )
+    national_code = identity_field(_("New holder's national code"))
     parts = forms.TypedChoiceField(label=_("Parts transferred"), coerce=int)
     on = LocalDateField(label=_("From"))
 
