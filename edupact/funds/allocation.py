@@ -243,6 +243,31 @@ def committee_member(scope: Scope, fund: Fund) -> CommitteeMember | None:
     return CommitteeMember.objects.filter(fund=fund, person_id=scope.person_id, active=True).first()
 
 
+def loan_for_reader(scope: Scope, pk: int, select=()) -> Loan:
+    """A loan the reader sees: in their scope, or — on the fund's committee — a pending
+    request or one they voted on (the committee reads what it votes on). Loan.DoesNotExist
+    otherwise, so that callers answer 404 as for any record outside the scope."""
+    loans = Loan.objects.select_related(*select)
+    found = scope.filter(loans).filter(pk=pk).first()
+    if found is not None:
+        return found
+    loan = loans.get(pk=pk)
+    seat = committee_member(scope, loan.fund)
+    if seat is not None and (
+        loan.status == LoanStatus.REQUESTED or loan.votes.filter(member=seat).exists()
+    ):
+        return loan
+    raise Loan.DoesNotExist
+
+
+def queue_for(scope: Scope, fund: Fund):
+    """The pending requests the reader sees: those in scope, or every one of the fund for a
+    member of its committee."""
+    if committee_member(scope, fund) is not None:
+        scope = Scope(everything=True)
+    return selectors.loans(scope, fund).filter(status=LoanStatus.REQUESTED)
+
+
 def cast_vote(
     scope: Scope, loan: Loan, approve: bool, on: dt.date, *, note: str = ""
 ) -> CommitteeVote:

@@ -837,13 +837,7 @@ def cast_vote(request, pk: int, data: VoteIn):
 
 
 def _voting_loan(request, pk: int) -> Loan:
-    """A loan the caller sees, or a pending request of a fund whose committee they sit on."""
-    scope = scope_for(request.user)
-    loan = Loan.objects.select_related("fund", "fund__kanoon").filter(pk=pk).first()
-    if loan is None:
-        raise Http404
-    if scope.filter(Loan.objects.filter(pk=pk)).exists():
-        return loan
-    if loan.status == "requested" and allocation.committee_member(scope, loan.fund):
-        return loan
-    raise Http404
+    try:
+        return allocation.loan_for_reader(scope_for(request.user), pk, ("fund", "fund__kanoon"))
+    except Loan.DoesNotExist as exc:
+        raise Http404 from exc

@@ -15,7 +15,6 @@ from django.views.decorators.http import require_POST
 from edupact.accounts.selectors import scope_for, scoped_get_or_404
 from edupact.core import exports, pdf, preferences
 from edupact.core.calendars import InvalidDate, parse_date
-from edupact.core.scoping import Scope
 from edupact.core.tabular import XLSX_TYPE
 from edupact.web.paging import page_of
 
@@ -79,10 +78,8 @@ def fund(request, pk):
             return exports.export_response(request, f"{table}-{obj.pk}", headers, data)
     page = page_of(request, selectors.member_accounts(scope, obj))
     rows = [(a, selectors.account_points(a, today)) for a in page]
-    queue = loans.filter(status=LoanStatus.REQUESTED)
+    queue = allocation.queue_for(scope, obj)
     parameters = allocation.parameters_of(obj)
-    if allocation.committee_member(scope, obj) is not None:  # the committee sees every request
-        queue = selectors.loans(Scope(everything=True), obj).filter(status=LoanStatus.REQUESTED)
     reports_visible = scope.filter(Fund.objects.filter(pk=obj.pk)).exists()
     return render(
         request,
@@ -763,16 +760,7 @@ def import_template(request, pk, kind):
 
 
 def _loan_or_404(request, pk, select):
-    """A loan in the reader's scope, or a pending request of a fund whose committee the
-    reader sits on (the committee reads the requests it votes on)."""
     try:
-        return scoped_get_or_404(request.user, Loan, pk, select=select)
-    except Http404:
-        scope = scope_for(request.user)
-        loan = Loan.objects.select_related(*select).filter(pk=pk).first()
-        seat = allocation.committee_member(scope, loan.fund) if loan else None
-        if seat is None or not (
-            loan.status == LoanStatus.REQUESTED or loan.votes.filter(member=seat).exists()
-        ):
-            raise
-        return loan
+        return allocation.loan_for_reader(scope_for(request.user), pk, select)
+    except Loan.DoesNotExist as exc:
+        raise Http404 from exc
