@@ -4,8 +4,13 @@ evidence for the self-assessment, and the review meeting (bình xét) with its p
 The steps share ``Assessment.status``: ``registered`` → ``self_assessed`` (by
 ``services.record_assessment``) → ``proposed`` or ``reviewed`` (by the meeting) → decided by
 the commune (``services.issue_recognition_decision``). Households and clans are reviewed at
-their hamlet's meeting before the commune decides; units and citizens go straight from
-their self-assessment to the commune.
+their hamlet's meeting before the commune decides (``services.REVIEWED_IN_HAMLET``). The
+hamlet community (ấp/khu phố học tập) is not reviewed by its own hamlet's meeting — a hamlet
+does not judge itself —: like units and citizens, it goes from its self-assessment (entered
+by the hamlet's board) straight to the commune, which decides on it.
+
+A recorded meeting is corrected, not overwritten (``correct_review_meeting``): the earlier
+attendees, minutes and proposals are kept as a numbered revision with the reason.
 """
 
 from __future__ import annotations
@@ -105,7 +110,7 @@ def register(scope: Scope, subject: Subject, registration: Registration, user=No
         errors.append(_("Only clans have branches."))
     if errors:
         raise ValidationError({"members": errors})
-    locks.ensure_open(subject.admin_unit_id, year)
+    locks.ensure_open(locks.place_of(subject), year)
     services.save_subject(scope, subject)
     if Assessment.objects.filter(subject=subject, year=year).exists():
         raise ValidationError(
@@ -182,7 +187,7 @@ def _assessment_for_write(scope: Scope, assessment: Assessment) -> Assessment:
         .get(pk=assessment.pk)
     )
     _require_write(scope, assessment.subject.organisation)
-    locks.ensure_open(assessment.subject.admin_unit_id, assessment.year)
+    locks.ensure_open(locks.place_of(assessment.subject), assessment.year)
     return assessment
 
 
@@ -336,6 +341,14 @@ def _proposal_errors(data: Meeting, rows: dict[int, Assessment], in_area: set[in
             problems.append(_("%(subject)s is not reviewed by this hamlet.") % values)
         elif a.year != data.year:
             problems.append(_("%(subject)s: the assessment is not for %(year)d.") % values)
+        elif a.subject.kind not in REVIEWED_IN_HAMLET:
+            problems.append(
+                _(
+                    "%(subject)s (%(model)s) is evaluated by the commune directly, "
+                    "not at a hamlet's review meeting."
+                )
+                % {**values, "model": a.subject.get_kind_display()}
+            )
         elif a.status == Status.REGISTERED:
             problems.append(_("%(subject)s has no self-assessment for %(year)d yet.") % values)
         elif a.status != Status.SELF_ASSESSED:
@@ -380,7 +393,7 @@ def record_review_meeting(
     )
     problems = _proposal_errors(data, rows, in_area)
     closed = locks.locked(
-        data.year, {unit.pk if unit else None, *(a.subject.admin_unit_id for a in rows.values())}
+        data.year, {unit.pk if unit else None, *(locks.place_of(a.subject) for a in rows.values())}
     )
     problems += sorted({locks.message(data.year, by) for by in closed.values()})
     if problems:

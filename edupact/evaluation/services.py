@@ -298,7 +298,7 @@ def record_assessment(
     today = dt.date.today()
     if not 2000 <= year <= today.year + 1:
         raise ValidationError({"year": [_("Choose a year from 2000 to next year.")]})
-    locks.ensure_open(subject.admin_unit_id, year)
+    locks.ensure_open(locks.place_of(subject), year)
     if framework is None:
         from .selectors import framework_for
 
@@ -357,7 +357,7 @@ def decide_assessment(scope: Scope, assessment: Assessment, recognised: bool) ->
             .get(pk=assessment.pk)
         )
         _require_organisation(scope, assessment.subject.organisation)
-        locks.ensure_open(assessment.subject.admin_unit_id, assessment.year, locks.DECISIONS)
+        locks.ensure_open(locks.place_of(assessment.subject), assessment.year, locks.DECISIONS)
         if recognised and not assessment.recognised:
             raise ValidationError(
                 _("An assessment that does not meet the criteria is not recognised.")
@@ -470,13 +470,13 @@ def issue_recognition_decision(
     problems = []
     locked = {}
     for year in {a.year for a in rows}:
-        units = {a.subject.admin_unit_id for a in rows if a.year == year}
+        units = {locks.place_of(a.subject) for a in rows if a.year == year}
         locked |= {(year, u): by for u, by in locks.locked(year, units, locks.DECISIONS).items()}
     if len(rows) != len(ids):
         problems.append(_("Some of the chosen assessments do not exist."))
     for a in rows:
         name = a.subject.name
-        by = locked.get((a.year, a.subject.admin_unit_id))
+        by = locked.get((a.year, locks.place_of(a.subject)))
         if by is not None:
             problems.append(locks.message(a.year, by))
         elif a.pk not in in_area:

@@ -21,7 +21,7 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import send_mail
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Count, Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -31,7 +31,15 @@ from edupact.core.scoping import Scope
 from edupact.directory.models import AdminUnit
 
 from . import locks
-from .models import Assessment, AssessmentReopening, Deadline, Reminder, Step, YearApproval
+from .models import (
+    Assessment,
+    AssessmentReopening,
+    Deadline,
+    LearningModel,
+    Reminder,
+    Step,
+    YearApproval,
+)
 
 log = logging.getLogger(__name__)
 HAMLET, COMMUNE, PROVINCE = (
@@ -166,7 +174,75 @@ def responsible_users(deadline: Deadline, on: dt.date):
         )
     for unit_id in overrides.values_list("admin_unit_id", flat=True):
         grants = grants.exclude(_below(unit_id))
+    places = set(grants.values_list("organisation__admin_unit_id", flat=True))
+    done = finished_places(deadline.year, deadline.step, places)
+    if done:  # a place whose step is finished is not reminded of it
+        grants = grants.exclude(organisation__admin_unit_id__in=done)
     return User.objects.filter(pk__in=grants.values("user_id")).order_by("pk")
+
+
+def finished_places(year: int, step: str, unit_ids) -> set[int]:
+    """The places (of the step's level) that have finished ``step`` for ``year``, among
+    ``unit_ids``; a few grouped queries, whatever the number of places.
+
+    Hamlet steps: a hamlet whose year is approved has finished them all; otherwise it has
+    registered when it has a registration for the year, self-assessed when none is still
+    only registered, and reviewed when, besides, none of its households and clans waits
+    for the meeting. Commune steps: the hamlets' approval when every hamlet is approved,
+    the unit dossiers when no unit placed in the commune is still only registered (an
+    approved commune has finished both). The province's step: every commune approved.
+    """
+    from .services import REVIEWED_IN_HAMLET
+
+    ids = set(unit_ids) - {None}
+    if not ids:
+        return set()
+    approved = set(
+        YearApproval.objects.filter(year=year, state=APPROVED, admin_unit_id__in=ids).values_list(
+            "admin_unit_id", flat=True
+        )
+    )
+    status = Assessment.Status
+    if STEP_LEVEL.get(step) == HAMLET:
+        rows = (
+            Assessment.objects.filter(year=year, subject__admin_unit_id__in=ids - approved)
+            .values("subject__admin_unit_id")
+            .annotate(
+                n=Count("id"),
+                registered=Count("id", filter=Q(status=status.REGISTERED)),
+                waiting=Count(
+                    "id",
+                    filter=Q(status=PENDING, subject__kind__in=REVIEWED_IN_HAMLET),
+                ),
+            )
+        )
+        done = {
+            Step.REGISTRATION: lambda r: r["n"] > 0,
+            Step.SELF_ASSESSMENT: lambda r: r["n"] > 0 and not r["registered"],
+            Step.REVIEW: lambda r: r["n"] > 0 and not r["registered"] and not r["waiting"],
+        }[step]
+        return approved | {r["subject__admin_unit_id"] for r in rows if done(r)}
+    if step == Step.DOSSIER:
+        open_dossiers = set(
+            Assessment.objects.filter(
+                year=year,
+                status=status.REGISTERED,
+                subject__kind=LearningModel.UNIT,
+                subject__admin_unit_id__in=ids - approved,
+            ).values_list("subject__admin_unit_id", flat=True)
+        )
+        return ids - open_dossiers
+    # The approval of the places below (hamlets by their commune, communes by the province).
+    below = AdminUnit.objects.filter(parent_id__in=ids - approved).filter(
+        Q(valid_to__isnull=True) | Q(valid_to__gt=dt.date(year, 1, 1))
+    )
+    below = below.filter(level=HAMLET if step == Step.HAMLET_APPROVAL else COMMUNE)
+    waiting = set(
+        below.exclude(
+            pk__in=YearApproval.objects.filter(year=year, state=APPROVED).values("admin_unit_id")
+        ).values_list("parent_id", flat=True)
+    )
+    return ids - waiting
 
 
 def due_for_reminder(on: dt.date):
@@ -252,6 +328,37 @@ def hamlets_of(commune: AdminUnit, year: int):
     )
 
 
+def retired_onto(unit: AdminUnit) -> list[int]:
+    """Retired units (before July 2025) whose records are re-aggregated onto ``unit``."""
+    from .rollups import successor_map
+
+    return [old for old, p in successor_map().items() if p.unit == unit.pk]
+
+
+def pending_for_approval(unit: AdminUnit, year: int):
+    """The self-assessments an approval of ``unit``'s year still waits for.
+
+    A hamlet: its households and clans not yet weighed by its review meeting (bình xét).
+    The hamlet community itself, like units and citizens placed in the hamlet, is decided
+    by the commune directly (``services.REVIEWED_IN_HAMLET``), so it does not hold up the
+    hamlet; it holds up the commune. A commune: everything placed in it, the models its
+    hamlets do not review (the hamlet communities…), and the subjects known only by a
+    retired unit re-aggregated onto it, not yet decided.
+    """
+    from .services import REVIEWED_IN_HAMLET
+
+    qs = Assessment.objects.filter(year=year, status=PENDING)
+    if unit.level == HAMLET:
+        return qs.filter(subject__admin_unit=unit, subject__kind__in=REVIEWED_IN_HAMLET)
+    condition = Q(subject__admin_unit=unit) | (
+        Q(subject__admin_unit__parent=unit) & ~Q(subject__kind__in=REVIEWED_IN_HAMLET)
+    )
+    old = retired_onto(unit)
+    if old:
+        condition |= Q(subject__admin_unit__isnull=True, subject__former_admin_unit__in=old)
+    return qs.filter(condition)
+
+
 def _approval(unit: AdminUnit, year: int) -> YearApproval | None:
     return YearApproval.objects.select_for_update().filter(admin_unit=unit, year=year).first()
 
@@ -271,8 +378,7 @@ def approve_year(scope: Scope, unit: AdminUnit, year: int, user=None) -> YearApp
         return current
     if unit.level == HAMLET:
         locks.ensure_open(unit.parent_id, year, locks.DECISIONS)
-    pending = Assessment.objects.filter(year=year, subject__admin_unit=unit, status=PENDING)
-    count = pending.count()
+    count = pending_for_approval(unit, year).count()
     if count:
         raise ValidationError(
             ngettext(
@@ -334,7 +440,7 @@ def reopen_assessment(scope: Scope, assessment: Assessment, reason: str, user=No
         .get(pk=assessment.pk)
     )
     _require_organisation(scope, assessment.subject.organisation)
-    locks.ensure_open(assessment.subject.admin_unit_id, assessment.year)
+    locks.ensure_open(locks.place_of(assessment.subject), assessment.year)
     if assessment.status == PENDING:
         raise ValidationError(_("This assessment is open already."))
     if assessment.decision_id:
