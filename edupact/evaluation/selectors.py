@@ -580,6 +580,11 @@ def meeting_proposals(meeting: ReviewMeeting) -> QuerySet:
     ).order_by("-proposed", "assessment__subject__search_key", "pk")
 
 
+def meeting_revisions(meeting: ReviewMeeting) -> QuerySet:
+    """The earlier versions of a meeting's record, newest first, with who corrected it."""
+    return meeting.revisions.select_related("corrected_by").order_by("-number")
+
+
 def registering_organisations(scope: Scope) -> QuerySet:
     """Organisations the user registers subjects for (those they write for, in Vietnam)."""
     qs = Organisation.objects.filter(active=True, country="VN").select_related("admin_unit")

@@ -46,5 +46,6 @@ urlpatterns = [
     path("meetings/", cycle.meetings, name="meetings"),
     path("meetings/new/", cycle.new_meeting, name="new_meeting"),
     path("meetings/<int:pk>/", cycle.meeting, name="meeting"),
+    path("meetings/<int:pk>/correct/", cycle.correct_meeting, name="correct_meeting"),
     path("meetings/<int:pk>/minutes.pdf", cycle.minutes_pdf, name="minutes"),
 ]
