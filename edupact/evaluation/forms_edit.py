@@ -369,3 +369,4 @@ class DeadlineForm(forms.Form):
 
     due = LocalDateField(label=_("Due on"))
     remind_days = forms.IntegerField(label=_("Remind days before"), min_value=0, max_value=60)
+    inherit = forms.BooleanField(label=_("Use the one above"), required=False)

@@ -677,6 +677,59 @@ def add_target(scope: Scope, target: Target) -> Target:
     return target
 
 
+def can_change_target(scope: Scope, target: Target) -> bool:
+    """A local plan's target, by those who write for its place; national targets
+    (QĐ 387/QĐ-TTg, QĐ 1373/QĐ-TTg) are legal texts, changed only in ``targets/*.json``."""
+    return target.admin_unit_id is not None and can_write_unit(scope, target.admin_unit)
+
+
+def _require_target(scope: Scope, target: Target) -> None:
+    if target.admin_unit_id is None:
+        raise PermissionDenied(
+            _(
+                "National targets come from the legal texts (QĐ 387/QĐ-TTg, QĐ 1373/QĐ-TTg) "
+                "and cannot be changed here."
+            )
+        )
+    if not can_write_unit(scope, target.admin_unit):
+        raise PermissionDenied(_("You may not set targets for this place."))
+
+
+@transaction.atomic
+def change_target(scope: Scope, target: Target) -> Target:
+    """Save a changed local target (the instance carries the new values; the audit trail
+    keeps the old ones). The place may only move to another place the user writes for."""
+    stored = Target.objects.select_for_update().select_related("admin_unit").get(pk=target.pk)
+    _require_target(scope, stored)
+    if target.admin_unit_id is None:
+        raise ValidationError({"admin_unit": [_("Choose the province or commune of the plan.")]})
+    if target.admin_unit_id != stored.admin_unit_id and not can_write_unit(
+        scope, target.admin_unit
+    ):
+        raise PermissionDenied(_("You may not set targets for this place."))
+    target.full_clean()
+    target.save()
+    return target
+
+
+@transaction.atomic
+def delete_target(scope: Scope, target: Target, today: dt.date | None = None) -> None:
+    """Delete a local target that is still to come. One due in a past year stays: the
+    dashboards and reports of those years were read against it (correct it instead)."""
+    target = Target.objects.select_for_update().select_related("admin_unit").get(pk=target.pk)
+    _require_target(scope, target)
+    today = today or dt.date.today()
+    if target.year < today.year:
+        raise ValidationError(
+            _(
+                "The target for %(year)d is part of the record the reports of that year were "
+                "read against; it cannot be deleted. Correct it if it was entered wrongly."
+            )
+            % {"year": target.year}
+        )
+    target.delete()
+
+
 def can_change_framework(scope: Scope, framework: Framework) -> bool:
     try:
         _require_write(scope, framework.owner)

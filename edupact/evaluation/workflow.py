@@ -71,12 +71,34 @@ def default_deadline(year: int, step: str) -> Deadline:
     return Deadline(year=year, step=step, level=level, due=dt.date(year + offset, month, day))
 
 
+def _shifted(day: dt.date, years: int) -> dt.date:
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year + years, day=28)
+
+
+def seed_deadlines(year: int) -> dict[str, Deadline]:
+    """Step → the (unsaved) default deadline a year starts with: the latest earlier year's
+    stored default moved to this year (so a default the secretariat changed carries on),
+    else the brief's ``DEFAULT_DEADLINES``. One query."""
+    seeds = {step: default_deadline(year, step) for step in DEFAULT_DEADLINES}
+    latest: dict[str, Deadline] = {}
+    for d in Deadline.objects.filter(year__lt=year, admin_unit__isnull=True).order_by("year"):
+        latest[d.step] = d
+    for step, d in latest.items():
+        if step in seeds:
+            seeds[step].due = _shifted(d.due, year - d.year)
+            seeds[step].remind_days = d.remind_days
+    return seeds
+
+
 def ensure_deadlines(year: int) -> int:
     """Store the default deadlines of a year that are not stored yet; returns how many."""
     have = set(
         Deadline.objects.filter(year=year, admin_unit__isnull=True).values_list("step", flat=True)
     )
-    missing = [default_deadline(year, s) for s in DEFAULT_DEADLINES if s not in have]
+    missing = [d for s, d in seed_deadlines(year).items() if s not in have]
     Deadline.objects.bulk_create(missing)
     return len(missing)
 
@@ -98,8 +120,9 @@ def deadlines_for(unit: AdminUnit | None, year: int) -> dict[str, Deadline]:
     out: dict[str, Deadline] = {}
     for d in sorted(rows, key=lambda d: rank.get(d.admin_unit_id, len(chain))):
         out.setdefault(d.step, d)
-    for step in DEFAULT_DEADLINES:
-        out.setdefault(step, default_deadline(year, step))
+    if len(out) < len(DEFAULT_DEADLINES):
+        for step, seed in seed_deadlines(year).items():
+            out.setdefault(step, seed)
     return dict(sorted(out.items(), key=lambda item: item[1].due))
 
 
@@ -137,6 +160,20 @@ def set_deadline(
     deadline.full_clean(validate_constraints=False)
     deadline.save()
     return deadline
+
+
+@transaction.atomic
+def clear_deadline(scope: Scope, year: int, step: str, admin_unit: AdminUnit) -> bool:
+    """Remove a province's or commune's own deadline of a step, so the one of the place above
+    (or the default) applies again; returns whether there was one."""
+    from .services import can_write_unit
+
+    if not can_write_unit(scope, admin_unit):
+        raise PermissionDenied(_("You may not set deadlines for this place."))
+    deleted, _rows = Deadline.objects.filter(
+        year=year, step=step, level=STEP_LEVEL.get(step), admin_unit=admin_unit
+    ).delete()
+    return bool(deleted)
 
 
 # Reminders ---------------------------------------------------------------------------------------
