@@ -100,9 +100,17 @@ def export_framework(request, pk: int, format: str = "json"):
 
 
 @router.post("/frameworks", response={201: FrameworkDetail})
-def create_framework(request, data: Body[dict[str, Any]]):
-    """A new framework from the JSON form (platform administrators: national frameworks)."""
-    return Status(201, services.create_framework(scope_for(request.user), data))
+def create_framework(request, data: Body[dict[str, Any]], owner: int | None = None):
+    """A new framework from the JSON form: national (platform administrators), or with
+    ``?owner=`` a local rubric of a province's or commune's organisation the user writes
+    for. A code already stored is refused (revise it instead)."""
+    scope = scope_for(request.user)
+    organisation = None
+    if owner is not None:
+        organisation = services.framework_owners(scope).filter(pk=owner).first()
+        if organisation is None:
+            raise Http404
+    return Status(201, services.create_framework(scope, data, owner=organisation))
 
 
 @router.put("/frameworks/{pk}", response=FrameworkDetail)

@@ -99,9 +99,39 @@ def _fill(framework: Framework, data: dict) -> Framework:
 
 @transaction.atomic
 def create_framework(scope: Scope, data, owner: Organisation | None = None) -> Framework:
-    """A new framework from its JSON form (scorer format plus metadata)."""
+    """A new framework from its JSON form (scorer format plus metadata). A code already
+    stored is refused: a new version of it is made by revising it (``revise_framework``),
+    so it supersedes the version before it."""
     _require_write(scope, owner)
-    return _fill(Framework(owner=owner), exchange.canonical(data))
+    clean = exchange.canonical(data)
+    same_code = Framework.objects.filter(code=clean["code"])
+    if same_code.exists() and not same_code.filter(version=clean["version"]).exists():
+        raise ValidationError(
+            {
+                "code": [
+                    _(
+                        "A framework with the code %(code)s exists already; edit it to make a "
+                        "new version."
+                    )
+                    % {"code": clean["code"]}
+                ]
+            }
+        )
+    return _fill(Framework(owner=owner), clean)
+
+
+def framework_owners(scope: Scope):
+    """Organisations a user may create a local rubric for: those placed at a province or a
+    commune that the user writes for (national frameworks: platform administrators)."""
+    qs = Organisation.objects.filter(
+        active=True,
+        admin_unit__level__in=(AdminUnit.Level.PROVINCE, AdminUnit.Level.COMMUNE),
+    ).select_related("admin_unit")
+    return scope.filter(qs, write=True).order_by("path")
+
+
+def can_create_framework(scope: Scope) -> bool:
+    return scope.everything or framework_owners(scope).exists()
 
 
 @transaction.atomic
@@ -672,9 +702,16 @@ def add_target(scope: Scope, target: Target) -> Target:
         raise ValidationError({"admin_unit": [_("Choose the province or commune of the plan.")]})
     if not can_write_unit(scope, target.admin_unit):
         raise PermissionDenied(_("You may not set targets for this place."))
-    target.full_clean()
+    _check_target(target)
     target.save()
     return target
+
+
+def _check_target(target: Target) -> None:
+    """The share first (so its message names the field), then everything else."""
+    if target.value is not None and not 0 <= Decimal(str(target.value)) <= 100:
+        raise ValidationError({"value": [_("A target is a share from 0 to 100 %.")]})
+    target.full_clean()
 
 
 def can_change_target(scope: Scope, target: Target) -> bool:
@@ -707,7 +744,7 @@ def change_target(scope: Scope, target: Target) -> Target:
         scope, target.admin_unit
     ):
         raise PermissionDenied(_("You may not set targets for this place."))
-    target.full_clean()
+    _check_target(target)
     target.save()
     return target
 

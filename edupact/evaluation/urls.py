@@ -10,6 +10,7 @@ urlpatterns = [
     path("dashboard/<int:pk>/", views.dashboard, name="dashboard_place"),
     path("frameworks/", views.frameworks, name="frameworks"),
     path("frameworks/import/", views.import_frameworks, name="import"),
+    path("frameworks/new/", data.new_framework, name="new_framework"),
     path("frameworks/<int:pk>/", views.framework, name="framework"),
     path("frameworks/<int:pk>/edit/", data.edit_framework, name="edit_framework"),
     path("frameworks/<int:pk>/try/", views.try_answers, name="try"),

@@ -22,7 +22,7 @@ from edupact.directory.models import AdminUnit
 from edupact.web.paging import page_of
 
 from . import exchange, selectors, services, workflow
-from .forms_edit import DeadlineForm, Editor, IndicatorValueForm, TargetForm
+from .forms_edit import EMPTY, DeadlineForm, Editor, IndicatorValueForm, TargetForm
 from .models import LearningModel, Step, Target
 from .views import _framework, _int
 
@@ -58,6 +58,35 @@ def edit_framework(request, pk):
                 messages.success(request, _("The framework is saved."))
             return redirect(saved.get_absolute_url())
     context = {"framework": obj, "editor": editor, "header": editor.header, "rows": editor.rows}
+    return render(request, "evaluation/framework_edit.html", context)
+
+
+@login_required
+def new_framework(request):
+    """A framework created from scratch: code, owner (national or a local rubric), header,
+    criteria and indicators, checked by ``services.create_framework`` with the same
+    ``exchange.canonical`` rules as an import or the scorer."""
+    scope = scope_for(request.user)
+    if not services.can_create_framework(scope):
+        raise PermissionDenied
+    editor = Editor(
+        None,
+        EMPTY,
+        request.POST if request.method == "POST" else None,
+        owners=services.framework_owners(scope),
+        national=scope.everything,
+    )
+    if request.method == "POST" and editor.is_valid():
+        try:
+            saved = services.create_framework(
+                scope, editor.data(), owner=editor.header.cleaned_data["owner"]
+            )
+        except ValidationError as exc:
+            editor.add_errors(exc)
+        else:
+            messages.success(request, _("The framework is created."))
+            return redirect(saved.get_absolute_url())
+    context = {"framework": None, "editor": editor, "header": editor.header, "rows": editor.rows}
     return render(request, "evaluation/framework_edit.html", context)
 
 
