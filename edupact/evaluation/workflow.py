@@ -5,10 +5,12 @@ editable data seeded by ``DEFAULT_DEADLINES``; a province or commune may set its
 Reminders go out before a deadline to the users who take the step (e-mail and a notice on
 the home page), once per (deadline, user, day).
 
-Approval goes bottom-up: the commune approves each hamlet's year once every assessment of
-the hamlet has been reviewed at the review meeting (bình xét) or decided; the province
-approves the commune's year once all its hamlets are approved. An approval locks the
-records below it (``locks``); the approving level may re-open them, with a reason.
+Approval goes bottom-up: the commune approves each hamlet's year once its households and
+clans have been reviewed at the review meeting (bình xét) or decided; the province approves
+the commune's year once all its hamlets are approved and what the commune decides directly
+(hamlet communities, units, records of retired units mapped onto it) is decided. An
+approval locks the records below it (``locks``); the approving level may re-open them, with
+a reason.
 """
 
 from __future__ import annotations
@@ -404,9 +406,8 @@ def _approval(unit: AdminUnit, year: int) -> YearApproval | None:
 def approve_year(scope: Scope, unit: AdminUnit, year: int, user=None) -> YearApproval:
     """Approve a hamlet's year (the commune) or a commune's year (the province).
 
-    A hamlet: every assessment placed in it must have been reviewed or decided. A commune:
-    every hamlet approved and its own assessments reviewed or decided. Approving again
-    changes nothing.
+    Nothing may wait in ``pending_for_approval``; a commune also needs every hamlet
+    approved. Approving again changes nothing.
     """
     if not can_approve(scope, unit):
         raise PermissionDenied(_("Only the level above may approve this year."))
