@@ -533,7 +533,9 @@ def correct_review_meeting(
     an approval locks the hamlet's year, and for the same errors as a new meeting.
     """
     meeting = (
-        ReviewMeeting.objects.select_for_update().select_related("organisation").get(pk=meeting.pk)
+        ReviewMeeting.objects.select_for_update(of=("self",))
+        .select_related("organisation")
+        .get(pk=meeting.pk)
     )
     _require_write(scope, meeting.organisation)
     reason = " ".join((reason or "").split())

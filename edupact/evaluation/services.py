@@ -736,7 +736,11 @@ def _require_target(scope: Scope, target: Target) -> None:
 def change_target(scope: Scope, target: Target) -> Target:
     """Save a changed local target (the instance carries the new values; the audit trail
     keeps the old ones). The place may only move to another place the user writes for."""
-    stored = Target.objects.select_for_update().select_related("admin_unit").get(pk=target.pk)
+    stored = (
+        Target.objects.select_for_update(of=("self",))
+        .select_related("admin_unit")
+        .get(pk=target.pk)
+    )
     _require_target(scope, stored)
     if target.admin_unit_id is None:
         raise ValidationError({"admin_unit": [_("Choose the province or commune of the plan.")]})
@@ -753,7 +757,11 @@ def change_target(scope: Scope, target: Target) -> Target:
 def delete_target(scope: Scope, target: Target, today: dt.date | None = None) -> None:
     """Delete a local target that is still to come. One due in a past year stays: the
     dashboards and reports of those years were read against it (correct it instead)."""
-    target = Target.objects.select_for_update().select_related("admin_unit").get(pk=target.pk)
+    target = (
+        Target.objects.select_for_update(of=("self",))
+        .select_related("admin_unit")
+        .get(pk=target.pk)
+    )
     _require_target(scope, target)
     today = today or dt.date.today()
     if target.year < today.year:
