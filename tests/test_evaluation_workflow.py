@@ -10,14 +10,16 @@ import pytest
 from django.core import mail
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management import call_command
-from factories import RoleGrantFactory, UserFactory
+from factories import OrganisationFactory, RoleGrantFactory, UserFactory
 from test_evaluation_rollups import add, places  # noqa: F401 — the shared fixture
 
 from edupact.accounts.models import Role
 from edupact.accounts.selectors import scope_for
 from edupact.audit.models import AuditEntry
 from edupact.core.scoping import Scope
-from edupact.evaluation import bulk, services, workflow
+from edupact.directory.models import Organisation
+from edupact.evaluation import bulk, locks, selectors, services, workflow
+from edupact.evaluation import cycle as cycle_services
 from edupact.evaluation.models import (
     Assessment,
     AssessmentReopening,
@@ -309,3 +311,166 @@ def test_the_api_approves_reopens_and_reports_progress(cycle, api_client):
         content_type="application/json",
     )
     assert changed.status_code == 200 and changed.json()["level"] == "commune"
+
+
+# Reminders skip finished places; former-only subjects; the hamlet community ---------------------
+
+
+def test_reminders_skip_a_hamlet_or_commune_that_has_finished_the_step(cycle):
+    """Worked example, review deadline 15/12: hamlet a1 (branch 1) has reviewed both its
+    households, hamlet a2 (branch 2) still has one self-assessed, hamlet b1 (branch 3)
+    had its year approved by commune B. On 9/12 only branch 2 is reminded of the review;
+    of the hamlets' approval (31/12) only commune A's official, as commune B's hamlet is
+    approved."""
+    p = cycle
+    t = p.tree
+    year = dt.date.today().year + 1
+    branches = {}
+    for name, place in (("a2", p.a2), ("b1", p.b1)):
+        org = OrganisationFactory(
+            name=f"Chi hội {name}", kind=t.hamlet_branch.kind, parent=t.commune_branch
+        )
+        org.admin_unit = place
+        org.save()
+        branches[name] = UserFactory(username=f"branch_{name}")
+        RoleGrantFactory(user=branches[name], role=Role.HAMLET_BRANCH, organisation=org)
+    commune_b = OrganisationFactory(
+        name="Chi hội xã Bình Chánh", kind=t.commune_branch.kind, parent=t.vn_association
+    )
+    commune_b.admin_unit = p.b
+    commune_b.save()
+    official_b = UserFactory(username="official_b")
+    RoleGrantFactory(user=official_b, role=Role.COMMUNE_OFFICIAL, organisation=commune_b)
+    a1_done = add(p, place=p.a1, name="Hộ a1")
+    a2_open = add(p, place=p.a2, name="Hộ a2", org=Organisation.objects.get(name="Chi hội a2"))
+    b1_hh = add(p, place=p.b1, name="Hộ b1", org=Organisation.objects.get(name="Chi hội b1"))
+    everything = Scope(everything=True)
+    services.record_assessment(everything, a1_done, year, {"I1": 9})
+    services.record_assessment(everything, a2_open, year, {"I1": 9})
+    services.record_assessment(everything, b1_hh, year, {"I1": 9})
+    Assessment.objects.filter(year=year, subject__in=[a1_done, b1_hh]).update(status=REVIEWED)
+    workflow.approve_year(everything, p.b1, year)
+    workflow.ensure_deadlines(year)
+    review = Deadline.objects.get(year=year, step="review", admin_unit=None)
+    on = dt.date(year, 12, 9)
+    assert workflow.finished_places(year, "review", [p.a1.pk, p.a2.pk, p.b1.pk]) == {
+        p.a1.pk,
+        p.b1.pk,
+    }
+    assert list(workflow.responsible_users(review, on)) == [branches["a2"]]
+    # Self-assessment: every hamlet has no registration left, so nobody is reminded.
+    assert not workflow.responsible_users(
+        Deadline.objects.get(year=year, step="self_assessment", admin_unit=None), on
+    ).exists()
+    workflow.send_reminders(on)
+    assert {(r.deadline.step, r.user.username) for r in Reminder.objects.all()} == {
+        ("review", "branch_a2")
+    }
+    hamlet_approval = Deadline.objects.get(year=year, step="hamlet_approval", admin_unit=None)
+    assert list(workflow.responsible_users(hamlet_approval, dt.date(year, 12, 28))) == [
+        t.users["commune_official"]
+    ]
+    # Once a2's meeting has reviewed it, nobody is reminded of the review any more.
+    Assessment.objects.filter(subject=a2_open).update(status=REVIEWED)
+    assert not workflow.responsible_users(review, on).exists()
+    assert workflow.send_reminders(dt.date(year, 12, 10)) == 0
+
+
+def test_approving_the_new_commune_locks_records_known_only_by_a_retired_district(cycle):
+    """A household of 2024 recorded only against district D (retired; its records count
+    towards commune A): the province's approval of A must lock it, as it locks A's own."""
+    p = cycle
+    old = add(p, place=None, former=p.d, name="Hộ bà Quận Hai")
+    split = add(p, place=None, former=p.e, name="Hộ ông Huyện")  # E → A (first), B: approx.
+    a_old = services.record_assessment(p.hamlet, old, YEAR, {"I1": 9})
+    services.record_assessment(p.hamlet, split, YEAR, {"I1": 9})
+    review_all(p)
+    Assessment.objects.filter(pk=a_old.pk).update(status=Assessment.Status.SELF_ASSESSED)
+    for hamlet in (p.a1, p.a2):
+        workflow.approve_year(p.commune, hamlet, YEAR)
+    with pytest.raises(ValidationError) as exc:  # the commune's approval waits for it too
+        workflow.approve_year(p.province, p.a, YEAR)
+    assert exc.value.messages == ["1 assessment has not been reviewed yet."]
+    services.decide_assessment(p.commune, a_old, True)
+    workflow.approve_year(p.province, p.a, YEAR)
+    by = {p.d.pk: p.a, p.e.pk: p.a, p.a1.pk: p.a1}  # a1: its own approval
+    assert locks.locked(YEAR, [p.d.pk, p.e.pk, p.a1.pk]) == by
+    for subject in (old, split):
+        with pytest.raises(ValidationError) as exc:
+            services.record_assessment(p.hamlet, subject, YEAR, {"I1": 10})
+        assert exc.value.messages == [f"Phường An Khánh's year 2024 {LOCKED}"]
+    with pytest.raises(ValidationError):
+        services.decide_assessment(p.commune, Assessment.objects.get(subject=split), True)
+    report = bulk.import_assessments(
+        p.hamlet, f"code,I1\n#{old.pk},10\n".encode(), "x.csv", YEAR, "household"
+    )
+    assert [str(e.message) for e in report.errors] == [f"Phường An Khánh's year 2024 {LOCKED}"]
+    assert Assessment.objects.get(pk=a_old.pk).answers == {"I1": 9}
+    # Another year, or the province re-opening A, unlocks them.
+    services.record_assessment(p.hamlet, old, YEAR - 1, {"I1": 10})
+    workflow.reopen_year(p.province, p.a, YEAR, "Sửa hồ sơ quận cũ")
+    assert locks.locked(YEAR, [p.d.pk]) == {}
+
+
+def test_the_hamlet_community_is_evaluated_by_the_commune_not_its_own_meeting(cycle):
+    """Khu phố 1 as a learning community: its board self-assesses it, its own meeting may
+    not weigh it (nor does it hold up the hamlet's approval), the commune decides on it,
+    and the province's approval of the commune waits for that decision."""
+    p = cycle
+    framework = services.create_framework(
+        Scope(everything=True),
+        {
+            "code": "T-AP",
+            "version": "1",
+            "name": "Ấp thử",
+            "model": "hamlet",
+            "style": "points",
+            "pass_total": 8,
+            "criteria": [
+                {
+                    "code": "TC1",
+                    "name": "TC1",
+                    "indicators": [{"code": "I1", "name": "I1", "max": 10}],
+                }
+            ],
+        },
+    )
+    community = add(p, kind="hamlet", place=p.a1, name="Khu phố 1")
+    a_comm = services.record_assessment(p.hamlet, community, YEAR, {"I1": 9}, framework)
+    review_all(p)
+    Assessment.objects.filter(pk=a_comm.pk).update(status=Assessment.Status.SELF_ASSESSED)
+    assert list(selectors.to_review(p.hamlet, p.tree.hamlet_branch, YEAR)) == []
+    meeting = cycle_services.Meeting(
+        year=YEAR,
+        date=dt.date(2024, 12, 14),
+        place="Nhà văn hóa",
+        chair="A",
+        secretary="B",
+        present=5,
+        invited=6,
+        proposals=[cycle_services.ProposalRow(assessment=a_comm.pk, proposed=True, votes_for=5)],
+    )
+    with pytest.raises(ValidationError) as exc:
+        cycle_services.record_review_meeting(p.hamlet, p.tree.hamlet_branch, meeting, p.a1)
+    assert exc.value.message_dict["proposals"] == [
+        "Khu phố 1 (learning community (hamlet or quarter)) is evaluated by the commune "
+        "directly, not at a hamlet's review meeting."
+    ]
+    workflow.approve_year(p.commune, p.a1, YEAR)  # the community does not hold the hamlet up
+    workflow.approve_year(p.commune, p.a2, YEAR)
+    assert list(selectors.awaiting_decision(p.tree.commune_branch, YEAR, "hamlet")) == [a_comm]
+    with pytest.raises(ValidationError) as exc:
+        workflow.approve_year(p.province, p.a, YEAR)
+    assert exc.value.messages == ["1 assessment has not been reviewed yet."]
+    decision = services.issue_recognition_decision(
+        p.commune,
+        p.tree.commune_branch,
+        "7/QĐ-UBND",
+        dt.date(2025, 1, 10),
+        services.Signer("Nguyễn Văn Hùng", "CHỦ TỊCH"),
+        [a_comm],
+    )
+    assert Assessment.objects.get(pk=a_comm.pk).decision == decision
+    assert workflow.approve_year(p.province, p.a, YEAR).state == "approved"
+    row = selectors.commune_cycle(p.a, YEAR)["hamlets"][0]
+    assert (row["unit"], row["assessed"], row["community"].pk) == (p.a1, 2, a_comm.pk)

@@ -1,10 +1,12 @@
 """Evaluation endpoints: criteria frameworks and the scorer; every query through the Scope."""
 
 import datetime as dt
+from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from ninja import Body, File, FilterSchema, Form, Query, Router, Schema, Status, UploadedFile
 from ninja.pagination import paginate
@@ -15,7 +17,7 @@ from edupact.directory.models import AdminUnit, Organisation
 
 from . import exchange, reports, scoring, selectors, services
 from .api_cycle import router as cycle_router
-from .models import Framework, LearningModel, Subject
+from .models import Framework, LearningModel, Subject, Target
 
 router = Router(tags=["evaluation"])
 router.add_router("", cycle_router)  # registration, self-assessment, evidence, meetings
@@ -98,9 +100,17 @@ def export_framework(request, pk: int, format: str = "json"):
 
 
 @router.post("/frameworks", response={201: FrameworkDetail})
-def create_framework(request, data: Body[dict[str, Any]]):
-    """A new framework from the JSON form (platform administrators: national frameworks)."""
-    return Status(201, services.create_framework(scope_for(request.user), data))
+def create_framework(request, data: Body[dict[str, Any]], owner: int | None = None):
+    """A new framework from the JSON form: national (platform administrators), or with
+    ``?owner=`` a local rubric of a province's or commune's organisation the user writes
+    for. A code already stored is refused (revise it instead)."""
+    scope = scope_for(request.user)
+    organisation = None
+    if owner is not None:
+        organisation = services.framework_owners(scope).filter(pk=owner).first()
+        if organisation is None:
+            raise Http404
+    return Status(201, services.create_framework(scope, data, owner=organisation))
 
 
 @router.put("/frameworks/{pk}", response=FrameworkDetail)
@@ -352,6 +362,51 @@ def list_targets(request, indicator: str | None = None, model: str | None = None
     return selectors.targets(indicator=indicator, model=model)
 
 
+class TargetIn(Schema):
+    indicator: str
+    model: str = ""
+    year: int
+    admin_unit_id: int
+    value: float
+    source: str
+    source_date: dt.date | None = None
+    name: str
+    name_i18n: dict = {}
+
+
+def _target_values(request, target: Target, data: TargetIn) -> Target:
+    try:
+        target.admin_unit = selectors.place(scope_for(request.user), data.admin_unit_id)
+    except AdminUnit.DoesNotExist as exc:
+        raise Http404 from exc
+    for key in ("indicator", "model", "year", "source", "source_date", "name", "name_i18n"):
+        setattr(target, key, getattr(data, key))
+    target.value = Decimal(str(data.value))
+    return target
+
+
+@router.post("/targets", response={201: TargetOut})
+def add_target(request, data: TargetIn):
+    """A local plan's target for a province or commune the user writes for."""
+    target = _target_values(request, Target(), data)
+    return Status(201, services.add_target(scope_for(request.user), target))
+
+
+@router.put("/targets/{pk}", response=TargetOut)
+def change_target(request, pk: int, data: TargetIn):
+    """Correct a local target (403 for a national one or a place the user does not write
+    for)."""
+    target = get_object_or_404(Target, pk=pk)
+    return services.change_target(scope_for(request.user), _target_values(request, target, data))
+
+
+@router.delete("/targets/{pk}", response={204: None})
+def delete_target(request, pk: int):
+    """Delete a local target still to come (422 for one due in a past year)."""
+    services.delete_target(scope_for(request.user), get_object_or_404(Target, pk=pk))
+    return Status(204, None)
+
+
 class IndicatorValueIn(Schema):
     code: str
     year: int
@@ -505,6 +560,17 @@ def set_deadline(request, data: DeadlineIn):
 
     unit = _place(request, data.admin_unit_id) if data.admin_unit_id else None
     return set_(scope_for(request.user), data.year, data.step, data.due, unit, data.remind_days)
+
+
+@router.delete("/deadlines", response={204: None})
+def clear_deadline(request, year: int, step: str, unit: int):
+    """Remove a place's own deadline of a step: the one of the place above (or the default)
+    applies again. 404 when the place has none of its own."""
+    from .workflow import clear_deadline as clear
+
+    if not clear(scope_for(request.user), year, step, _place(request, unit)):
+        raise Http404
+    return Status(204, None)
 
 
 @router.get("/cycle/{pk}/{year}")

@@ -255,11 +255,9 @@ def delete_evidence(request, pk: int):
     return Status(204, None)
 
 
-@router.post("/review-meetings", response={201: MeetingOut})
-def record_meeting(request, data: MeetingIn):
-    """Record a hamlet's review meeting with its attendees and a proposal per assessment."""
-    scope = scope_for(request.user)
-    organisation = scoped_get_or_404(request.user, Organisation, data.organisation_id)
+def _meeting_data(scope, data, year: int) -> cycle.Meeting:
+    """The service's ``Meeting`` from the request; a directory person outside the scope
+    cannot be named."""
     people = {
         p.pk: p
         for p in scope.filter(
@@ -271,32 +269,32 @@ def record_meeting(request, data: MeetingIn):
         if a.person_id and a.person_id not in people:
             raise PermissionDenied(_("You may not name this person."))
         attendees.append(cycle.AttendeeRow(a.name, a.role, people.get(a.person_id)))
+    return cycle.Meeting(
+        year=year,
+        date=data.date,
+        place=data.place,
+        chair=data.chair,
+        secretary=data.secretary,
+        present=data.present,
+        invited=data.invited,
+        minutes=data.minutes,
+        attendees=attendees,
+        proposals=[
+            cycle.ProposalRow(
+                p.assessment_id, p.proposed, p.votes_for, p.votes_against, p.votes_abstain, p.note
+            )
+            for p in data.proposals
+        ],
+    )
+
+
+@router.post("/review-meetings", response={201: MeetingOut})
+def record_meeting(request, data: MeetingIn):
+    """Record a hamlet's review meeting with its attendees and a proposal per assessment."""
+    scope = scope_for(request.user)
+    organisation = scoped_get_or_404(request.user, Organisation, data.organisation_id)
     meeting = cycle.record_review_meeting(
-        scope,
-        organisation,
-        cycle.Meeting(
-            year=data.year,
-            date=data.date,
-            place=data.place,
-            chair=data.chair,
-            secretary=data.secretary,
-            present=data.present,
-            invited=data.invited,
-            minutes=data.minutes,
-            attendees=attendees,
-            proposals=[
-                cycle.ProposalRow(
-                    p.assessment_id,
-                    p.proposed,
-                    p.votes_for,
-                    p.votes_against,
-                    p.votes_abstain,
-                    p.note,
-                )
-                for p in data.proposals
-            ],
-        ),
-        user=request.user,
+        scope, organisation, _meeting_data(scope, data, data.year), user=request.user
     )
     return Status(201, meeting)
 
@@ -304,3 +302,44 @@ def record_meeting(request, data: MeetingIn):
 @router.get("/review-meetings/{pk}", response=MeetingOut)
 def get_meeting(request, pk: int):
     return scoped_get_or_404(request.user, ReviewMeeting, pk)
+
+
+class MeetingCorrectionIn(Schema):
+    """The whole corrected record (proposals: the complete list) and the reason."""
+
+    reason: str
+    date: dt.date
+    place: str
+    chair: str
+    secretary: str
+    present: int
+    invited: int
+    minutes: str = ""
+    attendees: list[AttendeeIn] = []
+    proposals: list[ProposalIn]
+
+
+class RevisionOut(Schema):
+    number: int
+    reason: str
+    corrected_by_id: int | None
+    corrected_at: dt.datetime
+    record: dict[str, Any]
+
+
+@router.put("/review-meetings/{pk}", response=MeetingOut)
+def correct_meeting(request, pk: int, data: MeetingCorrectionIn):
+    """Correct a recorded meeting with a reason; the earlier version is kept
+    (``GET /review-meetings/{pk}/revisions``)."""
+    scope = scope_for(request.user)
+    meeting = scoped_get_or_404(request.user, ReviewMeeting, pk, select=("organisation",))
+    _require_write(request, meeting.organisation)
+    return cycle.correct_review_meeting(
+        scope, meeting, _meeting_data(scope, data, meeting.year), data.reason, user=request.user
+    )
+
+
+@router.get("/review-meetings/{pk}/revisions", response=list[RevisionOut])
+def meeting_revisions(request, pk: int):
+    """The earlier versions of the meeting's record, newest first."""
+    return list(selectors.meeting_revisions(scoped_get_or_404(request.user, ReviewMeeting, pk)))

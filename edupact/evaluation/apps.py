@@ -26,6 +26,7 @@ class EvaluationConfig(AppConfig):
             m.ReviewMeeting,
             m.Attendee,
             m.Proposal,
+            m.MeetingRevision,
             m.AssessmentImport,
             m.Deadline,
             m.YearApproval,

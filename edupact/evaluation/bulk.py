@@ -235,7 +235,9 @@ def _subjects(model: str, keys: set[str], scope: Scope) -> tuple[dict, set[int]]
     batches += [Q(pk__in=ids[i : i + CHUNK], code="") for i in range(0, len(ids), CHUNK)]
     for condition in batches:
         qs = base.filter(condition)
-        for s in qs.values("id", "code", "name", "admin_unit_id", "admin_unit__parent_id"):
+        for s in qs.values(
+            "id", "code", "name", "admin_unit_id", "former_admin_unit_id", "admin_unit__parent_id"
+        ):
             found.setdefault(s["code"] or f"#{s['id']}", []).append(s)
         writable.update(scope.filter(qs, write=True).values_list("id", flat=True))
     return found, writable
@@ -373,12 +375,14 @@ def _check_rows(scope, rows, year, model, framework, checked, indicators, report
 def _plan(resolved, year, framework, report, code_column) -> _Plan:
     """Sort the checked rows into creations, updates and unchanged rows, refusing those a
     lock or a decision protects; counts what meets the criteria."""
-    locked = locks.locked(year, {s["admin_unit_id"] for _n, s, _a, _r in resolved})
+    locked = locks.locked(
+        year, {s["admin_unit_id"] or s["former_admin_unit_id"] for _n, s, _a, _r in resolved}
+    )
     existing = _existing(year, [s["id"] for _n, s, _a, _r in resolved])
     plan = _Plan()
     for number, subject, answers, result in resolved:
         stored = {k: scoring.plain(v) if isinstance(v, Decimal) else v for k, v in answers.items()}
-        by = locked.get(subject["admin_unit_id"])
+        by = locked.get(subject["admin_unit_id"] or subject["former_admin_unit_id"])
         if by is not None:
             report.error(number, code_column, locks.message(year, by))
             continue

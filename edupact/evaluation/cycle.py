@@ -4,8 +4,13 @@ evidence for the self-assessment, and the review meeting (bình xét) with its p
 The steps share ``Assessment.status``: ``registered`` → ``self_assessed`` (by
 ``services.record_assessment``) → ``proposed`` or ``reviewed`` (by the meeting) → decided by
 the commune (``services.issue_recognition_decision``). Households and clans are reviewed at
-their hamlet's meeting before the commune decides; units and citizens go straight from
-their self-assessment to the commune.
+their hamlet's meeting before the commune decides (``services.REVIEWED_IN_HAMLET``). The
+hamlet community (ấp/khu phố học tập) is not reviewed by its own hamlet's meeting — a hamlet
+does not judge itself —: like units and citizens, it goes from its self-assessment (entered
+by the hamlet's board) straight to the commune, which decides on it.
+
+A recorded meeting is corrected, not overwritten (``correct_review_meeting``): the earlier
+attendees, minutes and proposals are kept as a numbered revision with the reason.
 """
 
 from __future__ import annotations
@@ -33,6 +38,7 @@ from .models import (
     Attendee,
     EvidenceFile,
     LearningModel,
+    MeetingRevision,
     Member,
     Proposal,
     ReviewMeeting,
@@ -105,7 +111,7 @@ def register(scope: Scope, subject: Subject, registration: Registration, user=No
         errors.append(_("Only clans have branches."))
     if errors:
         raise ValidationError({"members": errors})
-    locks.ensure_open(subject.admin_unit_id, year)
+    locks.ensure_open(locks.place_of(subject), year)
     services.save_subject(scope, subject)
     if Assessment.objects.filter(subject=subject, year=year).exists():
         raise ValidationError(
@@ -182,7 +188,7 @@ def _assessment_for_write(scope: Scope, assessment: Assessment) -> Assessment:
         .get(pk=assessment.pk)
     )
     _require_write(scope, assessment.subject.organisation)
-    locks.ensure_open(assessment.subject.admin_unit_id, assessment.year)
+    locks.ensure_open(locks.place_of(assessment.subject), assessment.year)
     return assessment
 
 
@@ -321,7 +327,11 @@ def _meeting_errors(data: Meeting) -> dict[str, list]:
     return errors
 
 
-def _proposal_errors(data: Meeting, rows: dict[int, Assessment], in_area: set[int]) -> list:
+def _proposal_errors(
+    data: Meeting, rows: dict[int, Assessment], in_area: set[int], own: frozenset = frozenset()
+) -> list:
+    """What is wrong with the proposals; ``own`` are the assessments the meeting being
+    corrected already weighed (proposed or reviewed by it, so not awaiting review)."""
     problems, seen = [], set()
     if not data.proposals:
         problems.append(_("The meeting reviews at least one self-assessment."))
@@ -336,9 +346,17 @@ def _proposal_errors(data: Meeting, rows: dict[int, Assessment], in_area: set[in
             problems.append(_("%(subject)s is not reviewed by this hamlet.") % values)
         elif a.year != data.year:
             problems.append(_("%(subject)s: the assessment is not for %(year)d.") % values)
+        elif a.subject.kind not in REVIEWED_IN_HAMLET:
+            problems.append(
+                _(
+                    "%(subject)s (%(model)s) is evaluated by the commune directly, "
+                    "not at a hamlet's review meeting."
+                )
+                % {**values, "model": a.subject.get_kind_display()}
+            )
         elif a.status == Status.REGISTERED:
             problems.append(_("%(subject)s has no self-assessment for %(year)d yet.") % values)
-        elif a.status != Status.SELF_ASSESSED:
+        elif a.status != Status.SELF_ASSESSED and a.pk not in own:
             problems.append(_("%(subject)s has already been reviewed for %(year)d.") % values)
         elif p.proposed and not a.recognised:
             problems.append(
@@ -380,7 +398,7 @@ def record_review_meeting(
     )
     problems = _proposal_errors(data, rows, in_area)
     closed = locks.locked(
-        data.year, {unit.pk if unit else None, *(a.subject.admin_unit_id for a in rows.values())}
+        data.year, {unit.pk if unit else None, *(locks.place_of(a.subject) for a in rows.values())}
     )
     problems += sorted({locks.message(data.year, by) for by in closed.values()})
     if problems:
@@ -402,20 +420,174 @@ def record_review_meeting(
     )
     meeting.full_clean(validate_constraints=False)
     meeting.save()
-    for row in data.attendees:
+    _write_attendees(meeting, data.attendees)
+    _write_proposals(meeting, data.proposals, rows)
+    return meeting
+
+
+def _write_attendees(meeting: ReviewMeeting, attendees: list[AttendeeRow]) -> None:
+    for row in attendees:
         name = normalise(row.name) or (row.person.full_name if row.person else "")
         Attendee.objects.create(meeting=meeting, person=row.person, name=name, role=row.role)
-    for p in data.proposals:
-        Proposal.objects.create(
-            meeting=meeting,
-            assessment_id=p.assessment,
-            proposed=p.proposed,
-            votes_for=p.votes_for,
-            votes_against=p.votes_against,
-            votes_abstain=p.votes_abstain,
-            note=normalise(p.note),
+
+
+def _write_proposals(
+    meeting: ReviewMeeting, proposals: list[ProposalRow], rows: dict[int, Assessment]
+) -> None:
+    """Create or update the meeting's proposals and move each assessment to ``proposed`` or
+    ``reviewed`` (one save each: the audit trail records every change)."""
+    current = {p.assessment_id: p for p in meeting.proposals.all()}
+    for p in proposals:
+        proposal = current.get(p.assessment) or Proposal(
+            meeting=meeting, assessment_id=p.assessment
         )
-        a = rows[p.assessment]  # one save each: the audit trail records every status change
-        a.status = Status.PROPOSED if p.proposed else Status.REVIEWED
+        values = {
+            "proposed": p.proposed,
+            "votes_for": p.votes_for,
+            "votes_against": p.votes_against,
+            "votes_abstain": p.votes_abstain,
+            "note": normalise(p.note),
+        }
+        if proposal.pk is None or any(getattr(proposal, k) != v for k, v in values.items()):
+            for key, value in values.items():
+                setattr(proposal, key, value)
+            proposal.save()
+        a = rows[p.assessment]
+        status = Status.PROPOSED if p.proposed else Status.REVIEWED
+        if a.status != status:
+            a.status = status
+            a.save(update_fields=["status", "updated_at"])
+
+
+# Correcting a recorded meeting ------------------------------------------------------------------
+
+#: The statuses an assessment has while its meeting's word is the last one.
+WEIGHED = (Status.PROPOSED, Status.REVIEWED)
+
+
+def meeting_record(meeting: ReviewMeeting) -> dict:
+    """A meeting's record as it stands (kept as a ``MeetingRevision`` before a correction)."""
+    return {
+        "date": meeting.date.isoformat(),
+        "place": meeting.place,
+        "chair": meeting.chair,
+        "secretary": meeting.secretary,
+        "present": meeting.present,
+        "invited": meeting.invited,
+        "minutes": meeting.minutes,
+        "attendees": [
+            {"name": a.name, "role": a.role, "person": a.person_id}
+            for a in meeting.attendees.order_by("pk")
+        ],
+        "proposals": [
+            {
+                "assessment": p.assessment_id,
+                "subject": p.assessment.subject.name,
+                "proposed": p.proposed,
+                "votes_for": p.votes_for,
+                "votes_against": p.votes_against,
+                "votes_abstain": p.votes_abstain,
+                "note": p.note,
+            }
+            for p in meeting.proposals.select_related("assessment__subject").order_by("pk")
+        ],
+    }
+
+
+def correction_refused(meeting: ReviewMeeting) -> str | None:
+    """Why the meeting can no longer be corrected, or None: once the commune has decided on
+    one of its assessments (it compiled the proposals), or the hamlet's year is approved."""
+    decided = (
+        Assessment.objects.filter(proposal__meeting=meeting)
+        .exclude(status__in=WEIGHED)
+        .select_related("subject")
+        .order_by("pk")
+        .first()
+    )
+    if decided is not None:
+        return _(
+            "The commune has already acted on %(subject)s from this meeting; "
+            "the meeting can no longer be corrected."
+        ) % {"subject": decided.subject.name}
+    places = {meeting.admin_unit_id} | {
+        a.subject.admin_unit_id or a.subject.former_admin_unit_id
+        for a in Assessment.objects.filter(proposal__meeting=meeting).select_related("subject")
+    }
+    closed = locks.locked(meeting.year, places)
+    if closed:
+        return locks.message(meeting.year, sorted(closed.values(), key=lambda u: u.pk)[0])
+    return None
+
+
+@transaction.atomic
+def correct_review_meeting(
+    scope: Scope, meeting: ReviewMeeting, data: Meeting, reason: str, user=None
+) -> ReviewMeeting:
+    """Correct a recorded meeting (its facts, minutes, attendees and proposals) with the
+    reason, keeping the earlier version as a ``MeetingRevision``; never a silent overwrite.
+
+    ``data.proposals`` is the whole corrected list: a proposal may change, an assessment of
+    the hamlet still awaiting review may be added, and one left out goes back to
+    ``self_assessed``. Refused, changing nothing, by whoever does not write for the branch
+    that held it, without a reason, once the commune has acted on one of its assessments or
+    an approval locks the hamlet's year, and for the same errors as a new meeting.
+    """
+    meeting = (
+        ReviewMeeting.objects.select_for_update(of=("self",))
+        .select_related("organisation")
+        .get(pk=meeting.pk)
+    )
+    _require_write(scope, meeting.organisation)
+    reason = " ".join((reason or "").split())
+    refused = correction_refused(meeting)
+    if refused:
+        raise ValidationError(refused)
+    data.year = meeting.year
+    errors = _meeting_errors(data)
+    if not reason:
+        errors["reason"] = [_("Give the reason for the correction.")]
+    own = frozenset(meeting.proposals.values_list("assessment_id", flat=True))
+    ids = [p.assessment for p in data.proposals]
+    rows = {
+        a.pk: a
+        for a in Assessment.objects.select_for_update(of=("self",))
+        .select_related("subject")
+        .filter(pk__in=[*ids, *own])
+        .order_by("pk")
+    }
+    in_area = own | set(
+        Assessment.objects.filter(pk__in=ids)
+        .filter(meeting_area_q(meeting.organisation, meeting.admin_unit))
+        .values_list("pk", flat=True)
+    )
+    problems = _proposal_errors(data, rows, in_area, own)
+    closed = locks.locked(data.year, {locks.place_of(rows[i].subject) for i in ids if i in rows})
+    problems += sorted({locks.message(data.year, by) for by in closed.values()})
+    if problems:
+        errors["proposals"] = problems
+    if errors:
+        raise ValidationError(errors)
+    before = meeting_record(meeting)
+    number = meeting.revisions.count() + 1
+    MeetingRevision.objects.create(
+        meeting=meeting,
+        number=number,
+        record=before,
+        reason=reason,
+        corrected_by=user if getattr(user, "pk", None) else None,
+    )
+    for key in ("date", "place", "chair", "secretary", "present", "invited"):
+        setattr(meeting, key, getattr(data, key))
+    meeting.minutes = (data.minutes or "").strip()
+    meeting.full_clean(validate_constraints=False)
+    meeting.save()
+    meeting.attendees.all().delete()  # the earlier list is in the revision
+    _write_attendees(meeting, data.attendees)
+    dropped = own - set(ids)
+    for proposal in meeting.proposals.filter(assessment_id__in=dropped):
+        proposal.delete()
+        a = rows[proposal.assessment_id]
+        a.status = Status.SELF_ASSESSED
         a.save(update_fields=["status", "updated_at"])
+    _write_proposals(meeting, data.proposals, rows)
     return meeting

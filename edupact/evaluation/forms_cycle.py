@@ -100,6 +100,17 @@ class MeetingForm(LocalisedModelForm):
         widgets = {"minutes": forms.Textarea(attrs={"rows": 6})}
 
 
+class MeetingCorrectionForm(MeetingForm):
+    """The meeting's facts and minutes as corrected, and why."""
+
+    reason = forms.CharField(
+        label=_("Reason for the correction"),
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("Kept with the earlier version, which stays readable."),
+    )
+
+
 class AttendeeForm(forms.Form):
     person = forms.ModelChoiceField(label=_("Person"), queryset=None, required=False)
     name = forms.CharField(label=_("Full name"), max_length=200, required=False)
@@ -128,13 +139,18 @@ def attendee_rows(formset) -> list[cycle.AttendeeRow]:
 class ProposalsForm(forms.Form):
     """For each self-assessment under review: proposed or not, the vote and a note."""
 
-    def __init__(self, *args, assessments=(), **kwargs):
+    def __init__(self, *args, assessments=(), current=None, **kwargs):
+        """``current``: assessment id → the proposal being corrected (its values shown)."""
         super().__init__(*args, **kwargs)
         self.rows = []
+        current = current or {}
         for a in assessments:
             prefix = f"p{a.pk}"
+            old = current.get(a.pk)
             self.fields[f"{prefix}_proposed"] = forms.BooleanField(
-                label=_("Propose"), required=False, initial=a.recognised
+                label=_("Propose"),
+                required=False,
+                initial=old.proposed if old else a.recognised,
             )
             for key, label in (
                 ("for", _("In favour")),
@@ -142,10 +158,13 @@ class ProposalsForm(forms.Form):
                 ("abstain", _("Abstaining")),
             ):
                 self.fields[f"{prefix}_{key}"] = forms.IntegerField(
-                    label=label, min_value=0, required=False, initial=0
+                    label=label,
+                    min_value=0,
+                    required=False,
+                    initial=getattr(old, f"votes_{key}") if old else 0,
                 )
             self.fields[f"{prefix}_note"] = forms.CharField(
-                label=_("Note"), max_length=500, required=False
+                label=_("Note"), max_length=500, required=False, initial=old.note if old else ""
             )
             self.rows.append(
                 (

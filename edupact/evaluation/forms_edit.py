@@ -95,6 +95,31 @@ class FrameworkHeaderForm(forms.Form):
         }
 
 
+class NewFrameworkForm(FrameworkHeaderForm):
+    """A framework created from scratch: its code and who it belongs to, then the header."""
+
+    code = NormalisedCharField(label=_("Code"), max_length=40, help_text=_("e.g. TTHTCD-HCM"))
+    owner = forms.ModelChoiceField(
+        queryset=None,
+        label=_("Belongs to"),
+        required=False,
+        empty_label=_("National (platform administrators)"),
+        help_text=_("A local rubric belongs to a province's or commune's organisation."),
+    )
+
+    def __init__(self, *args, owners=None, national=False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["owner"].queryset = owners
+        self.fields["owner"].required = not national
+        self.order_fields(["code", "owner"])
+
+    def clean_code(self):
+        code = self.cleaned_data["code"].strip()
+        if any(c.isspace() for c in code):
+            raise ValidationError(_("A code has no spaces, e.g. TTHTCD-HCM."))
+        return code
+
+
 class RowForm(forms.Form):
     """A criterion (no indicator code) or one of its indicators."""
 
@@ -150,6 +175,10 @@ def _dec(text: str) -> Decimal:
 
 
 RowFormSet = forms.formset_factory(RowForm, extra=3, can_order=True, can_delete=True)
+NewRowFormSet = forms.formset_factory(RowForm, extra=10, can_order=True, can_delete=True)
+
+#: The canonical form of a framework with nothing in it yet (the editor's "before").
+EMPTY = {"criteria": [], "name_i18n": {}}
 
 
 def initial_rows(data: dict) -> list[dict]:
@@ -192,13 +221,20 @@ class Editor:
     """The header form and the rows together: ``data()`` is the framework's JSON form, and
     ``add_errors`` places a service's ValidationError on the field or row it names."""
 
-    def __init__(self, framework, before: dict, post=None):
+    def __init__(self, framework, before: dict, post=None, owners=None, national=False):
+        """``framework`` None: a new one (``NewFrameworkForm`` asks for its code and owner,
+        more empty rows)."""
         self.framework = framework
         self.before = before
+        self.errors: list[str] = []
+        if framework is None:
+            initial = {"style": scoring.POINTS}
+            self.header = NewFrameworkForm(post, initial=initial, owners=owners, national=national)
+            self.rows = NewRowFormSet(post, prefix="row")
+            return
         initial = None if post else FrameworkHeaderForm.initial_from(before, framework)
         self.header = FrameworkHeaderForm(post, initial=initial)
         self.rows = RowFormSet(post, initial=None if post else initial_rows(before), prefix="row")
-        self.errors: list[str] = []
 
     def is_valid(self) -> bool:
         valid = self.header.is_valid() & self.rows.is_valid()
@@ -232,7 +268,7 @@ class Editor:
                 "title": h["legal_title"],
             }
         out = {
-            "code": self.framework.code,
+            "code": self.framework.code if self.framework else h["code"],
             "version": h["version"],
             "name": h["name"],
             "name_i18n": {k: v for k, v in names.items() if v},
@@ -300,7 +336,11 @@ class Editor:
             d = f.cleaned_data
             key = d["indicator"] or d["criterion"]
             rows[key] = (f, "indicator" if d["indicator"] else "criterion")
-        aliases = {"legal_basis": "legal_reference", "code": None, "criteria": None}
+        aliases = {
+            "legal_basis": "legal_reference",
+            "code": "code" if self.framework is None else None,
+            "criteria": None,
+        }
         for key, messages in exc.message_dict.items():
             field = aliases.get(key, key.split(".")[0])
             if key in rows:
@@ -369,3 +409,4 @@ class DeadlineForm(forms.Form):
 
     due = LocalDateField(label=_("Due on"))
     remind_days = forms.IntegerField(label=_("Remind days before"), min_value=0, max_value=60)
+    inherit = forms.BooleanField(label=_("Use the one above"), required=False)

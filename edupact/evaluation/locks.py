@@ -4,7 +4,13 @@ Approval goes bottom-up (``workflow``): the commune approves each hamlet's year,
 province approves the commune's year. While a hamlet's year is approved, the answers of the
 subjects placed in it are locked; once the commune's year is approved, everything of that
 commune for the year is, answers and decisions alike. Every write path (the services, the
-API through them, the bulk import) asks here, set-based for many places at once.
+API through them, the bulk import, the review meeting and its corrections) asks here,
+set-based for many places at once.
+
+A subject known only by its place before July 2025 (a retired commune or district, kept for
+the 2022–2025 records) is locked through the unit its records are re-aggregated onto
+(``rollups.successor_map``, the same mapping the rollups use): approving the new commune
+locks them too. Callers pass ``place_of(subject)``.
 """
 
 from __future__ import annotations
@@ -23,11 +29,36 @@ ANSWERS = (HAMLET, COMMUNE)  # approvals that lock the answers below them
 DECISIONS = (COMMUNE,)  # approvals that also lock the decisions
 
 
+def place_of(subject) -> int | None:
+    """The place whose approvals lock a subject's records: its current place, else its
+    place before July 2025 (mapped onto its successor by ``locked``)."""
+    return subject.admin_unit_id or subject.former_admin_unit_id
+
+
+def current_places(unit_ids: Iterable[int]) -> dict[int, tuple[int, int | None]]:
+    """Place id → (the current unit it counts as, that unit's parent): itself for a current
+    unit, its successor (``rollups.successor_map``) for a retired one."""
+    from .rollups import successor_map
+
+    rows = AdminUnit.objects.filter(pk__in=set(unit_ids)).values_list("id", "parent_id", "valid_to")
+    out, retired = {}, []
+    for pk, parent, valid_to in rows:
+        out[pk] = (pk, parent)
+        if valid_to is not None:
+            retired.append(pk)
+    if retired:
+        successors = successor_map()
+        for pk in retired:
+            if pk in successors:
+                out[pk] = (successors[pk].unit, successors[pk].parent)
+    return out
+
+
 def locked(year: int, unit_ids: Iterable[int | None], levels=ANSWERS) -> dict[int, AdminUnit]:
     """Subject place id → the approved unit that locks it, for the places locked in ``year``.
 
-    A place is locked by its own approval or its commune's (two queries, whatever the
-    number of places).
+    A place is locked by its own approval or its commune's; a retired place by those of the
+    unit its records were re-aggregated onto (a few queries, whatever the number of places).
     """
     ids = {u for u in unit_ids if u}
     if not ids:
@@ -40,10 +71,11 @@ def locked(year: int, unit_ids: Iterable[int | None], levels=ANSWERS) -> dict[in
     }
     if not approved:
         return {}
-    parents = dict(AdminUnit.objects.filter(pk__in=ids).values_list("id", "parent_id"))
+    places = current_places(ids)
     out = {}
     for unit in ids:
-        by = approved.get(unit) or approved.get(parents.get(unit))
+        current, parent = places.get(unit, (unit, None))
+        by = approved.get(current) or approved.get(parent)
         if by is not None:
             out[unit] = by
     return out

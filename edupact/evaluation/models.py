@@ -7,6 +7,7 @@ framework has been used it is ``locked``: changes make a new version
 (``services.revise_framework``), so an assessment always keeps the rules it was scored by.
 """
 
+import datetime as dt
 import re
 
 from django.core.exceptions import ValidationError
@@ -861,6 +862,45 @@ class Proposal(models.Model):
 
     def __str__(self):
         return f"{self.assessment} — {'+' if self.proposed else '−'}"
+
+
+class MeetingRevision(models.Model):
+    """An earlier version of a review meeting's record, kept when the hamlet branch corrects
+    it (``cycle.correct_review_meeting``): its facts, minutes, attendees and proposals as
+    they stood, the reason for the correction, who made it and when. Number 1 is the
+    meeting as first recorded; the meeting itself always holds the latest version."""
+
+    meeting = models.ForeignKey(
+        ReviewMeeting, on_delete=models.CASCADE, related_name="revisions", verbose_name=_("meeting")
+    )
+    number = models.PositiveSmallIntegerField(_("version"))
+    record = models.JSONField(_("record before the correction"), editable=False)
+    reason = models.TextField(_("reason for the correction"))
+    corrected_by = models.ForeignKey(
+        "accounts.User",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("corrected by"),
+        editable=False,
+    )
+    corrected_at = models.DateTimeField(_("corrected at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["meeting", "-number"]
+        verbose_name = _("earlier version of a review meeting")
+        verbose_name_plural = _("earlier versions of review meetings")
+        constraints = [
+            models.UniqueConstraint(fields=["meeting", "number"], name="meetingrevision_once")
+        ]
+
+    def __str__(self):
+        return f"{self.meeting_id} v{self.number}"
+
+    @property
+    def date(self) -> dt.date:
+        return dt.date.fromisoformat(self.record["date"])
 
 
 # Bulk entry and the yearly cycle's workflow ------------------------------------------------------

@@ -552,12 +552,14 @@ def history_of(subject: Subject) -> QuerySet:
 
 
 def to_review(scope: Scope, organisation: Organisation, year: int) -> QuerySet:
-    """Self-assessments of ``year`` the organisation's review meeting still has to weigh."""
+    """Self-assessments of ``year`` the organisation's review meeting still has to weigh:
+    its households and clans (the hamlet community, units and citizens go to the commune)."""
     from .cycle import meeting_area_q
+    from .services import REVIEWED_IN_HAMLET
 
-    qs = Assessment.objects.filter(year=year, status=Assessment.Status.SELF_ASSESSED).filter(
-        meeting_area_q(organisation, organisation.admin_unit)
-    )
+    qs = Assessment.objects.filter(
+        year=year, status=Assessment.Status.SELF_ASSESSED, subject__kind__in=REVIEWED_IN_HAMLET
+    ).filter(meeting_area_q(organisation, organisation.admin_unit))
     return (
         scope.filter(qs)
         .select_related("subject", "framework")
@@ -576,6 +578,11 @@ def meeting_proposals(meeting: ReviewMeeting) -> QuerySet:
     return meeting.proposals.select_related(
         "assessment__subject", "assessment__framework"
     ).order_by("-proposed", "assessment__subject__search_key", "pk")
+
+
+def meeting_revisions(meeting: ReviewMeeting) -> QuerySet:
+    """The earlier versions of a meeting's record, newest first, with who corrected it."""
+    return meeting.revisions.select_related("corrected_by").order_by("-number")
 
 
 def registering_organisations(scope: Scope) -> QuerySet:
@@ -613,24 +620,35 @@ def _deadline_light(done: bool, deadline, today: dt.date) -> str:
 
 
 def commune_cycle(commune: AdminUnit, year: int, today: dt.date | None = None) -> dict:
-    """A commune's year: each hamlet's progress (registered, self-assessed, reviewed,
-    approved) with a light against the review deadline, the steps' deadlines with lights,
-    and the commune's own approval. Four grouped queries, whatever the number of hamlets."""
+    """A commune's year: each hamlet's progress (its households and clans registered,
+    self-assessed, reviewed; approved) with a light against the review deadline, the status
+    of the hamlet community (which the commune decides, not the hamlet's meeting), the
+    steps' deadlines with lights, and the commune's own approval. Five grouped queries,
+    whatever the number of hamlets."""
     from .models import YearApproval
+    from .services import REVIEWED_IN_HAMLET
     from .workflow import deadlines_for, hamlets_of
 
     today = today or dt.date.today()
     hamlets = list(hamlets_of(commune, year))
     ids = [h.pk for h in hamlets]
     registered = dict(
-        Subject.objects.filter(active=True, admin_unit_id__in=ids)
+        Subject.objects.filter(active=True, admin_unit_id__in=ids, kind__in=REVIEWED_IN_HAMLET)
         .values("admin_unit_id")
         .annotate(n=Count("id"))
         .values_list("admin_unit_id", "n")
     )
+    community = {
+        a.subject.admin_unit_id: a
+        for a in Assessment.objects.filter(
+            year=year, subject__admin_unit_id__in=ids, subject__kind=LearningModel.HAMLET
+        ).select_related("subject")
+    }
     assessed = {
         r["subject__admin_unit_id"]: r
-        for r in Assessment.objects.filter(year=year, subject__admin_unit_id__in=ids)
+        for r in Assessment.objects.filter(
+            year=year, subject__admin_unit_id__in=ids, subject__kind__in=REVIEWED_IN_HAMLET
+        )
         .values("subject__admin_unit_id")
         .annotate(
             assessed=Count("id", filter=~Q(status=Assessment.Status.REGISTERED)),
@@ -662,6 +680,7 @@ def commune_cycle(commune: AdminUnit, year: int, today: dt.date | None = None) -
                 "reviewed": n_reviewed,
                 "approval": approval,
                 "approved": done,
+                "community": community.get(h.pk),
                 "ready": not done and n_assessed == n_reviewed,
                 "light": _deadline_light(
                     done or (n_assessed and n_assessed == n_reviewed), review, today

@@ -99,9 +99,39 @@ def _fill(framework: Framework, data: dict) -> Framework:
 
 @transaction.atomic
 def create_framework(scope: Scope, data, owner: Organisation | None = None) -> Framework:
-    """A new framework from its JSON form (scorer format plus metadata)."""
+    """A new framework from its JSON form (scorer format plus metadata). A code already
+    stored is refused: a new version of it is made by revising it (``revise_framework``),
+    so it supersedes the version before it."""
     _require_write(scope, owner)
-    return _fill(Framework(owner=owner), exchange.canonical(data))
+    clean = exchange.canonical(data)
+    same_code = Framework.objects.filter(code=clean["code"])
+    if same_code.exists() and not same_code.filter(version=clean["version"]).exists():
+        raise ValidationError(
+            {
+                "code": [
+                    _(
+                        "A framework with the code %(code)s exists already; edit it to make a "
+                        "new version."
+                    )
+                    % {"code": clean["code"]}
+                ]
+            }
+        )
+    return _fill(Framework(owner=owner), clean)
+
+
+def framework_owners(scope: Scope):
+    """Organisations a user may create a local rubric for: those placed at a province or a
+    commune that the user writes for (national frameworks: platform administrators)."""
+    qs = Organisation.objects.filter(
+        active=True,
+        admin_unit__level__in=(AdminUnit.Level.PROVINCE, AdminUnit.Level.COMMUNE),
+    ).select_related("admin_unit")
+    return scope.filter(qs, write=True).order_by("path")
+
+
+def can_create_framework(scope: Scope) -> bool:
+    return scope.everything or framework_owners(scope).exists()
 
 
 @transaction.atomic
@@ -298,7 +328,7 @@ def record_assessment(
     today = dt.date.today()
     if not 2000 <= year <= today.year + 1:
         raise ValidationError({"year": [_("Choose a year from 2000 to next year.")]})
-    locks.ensure_open(subject.admin_unit_id, year)
+    locks.ensure_open(locks.place_of(subject), year)
     if framework is None:
         from .selectors import framework_for
 
@@ -357,7 +387,7 @@ def decide_assessment(scope: Scope, assessment: Assessment, recognised: bool) ->
             .get(pk=assessment.pk)
         )
         _require_organisation(scope, assessment.subject.organisation)
-        locks.ensure_open(assessment.subject.admin_unit_id, assessment.year, locks.DECISIONS)
+        locks.ensure_open(locks.place_of(assessment.subject), assessment.year, locks.DECISIONS)
         if recognised and not assessment.recognised:
             raise ValidationError(
                 _("An assessment that does not meet the criteria is not recognised.")
@@ -470,13 +500,13 @@ def issue_recognition_decision(
     problems = []
     locked = {}
     for year in {a.year for a in rows}:
-        units = {a.subject.admin_unit_id for a in rows if a.year == year}
+        units = {locks.place_of(a.subject) for a in rows if a.year == year}
         locked |= {(year, u): by for u, by in locks.locked(year, units, locks.DECISIONS).items()}
     if len(rows) != len(ids):
         problems.append(_("Some of the chosen assessments do not exist."))
     for a in rows:
         name = a.subject.name
-        by = locked.get((a.year, a.subject.admin_unit_id))
+        by = locked.get((a.year, locks.place_of(a.subject)))
         if by is not None:
             problems.append(locks.message(a.year, by))
         elif a.pk not in in_area:
@@ -672,9 +702,77 @@ def add_target(scope: Scope, target: Target) -> Target:
         raise ValidationError({"admin_unit": [_("Choose the province or commune of the plan.")]})
     if not can_write_unit(scope, target.admin_unit):
         raise PermissionDenied(_("You may not set targets for this place."))
-    target.full_clean()
+    _check_target(target)
     target.save()
     return target
+
+
+def _check_target(target: Target) -> None:
+    """The share first (so its message names the field), then everything else."""
+    if target.value is not None and not 0 <= Decimal(str(target.value)) <= 100:
+        raise ValidationError({"value": [_("A target is a share from 0 to 100 %.")]})
+    target.full_clean()
+
+
+def can_change_target(scope: Scope, target: Target) -> bool:
+    """A local plan's target, by those who write for its place; national targets
+    (QĐ 387/QĐ-TTg, QĐ 1373/QĐ-TTg) are legal texts, changed only in ``targets/*.json``."""
+    return target.admin_unit_id is not None and can_write_unit(scope, target.admin_unit)
+
+
+def _require_target(scope: Scope, target: Target) -> None:
+    if target.admin_unit_id is None:
+        raise PermissionDenied(
+            _(
+                "National targets come from the legal texts (QĐ 387/QĐ-TTg, QĐ 1373/QĐ-TTg) "
+                "and cannot be changed here."
+            )
+        )
+    if not can_write_unit(scope, target.admin_unit):
+        raise PermissionDenied(_("You may not set targets for this place."))
+
+
+@transaction.atomic
+def change_target(scope: Scope, target: Target) -> Target:
+    """Save a changed local target (the instance carries the new values; the audit trail
+    keeps the old ones). The place may only move to another place the user writes for."""
+    stored = (
+        Target.objects.select_for_update(of=("self",))
+        .select_related("admin_unit")
+        .get(pk=target.pk)
+    )
+    _require_target(scope, stored)
+    if target.admin_unit_id is None:
+        raise ValidationError({"admin_unit": [_("Choose the province or commune of the plan.")]})
+    if target.admin_unit_id != stored.admin_unit_id and not can_write_unit(
+        scope, target.admin_unit
+    ):
+        raise PermissionDenied(_("You may not set targets for this place."))
+    _check_target(target)
+    target.save()
+    return target
+
+
+@transaction.atomic
+def delete_target(scope: Scope, target: Target, today: dt.date | None = None) -> None:
+    """Delete a local target that is still to come. One due in a past year stays: the
+    dashboards and reports of those years were read against it (correct it instead)."""
+    target = (
+        Target.objects.select_for_update(of=("self",))
+        .select_related("admin_unit")
+        .get(pk=target.pk)
+    )
+    _require_target(scope, target)
+    today = today or dt.date.today()
+    if target.year < today.year:
+        raise ValidationError(
+            _(
+                "The target for %(year)d is part of the record the reports of that year were "
+                "read against; it cannot be deleted. Correct it if it was entered wrongly."
+            )
+            % {"year": target.year}
+        )
+    target.delete()
 
 
 def can_change_framework(scope: Scope, framework: Framework) -> bool:

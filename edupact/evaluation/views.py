@@ -66,6 +66,7 @@ def frameworks(request):
         "styles": Style.choices,
         "style": request.GET.get("style", ""),
         "can_import": _can_import(request),
+        "can_create": services.can_create_framework(scope),
     }
     if request.htmx:  # the search box swaps in just the results
         return render(request, "evaluation/frameworks_results.html", context)

@@ -24,6 +24,7 @@ from . import cycle, exchange, pdf, scoring, selectors, services
 from .forms_cycle import (
     AttendeeFormSet,
     EvidenceForm,
+    MeetingCorrectionForm,
     MeetingForm,
     MemberFormSet,
     ProposalsForm,
@@ -441,13 +442,74 @@ def _meeting(request, pk) -> ReviewMeeting:
 
 @login_required
 def meeting(request, pk):
+    """The meeting as it stands, with its earlier versions (corrections) and their reasons."""
     obj = _meeting(request, pk)
+    can_write = scope_for(request.user).can_write_path(obj.organisation.path)
     context = {
         "meeting": obj,
         "attendees": obj.attendees.all(),
         "proposals": selectors.meeting_proposals(obj),
+        "revisions": selectors.meeting_revisions(obj),
+        "can_correct": can_write and cycle.correction_refused(obj) is None,
+        "refused": cycle.correction_refused(obj) if can_write else None,
     }
     return render(request, "evaluation/meeting.html", context)
+
+
+@login_required
+def correct_meeting(request, pk):
+    """Correct the recorded meeting (``cycle.correct_review_meeting``), giving the reason;
+    the earlier version is kept and shown on the meeting's page."""
+    scope = scope_for(request.user)
+    obj = _meeting(request, pk)
+    _require_write(request, obj.organisation)
+    current = {p.assessment_id: p for p in selectors.meeting_proposals(obj)}
+    people = scope.filter(
+        Person.objects.filter(home_organisation__path__startswith=obj.organisation.path)
+    ).order_by("sort_key")
+    post = request.POST or None
+    form = MeetingCorrectionForm(post, instance=obj if post is None else None)
+    attendees = AttendeeFormSet(
+        post,
+        prefix="attendees",
+        form_kwargs={"people": people},
+        initial=[{"person": a.person, "name": a.name, "role": a.role} for a in obj.attendees.all()]
+        if post is None
+        else None,
+    )
+    proposals = ProposalsForm(
+        post, assessments=[p.assessment for p in current.values()], current=current
+    )
+    refused = cycle.correction_refused(obj)
+    if refused:
+        form.add_error(None, refused)
+    elif request.method == "POST" and all(
+        [form.is_valid(), attendees.is_valid(), proposals.is_valid()]
+    ):
+        d = form.cleaned_data
+        data = cycle.Meeting(
+            year=obj.year,
+            date=d["date"],
+            place=d["place"],
+            chair=d["chair"],
+            secretary=d["secretary"],
+            present=d["present"],
+            invited=d["invited"],
+            minutes=d["minutes"],
+            attendees=attendee_rows(attendees),
+            proposals=proposals.proposals(),
+        )
+        try:
+            cycle.correct_review_meeting(scope, obj, data, d["reason"], user=request.user)
+        except ValidationError as exc:
+            _add_errors(form, exc)
+        else:
+            messages.success(
+                request, _("The meeting is corrected; the earlier version is kept below.")
+            )
+            return redirect(obj.get_absolute_url())
+    context = {"meeting": obj, "form": form, "attendees": attendees, "proposals": proposals}
+    return render(request, "evaluation/meeting_correct.html", context)
 
 
 @login_required

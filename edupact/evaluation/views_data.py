@@ -22,7 +22,7 @@ from edupact.directory.models import AdminUnit
 from edupact.web.paging import page_of
 
 from . import exchange, selectors, services, workflow
-from .forms_edit import DeadlineForm, Editor, IndicatorValueForm, TargetForm
+from .forms_edit import EMPTY, DeadlineForm, Editor, IndicatorValueForm, TargetForm
 from .models import LearningModel, Step, Target
 from .views import _framework, _int
 
@@ -61,6 +61,35 @@ def edit_framework(request, pk):
     return render(request, "evaluation/framework_edit.html", context)
 
 
+@login_required
+def new_framework(request):
+    """A framework created from scratch: code, owner (national or a local rubric), header,
+    criteria and indicators, checked by ``services.create_framework`` with the same
+    ``exchange.canonical`` rules as an import or the scorer."""
+    scope = scope_for(request.user)
+    if not services.can_create_framework(scope):
+        raise PermissionDenied
+    editor = Editor(
+        None,
+        EMPTY,
+        request.POST if request.method == "POST" else None,
+        owners=services.framework_owners(scope),
+        national=scope.everything,
+    )
+    if request.method == "POST" and editor.is_valid():
+        try:
+            saved = services.create_framework(
+                scope, editor.data(), owner=editor.header.cleaned_data["owner"]
+            )
+        except ValidationError as exc:
+            editor.add_errors(exc)
+        else:
+            messages.success(request, _("The framework is created."))
+            return redirect(saved.get_absolute_url())
+    context = {"framework": None, "editor": editor, "header": editor.header, "rows": editor.rows}
+    return render(request, "evaluation/framework_edit.html", context)
+
+
 # Targets ------------------------------------------------------------------------------------------
 
 
@@ -76,6 +105,7 @@ def targets(request):
         "model": model or "",
         "indicator": request.GET.get("indicator", ""),
         "can_add": selectors.writable_places(scope).exists(),
+        "changeable": set(selectors.writable_places(scope).values_list("pk", flat=True)),
     }
     return render(request, "evaluation/targets.html", context)
 
@@ -100,6 +130,59 @@ def new_target(request):
                 reverse("evaluation:targets") + "?" + urlencode({"indicator": target.indicator})
             )
     return render(request, "evaluation/target_new.html", {"form": form})
+
+
+def _target(request, pk) -> Target:
+    """A target the user may change: 404 for none, 403 for a national target or a place
+    the user does not write for (every signed-in reader sees the targets)."""
+    target = Target.objects.select_related("admin_unit").filter(pk=pk).first()
+    if target is None:
+        raise Http404
+    if not services.can_change_target(scope_for(request.user), target):
+        raise PermissionDenied
+    return target
+
+
+def _back_to(target) -> str:
+    return reverse("evaluation:targets") + "?" + urlencode({"indicator": target.indicator})
+
+
+@login_required
+def edit_target(request, pk):
+    """Correct a local plan's target (``services.change_target``; audited)."""
+    scope = scope_for(request.user)
+    target = _target(request, pk)
+    form = TargetForm(
+        request.POST or None, places=selectors.writable_places(scope), instance=target
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.change_target(scope, form.instance)
+        except ValidationError as exc:
+            for key, errors in exc.message_dict.items():
+                form.add_error(key if key in form.fields else None, errors)
+        else:
+            messages.success(request, _("The target is saved."))
+            return redirect(_back_to(target))
+    return render(request, "evaluation/target_new.html", {"form": form, "target": target})
+
+
+@login_required
+def delete_target(request, pk):
+    """Ask, then delete a local target still to come (``services.delete_target``)."""
+    scope = scope_for(request.user)
+    target = _target(request, pk)
+    error = None
+    if request.method == "POST":
+        try:
+            services.delete_target(scope, target)
+        except ValidationError as exc:
+            error = " ".join(exc.messages)
+        else:
+            messages.success(request, _("The target is deleted."))
+            return redirect(_back_to(target))
+    context = {"target": target, "error": error}
+    return render(request, "evaluation/target_delete.html", context)
 
 
 # Indicator values ---------------------------------------------------------------------------------
@@ -188,20 +271,34 @@ def new_indicator_value(request):
 def _origin(deadline, place) -> str:
     if deadline.pk is None or deadline.admin_unit_id is None:
         return _("default")
-    if deadline.admin_unit_id == place.pk:
+    if place is not None and deadline.admin_unit_id == place.pk:
         return _("this place's own")
     return deadline.admin_unit.name
 
 
 @login_required
 def deadlines(request, pk, year):
-    """A province's or commune's own deadlines for a year, set through
-    ``workflow.set_deadline``; only the steps whose date or reminder changed are stored."""
+    """A province's or commune's own deadlines for a year (the city secretariat's for the
+    whole city), set through ``workflow.set_deadline``; only the steps whose date or reminder
+    changed are stored, and a step's own deadline may be removed again."""
     scope = scope_for(request.user)
     place = _seen_place(scope, pk)
     if place.level not in (AdminUnit.Level.PROVINCE, AdminUnit.Level.COMMUNE):
         raise Http404
-    can_edit = services.can_write_unit(scope, place)
+    return _deadlines_page(request, scope, place, year, services.can_write_unit(scope, place))
+
+
+@login_required
+def default_deadlines(request, year):
+    """The default deadlines of a year, for every place that sets none of its own; changed
+    by platform administrators, read by everyone."""
+    scope = scope_for(request.user)
+    return _deadlines_page(request, scope, None, year, scope.everything)
+
+
+def _deadlines_page(request, scope, place, year, can_edit):
+    if not 2000 <= year <= dt.date.today().year + 5:
+        raise Http404
     if request.method == "POST" and not can_edit:
         raise PermissionDenied
     current = workflow.deadlines_for(place, year)
@@ -210,14 +307,19 @@ def deadlines(request, pk, year):
     for step, deadline in current.items():
         initial = {"due": deadline.due, "remind_days": deadline.remind_days}
         form = DeadlineForm(post, prefix=step, initial=initial)
+        own = place is not None and deadline.pk and deadline.admin_unit_id == place.pk
         origin = _origin(deadline, place)
-        rows.append({"step": step, "deadline": deadline, "form": form, "origin": origin})
+        rows.append(
+            {"step": step, "deadline": deadline, "form": form, "origin": origin, "own": own}
+        )
     if (
         post is not None
         and all(r["form"].is_valid() for r in rows)
         and _save(scope, place, year, rows)
     ):
         messages.success(request, _("The deadlines are saved."))
+        if place is None:
+            return redirect("evaluation:default_deadlines", year=year)
         return redirect("evaluation:deadlines", pk=place.pk, year=year)
     context = {
         "place": place,
@@ -225,21 +327,28 @@ def deadlines(request, pk, year):
         "years": range(dt.date.today().year + 1, 2019, -1),
         "rows": rows,
         "can_edit": can_edit,
-        "cycle_commune": place if place.level == AdminUnit.Level.COMMUNE else None,
+        "cycle_commune": place if place and place.level == AdminUnit.Level.COMMUNE else None,
+        "province": selectors.visible_parent(scope, place)
+        if place and place.level == AdminUnit.Level.COMMUNE
+        else None,
         "steps": Step,
     }
     return render(request, "evaluation/deadlines.html", context)
 
 
 def _save(scope, place, year, rows) -> bool:
-    """Store the changed steps in one transaction; any error stores none of them."""
+    """Store the changed steps in one transaction; any error stores none of them. A ticked
+    "use the one above" removes the place's own deadline of the step."""
     failed = False
     with transaction.atomic():
         for r in rows:
             d, deadline = r["form"].cleaned_data, r["deadline"]
-            if d["due"] == deadline.due and d["remind_days"] == deadline.remind_days:
-                continue
             try:
+                if d.get("inherit") and r["own"]:
+                    workflow.clear_deadline(scope, year, r["step"], place)
+                    continue
+                if d["due"] == deadline.due and d["remind_days"] == deadline.remind_days:
+                    continue
                 workflow.set_deadline(scope, year, r["step"], d["due"], place, d["remind_days"])
             except ValidationError as exc:
                 failed = True

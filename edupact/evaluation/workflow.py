@@ -5,10 +5,12 @@ editable data seeded by ``DEFAULT_DEADLINES``; a province or commune may set its
 Reminders go out before a deadline to the users who take the step (e-mail and a notice on
 the home page), once per (deadline, user, day).
 
-Approval goes bottom-up: the commune approves each hamlet's year once every assessment of
-the hamlet has been reviewed at the review meeting (bình xét) or decided; the province
-approves the commune's year once all its hamlets are approved. An approval locks the
-records below it (``locks``); the approving level may re-open them, with a reason.
+Approval goes bottom-up: the commune approves each hamlet's year once its households and
+clans have been reviewed at the review meeting (bình xét) or decided; the province approves
+the commune's year once all its hamlets are approved and what the commune decides directly
+(hamlet communities, units, records of retired units mapped onto it) is decided. An
+approval locks the records below it (``locks``); the approving level may re-open them, with
+a reason.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import send_mail
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Count, Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -31,7 +33,15 @@ from edupact.core.scoping import Scope
 from edupact.directory.models import AdminUnit
 
 from . import locks
-from .models import Assessment, AssessmentReopening, Deadline, Reminder, Step, YearApproval
+from .models import (
+    Assessment,
+    AssessmentReopening,
+    Deadline,
+    LearningModel,
+    Reminder,
+    Step,
+    YearApproval,
+)
 
 log = logging.getLogger(__name__)
 HAMLET, COMMUNE, PROVINCE = (
@@ -63,12 +73,34 @@ def default_deadline(year: int, step: str) -> Deadline:
     return Deadline(year=year, step=step, level=level, due=dt.date(year + offset, month, day))
 
 
+def _shifted(day: dt.date, years: int) -> dt.date:
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year + years, day=28)
+
+
+def seed_deadlines(year: int) -> dict[str, Deadline]:
+    """Step → the (unsaved) default deadline a year starts with: the latest earlier year's
+    stored default moved to this year (so a default the secretariat changed carries on),
+    else the brief's ``DEFAULT_DEADLINES``. One query."""
+    seeds = {step: default_deadline(year, step) for step in DEFAULT_DEADLINES}
+    latest: dict[str, Deadline] = {}
+    for d in Deadline.objects.filter(year__lt=year, admin_unit__isnull=True).order_by("year"):
+        latest[d.step] = d
+    for step, d in latest.items():
+        if step in seeds:
+            seeds[step].due = _shifted(d.due, year - d.year)
+            seeds[step].remind_days = d.remind_days
+    return seeds
+
+
 def ensure_deadlines(year: int) -> int:
     """Store the default deadlines of a year that are not stored yet; returns how many."""
     have = set(
         Deadline.objects.filter(year=year, admin_unit__isnull=True).values_list("step", flat=True)
     )
-    missing = [default_deadline(year, s) for s in DEFAULT_DEADLINES if s not in have]
+    missing = [d for s, d in seed_deadlines(year).items() if s not in have]
     Deadline.objects.bulk_create(missing)
     return len(missing)
 
@@ -90,8 +122,9 @@ def deadlines_for(unit: AdminUnit | None, year: int) -> dict[str, Deadline]:
     out: dict[str, Deadline] = {}
     for d in sorted(rows, key=lambda d: rank.get(d.admin_unit_id, len(chain))):
         out.setdefault(d.step, d)
-    for step in DEFAULT_DEADLINES:
-        out.setdefault(step, default_deadline(year, step))
+    if len(out) < len(DEFAULT_DEADLINES):
+        for step, seed in seed_deadlines(year).items():
+            out.setdefault(step, seed)
     return dict(sorted(out.items(), key=lambda item: item[1].due))
 
 
@@ -131,6 +164,20 @@ def set_deadline(
     return deadline
 
 
+@transaction.atomic
+def clear_deadline(scope: Scope, year: int, step: str, admin_unit: AdminUnit) -> bool:
+    """Remove a province's or commune's own deadline of a step, so the one of the place above
+    (or the default) applies again; returns whether there was one."""
+    from .services import can_write_unit
+
+    if not can_write_unit(scope, admin_unit):
+        raise PermissionDenied(_("You may not set deadlines for this place."))
+    deleted, _rows = Deadline.objects.filter(
+        year=year, step=step, level=STEP_LEVEL.get(step), admin_unit=admin_unit
+    ).delete()
+    return bool(deleted)
+
+
 # Reminders ---------------------------------------------------------------------------------------
 
 RESPONSIBLE_ROLES = WRITING_ROLES - {Role.PLATFORM_ADMIN}
@@ -166,7 +213,75 @@ def responsible_users(deadline: Deadline, on: dt.date):
         )
     for unit_id in overrides.values_list("admin_unit_id", flat=True):
         grants = grants.exclude(_below(unit_id))
+    places = set(grants.values_list("organisation__admin_unit_id", flat=True))
+    done = finished_places(deadline.year, deadline.step, places)
+    if done:  # a place whose step is finished is not reminded of it
+        grants = grants.exclude(organisation__admin_unit_id__in=done)
     return User.objects.filter(pk__in=grants.values("user_id")).order_by("pk")
+
+
+def finished_places(year: int, step: str, unit_ids) -> set[int]:
+    """The places (of the step's level) that have finished ``step`` for ``year``, among
+    ``unit_ids``; a few grouped queries, whatever the number of places.
+
+    Hamlet steps: a hamlet whose year is approved has finished them all; otherwise it has
+    registered when it has a registration for the year, self-assessed when none is still
+    only registered, and reviewed when, besides, none of its households and clans waits
+    for the meeting. Commune steps: the hamlets' approval when every hamlet is approved,
+    the unit dossiers when no unit placed in the commune is still only registered (an
+    approved commune has finished both). The province's step: every commune approved.
+    """
+    from .services import REVIEWED_IN_HAMLET
+
+    ids = set(unit_ids) - {None}
+    if not ids:
+        return set()
+    approved = set(
+        YearApproval.objects.filter(year=year, state=APPROVED, admin_unit_id__in=ids).values_list(
+            "admin_unit_id", flat=True
+        )
+    )
+    status = Assessment.Status
+    if STEP_LEVEL.get(step) == HAMLET:
+        rows = (
+            Assessment.objects.filter(year=year, subject__admin_unit_id__in=ids - approved)
+            .values("subject__admin_unit_id")
+            .annotate(
+                n=Count("id"),
+                registered=Count("id", filter=Q(status=status.REGISTERED)),
+                waiting=Count(
+                    "id",
+                    filter=Q(status=PENDING, subject__kind__in=REVIEWED_IN_HAMLET),
+                ),
+            )
+        )
+        done = {
+            Step.REGISTRATION: lambda r: r["n"] > 0,
+            Step.SELF_ASSESSMENT: lambda r: r["n"] > 0 and not r["registered"],
+            Step.REVIEW: lambda r: r["n"] > 0 and not r["registered"] and not r["waiting"],
+        }[step]
+        return approved | {r["subject__admin_unit_id"] for r in rows if done(r)}
+    if step == Step.DOSSIER:
+        open_dossiers = set(
+            Assessment.objects.filter(
+                year=year,
+                status=status.REGISTERED,
+                subject__kind=LearningModel.UNIT,
+                subject__admin_unit_id__in=ids - approved,
+            ).values_list("subject__admin_unit_id", flat=True)
+        )
+        return ids - open_dossiers
+    # The approval of the places below (hamlets by their commune, communes by the province).
+    below = AdminUnit.objects.filter(parent_id__in=ids - approved).filter(
+        Q(valid_to__isnull=True) | Q(valid_to__gt=dt.date(year, 1, 1))
+    )
+    below = below.filter(level=HAMLET if step == Step.HAMLET_APPROVAL else COMMUNE)
+    waiting = set(
+        below.exclude(
+            pk__in=YearApproval.objects.filter(year=year, state=APPROVED).values("admin_unit_id")
+        ).values_list("parent_id", flat=True)
+    )
+    return ids - waiting
 
 
 def due_for_reminder(on: dt.date):
@@ -252,6 +367,37 @@ def hamlets_of(commune: AdminUnit, year: int):
     )
 
 
+def retired_onto(unit: AdminUnit) -> list[int]:
+    """Retired units (before July 2025) whose records are re-aggregated onto ``unit``."""
+    from .rollups import successor_map
+
+    return [old for old, p in successor_map().items() if p.unit == unit.pk]
+
+
+def pending_for_approval(unit: AdminUnit, year: int):
+    """The self-assessments an approval of ``unit``'s year still waits for.
+
+    A hamlet: its households and clans not yet weighed by its review meeting (bình xét).
+    The hamlet community itself, like units and citizens placed in the hamlet, is decided
+    by the commune directly (``services.REVIEWED_IN_HAMLET``), so it does not hold up the
+    hamlet; it holds up the commune. A commune: everything placed in it, the models its
+    hamlets do not review (the hamlet communities…), and the subjects known only by a
+    retired unit re-aggregated onto it, not yet decided.
+    """
+    from .services import REVIEWED_IN_HAMLET
+
+    qs = Assessment.objects.filter(year=year, status=PENDING)
+    if unit.level == HAMLET:
+        return qs.filter(subject__admin_unit=unit, subject__kind__in=REVIEWED_IN_HAMLET)
+    condition = Q(subject__admin_unit=unit) | (
+        Q(subject__admin_unit__parent=unit) & ~Q(subject__kind__in=REVIEWED_IN_HAMLET)
+    )
+    old = retired_onto(unit)
+    if old:
+        condition |= Q(subject__admin_unit__isnull=True, subject__former_admin_unit__in=old)
+    return qs.filter(condition)
+
+
 def _approval(unit: AdminUnit, year: int) -> YearApproval | None:
     return YearApproval.objects.select_for_update().filter(admin_unit=unit, year=year).first()
 
@@ -260,9 +406,8 @@ def _approval(unit: AdminUnit, year: int) -> YearApproval | None:
 def approve_year(scope: Scope, unit: AdminUnit, year: int, user=None) -> YearApproval:
     """Approve a hamlet's year (the commune) or a commune's year (the province).
 
-    A hamlet: every assessment placed in it must have been reviewed or decided. A commune:
-    every hamlet approved and its own assessments reviewed or decided. Approving again
-    changes nothing.
+    Nothing may wait in ``pending_for_approval``; a commune also needs every hamlet
+    approved. Approving again changes nothing.
     """
     if not can_approve(scope, unit):
         raise PermissionDenied(_("Only the level above may approve this year."))
@@ -271,8 +416,7 @@ def approve_year(scope: Scope, unit: AdminUnit, year: int, user=None) -> YearApp
         return current
     if unit.level == HAMLET:
         locks.ensure_open(unit.parent_id, year, locks.DECISIONS)
-    pending = Assessment.objects.filter(year=year, subject__admin_unit=unit, status=PENDING)
-    count = pending.count()
+    count = pending_for_approval(unit, year).count()
     if count:
         raise ValidationError(
             ngettext(
@@ -334,7 +478,7 @@ def reopen_assessment(scope: Scope, assessment: Assessment, reason: str, user=No
         .get(pk=assessment.pk)
     )
     _require_organisation(scope, assessment.subject.organisation)
-    locks.ensure_open(assessment.subject.admin_unit_id, assessment.year)
+    locks.ensure_open(locks.place_of(assessment.subject), assessment.year)
     if assessment.status == PENDING:
         raise ValidationError(_("This assessment is open already."))
     if assessment.decision_id:
