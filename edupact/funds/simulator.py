@@ -21,6 +21,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.test.utils import override_settings
 from django.utils.translation import gettext as _
 
 from edupact.core import identifiers
@@ -532,9 +533,12 @@ def run(scenario: Scenario, inspect=None) -> dict:
     """Apply the scenario's events and report; everything is rolled back afterwards.
 
     ``inspect(fund, accounts, loans)``, when given, is called before the rollback (tests use
-    it to check the ledger the scenario produced).
+    it to check the ledger the scenario produced). No SMS goes out: its people are not real.
     """
-    with transaction.atomic():
+    with (
+        override_settings(EDUPACT_SMS_BACKEND="edupact.funds.sms.DiscardBackend"),
+        transaction.atomic(),
+    ):
         try:
             return _run(scenario, inspect)
         finally:
