@@ -233,6 +233,8 @@ if PRODUCTION:
     SECURE_HSTS_PRELOAD = True
 
 EDUPACT_PAGE_SIZE = 25
+# The address people open from an SMS (a guarantor confirming); links are made absolute with it.
+EDUPACT_SITE_URL = os.environ.get("EDUPACT_SITE_URL", "http://localhost:8000").rstrip("/")
 EDUPACT_SENSITIVE_MASK = "*"
 
 LOGGING = {

@@ -83,3 +83,61 @@ def test_parallel_rounds_never_overspend_the_pool():
     assert len(decided) == len(set(decided))  # no request decided twice
     assert sum(AllocationRound.objects.values_list("used", flat=True)) == 100
     assert services.verify(fund) == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_rounds_and_manual_approvals_in_parallel_never_overspend_the_pool():
+    """A leader approving by hand while rounds run: the manual decision takes the same fund
+    lock and budget, so together they lend exactly the pool, never more."""
+    kanoon = directory.save_organisation(
+        EVERYTHING, Organisation(name="K2", kind=Organisation.Kind.KANOON, country="IR")
+    )
+    fund = services.create_fund(
+        EVERYTHING, Fund(name="F2", kanoon=kanoon, days_per_unit=1, min_history_days=0)
+    )
+    product = services.save_product(
+        EVERYTHING, LoanProduct(fund=fund, code="p", max_amount=10**9, max_months=60)
+    )
+    members = [
+        services.open_account(
+            EVERYTHING,
+            fund,
+            person=directory.save_person(
+                EVERYTHING, Person(family_name=f"N{i}", home_organisation=kanoon)
+            ),
+        )
+        for i in range(4)
+    ]
+    for account in members:
+        services.deposit(EVERYTHING, account, 25, D)  # pool 100
+    loans = [
+        services.request_loan(EVERYTHING, members[i % 4], product, 20, 10, ON, reference=f"M{i}")
+        for i in range(12)
+    ]
+
+    def by_hand(loan):
+        try:
+            return services.approve(EVERYTHING, loan, ON).status
+        except services.Refused as exc:
+            return exc.reason
+
+    jobs = [
+        lambda p=p: allocation.run_round(EVERYTHING, fund, ON, policy=p, seed="s")
+        for p in (
+            "fifo",
+            "lottery",
+        )
+    ] + [lambda loan=loan: by_hand(loan) for loan in loans[::-1][:8]]
+    outcomes = _run_all(jobs)
+    approved = Loan.objects.filter(fund=fund, status="approved")
+    lent = sum(x.amount for x in approved)
+    assert lent <= 100
+    if connection.vendor == "postgresql":  # all wait their turn: five loans of 20, the pool
+        assert lent == 100 and not any(str(o).startswith("locked") for o in outcomes)
+        assert allocation.lendable(fund, ON) == 0
+    assert Loan.objects.filter(fund=fund, status="rejected").count() == 0
+    refused = [o for o in outcomes if isinstance(o, str) and not o.startswith("locked")]
+    assert set(refused) <= {"approved", "budget_exhausted", "loan_not_requested"}
+    decided = AllocationDecision.objects.exclude(outcome="waiting").values_list("loan_id")
+    assert len(decided) == len(set(decided))
+    assert services.verify(fund) == []

@@ -68,6 +68,7 @@ def test_parallel_gifts_and_approvals_never_overspend():
     )
     giver, *others = (services.open_account(EVERYTHING, fund, person=p) for p in _people(kanoon, 4))
     services.deposit(EVERYTHING, giver, 1, D)  # 1 point a day: 100 points on ON
+    services.deposit(EVERYTHING, others[0], 1_000, ON)  # the pool covers every loan below
     loans = [
         services.request_loan(EVERYTHING, giver, product, 10, 10, ON, reference=f"L{i}")
         for i in range(10)

@@ -8,8 +8,9 @@ from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.db import transaction
 
-from edupact.funds import selectors, services
-from edupact.funds.demo import END, FUND_NAME, FundDemo, counts, load_funds_demo
+from edupact.core.draws import draw_order
+from edupact.funds import demo_rounds, selectors, services
+from edupact.funds.demo import END, FUND_NAME, MILLION, FundDemo, counts, load_funds_demo
 from edupact.funds.models import (
     AccountKind,
     EntryKind,
@@ -136,3 +137,83 @@ def test_the_member_user_has_savings_points_and_a_loan(fund):
     assert sum(i.amount for i in schedule) == loan.amount + loan.fee_total
     assert schedule[0].paid == schedule[0].amount
     assert loan.outstanding == sum(i.amount - i.paid for i in schedule) > 0
+
+
+# The mutual-help fund: rounds under the other policies ------------------------------------------
+
+
+@pytest.fixture
+def helpfund(_loaded, db) -> Fund:
+    return Fund.objects.get(name=demo_rounds.FUND_NAME)
+
+
+def _decisions(record):
+    return [
+        (d.loan.reference, d.outcome, d.reasons, d.score)
+        for d in record.decisions.select_related("loan").order_by("position")
+    ]
+
+
+def test_the_mutual_help_fund_is_created_once(helpfund):
+    assert helpfund.kanoon == Fund.objects.get(name=FUND_NAME).kanoon
+    assert helpfund.allocation_policy == "committee"  # the leader's last choice
+    before = counts(helpfund)
+    assert demo_rounds.load_rounds_demo() == {}
+    assert counts(helpfund) == before and helpfund.rounds.count() == 3
+    assert services.verify(helpfund) == []
+
+
+def test_a_priority_round_with_its_scores(helpfund):
+    """1396/06/10, cap 100,000,000. Score = need + 5 × days waited ÷ 30 + 30 (own points
+    cover the loan) − 0 recent loans: P2 medical 40 + 8 days → 1 + 30 = 71; P3 education
+    30 + 1 + 30 = 61; P4 housing 25 + 1 + 30 = 56; P1 other 0 + 1 + 30 = 31. P2 and P3 take
+    90,000,000; P4's 30,000,000 does not fit the 10,000,000 left: it and P1 wait."""
+    record = helpfund.rounds.get(policy="priority")
+    assert (record.on, record.cap, record.budget, record.used) == (
+        demo_rounds.jalali(1396, 6, 10),
+        100 * MILLION,
+        100 * MILLION,
+        90 * MILLION,
+    )
+    assert _decisions(record) == [
+        ("H9-P2", "approved", [], 71),
+        ("H9-P3", "approved", [], 61),
+        ("H9-P4", "waiting", ["budget_exhausted"], 56),
+        ("H9-P1", "waiting", ["budget_exhausted"], 31),
+    ]
+    assert record.parameters["weights"]["need"]["medical"] == 40
+
+
+def test_a_lottery_round_anyone_can_redraw(helpfund):
+    record = helpfund.rounds.get(policy="lottery")
+    assert record.seed == demo_rounds.LOTTERY_SEED == helpfund.allocation_parameters["seed"]
+    assert record.eligible == ["H9-P1", "H9-P4", "H9-L1", "H9-L2"]
+    assert record.order == draw_order(record.seed, record.eligible)
+    out = StringIO()
+    call_command("fund", "redraw", "--seed", record.seed, *record.eligible, stdout=out)
+    assert [line.split("\t")[1] for line in out.getvalue().splitlines()] == record.order
+    outcomes = {ref: (outcome, reasons) for ref, outcome, reasons, _s in _decisions(record)}
+    assert outcomes["H9-L3"] == ("rejected", ["amount_above_maximum", "points_insufficient"])
+    approved = [ref for ref in record.order if outcomes[ref][0] == "approved"]
+    assert approved == record.order[:2] and record.used == 100 * MILLION
+    assert all(outcomes[ref] == ("waiting", ["budget_exhausted"]) for ref in record.order[2:])
+
+
+def test_a_committee_round_with_a_quorum(helpfund):
+    record = helpfund.rounds.get(policy="committee")
+    assert record.parameters["quorum"] == 2 and len(record.parameters["committee"]) == 3
+    assert [(ref, outcome, reasons) for ref, outcome, reasons, _s in _decisions(record)] == [
+        ("H9-P4", "waiting", ["votes_missing"]),
+        ("H9-L2", "waiting", ["votes_missing"]),
+        ("H9-C1", "approved", []),
+        ("H9-C2", "rejected", ["committee_rejected"]),
+        ("H9-C3", "waiting", ["votes_missing"]),
+    ]
+    # The member demo user's own request: one approval of the two it needs.
+    person = get_user_model().objects.get(username="member").person
+    mine = helpfund.loans.get(reference="H9-C3")
+    assert mine.account.person == person and mine.status == LoanStatus.REQUESTED
+    assert [v.approve for v in mine.votes.all()] == [True]
+    # Approved loans were paid out and repaid on time up to the end of the year.
+    for loan in helpfund.loans.filter(status=LoanStatus.DISBURSED):
+        assert not selectors.loan_overdue(loan, END).instalments

@@ -28,6 +28,7 @@ from edupact.directory.places import load_places, translated_search_key, unit_ke
 from edupact.evaluation.demo import load_demo as load_evaluation_demo
 from edupact.evaluation.services import load_frameworks
 from edupact.funds.demo import load_funds_demo
+from edupact.funds.demo_rounds import load_rounds_demo
 from edupact.rotating.demo import load_rotating_demo
 
 from .bulk import BATCH, bulk_create_organisations, bulk_create_people
@@ -80,6 +81,7 @@ class Loader:
                 self.counts[f"frameworks {name}"] += value
         self.counts.update(load_evaluation_demo())  # targets, 2023–2025 assessments, rollups
         self.counts.update(load_funds_demo())  # the District 9 kanoon's fund, 1396/02–1397/01
+        self.counts.update(load_rounds_demo())  # its mutual-help fund: priority, lottery, committee
         self.counts.update(load_rotating_demo())  # its staff lottery fund, 8 draws from 1396/02
         return self.counts
 

@@ -34,6 +34,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from edupact.core.draws import draw_order, new_seed, seed_problem, ticket
+from edupact.core.money import Money, format_money
+from edupact.core.preferences import language
 from edupact.core.scoping import Scope
 
 from . import selectors, services
@@ -304,6 +306,23 @@ def lendable(fund: Fund, on: dt.date) -> int:
     return max(cash - committed, 0)
 
 
+def lock_budget(fund: Fund, on: dt.date, cap: int | None = None) -> tuple[int, int]:
+    """Take the fund's decision lock and return (what it can lend on ``on``, the budget).
+
+    Every approval — a round or a leader's manual decision — takes this lock first (then
+    the loans, then the borrowers' accounts), so decisions on one fund run one at a time and
+    each sees the money the previous ones committed: together they never lend more than the
+    pool holds. The budget is ``lendable`` capped by ``cap`` when one is given."""
+    if cap is not None and not _whole(cap):
+        raise ValidationError(_("The cap is a whole amount of zero or more."))
+    # NO KEY: rows inserted meanwhile that point at the fund (entries, transfers) take a KEY
+    # SHARE lock on it, which FOR UPDATE would block — a deadlock with a gift or a deposit
+    # holding an account this decision waits for. Decisions still exclude each other.
+    Fund.objects.select_for_update(no_key=True).filter(pk=fund.pk).first()
+    pool = lendable(fund, on)
+    return pool, pool if cap is None else min(pool, cap)
+
+
 # Orders -----------------------------------------------------------------------------------------
 
 
@@ -489,16 +508,15 @@ def run_round(
     if seed is not None and (problem := seed_problem(seed, MAX_SEED)):
         raise ValidationError(problem)
     with transaction.atomic():
-        # One round at a time per fund: the second waits, then sees the first's decisions.
-        Fund.objects.select_for_update().filter(pk=fund.pk).first()
+        # One decision at a time per fund: a second round or a manual approval waits, then
+        # sees this round's approvals.
+        pool, budget = lock_budget(fund, on, cap)
         pending = list(
             Loan.objects.select_for_update(of=("self",))
             .filter(fund=fund, status=LoanStatus.REQUESTED, requested_on__lte=on)
             .select_related("product", "fund", "account", "account__fund")
             .order_by("requested_on", "id")
         )
-        pool = lendable(fund, on)
-        budget = pool if cap is None else min(pool, cap)
         plan = PLANNERS[policy](fund, on, pending, params, seed)
         decisions, left = _walk(plan.steps, on, budget)
         record = AllocationRound.objects.create(
@@ -553,6 +571,38 @@ def _walk(steps: list[Step], on: dt.date, budget: int) -> tuple[list[AllocationD
             )
         )
     return decisions, left
+
+
+def approve_one(scope: Scope, loan: Loan, on: dt.date, *, cap: int | None = None) -> Loan:
+    """A leader's manual decision on one request, by the rules of a round: under the fund's
+    lock, an eligible request is approved (using the borrower's points) only when the budget
+    — the pool less approved loans not yet paid out, capped by ``cap`` — covers its amount,
+    and is otherwise refused with ``budget_exhausted``, changing nothing; an ineligible one
+    is rejected with every reason, as a round rejects it."""
+    services._require_write(scope, loan.fund)
+    with transaction.atomic():
+        _pool, budget = lock_budget(loan.fund, on, cap)
+        loan = (
+            Loan.objects.select_for_update(of=("self",))
+            .select_related("product", "fund", "account")
+            .get(pk=loan.pk)
+        )
+        if loan.status != LoanStatus.REQUESTED:
+            raise services.Refused("loan_not_requested", _("This loan has already been decided."))
+        if loan.amount > budget and _eligible(loan, on):
+            raise services.Refused(
+                "budget_exhausted",
+                _(
+                    "Not enough money in the pool: %(budget)s can be lent on this date, "
+                    "the loan is %(amount)s."
+                )
+                % {
+                    "budget": format_money(Money(budget, loan.fund.currency), language()),
+                    "amount": format_money(Money(loan.amount, loan.fund.currency), language()),
+                },
+                budget=budget,
+            )
+        return services._decide(loan, on)
 
 
 def _eligible(loan: Loan, on: dt.date) -> bool:

@@ -457,6 +457,32 @@ def settle(request, pk: int, data: SettleIn):
     )
 
 
+class ApproveIn(Schema):
+    on: dt.date | None = None
+    cap: int | None = None
+
+
+@router.post("/loans/{pk}/approve", response=LoanOut)
+def approve(request, pk: int, data: ApproveIn):
+    """A leader's manual decision on a pending request, by a round's rules: approved when
+    eligible and the pool (less approved loans not yet paid out, capped by ``cap``) covers
+    it; rejected with its reasons when ineligible; 409 ``budget_exhausted`` (nothing changes)
+    when the money is short."""
+    loan = scoped_get_or_404(request.user, Loan, pk, select=["fund", "fund__kanoon", "product"])
+    scope = scope_for(request.user)
+    if not scope.can_write_path(loan.fund.kanoon.path):
+        return problem(request, 403, _("Forbidden"), _("You may not change this fund."))
+
+    def work():
+        decided = services.approve(scope, loan, data.on or timezone.localdate(), cap=data.cap)
+        return Loan.objects.select_related("product", "fund").get(pk=decided.pk)
+
+    try:
+        return _refused_or(request, work)
+    except ValidationError as exc:
+        return problem(request, 422, _("Invalid input"), " ".join(exc.messages))
+
+
 @router.post("/loans/{pk}/reschedule", response=LoanOut)
 def reschedule(request, pk: int, data: RescheduleIn):
     loan = scoped_get_or_404(request.user, Loan, pk, select=["fund", "product", "account"])

@@ -25,7 +25,8 @@ sums hold; amounts and choices come from ``random.Random(1396)``. Every write ca
 idempotency key (the fund, its products and accounts are found by their natural keys), so
 replaying the year on the fund creates nothing; ``load_funds_demo`` does not even replay
 once the fund (found by its kanoon and name) exists, since it is written in one
-transaction. The brief's rotating lottery fund is missing: the app has no model for it yet.
+transaction. The kanoon's second fund, with rounds under the other allocation policies
+(priority, lottery, committee), is ``demo_rounds``; its lottery fund is ``rotating.demo``.
 """
 
 import datetime as dt

@@ -2,7 +2,8 @@
 
 A guarantor is another person's member account in the same fund, with a committed amount.
 Only the guarantor's own user may confirm or decline — not a leader, not an administrator —
-so the scope of the caller must name the guarantor's person. ``services.disburse`` refuses
+so the scope of the caller must name the guarantor's person. The guarantor is asked by SMS
+and the borrower hears the answer the same way (``notices``). ``services.disburse`` refuses
 the payout until the product's number of guarantors have confirmed and their commitments
 cover the loan (``selectors.guarantee_cover``).
 """
@@ -16,7 +17,16 @@ from django.utils.translation import gettext as _
 
 from edupact.core.scoping import Scope
 
-from .models import AccountKind, FundAccount, Guarantee, GuaranteeStatus, Loan, LoanStatus
+from . import notices
+from .models import (
+    AccountKind,
+    FundAccount,
+    Guarantee,
+    GuaranteeStatus,
+    Loan,
+    LoanStatus,
+    NoticeKind,
+)
 from .services import Refused, _beneficiary_by_identity, _positive, _require_owner_or_writer
 
 OPEN_STATUSES = (LoanStatus.REQUESTED, LoanStatus.APPROVED)
@@ -54,9 +64,12 @@ def invite_guarantor(
         )
     try:
         with transaction.atomic():
-            return Guarantee.objects.create(
+            guarantee = Guarantee.objects.create(
                 loan=loan, guarantor=guarantor, amount=amount, invited_on=on
             )
+            # Asked by SMS in the same transaction: no invitation stands that was never sent.
+            notices.notify(guarantee, NoticeKind.INVITED)
+            return guarantee
     except IntegrityError:
         raise Refused(
             "already_guarantor", _("This member has already been asked to guarantee this loan.")
@@ -89,4 +102,5 @@ def decide(scope: Scope, guarantee: Guarantee, *, confirm: bool, user=None) -> G
         row.decided_at = timezone.now()
         row.decided_by = user if getattr(user, "pk", None) else None
         row.save(update_fields=["status", "decided_at", "decided_by"])
+        notices.notify_borrower(row, NoticeKind.CONFIRMED if confirm else NoticeKind.DECLINED)
     return row

@@ -767,6 +767,39 @@ class Guarantee(models.Model):
         return reverse("funds:guarantee", args=[self.pk])
 
 
+class NoticeKind(models.TextChoices):
+    INVITED = "invited", _("guarantor asked")
+    CONFIRMED = "confirmed", _("guarantee confirmed")
+    DECLINED = "declined", _("guarantee declined")
+
+
+class GuaranteeNotice(models.Model):
+    """An SMS about a guarantee: the guarantor asked, or the borrower told the answer. The
+    unique key sends each kind once per guarantee, however often the service is called."""
+
+    guarantee = models.ForeignKey(Guarantee, on_delete=models.CASCADE, related_name="notices")
+    kind = models.CharField(_("kind"), max_length=10, choices=NoticeKind.choices)
+    to = models.CharField(_("sent to"), max_length=20)
+    language = models.CharField(_("language"), max_length=5)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    scope = ScopeRule(
+        org_paths=["guarantee__loan__fund__kanoon__path"],
+        person="guarantee__guarantor__person_id",
+    )
+
+    class Meta:
+        ordering = ["guarantee", "id"]
+        verbose_name = _("guarantee notice")
+        verbose_name_plural = _("guarantee notices")
+        constraints = [
+            models.UniqueConstraint(fields=["guarantee", "kind"], name="guarantee_notice_once"),
+        ]
+
+    def __str__(self):
+        return f"{self.guarantee_id} {self.kind} → {self.to}"
+
+
 class ReminderKind(models.TextChoices):
     DUE_SOON = "due_soon", _("instalment due soon")
     OVERDUE = "overdue", _("instalment overdue")

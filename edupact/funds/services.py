@@ -710,18 +710,12 @@ def _decide(loan: Loan, on: dt.date) -> Loan:
     return loan
 
 
-def approve(scope: Scope, loan: Loan, on: dt.date) -> Loan:
-    """Decide one request now (a leader's manual decision uses the same checks)."""
-    _require_write(scope, loan.fund)
-    with transaction.atomic():
-        loan = (
-            Loan.objects.select_for_update(of=("self",))
-            .select_related("product", "fund")
-            .get(pk=loan.pk)
-        )
-        if loan.status != LoanStatus.REQUESTED:
-            raise Refused("loan_not_requested", _("This loan has already been decided."))
-        return _decide(loan, on)
+def approve(scope: Scope, loan: Loan, on: dt.date, *, cap: int | None = None) -> Loan:
+    """Decide one request now: a leader's manual decision, by the same budget, points and
+    eligibility rules as a round and under the same lock (``allocation.approve_one``)."""
+    from . import allocation
+
+    return allocation.approve_one(scope, loan, on, cap=cap)
 
 
 def _receivable(loan: Loan) -> FundAccount:

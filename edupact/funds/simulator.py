@@ -21,12 +21,14 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.test.utils import override_settings
 from django.utils.translation import gettext as _
 
 from edupact.core import identifiers
 from edupact.core.calendars import InvalidDate, parse_date
 from edupact.core.scoping import Scope
 from edupact.core.text import ascii_digits
+from edupact.rotating import simulation as rotating_sim
 
 from . import allocation, guarantees, selectors, services, settlement
 from .models import (
@@ -55,6 +57,7 @@ EVENT_TYPES = (
     "confirm_guarantee",
     "settle",
     "reschedule",
+    *rotating_sim.EVENT_TYPES,
 )
 _DATE = re.compile(r"^\s*(\d{4})[/-](\d{1,2})[/-](\d{1,2})\s*$")
 COUNTRY = {"IRR": "IR", "VND": "VN"}
@@ -80,6 +83,8 @@ class Scenario:
     events: list[dict]
     report_on: dt.date
     raw: dict = field(repr=False, default_factory=dict)
+    rotating: dict | None = None  # the lottery fund (``rotating.simulation``), if any
+    kanoon: bool = True  # the scenario has a kanoon fund ("fund", or no "rotating")
 
 
 # Checking ---------------------------------------------------------------------------------------
@@ -158,11 +163,20 @@ def load(data: Any) -> Scenario:
     fund_in = data.get("fund") or {}
     if not isinstance(fund_in, dict):
         raise ScenarioError([_("fund: expected an object")])
-    currency = check.choice("fund.currency", fund_in.get("currency"), ["IRR", "VND"], "IRR")
+    kanoon = "fund" in data or "rotating" not in data
+    # One currency and calendar per scenario: the fund's, or a lottery fund's of its own.
+    source, prefix = fund_in, "fund"
+    if not kanoon and isinstance(data.get("rotating"), dict):
+        source, prefix = data["rotating"], "rotating"
+    currency = check.choice(f"{prefix}.currency", source.get("currency"), ["IRR", "VND"], "IRR")
     default_calendar = "jalali" if currency == "IRR" else "gregorian"
     calendar = check.choice(
-        "fund.calendar", fund_in.get("calendar"), ["jalali", "gregorian"], default_calendar
+        f"{prefix}.calendar", source.get("calendar"), ["jalali", "gregorian"], default_calendar
     )
+    if kanoon and isinstance(data.get("rotating"), dict):
+        for key, value in (("currency", currency), ("calendar", calendar)):
+            if data["rotating"].get(key) not in (None, value):
+                check.fail(f"rotating.{key}", _("must be the fund's, %(value)s") % {"value": value})
     pts = fund_in.get("points") or {}
     fund = {
         "name": str(fund_in.get("name") or _("Simulated fund"))[:255],
@@ -196,6 +210,7 @@ def load(data: Any) -> Scenario:
     )
     members = _load_members(check, data.get("members"), currency)
     parameters, committee = _load_allocation(check, allocation_in, policy, members)
+    rotating = rotating_sim.load(check, data.get("rotating"), {m["id"] for m in members})
     events = _load_events(
         check,
         data.get("events"),
@@ -203,6 +218,7 @@ def load(data: Any) -> Scenario:
         {m["id"] for m in members},
         {p["code"] for p in products},
         committee,
+        rotating,
     )
     report_on = None
     if data.get("report_on") is None:
@@ -217,7 +233,17 @@ def load(data: Any) -> Scenario:
     if check.errors:
         raise ScenarioError(check.errors)
     return Scenario(
-        fund, products, policy, parameters, committee, members, events, report_on, raw=data
+        fund,
+        products,
+        policy,
+        parameters,
+        committee,
+        members,
+        events,
+        report_on,
+        raw=data,
+        rotating=rotating,
+        kanoon=kanoon,
     )
 
 
@@ -401,7 +427,7 @@ def _identifier(value: str, kind: str, currency: str) -> str:
 
 
 def _load_events(
-    check: _Checker, items, calendar, member_ids, product_codes, committee
+    check: _Checker, items, calendar, member_ids, product_codes, committee, rotating=None
 ) -> list[dict]:
     if not isinstance(items, list):
         check.fail("events", _("expected a list"))
@@ -521,6 +547,8 @@ def _load_events(
             loan_ref("loan")
             event["months"] = check.integer(f"{where} months", item.get("months"))
             event["reason"] = str(item.get("reason") or _("rescheduled"))[:255]
+        elif kind in rotating_sim.EVENT_TYPES:
+            rotating_sim.load_event(check, where, item, event, rotating, member)
         events.append(event)
     return events
 
@@ -532,9 +560,12 @@ def run(scenario: Scenario, inspect=None) -> dict:
     """Apply the scenario's events and report; everything is rolled back afterwards.
 
     ``inspect(fund, accounts, loans)``, when given, is called before the rollback (tests use
-    it to check the ledger the scenario produced).
+    it to check the ledger the scenario produced). No SMS goes out: its people are not real.
     """
-    with transaction.atomic():
+    with (
+        override_settings(EDUPACT_SMS_BACKEND="edupact.funds.sms.DiscardBackend"),
+        transaction.atomic(),
+    ):
         try:
             return _run(scenario, inspect)
         finally:
@@ -626,17 +657,28 @@ def _run(s: Scenario, inspect=None) -> dict:
     if s.committee:
         people = [accounts[c].person for c in s.committee]
         allocation.set_committee(EVERYTHING, fund, people[0], people[1:])
+    owners = {mid: a.person or a.organisation for mid, a in accounts.items()}
+    lottery = rotating_sim.create(kanoon, s.rotating, owners) if s.rotating else None
     loans: dict[str, Loan] = {}
     rejected = []
     for event in s.events:
         try:
             with transaction.atomic():
-                _apply(fund, event, accounts, products, loans)
+                if event["type"] in rotating_sim.EVENT_TYPES:
+                    rotating_sim.apply(lottery, event, owners)
+                else:
+                    _apply(fund, event, accounts, products, loans)
         except services.Refused as exc:
             rejected.append({"index": event["index"], "reason": exc.reason})
     if inspect is not None:
         inspect(fund, accounts, loans)
-    return _report(fund, s, accounts, loans, rejected)
+    report = _report(fund, s, accounts, loans, rejected)
+    if lottery is not None:
+        member_of = {(o._meta.model_name, o.pk): mid for mid, o in owners.items()}
+        report["rotating"] = rotating_sim.report(
+            lottery, s.report_on, lambda holder: member_of[(holder._meta.model_name, holder.pk)]
+        )
+    return report
 
 
 def _apply(fund, event, accounts, products, loans) -> None:
@@ -734,6 +776,8 @@ def _report(fund, s: Scenario, accounts, loans, rejected) -> dict:
             ],
         }
         loans_out[ref].update(_life_cycle(loan, s.report_on, member_of))
+    if not s.kanoon:  # a lottery fund's scenario: no kanoon fund to report on
+        return {"report_on": s.report_on.isoformat(), "rejected_events": rejected}
     return {
         "report_on": s.report_on.isoformat(),
         "members": members,

@@ -1,7 +1,8 @@
 """Pluggable SMS backends, chosen by ``settings.EDUPACT_SMS_BACKEND`` (a dotted path).
 
 ``ConsoleBackend`` (the default) writes messages to the log and stdout; ``LocmemBackend``
-keeps them in ``LocmemBackend.outbox`` for tests. A real gateway subclasses ``BaseBackend``.
+keeps them in ``LocmemBackend.outbox`` for tests; ``DiscardBackend`` sends nothing (the
+simulator's people are not real). A real gateway subclasses ``BaseBackend``.
 """
 
 import logging
@@ -38,6 +39,11 @@ class LocmemBackend(BaseBackend):
 
     def send(self, to: str, body: str) -> None:
         LocmemBackend.outbox.append(Message(to=to, body=body))
+
+
+class DiscardBackend(BaseBackend):
+    def send(self, to: str, body: str) -> None:
+        pass
 
 
 def get_backend() -> BaseBackend:

@@ -13,6 +13,7 @@ urlpatterns = [
     path("<int:pk>/allocation/", views.allocation_settings, name="allocation_settings"),
     path("rounds/<int:pk>/", views.allocation_round, name="round"),
     path("loans/<int:pk>/vote/", views.vote, name="vote"),
+    path("loans/<int:pk>/approve/", views.approve, name="approve"),
     path("<int:pk>/import/", views.import_file, name="import"),
     path("<int:pk>/import/<str:kind>.xlsx", views.import_template, name="import_template"),
     path("accounts/<int:pk>/", views.account, name="account"),

@@ -271,6 +271,26 @@ def vote(request, pk):
 
 
 @login_required
+@require_POST
+def approve(request, pk):
+    """A leader approves one request now, by a round's rules (budget, points, eligibility)."""
+    obj = _loan(request, pk)
+    scope = scope_for(request.user)
+    if not scope.can_write_path(obj.fund.kanoon.path):
+        raise Http404
+    try:
+        obj = services.approve(scope, obj, timezone.localdate())
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        if obj.status == LoanStatus.APPROVED:
+            messages.success(request, _("The loan was approved."))
+        else:
+            messages.error(request, _("The loan was rejected: it does not meet the rules."))
+    return redirect(obj.get_absolute_url())
+
+
+@login_required
 def account(request, pk):
     obj = scoped_get_or_404(
         request.user, FundAccount, pk, select=["fund", "fund__kanoon", "person", "organisation"]
@@ -475,6 +495,7 @@ def loan(request, pk):
             "cover": selectors.guarantee_cover(obj),
             "can_name_guarantors": acts and obj.status in guarantees.OPEN_STATUSES,
             "can_reschedule": can_write and obj.status == LoanStatus.DISBURSED,
+            "can_approve": can_write and obj.status == LoanStatus.REQUESTED,
             "quote": quote,
             "settle_key": uuid.uuid4().hex,
             "votes": selectors.votes_of(obj),
