@@ -30,9 +30,7 @@ def city(cycle):  # noqa: F811
     self-assessed for 2024. Users: the city secretariat (writes for the city), a trainer of
     the city's association (reads it), the platform administrator (the national level)."""
     p = cycle
-    p.q1 = unit(
-        "district", "Quận 1", code="760", valid_from=dt.date(1997, 1, 1), valid_to=REFORM
-    )
+    p.q1 = unit("district", "Quận 1", code="760", valid_from=dt.date(1997, 1, 1), valid_to=REFORM)
     AdminUnitSuccession.objects.create(old=p.q1, new=p.city, approximate=True)
     p.old = add(p, place=None, former=p.q1, name="Hộ ông Quận Một")
     p.old.code = "Q1-001"
@@ -227,7 +225,9 @@ def test_the_api_reports_and_closes_the_city_year_per_role(city, api_client):
         2,
         2,
     )
-    assert {c["id"]: (c["approved"], c["hamlets_approved"], c["hamlets"]) for c in body["communes"]} == {
+    assert {
+        c["id"]: (c["approved"], c["hamlets_approved"], c["hamlets"]) for c in body["communes"]
+    } == {
         p.a.pk: (True, 2, 2),
         p.b.pk: (True, 1, 1),
     }

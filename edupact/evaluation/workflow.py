@@ -416,9 +416,7 @@ def pending_for_approval(unit: AdminUnit, year: int):
         return qs.filter(subject__admin_unit=unit, subject__kind__in=REVIEWED_IN_HAMLET)
     condition = Q(subject__admin_unit=unit)
     if unit.level == COMMUNE:
-        condition |= Q(subject__admin_unit__parent=unit) & ~Q(
-            subject__kind__in=REVIEWED_IN_HAMLET
-        )
+        condition |= Q(subject__admin_unit__parent=unit) & ~Q(subject__kind__in=REVIEWED_IN_HAMLET)
     old = retired_onto(unit)
     if old:
         condition |= Q(subject__admin_unit__isnull=True, subject__former_admin_unit__in=old)
