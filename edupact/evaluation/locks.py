@@ -5,9 +5,9 @@ province approves the commune's year, and the province closes its own year once 
 commune is approved. While a hamlet's year is approved, the answers of the subjects placed
 in it are locked; once the commune's year is approved, everything of that commune for the
 year is, answers and decisions alike; the province's closure locks what is placed in the
-province itself (a city-level agency, records of an old district mapped onto the city). Every write path (the services, the
-API through them, the bulk import, the review meeting and its corrections) asks here,
-set-based for many places at once.
+province itself (a city-level agency, records of an old district mapped onto the city).
+Every write path (the services, the API through them, the bulk import, the review meeting
+and its corrections) asks here, set-based for many places at once.
 
 A subject known only by its place before July 2025 (a retired commune or district, kept for
 the 2022–2025 records) is locked through the unit its records are re-aggregated onto
