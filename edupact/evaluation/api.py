@@ -452,6 +452,41 @@ def record_indicator_value(request, data: IndicatorValueIn):
     return Status(201, value)
 
 
+class IndicatorValueChangeIn(Schema):
+    numerator: int
+    denominator: int
+    note: str = ""
+
+
+def _indicator_value(request, pk: int):
+    """A figure among the reader's (their places' and national ones); 404 otherwise."""
+    value = selectors.indicator_values(scope_for(request.user)).filter(pk=pk).first()
+    if value is None:
+        raise Http404
+    return value
+
+
+@router.put("/indicator-values/{pk}", response=IndicatorValueOut)
+def change_indicator_value(request, pk: int, data: IndicatorValueChangeIn):
+    """Correct a figure typed in by hand (numerator, denominator, note); 403 for a place
+    the user does not write for, 422 once the place's year is locked by an approval."""
+    return services.change_indicator_value(
+        scope_for(request.user),
+        _indicator_value(request, pk),
+        data.numerator,
+        data.denominator,
+        data.note,
+        user=request.user,
+    )
+
+
+@router.delete("/indicator-values/{pk}", response={204: None})
+def delete_indicator_value(request, pk: int):
+    """Delete a figure entered by mistake; 422 once the place's year is locked."""
+    services.delete_indicator_value(scope_for(request.user), _indicator_value(request, pk))
+    return Status(204, None)
+
+
 # Bulk entry ---------------------------------------------------------------------------------------
 
 
@@ -575,17 +610,44 @@ def clear_deadline(request, year: int, step: str, unit: int):
 
 @router.get("/cycle/{pk}/{year}")
 def commune_cycle(request, pk: int, year: int):
-    """A commune's year: each hamlet's progress and light, the deadlines, the approvals."""
-    from .workflow import can_approve
+    """A commune's year: each hamlet's progress and light, the deadlines, the approvals. A
+    province's year: each commune's approval and light, and the province's closure."""
+    from .workflow import can_approve, can_reopen
 
     commune = _place(request, pk)
-    if commune.level != AdminUnit.Level.COMMUNE:
-        raise Http404
     scope = scope_for(request.user)
-    data = selectors.commune_cycle(commune, year)
 
     def approval(a):
         return ApprovalOut.from_orm(a).dict() if a else None
+
+    if commune.level == AdminUnit.Level.PROVINCE:
+        data = selectors.province_cycle(commune, year)
+        return {
+            "province_id": commune.pk,
+            "year": year,
+            "approval": approval(data["approval"]),
+            "can_close": can_approve(scope, commune),
+            "can_reopen": can_reopen(scope, commune),
+            "placed_here": data["placed_here"],
+            "pending": data["pending"],
+            "deadline": data["deadline"].due,
+            "communes": [
+                {
+                    "id": c["unit"].pk,
+                    "name": c["unit"].name,
+                    "hamlets": c["hamlets"],
+                    "hamlets_approved": c["hamlets_approved"],
+                    "approved": c["approved"],
+                    "light": c["light"],
+                    "can_approve": can_approve(scope, c["unit"]),
+                    "approval": approval(c["approval"]),
+                }
+                for c in data["communes"]
+            ],
+        }
+    if commune.level != AdminUnit.Level.COMMUNE:
+        raise Http404
+    data = selectors.commune_cycle(commune, year)
 
     return {
         "commune_id": commune.pk,
@@ -615,7 +677,8 @@ def commune_cycle(request, pk: int, year: int):
 
 @router.post("/cycle/{pk}/{year}/approve", response=ApprovalOut)
 def approve_year(request, pk: int, year: int):
-    """Approve a hamlet's year (the commune) or a commune's year (the province)."""
+    """Approve a hamlet's year (the commune) or a commune's year (the province), or close a
+    province's year (the province, once every commune is approved)."""
     from .workflow import approve_year as approve
 
     return approve(scope_for(request.user), _place(request, pk), year, user=request.user)
@@ -623,7 +686,8 @@ def approve_year(request, pk: int, year: int):
 
 @router.post("/cycle/{pk}/{year}/reopen", response=ApprovalOut)
 def reopen_year(request, pk: int, year: int, data: ReasonIn):
-    """Re-open an approved year, giving the reason; its records are unlocked."""
+    """Re-open an approved year, giving the reason; its records are unlocked (a province's
+    closed year: platform administrators, the national level)."""
     from .workflow import reopen_year as reopen
 
     return reopen(

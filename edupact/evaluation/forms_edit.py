@@ -404,6 +404,14 @@ class IndicatorValueForm(forms.Form):
         self.fields["admin_unit"].required = not national
 
 
+class IndicatorValueCorrectionForm(forms.Form):
+    """Correct a stored figure: its code, year, place and source identify it."""
+
+    numerator = forms.IntegerField(label=_("Numerator"), min_value=0)
+    denominator = forms.IntegerField(label=_("Denominator"), min_value=1)
+    note = _optional(_("Note"), max_length=300)
+
+
 class DeadlineForm(forms.Form):
     """One step's deadline for a place (prefix: the step)."""
 

@@ -1,16 +1,19 @@
 """Which records a higher level's approval has locked.
 
 Approval goes bottom-up (``workflow``): the commune approves each hamlet's year, the
-province approves the commune's year. While a hamlet's year is approved, the answers of the
-subjects placed in it are locked; once the commune's year is approved, everything of that
-commune for the year is, answers and decisions alike. Every write path (the services, the
-API through them, the bulk import, the review meeting and its corrections) asks here,
-set-based for many places at once.
+province approves the commune's year, and the province closes its own year once every
+commune is approved. While a hamlet's year is approved, the answers of the subjects placed
+in it are locked; once the commune's year is approved, everything of that commune for the
+year is, answers and decisions alike; the province's closure locks what is placed in the
+province itself (a city-level agency, records of an old district mapped onto the city).
+Every write path (the services, the API through them, the bulk import, the review meeting
+and its corrections) asks here, set-based for many places at once.
 
 A subject known only by its place before July 2025 (a retired commune or district, kept for
 the 2022–2025 records) is locked through the unit its records are re-aggregated onto
 (``rollups.successor_map``, the same mapping the rollups use): approving the new commune
-locks them too. Callers pass ``place_of(subject)``.
+locks them too, and the closure of a province locks those re-aggregated onto the whole
+province. Callers pass ``place_of(subject)``.
 """
 
 from __future__ import annotations
@@ -24,9 +27,13 @@ from edupact.directory.models import AdminUnit
 
 from .models import YearApproval
 
-HAMLET, COMMUNE = AdminUnit.Level.HAMLET, AdminUnit.Level.COMMUNE
-ANSWERS = (HAMLET, COMMUNE)  # approvals that lock the answers below them
-DECISIONS = (COMMUNE,)  # approvals that also lock the decisions
+HAMLET, COMMUNE, PROVINCE = (
+    AdminUnit.Level.HAMLET,
+    AdminUnit.Level.COMMUNE,
+    AdminUnit.Level.PROVINCE,
+)
+ANSWERS = (HAMLET, COMMUNE, PROVINCE)  # approvals that lock the answers below them
+DECISIONS = (COMMUNE, PROVINCE)  # approvals that also lock the decisions
 
 
 def place_of(subject) -> int | None:
@@ -57,8 +64,9 @@ def current_places(unit_ids: Iterable[int]) -> dict[int, tuple[int, int | None]]
 def locked(year: int, unit_ids: Iterable[int | None], levels=ANSWERS) -> dict[int, AdminUnit]:
     """Subject place id → the approved unit that locks it, for the places locked in ``year``.
 
-    A place is locked by its own approval or its commune's; a retired place by those of the
-    unit its records were re-aggregated onto (a few queries, whatever the number of places).
+    A place is locked by its own approval or its parent's (a hamlet by its commune's, a
+    commune by its province's closure); a retired place by those of the unit its records
+    were re-aggregated onto (a few queries, whatever the number of places).
     """
     ids = {u for u in unit_ids if u}
     if not ids:
@@ -82,6 +90,11 @@ def locked(year: int, unit_ids: Iterable[int | None], levels=ANSWERS) -> dict[in
 
 
 def message(year: int, unit: AdminUnit) -> str:
+    if unit.level == PROVINCE:
+        return _(
+            "%(place)s has closed the year %(year)d and its records are locked; "
+            "the year must be re-opened first."
+        ) % {"place": unit.name, "year": year}
     return _(
         "%(place)s's year %(year)d has been approved by the level above and is locked; "
         "it must be re-opened first."

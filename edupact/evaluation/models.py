@@ -1037,8 +1037,9 @@ class Reminder(models.Model):
 
 class YearApproval(models.Model):
     """A higher level's approval of a hamlet's (by its commune) or a commune's (by the
-    province) year. While ``approved``, the records below are locked; re-opening needs a
-    reason and unlocks them."""
+    province) year, or a province's closure of its own year (the annual statistics are
+    final; re-opened by the national level). While ``approved``, the records below are
+    locked; re-opening needs a reason and unlocks them."""
 
     class State(models.TextChoices):
         APPROVED = "approved", _("approved")

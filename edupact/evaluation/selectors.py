@@ -608,6 +608,18 @@ def entry_places(scope: Scope) -> QuerySet:
     return qs.select_related("parent").order_by("parent__name", "level", "name", "id")
 
 
+def cycle_provinces(scope: Scope) -> QuerySet:
+    """Current provinces the reader sees whole (an organisation placed in the province):
+    whose year, with each commune's approval, the province's cycle page shows."""
+    qs = AdminUnit.objects.filter(
+        country="VN", level=AdminUnit.Level.PROVINCE, valid_to__isnull=True
+    )
+    roots = unit_roots(scope)
+    if roots is not None:
+        qs = qs.filter(pk__in=roots)
+    return qs.order_by("name", "id")
+
+
 def _deadline_light(done: bool, deadline, today: dt.date) -> str:
     """``done``, ``overdue``, ``soon`` (inside the reminder window) or ``open``."""
     if done:
@@ -714,6 +726,73 @@ def commune_cycle(commune: AdminUnit, year: int, today: dt.date | None = None) -
         "approval": approvals.get(commune.pk),
         "approved": progress["commune_approval"],
         "all_hamlets_approved": all_approved,
+    }
+
+
+def province_cycle(province: AdminUnit, year: int, today: dt.date | None = None) -> dict:
+    """A province's year: each commune's approval (with its hamlets approved out of all)
+    and a light against the deadline of the communes' approval, what is placed in the
+    province itself (a city-level agency, records of an old district mapped onto the whole
+    city) and still waits for a decision, and the province's own closure. A few grouped
+    queries, whatever the number of communes."""
+    from .models import YearApproval
+    from .workflow import communes_of, deadlines_for, pending_for_approval, retired_onto
+
+    today = today or dt.date.today()
+    approved = YearApproval.State.APPROVED
+    communes = list(communes_of(province, year))
+    ids = [c.pk for c in communes]
+    approvals = {
+        a.admin_unit_id: a
+        for a in YearApproval.objects.filter(year=year, admin_unit_id__in=[*ids, province.pk])
+    }
+    hamlets = (
+        AdminUnit.objects.filter(parent_id__in=ids, level=AdminUnit.Level.HAMLET)
+        .filter(Q(valid_to__isnull=True) | Q(valid_to__gt=dt.date(year, 1, 1)))
+        .values("parent_id")
+        .annotate(
+            n=Count("id", distinct=True),  # distinct: the join repeats a hamlet per approval
+            approved=Count(
+                "id",
+                distinct=True,
+                filter=Q(evaluation_approvals__year=year, evaluation_approvals__state=approved),
+            ),
+        )
+    )
+    counts = {r["parent_id"]: r for r in hamlets}
+    deadline = deadlines_for(province, year)["commune_approval"]
+    rows = []
+    for c in communes:
+        approval = approvals.get(c.pk)
+        done = approval is not None and approval.state == approved
+        n = counts.get(c.pk, {})
+        rows.append(
+            {
+                "unit": c,
+                "hamlets": n.get("n", 0),
+                "hamlets_approved": n.get("approved", 0),
+                "approval": approval,
+                "approved": done,
+                "ready": not done and n.get("approved", 0) == n.get("n", 0),
+                "light": _deadline_light(done, deadline, today),
+            }
+        )
+    own = Q(subject__admin_unit=province)
+    old = retired_onto(province)
+    if old:
+        own |= Q(subject__admin_unit__isnull=True, subject__former_admin_unit__in=old)
+    approval = approvals.get(province.pk)
+    return {
+        "province": province,
+        "year": year,
+        "communes": rows,
+        "deadline": deadline,
+        "placed_here": Assessment.objects.filter(own, year=year).count(),
+        "pending": pending_for_approval(province, year).count(),
+        "approval": approval,
+        "approved": approval is not None and approval.state == approved,
+        "all_communes_approved": all(r["approved"] for r in rows),
+        "communes_approved": sum(1 for r in rows if r["approved"]),
     }
 
 

@@ -677,14 +677,20 @@ def record_indicator_value(
     user=None,
 ) -> IndicatorValue:
     """Enter a figure from another system (or correct it): one row per (code, year, place,
-    source), replaced when entered again."""
+    source), replaced when entered again. Refused once the place's year is locked by an
+    approval (its annual statistics are final)."""
     if not can_write_unit(scope, admin_unit):
         raise PermissionDenied(_("You may not enter figures for this place."))
+    _ensure_value_open(admin_unit.pk if admin_unit else None, year)
     value = IndicatorValue.objects.filter(
         code=code.strip(), year=year, admin_unit=admin_unit, source=source.strip() or "manual"
     ).first() or IndicatorValue(
         code=code.strip(), year=year, admin_unit=admin_unit, source=source.strip() or "manual"
     )
+    return _save_value(value, numerator, denominator, note, user)
+
+
+def _save_value(value: IndicatorValue, numerator, denominator, note: str, user) -> IndicatorValue:
     value.numerator = numerator
     value.denominator = denominator
     value.note = note
@@ -692,6 +698,56 @@ def record_indicator_value(
     value.full_clean(validate_constraints=False)
     value.save()
     return value
+
+
+def _ensure_value_open(unit_id: int | None, year: int) -> None:
+    """A place's figures are part of its annual statistics: locked like its records once
+    its year is approved (a hamlet's or commune's) or closed (a province's). National
+    figures have no approval."""
+    locks.ensure_open(unit_id, year)
+
+
+def can_change_indicator_value(scope: Scope, value: IndicatorValue) -> bool:
+    """Who may correct or delete a figure typed in by hand: those who write for its place
+    (national figures: platform administrators). Every stored ``IndicatorValue`` is such a
+    figure; the platform's own counts are the rollups, rebuilt from the assessments."""
+    return can_write_unit(scope, value.admin_unit)
+
+
+def _locked_value(scope: Scope, value: IndicatorValue) -> IndicatorValue:
+    value = (
+        IndicatorValue.objects.select_for_update(of=("self",))
+        .select_related("admin_unit")
+        .get(pk=value.pk)
+    )
+    if not can_change_indicator_value(scope, value):
+        raise PermissionDenied(_("You may not enter figures for this place."))
+    _ensure_value_open(value.admin_unit_id, value.year)
+    return value
+
+
+@transaction.atomic
+def change_indicator_value(
+    scope: Scope,
+    value: IndicatorValue,
+    numerator: int,
+    denominator: int,
+    note: str = "",
+    user=None,
+) -> IndicatorValue:
+    """Correct a figure's numerator, denominator and note (its code, year, place and source
+    identify it: a figure entered under the wrong ones is deleted and entered again).
+    Audited; refused once the place's year is locked."""
+    stored = _locked_value(scope, value)
+    return _save_value(stored, numerator, denominator, note, user)
+
+
+@transaction.atomic
+def delete_indicator_value(scope: Scope, value: IndicatorValue) -> None:
+    """Delete a figure entered by mistake (audited, with its values in the trail of its
+    creation); refused once the place's year is locked. The shares recomputed from the
+    figures (``selectors.indicator_share``) change at once: nothing precomputed reads them."""
+    _locked_value(scope, value).delete()
 
 
 @transaction.atomic

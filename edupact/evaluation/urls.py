@@ -21,6 +21,12 @@ urlpatterns = [
     path("targets/<int:pk>/delete/", data.delete_target, name="delete_target"),
     path("indicator-values/", data.indicator_values, name="indicator_values"),
     path("indicator-values/new/", data.new_indicator_value, name="new_indicator_value"),
+    path("indicator-values/<int:pk>/edit/", data.edit_indicator_value, name="edit_indicator_value"),
+    path(
+        "indicator-values/<int:pk>/delete/",
+        data.delete_indicator_value,
+        name="delete_indicator_value",
+    ),
     path("deadlines/default/<int:year>/", data.default_deadlines, name="default_deadlines"),
     path("deadlines/<int:pk>/<int:year>/", data.deadlines, name="deadlines"),
     path("reports/annual/", views.annual_report, name="annual_report"),

@@ -425,36 +425,41 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 # The yearly cycle: a commune's year, approvals and re-opening ------------------------------------
 
 
-def _commune(request, pk) -> AdminUnit:
+def _cycle_place(request, pk) -> AdminUnit:
+    """The commune or province whose year a cycle page shows (404 outside the scope)."""
     try:
         unit = selectors.place(scope_for(request.user), pk)
     except AdminUnit.DoesNotExist as exc:
         raise Http404 from exc
-    if unit.level != AdminUnit.Level.COMMUNE:
+    if unit.level not in (AdminUnit.Level.COMMUNE, AdminUnit.Level.PROVINCE):
         raise Http404
     return unit
 
 
 @login_required
 def cycle_home(request):
-    """The communes the reader sees, each linking to its year."""
+    """The provinces and communes the reader sees, each linking to its year."""
     scope = scope_for(request.user)
     communes = selectors.entry_places(scope).filter(level=AdminUnit.Level.COMMUNE)
+    provinces = list(selectors.cycle_provinces(scope))
     year = _int(request.GET.get("year")) or dt.date.today().year
-    if communes.count() == 1:
+    if not provinces and communes.count() == 1:
         return redirect("evaluation:cycle", pk=communes.first().pk, year=year)
-    context = {"page": page_of(request, communes), "year": year}
+    context = {"page": page_of(request, communes), "year": year, "provinces": provinces}
     return render(request, "evaluation/cycle_home.html", context)
 
 
 @login_required
 def cycle(request, pk, year):
     """A commune's year: each hamlet's progress with the deadlines and traffic lights, and
-    the approve and re-open actions for the level above."""
-    from . import workflow
+    the approve and re-open actions for the level above. A province's year: each commune's
+    approval, and the province's closure of its year."""
+    from . import locks, workflow
 
     scope = scope_for(request.user)
-    commune = _commune(request, pk)
+    commune = _cycle_place(request, pk)
+    if commune.level == AdminUnit.Level.PROVINCE:
+        return _province_cycle(request, scope, commune, year)
     data = selectors.commune_cycle(commune, year)
     for row in data["hamlets"]:
         row["can_approve"] = workflow.can_approve(scope, row["unit"])
@@ -467,34 +472,65 @@ def cycle(request, pk, year):
         "can_edit_deadlines": services.can_write_unit(scope, commune),
         "can_edit_province_deadlines": commune.parent_id is not None
         and services.can_write_unit(scope, commune.parent),
+        "province": selectors.visible_parent(scope, commune),
+        "closed_by": locks.locked(year, [commune.parent_id], (locks.PROVINCE,)).get(
+            commune.parent_id
+        ),
     }
     return render(request, "evaluation/cycle.html", context)
+
+
+def _province_cycle(request, scope, province: AdminUnit, year: int):
+    from . import workflow
+
+    data = selectors.province_cycle(province, year)
+    for row in data["communes"]:
+        row["can_approve"] = workflow.can_approve(scope, row["unit"])
+    context = {
+        "data": data,
+        "year": year,
+        "years": range(dt.date.today().year, 2019, -1),
+        "can_close": workflow.can_approve(scope, province),
+        "can_reopen": workflow.can_reopen(scope, province),
+        "can_approve_communes": any(r["can_approve"] for r in data["communes"]),
+        "can_edit_deadlines": services.can_write_unit(scope, province),
+    }
+    return render(request, "evaluation/province_cycle.html", context)
 
 
 @login_required
 @require_POST
 def cycle_action(request, pk, year, action):
-    """Approve or re-open (with a reason) a hamlet's year or the commune's year."""
+    """Approve or re-open (with a reason) a hamlet's year or the commune's year; on a
+    province's page, a commune's year or the province's own (closing it)."""
     from . import workflow
 
     if action not in ("approve", "reopen"):
         raise Http404
     scope = scope_for(request.user)
-    commune = _commune(request, pk)
+    commune = _cycle_place(request, pk)
     unit_id = _int(request.POST.get("unit"))
     if unit_id == commune.pk:
         unit = commune
     else:
-        unit = workflow.hamlets_of(commune, year).filter(pk=unit_id).first()
+        below = (
+            workflow.communes_of(commune, year)
+            if commune.level == AdminUnit.Level.PROVINCE
+            else workflow.hamlets_of(commune, year)
+        )
+        unit = below.filter(pk=unit_id).first()
         if unit is None:
             raise Http404
+    closing = unit.level == AdminUnit.Level.PROVINCE
     try:
         if action == "approve":
             workflow.approve_year(scope, unit, year, user=request.user)
-            messages.success(
-                request,
-                _("%(place)s's year %(year)d is approved.") % {"place": unit.name, "year": year},
+            done = (
+                _("%(place)s's year %(year)d is closed; its records are locked.")
+                if closing
+                else _("%(place)s's year %(year)d is approved.")
             )
+            messages.success(request, done % {"place": unit.name, "year": year})
         else:
             workflow.reopen_year(
                 scope, unit, year, request.POST.get("reason", ""), user=request.user

@@ -21,9 +21,16 @@ from edupact.accounts.selectors import scope_for
 from edupact.directory.models import AdminUnit
 from edupact.web.paging import page_of
 
-from . import exchange, selectors, services, workflow
-from .forms_edit import EMPTY, DeadlineForm, Editor, IndicatorValueForm, TargetForm
-from .models import LearningModel, Step, Target
+from . import exchange, locks, selectors, services, workflow
+from .forms_edit import (
+    EMPTY,
+    DeadlineForm,
+    Editor,
+    IndicatorValueCorrectionForm,
+    IndicatorValueForm,
+    TargetForm,
+)
+from .models import IndicatorValue, LearningModel, Step, Target
 from .views import _framework, _int
 
 
@@ -222,6 +229,19 @@ def indicator_values(request):
         "share": share,
         "can_enter": scope.everything or selectors.writable_places(scope).exists(),
     }
+    page = context["page"]
+    page.object_list = rows = list(page.object_list)
+    places_by_year: dict[int, set[int]] = {}
+    for v in rows:
+        if v.admin_unit_id:
+            places_by_year.setdefault(v.year, set()).add(v.admin_unit_id)
+    locked = {(y, u) for y, units in places_by_year.items() for u in locks.locked(y, units)}
+    writes: dict[int | None, bool] = {}  # per place, not per row
+    for v in rows:
+        v.locked = (v.year, v.admin_unit_id) in locked
+        if v.admin_unit_id not in writes:
+            writes[v.admin_unit_id] = services.can_change_indicator_value(scope, v)
+        v.can_change = writes[v.admin_unit_id] and not v.locked
     return render(request, "evaluation/indicator_values.html", context)
 
 
@@ -263,6 +283,78 @@ def new_indicator_value(request):
                 query["place"] = value.admin_unit_id
             return redirect(reverse("evaluation:indicator_values") + "?" + urlencode(query))
     return render(request, "evaluation/indicator_value_new.html", {"form": form})
+
+
+def _indicator_value(request, pk) -> IndicatorValue:
+    """A figure the user may change: 404 for one outside the reader's figures, 403 for one
+    the reader sees but does not write for (a national figure, the province's for a
+    commune official)."""
+    scope = scope_for(request.user)
+    value = selectors.indicator_values(scope).filter(pk=pk).first()
+    if value is None:
+        raise Http404
+    if not services.can_change_indicator_value(scope, value):
+        raise PermissionDenied
+    return value
+
+
+def _back_to_values(value) -> str:
+    query = {"code": value.code, "year": value.year, "source": value.source}
+    if value.admin_unit_id:
+        query["place"] = value.admin_unit_id
+    return reverse("evaluation:indicator_values") + "?" + urlencode(query)
+
+
+@login_required
+def edit_indicator_value(request, pk):
+    """Correct a figure typed in by hand (``services.change_indicator_value``; audited)."""
+    scope = scope_for(request.user)
+    value = _indicator_value(request, pk)
+    form = IndicatorValueCorrectionForm(
+        request.POST or None,
+        initial={
+            "numerator": value.numerator,
+            "denominator": value.denominator,
+            "note": value.note,
+        },
+    )
+    error = None
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        try:
+            services.change_indicator_value(
+                scope, value, d["numerator"], d["denominator"], d["note"], user=request.user
+            )
+        except ValidationError as exc:
+            if hasattr(exc, "error_dict"):
+                for key, errors in exc.message_dict.items():
+                    form.add_error(key if key in form.fields else None, errors)
+            else:
+                error = " ".join(exc.messages)
+        else:
+            messages.success(request, _("The figure is corrected."))
+            return redirect(_back_to_values(value))
+    context = {"form": form, "value": value, "error": error}
+    return render(request, "evaluation/indicator_value_edit.html", context)
+
+
+@login_required
+def delete_indicator_value(request, pk):
+    """Ask, then delete a figure entered by mistake (``services.delete_indicator_value``)."""
+    scope = scope_for(request.user)
+    value = _indicator_value(request, pk)
+    error = None
+    if request.method == "POST":
+        try:
+            services.delete_indicator_value(scope, value)
+        except ValidationError as exc:
+            error = " ".join(exc.messages)
+        else:
+            messages.success(request, _("The figure is deleted."))
+            return redirect(_back_to_values(value))
+    return render(
+        request, "evaluation/indicator_value_delete.html", {"value": value, "error": error}
+    )
 
 
 # Deadlines ----------------------------------------------------------------------------------------

@@ -8,9 +8,12 @@ the home page), once per (deadline, user, day).
 Approval goes bottom-up: the commune approves each hamlet's year once its households and
 clans have been reviewed at the review meeting (bình xét) or decided; the province approves
 the commune's year once all its hamlets are approved and what the commune decides directly
-(hamlet communities, units, records of retired units mapped onto it) is decided. An
-approval locks the records below it (``locks``); the approving level may re-open them, with
-a reason.
+(hamlet communities, units, records of retired units mapped onto it) is decided. The
+province (the city's association or DOET secretariat) then closes its own year, once every
+commune is approved and what is placed in the province itself (a city-level agency, records
+of an old district mapped onto the whole city) is decided: the annual statistics are final.
+An approval locks the records below it (``locks``); the approving level may re-open them,
+with a reason — a province's closure only the national level (platform administrators).
 """
 
 from __future__ import annotations
@@ -342,12 +345,24 @@ def _email(user, deadline: Deadline, on: dt.date) -> bool:
 
 
 def can_approve(scope: Scope, unit: AdminUnit) -> bool:
-    """Only the level above approves (and re-opens) a hamlet's or commune's year."""
+    """Only the level above approves a hamlet's or commune's year; a province's year is
+    closed by those who write for the province (its association, its DOET)."""
     from .services import can_write_unit
 
+    if unit.level == PROVINCE:
+        return unit.valid_to is None and can_write_unit(scope, unit)
     if unit.level not in (HAMLET, COMMUNE) or not unit.parent_id:
         return False
     return can_write_unit(scope, unit.parent)
+
+
+def can_reopen(scope: Scope, unit: AdminUnit) -> bool:
+    """The level that approved re-opens a hamlet's or commune's year; a province's closed
+    year is re-opened by the national level (platform administrators), since the province
+    has sent its final statistics upward."""
+    if unit.level == PROVINCE:
+        return scope.everything and unit.valid_to is None
+    return can_approve(scope, unit)
 
 
 def _reason(reason: str) -> str:
@@ -362,6 +377,15 @@ def hamlets_of(commune: AdminUnit, year: int):
     their current place for earlier years too, so a newer hamlet counts for them)."""
     return (
         AdminUnit.objects.filter(parent=commune, level=HAMLET)
+        .filter(Q(valid_to__isnull=True) | Q(valid_to__gt=dt.date(year, 1, 1)))
+        .order_by("name", "id")
+    )
+
+
+def communes_of(province: AdminUnit, year: int):
+    """The province's communes that were not retired before the year began."""
+    return (
+        AdminUnit.objects.filter(parent=province, level=COMMUNE)
         .filter(Q(valid_to__isnull=True) | Q(valid_to__gt=dt.date(year, 1, 1)))
         .order_by("name", "id")
     )
@@ -382,16 +406,17 @@ def pending_for_approval(unit: AdminUnit, year: int):
     by the commune directly (``services.REVIEWED_IN_HAMLET``), so it does not hold up the
     hamlet; it holds up the commune. A commune: everything placed in it, the models its
     hamlets do not review (the hamlet communities…), and the subjects known only by a
-    retired unit re-aggregated onto it, not yet decided.
+    retired unit re-aggregated onto it, not yet decided. A province: what is placed in the
+    province itself and the records of retired units re-aggregated onto the whole province.
     """
     from .services import REVIEWED_IN_HAMLET
 
     qs = Assessment.objects.filter(year=year, status=PENDING)
     if unit.level == HAMLET:
         return qs.filter(subject__admin_unit=unit, subject__kind__in=REVIEWED_IN_HAMLET)
-    condition = Q(subject__admin_unit=unit) | (
-        Q(subject__admin_unit__parent=unit) & ~Q(subject__kind__in=REVIEWED_IN_HAMLET)
-    )
+    condition = Q(subject__admin_unit=unit)
+    if unit.level == COMMUNE:
+        condition |= Q(subject__admin_unit__parent=unit) & ~Q(subject__kind__in=REVIEWED_IN_HAMLET)
     old = retired_onto(unit)
     if old:
         condition |= Q(subject__admin_unit__isnull=True, subject__former_admin_unit__in=old)
@@ -404,17 +429,20 @@ def _approval(unit: AdminUnit, year: int) -> YearApproval | None:
 
 @transaction.atomic
 def approve_year(scope: Scope, unit: AdminUnit, year: int, user=None) -> YearApproval:
-    """Approve a hamlet's year (the commune) or a commune's year (the province).
+    """Approve a hamlet's year (the commune) or a commune's year (the province), or close a
+    province's year (the province itself).
 
     Nothing may wait in ``pending_for_approval``; a commune also needs every hamlet
-    approved. Approving again changes nothing.
+    approved, a province every commune. Approving again changes nothing.
     """
     if not can_approve(scope, unit):
+        if unit.level == PROVINCE:
+            raise PermissionDenied(_("Only the province may close its year."))
         raise PermissionDenied(_("Only the level above may approve this year."))
     current = _approval(unit, year)
     if current is not None and current.state == APPROVED:
         return current
-    if unit.level == HAMLET:
+    if unit.level != PROVINCE:  # the level above must still be open
         locks.ensure_open(unit.parent_id, year, locks.DECISIONS)
     count = pending_for_approval(unit, year).count()
     if count:
@@ -435,6 +463,8 @@ def approve_year(scope: Scope, unit: AdminUnit, year: int, user=None) -> YearApp
             raise ValidationError(
                 _("These hamlets are not approved yet: %(names)s.") % {"names": ", ".join(waiting)}
             )
+    if unit.level == PROVINCE:
+        _require_communes_approved(unit, year)
     approval = current or YearApproval(admin_unit=unit, year=year)
     approval.state = APPROVED
     approval.approved_by = user if getattr(user, "pk", None) else None
@@ -443,16 +473,37 @@ def approve_year(scope: Scope, unit: AdminUnit, year: int, user=None) -> YearApp
     return approval
 
 
+def _require_communes_approved(province: AdminUnit, year: int) -> None:
+    approved = YearApproval.objects.filter(year=year, state=APPROVED).values("admin_unit_id")
+    waiting = communes_of(province, year).exclude(pk__in=approved)
+    count = waiting.count()
+    if count:
+        names = ", ".join(waiting.values_list("name", flat=True)[:10])
+        raise ValidationError(
+            ngettext(
+                "%(count)d commune is not approved yet: %(names)s.",
+                "%(count)d communes are not approved yet: %(names)s.",
+                count,
+            )
+            % {"count": count, "names": names + ("…" if count > 10 else "")}
+        )
+
+
 @transaction.atomic
 def reopen_year(scope: Scope, unit: AdminUnit, year: int, reason: str, user=None) -> YearApproval:
-    """Re-open an approved year (the level that approved it), which unlocks its records."""
+    """Re-open an approved year (the level that approved it; a province's closed year, the
+    national level), which unlocks its records."""
     reason = _reason(reason)
-    if not can_approve(scope, unit):
+    if not can_reopen(scope, unit):
+        if unit.level == PROVINCE:
+            raise PermissionDenied(
+                _("Only the national level may re-open a province's closed year.")
+            )
         raise PermissionDenied(_("Only the level above may re-open this year."))
     approval = _approval(unit, year)
     if approval is None or approval.state != APPROVED:
         raise ValidationError(_("This year is not approved; there is nothing to re-open."))
-    if unit.level == HAMLET:
+    if unit.level != PROVINCE:  # top-down: the level above is re-opened first
         locks.ensure_open(unit.parent_id, year, locks.DECISIONS)
     approval.state = YearApproval.State.REOPENED
     approval.reopened_by = user if getattr(user, "pk", None) else None
