@@ -555,7 +555,7 @@ class _DepositRows:
                 plan.append(posting)
         if not report.ok:
             return []
-        done = set(_in_chunks(lambda part: _posted_keys(self.fund, part), [p.key for p in plan]))
+        done = _posted_keys(self.fund, [p.key for p in plan])
         fresh = [p for p in plan if p.key not in done]
         report.created, report.skipped = len(fresh), len(plan) - len(fresh)
         return fresh
@@ -626,19 +626,26 @@ class _DepositRows:
         return found, None
 
 
-def _posted_keys(fund: Fund, keys: Sequence[str]) -> list[str]:
+def _posted_keys(fund: Fund, keys: Sequence[str]) -> set[str]:
     """Which of ``keys`` the fund has already posted. The literal ``<> ''`` (not a parameter)
-    lets SQLite answer from the partial unique index rather than scan the fund's entries."""
-    column = _columns(JournalEntry, "idempotency_key")
-    marks = ", ".join(["%s"] * len(keys))
+    lets the database answer from the partial unique index rather than scan the fund's
+    entries. PostgreSQL takes all the keys as one array (one round trip for a statement);
+    SQLite, which has no arrays, takes them ``CHUNK`` at a time in ``IN (…)``."""
+    table, column = _table(JournalEntry), _columns(JournalEntry, "idempotency_key")
+    sql = (
+        f"SELECT {column} FROM {table} WHERE {_columns(JournalEntry, 'fund')} = %s "
+        f"AND NOT ({column} = '') AND {column} "
+    )
+    found = set()
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT {column} FROM {connection.ops.quote_name(JournalEntry._meta.db_table)} "
-            f"WHERE {_columns(JournalEntry, 'fund')} = %s AND NOT ({column} = '') "
-            f"AND {column} IN ({marks})",
-            [fund.pk, *keys],
-        )
-        return [key for (key,) in cursor.fetchall()]
+        if connection.vendor == "postgresql":
+            cursor.execute(sql + "= ANY(%s::text[])", [fund.pk, list(keys)])
+            return {key for (key,) in cursor.fetchall()}
+        for start in range(0, len(keys), CHUNK):
+            part = keys[start : start + CHUNK]
+            cursor.execute(sql + f"IN ({', '.join(['%s'] * len(part))})", [fund.pk, *part])
+            found.update(key for (key,) in cursor.fetchall())
+    return found
 
 
 AMBIGUOUS = -1
