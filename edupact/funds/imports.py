@@ -5,8 +5,8 @@ error kept with its row and column; nothing is written when one row fails; a dry
 after validation; a file whose digest was already imported adds nothing, and neither does a
 row already present (a member already in the fund, a bank reference already posted).
 
-Deposits are written set-based, for statements of 100,000 rows: entries and lines by
-``bulk_create`` inside one transaction, and each touched account's running sums rolled
+Deposits are written set-based, for statements of 100,000 rows: entries and lines in bulk
+(``COPY`` on PostgreSQL) inside one transaction, and each touched account's running sums rolled
 forward in closed form from its stored state and the aggregate of its new postings
 (Σa, Σa·d, latest d) — the same numbers as posting the rows one by one, backdated ones
 included, because money_days(T) = Σ a × (T − d) does not depend on the order of postings.
@@ -713,9 +713,10 @@ ROLLED_FIELDS = ("balance", "last_posting_date", "money_days_at_last_posting", "
 def write_deposits(fund: Fund, postings: list[Posting], *, user=None) -> None:
     """Post ``postings`` as deposits (Dr pool, Cr member) in the caller's transaction.
 
-    Members are locked in id order and the pool last, entries and lines inserted in chunks of plain
-    multi-row INSERTs (the ORM's per-object work would cost more than the database's), and
-    the running sums of every touched account set once from the closed form.
+    Members are locked in id order and the pool last; entries and lines go in by the
+    database's own bulk writer (``_WRITERS``: ``COPY`` on PostgreSQL, prepared INSERTs on
+    SQLite; the ORM's per-object work would cost more than the database's); the running sums
+    of every touched account are set once from the closed form.
     """
     if not postings:
         return
@@ -745,10 +746,14 @@ class Running:
 
 
 def _lock(ids: list[int]) -> dict[int, Running]:
+    """Lock ``ids`` in id order and read their running sums. ``FOR NO KEY UPDATE``, the lock
+    an ``UPDATE`` of the sums takes anyway: a row referencing the account meanwhile (a loan,
+    a posting's line, whose foreign-key check takes ``FOR KEY SHARE``) need not wait for
+    the import; a posting that updates the account still does."""
     found = {}
     for start in range(0, len(ids), CHUNK):
         rows = (
-            FundAccount.objects.select_for_update(of=("self",))
+            FundAccount.objects.select_for_update(of=("self",), no_key=True)
             .filter(pk__in=ids[start : start + CHUNK])
             .order_by("pk")
             .values_list("pk", "kind", *ROLLED_FIELDS)
