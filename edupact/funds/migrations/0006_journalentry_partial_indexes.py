@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('funds', '0004_indexes'),
+        ('funds', '0005_guarantee_notices'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
