@@ -4,9 +4,12 @@ posting row by row would."""
 
 import datetime as dt
 import io
+import threading
+import time
 
 import pytest
 from django.core.exceptions import PermissionDenied
+from django.db import connection, transaction
 from django.utils import timezone
 from factories import OrganisationFactory, iran_national_code
 from hypothesis import HealthCheck, given, settings
@@ -365,6 +368,82 @@ def test_a_crash_during_the_bulk_write_rolls_everything_back(tree, monkeypatch):
     assert services.verify(fund) == []
     monkeypatch.setattr(imports, "_insert_chunk", real)
     assert import_deposits(fund, statement(rows)).created == len(rows)
+    assert services.verify(fund) == []
+
+
+def test_postings_after_a_bulk_import_take_fresh_ids(fund, tree, members):
+    """PostgreSQL writes the entries with ids it took from their sequence: a later posting
+    through the service gets the next ids, not one the import used."""
+    alice, bob, _ = members
+    rows = [[f"2024-05-0{1 + i}", "100", tree.member.national_id, f"S{i}", ""] for i in range(3)]
+    assert import_deposits(fund, statement(rows)).created == 3
+    imported = set(JournalEntry.objects.filter(fund=fund).values_list("pk", flat=True))
+    lines = set(JournalLine.objects.filter(entry__in=imported).values_list("pk", flat=True))
+    later = services.deposit(EVERYTHING, bob, 7, dt.date(2024, 6, 1))
+    assert later.pk > max(imported)
+    assert min(later.lines.values_list("pk", flat=True)) > max(lines)
+    assert services.verify(fund) == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_import_and_a_posting_to_the_same_member_do_not_deadlock(tree):
+    """A posting holds its member's row and then takes the pool's; the import takes its
+    members in id order and then the pool, so it waits for the posting instead of holding
+    the pool the posting needs (which PostgreSQL would end as a deadlock, aborting one)."""
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite has one writer at a time: no row locks to order")
+    fund = services.create_fund(EVERYTHING, Fund(name="Busy fund", kanoon=tree.kanoon))
+    Fund.objects.filter(pk=fund.pk).update(created_at=timezone.make_aware(dt.datetime(2023, 1, 1)))
+    fund.refresh_from_db()
+    alice = services.open_account(EVERYTHING, fund, person=tree.member)
+    bob = services.open_account(EVERYTHING, fund, person=tree.other_member)
+    rows = [
+        ["2024-05-01", "300", tree.member.national_id, "D1", ""],
+        ["2024-05-02", "40", tree.other_member.national_id, "D2", ""],
+    ]
+    held, go, errors = threading.Event(), threading.Event(), []
+
+    def posting():
+        try:
+            with transaction.atomic():
+                FundAccount.objects.select_for_update().get(pk=alice.pk)  # the member first
+                held.set()
+                go.wait(30)
+                services.deposit(EVERYTHING, alice, 5, dt.date(2024, 6, 1))  # then the pool
+        except Exception as exc:  # noqa: BLE001 — reported by the assertion below
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    def bulk():
+        try:
+            errors.extend(import_deposits(fund, statement(rows)).errors)
+        except Exception as exc:  # noqa: BLE001
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=posting), threading.Thread(target=bulk)]
+    threads[0].start()
+    assert held.wait(30)
+    threads[1].start()
+    for _ in range(300):  # until the import waits for the member's row
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT count(*) FROM pg_stat_activity "
+                "WHERE datname = current_database() AND wait_event_type = 'Lock'"
+            )
+            if cursor.fetchone()[0]:
+                break
+        time.sleep(0.05)
+    else:
+        pytest.fail(f"the import never waited for the posting: {errors}")
+    go.set()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert errors == []
+    assert FundAccount.objects.get(pk=alice.pk).balance == 305
+    assert FundAccount.objects.get(pk=bob.pk).balance == 40
     assert services.verify(fund) == []
 
 

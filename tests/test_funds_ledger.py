@@ -184,6 +184,17 @@ def test_a_correction_is_a_compensating_entry(alice):
     assert JournalEntry.objects.count() == 2
 
 
+def test_the_database_lets_an_entry_be_reversed_only_once(alice):
+    """``reverses`` is indexed only where set (partial unique index): still one reversal each."""
+    wrong = services.deposit(EVERYTHING, alice, 1_000, D)
+    services.reverse_entry(EVERYTHING, wrong, days(1))
+    with pytest.raises(IntegrityError), transaction.atomic():
+        JournalEntry.objects.create(fund=alice.fund, date=days(2), kind="reversal", reverses=wrong)
+    # Entries that reverse nothing (null) are not held to it.
+    services.deposit(EVERYTHING, alice, 5, days(3))
+    assert JournalEntry.objects.filter(reverses=None).count() == 2
+
+
 def test_a_reversal_cannot_take_a_member_below_zero(alice):
     deposit = services.deposit(EVERYTHING, alice, 1_000, D)
     services.withdraw(EVERYTHING, alice, 600, days(1))

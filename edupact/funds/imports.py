@@ -5,8 +5,8 @@ error kept with its row and column; nothing is written when one row fails; a dry
 after validation; a file whose digest was already imported adds nothing, and neither does a
 row already present (a member already in the fund, a bank reference already posted).
 
-Deposits are written set-based, for statements of 100,000 rows: entries and lines by
-``bulk_create`` inside one transaction, and each touched account's running sums rolled
+Deposits are written set-based, for statements of 100,000 rows: entries and lines in bulk
+(``COPY`` on PostgreSQL) inside one transaction, and each touched account's running sums rolled
 forward in closed form from its stored state and the aggregate of its new postings
 (Σa, Σa·d, latest d) — the same numbers as posting the rows one by one, backdated ones
 included, because money_days(T) = Σ a × (T − d) does not depend on the order of postings.
@@ -555,7 +555,7 @@ class _DepositRows:
                 plan.append(posting)
         if not report.ok:
             return []
-        done = set(_in_chunks(lambda part: _posted_keys(self.fund, part), [p.key for p in plan]))
+        done = _posted_keys(self.fund, [p.key for p in plan])
         fresh = [p for p in plan if p.key not in done]
         report.created, report.skipped = len(fresh), len(plan) - len(fresh)
         return fresh
@@ -626,19 +626,26 @@ class _DepositRows:
         return found, None
 
 
-def _posted_keys(fund: Fund, keys: Sequence[str]) -> list[str]:
+def _posted_keys(fund: Fund, keys: Sequence[str]) -> set[str]:
     """Which of ``keys`` the fund has already posted. The literal ``<> ''`` (not a parameter)
-    lets SQLite answer from the partial unique index rather than scan the fund's entries."""
-    column = _columns(JournalEntry, "idempotency_key")
-    marks = ", ".join(["%s"] * len(keys))
+    lets the database answer from the partial unique index rather than scan the fund's
+    entries. PostgreSQL takes all the keys as one array (one round trip for a statement);
+    SQLite, which has no arrays, takes them ``CHUNK`` at a time in ``IN (…)``."""
+    table, column = _table(JournalEntry), _columns(JournalEntry, "idempotency_key")
+    sql = (
+        f"SELECT {column} FROM {table} WHERE {_columns(JournalEntry, 'fund')} = %s "
+        f"AND NOT ({column} = '') AND {column} "
+    )
+    found = set()
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT {column} FROM {connection.ops.quote_name(JournalEntry._meta.db_table)} "
-            f"WHERE {_columns(JournalEntry, 'fund')} = %s AND NOT ({column} = '') "
-            f"AND {column} IN ({marks})",
-            [fund.pk, *keys],
-        )
-        return [key for (key,) in cursor.fetchall()]
+        if connection.vendor == "postgresql":
+            cursor.execute(sql + "= ANY(%s::text[])", [fund.pk, list(keys)])
+            return {key for (key,) in cursor.fetchall()}
+        for start in range(0, len(keys), CHUNK):
+            part = keys[start : start + CHUNK]
+            cursor.execute(sql + f"IN ({', '.join(['%s'] * len(part))})", [fund.pk, *part])
+            found.update(key for (key,) in cursor.fetchall())
+    return found
 
 
 AMBIGUOUS = -1
@@ -706,9 +713,10 @@ ROLLED_FIELDS = ("balance", "last_posting_date", "money_days_at_last_posting", "
 def write_deposits(fund: Fund, postings: list[Posting], *, user=None) -> None:
     """Post ``postings`` as deposits (Dr pool, Cr member) in the caller's transaction.
 
-    Members are locked in id order and the pool last, entries and lines inserted in chunks of plain
-    multi-row INSERTs (the ORM's per-object work would cost more than the database's), and
-    the running sums of every touched account set once from the closed form.
+    Members are locked in id order and the pool last; entries and lines go in by the
+    database's own bulk writer (``_WRITERS``: ``COPY`` on PostgreSQL, prepared INSERTs on
+    SQLite; the ORM's per-object work would cost more than the database's); the running sums
+    of every touched account are set once from the closed form.
     """
     if not postings:
         return
@@ -738,10 +746,14 @@ class Running:
 
 
 def _lock(ids: list[int]) -> dict[int, Running]:
+    """Lock ``ids`` in id order and read their running sums. ``FOR NO KEY UPDATE``, the lock
+    an ``UPDATE`` of the sums takes anyway: a row referencing the account meanwhile (a loan,
+    a posting's line, whose foreign-key check takes ``FOR KEY SHARE``) need not wait for
+    the import; a posting that updates the account still does."""
     found = {}
     for start in range(0, len(ids), CHUNK):
         rows = (
-            FundAccount.objects.select_for_update(of=("self",))
+            FundAccount.objects.select_for_update(of=("self",), no_key=True)
             .filter(pk__in=ids[start : start + CHUNK])
             .order_by("pk")
             .values_list("pk", "kind", *ROLLED_FIELDS)
@@ -829,11 +841,19 @@ def _lines_copy(cursor, lines: list[tuple]) -> None:
 
 
 def _copy(cursor, model, fields, rows) -> None:
-    """``COPY … FROM STDIN`` through psycopg 3 (the raw cursor under Django's wrapper)."""
-    sql = f"COPY {_table(model)} ({_columns(model, *fields)}) FROM STDIN"
+    """``COPY … FROM STDIN`` in binary through psycopg 3 (the raw cursor under Django's
+    wrapper): the server reads integers and dates as they are instead of parsing text."""
+    sql = f"COPY {_table(model)} ({_columns(model, *fields)}) FROM STDIN (FORMAT BINARY)"
+    types = [_pg_type(model._meta.get_field(name)) for name in fields]
     with cursor.cursor.copy(sql) as copy:
+        copy.set_types(types)
         for row in rows:
             copy.write_row(row)
+
+
+def _pg_type(field) -> str:
+    """The column's type name as psycopg knows it: ``varchar(255)`` → ``varchar``."""
+    return field.db_type(connection).split("(")[0]
 
 
 # vendor → (write the entries and return their ids in order, write the lines)
@@ -850,8 +870,9 @@ def _batch(fields: int) -> int:
 
 
 def _save_running_sums(accounts: list[Running]) -> None:
-    ops, quote = connection.ops, connection.ops.quote_name
-    assignments = ", ".join(f"{c} = %s" for c in _columns(FundAccount, *ROLLED_FIELDS).split(", "))
+    """Set the rolled sums: one ``UPDATE … FROM unnest(arrays)`` on PostgreSQL (one
+    statement for thousands of accounts), one prepared UPDATE per account on SQLite."""
+    ops = connection.ops
     rows = [
         (
             a.balance,
@@ -862,12 +883,20 @@ def _save_running_sums(accounts: list[Running]) -> None:
         )
         for a in accounts
     ]
+    columns = _columns(FundAccount, *ROLLED_FIELDS).split(", ")
+    table, key = _table(FundAccount), _columns(FundAccount, "id")
     with connection.cursor() as cursor:
-        cursor.executemany(
-            f"UPDATE {quote(FundAccount._meta.db_table)} SET {assignments} "
-            f"WHERE {_columns(FundAccount, 'id')} = %s",
-            rows,
-        )
+        if connection.vendor == "postgresql":
+            assignments = ", ".join(f"{c} = v.{c}" for c in columns)
+            cursor.execute(
+                f"UPDATE {table} SET {assignments} FROM unnest("
+                "%s::bigint[], %s::date[], %s::bigint[], %s::date[], %s::bigint[]"
+                f") AS v({', '.join(columns)}, id) WHERE {table}.{key} = v.id",
+                [list(column) for column in zip(*rows, strict=True)],
+            )
+            return
+        assignments = ", ".join(f"{c} = %s" for c in columns)
+        cursor.executemany(f"UPDATE {table} SET {assignments} WHERE {key} = %s", rows)
 
 
 def _rolled_all(accounts: dict[int, Running], postings, pool_id: int) -> list[Running]:

@@ -323,16 +323,26 @@ class JournalEntry(models.Model):
     kind = models.CharField(_("kind"), max_length=20, choices=EntryKind.choices)
     memo = models.CharField(_("memo"), max_length=255, blank=True)
     idempotency_key = models.CharField(max_length=255, blank=True, default="")
-    reverses = models.OneToOneField(
+    # The three optional links are null on almost every entry (every deposit of a statement
+    # import): their indexes are partial (below), so a null costs no index insertion.
+    # ``reverses`` is a foreign key with a partial unique constraint: an entry is reversed
+    # at most once, as a one-to-one field would say, without indexing the nulls.
+    reverses = models.ForeignKey(
         "self",
         null=True,
         blank=True,
         on_delete=models.PROTECT,
         related_name="reversed_by",
         verbose_name=_("reverses"),
+        db_index=False,
     )
     loan = models.ForeignKey(
-        "Loan", null=True, blank=True, on_delete=models.PROTECT, related_name="entries"
+        "Loan",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="entries",
+        db_index=False,
     )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -340,6 +350,7 @@ class JournalEntry(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="+",
+        db_index=False,
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -350,12 +361,27 @@ class JournalEntry(models.Model):
         ordering = ["date", "id"]
         verbose_name = _("journal entry")
         verbose_name_plural = _("journal entries")
-        indexes = [models.Index(fields=["fund", "date"])]
+        indexes = [
+            models.Index(fields=["fund", "date"]),
+            models.Index(
+                fields=["loan"], condition=Q(loan__isnull=False), name="journalentry_loan"
+            ),
+            models.Index(
+                fields=["created_by"],
+                condition=Q(created_by__isnull=False),
+                name="journalentry_created_by",
+            ),
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["fund", "idempotency_key"],
                 condition=~Q(idempotency_key=""),
                 name="journalentry_idempotency_unique",
+            ),
+            models.UniqueConstraint(
+                fields=["reverses"],
+                condition=Q(reverses__isnull=False),
+                name="journalentry_reversed_once",
             ),
         ]
 
