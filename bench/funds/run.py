@@ -17,7 +17,9 @@ Loads ``bench/funds/dataset.py`` into a new database (SQLite in a temporary
    cProfile, to see where a posting's time goes;
 5. ``POST /api/v1/funds/{id}/deposits`` (bearer token, Idempotency-Key) from ``--clients``
    threads with keep-alive connections against gunicorn (``--workers`` processes × 4 threads,
-   as ``edupact serve`` runs it) on ``--port``.
+   as ``edupact serve`` runs it) on ``--port``; ``api-profile`` (not in the default parts)
+   sends the same requests in this process through Django's test client (every middleware,
+   no server) under cProfile, with the queries of one request.
 
 Prints a Markdown table and writes ``bench/results/funds-<db>.json``.
 """
@@ -47,7 +49,7 @@ HERE = Path(__file__).resolve().parent
 BENCH = HERE.parent
 REPO = BENCH.parent
 RESULTS = BENCH / "results"
-PARTS = ("points", "duckdb", "loop", "service", "api")
+PARTS = ("points", "duckdb", "loop", "service", "api", "api-profile")
 AIMS = {
     "points_past_s": 30,
     "points_today_s": 3,
@@ -72,8 +74,14 @@ def parse_args(argv=None):
     parser.add_argument(
         "--only", default=",".join(PARTS), help="comma-separated subset of " + ",".join(PARTS)
     )
-    parser.add_argument("--keep", help="SQLite: copy the loaded database to this path")
-    parser.add_argument("--reuse", help="SQLite: start from a database kept with --keep")
+    parser.add_argument(
+        "--keep",
+        help="SQLite: copy the loaded database to this path; PostgreSQL: start the cluster in "
+        "this directory and leave it running",
+    )
+    parser.add_argument(
+        "--reuse", help="start from a database (SQLite) or running cluster (PostgreSQL) of --keep"
+    )
     parser.add_argument("--worker", help=argparse.SUPPRESS)  # "FUND_ID:USER_ID:SECONDS"
     return parser.parse_args(argv)
 
@@ -103,7 +111,7 @@ def main(argv=None) -> int:
     started = time.perf_counter()
     import harness
 
-    with harness.environment(args.db, "edupact-bench-funds-", reuse=args.reuse):
+    with harness.environment(args.db, "edupact-bench-funds-", reuse=args.reuse, keep=args.keep):
         result = bench(args, started)
     RESULTS.mkdir(exist_ok=True)
     out = RESULTS / f"funds-{args.db}.json"
@@ -128,6 +136,7 @@ def bench(args, started: float) -> dict:
     today = timezone.localdate()
     if args.reuse:
         log(f"[{args.db}] reuse {args.reuse}")
+        call_command("migrate", verbosity=0)  # this branch's migrations, if any are new
         plan = dataset.Plan(args.accounts, args.postings, args.days, today)
         plan.fund_id = Fund.objects.order_by("pk").values_list("pk", flat=True).first()
         plan.counts = dataset.counts(plan.fund_id)
@@ -172,6 +181,8 @@ def bench(args, started: float) -> dict:
         result["service"] = service_postings(args, fund, user)
     if "api" in parts:
         result["api"] = api_deposits(args, fund, user)
+    if "api-profile" in parts:
+        result["api_profile"] = api_profile(args, fund, user)
     result["runtime_s"] = round(time.perf_counter() - started, 1)
     return result
 
@@ -601,6 +612,65 @@ def api_deposits(args, fund, user) -> dict:
     log(
         f"  API deposits, {args.clients} clients: p50 {result['p50_ms']} ms, p95 "
         f"{result['p95_ms']} ms, {result['throughput_per_s']}/s"
+    )
+    return result
+
+
+def api_profile(args, fund, user, requests: int = 500) -> dict:
+    """The deposit request in this process (test client, every middleware): its wall and CPU
+    time (this process and its PostgreSQL backend), its queries, then a cProfile of half as
+    many requests."""
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    from edupact.accounts.models import ApiToken
+
+    _, raw = ApiToken.issue(user, "bench-profile")
+    lo, hi = _member_range(fund)
+    rng = random.Random(7)
+    client = Client(HTTP_AUTHORIZATION=f"Bearer {raw}")
+    path = f"/api/v1/funds/{fund.pk}/deposits"
+
+    def one():
+        body = {"account_id": rng.randint(lo, hi), "amount": 100_000 * rng.randint(1, 50)}
+        response = client.post(
+            path, body, content_type="application/json", HTTP_IDEMPOTENCY_KEY=str(uuid.uuid4())
+        )
+        if response.status_code != 201:
+            raise SystemExit(f"the API answered {response.status_code}: {response.content!r}")
+
+    for _ in range(20):
+        one()
+    with CaptureQueriesContext(connection) as captured:
+        one()
+    queries = [q["sql"][:160] for q in captured.captured_queries]
+    server, cpu, t = _server_cpu(connection), time.process_time(), time.perf_counter()
+    for _ in range(requests):
+        one()
+    wall = time.perf_counter() - t
+    process_cpu = time.process_time() - cpu
+    backend_cpu = _server_cpu(connection, server)
+    profiler = cProfile.Profile()
+    profiler.enable()
+    for _ in range(requests // 2):
+        one()
+    profiler.disable()
+    text = io.StringIO()
+    pstats.Stats(profiler, stream=text).sort_stats("cumulative").print_stats(40)
+    result = {
+        "requests": requests,
+        "ms_per_request": round(1000 * wall / requests, 2),
+        "process_cpu_ms": round(1000 * process_cpu / requests, 2),
+        "backend_cpu_ms": round(1000 * backend_cpu / requests, 2),
+        "queries_per_request": len(queries),
+        "queries": queries,
+        "profile": text.getvalue()[-9000:],
+    }
+    log(
+        f"  API request in-process: {result['ms_per_request']} ms, CPU "
+        f"{result['process_cpu_ms']} ms + backend {result['backend_cpu_ms']} ms, "
+        f"{len(queries)} queries"
     )
     return result
 
