@@ -629,7 +629,7 @@ def api_profile(args, fund, user, requests: int = 500) -> dict:
     _, raw = ApiToken.issue(user, "bench-profile")
     lo, hi = _member_range(fund)
     rng = random.Random(7)
-    client = Client(HTTP_AUTHORIZATION=f"Bearer {raw}")
+    client = Client(HTTP_AUTHORIZATION=f"Bearer {raw}", HTTP_HOST="localhost")
     path = f"/api/v1/funds/{fund.pk}/deposits"
 
     def one():

@@ -227,6 +227,7 @@ def create_deposit(request, pk: int, data: DepositIn):
     account = get_object_or_404(
         scope_for(request.user).filter(FundAccount.objects.filter(fund=fund)), pk=data.account_id
     )
+    account.fund = fund  # the same row, read with its kanoon above
     key = request.headers.get("Idempotency-Key")
     try:
         entry = services.deposit(
