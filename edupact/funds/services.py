@@ -7,7 +7,8 @@ Rules every write follows:
 - the running sums of the accounts an entry touches are updated in its transaction, each by
   one ``UPDATE … SET balance = balance + x`` (the row lock lasts to the commit): member
   accounts in id order, the fund's own accounts last; a member account a withdrawal debits
-  is locked (``select_for_update``) and checked first;
+  is locked (``select_for_update``) and checked first; on PostgreSQL an entry that debits
+  no member is all of this in one statement (``_post_at_once``);
 - a member's balance never goes below zero, points never below what is available;
 - every write takes an ``idempotency_key``: a retried call returns what the first one made.
 
@@ -425,7 +426,10 @@ def _post_at_once(fund, on, kind, merged, kinds, natural, memo, key, reverses, l
         cursor.execute(sql, params)
         rows = cursor.fetchall()
     if not rows:  # the key was used: the first entry stands
-        return _by_key(JournalEntry, fund, key)
+        found = _by_key(JournalEntry, fund, key) if key else None
+        if found is None:
+            raise IntegrityError("The entry was neither posted nor found by its key.")
+        return found
     entry = JournalEntry(
         id=rows[0][1],
         fund=fund,
