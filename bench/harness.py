@@ -10,21 +10,28 @@ from pathlib import Path
 
 
 @contextlib.contextmanager
-def environment(db: str, prefix: str, reuse: str | None = None):
+def environment(db: str, prefix: str, reuse: str | None = None, keep: str | None = None):
     """Settings for a run: a scratch var dir (SQLite file, secret key), and for ``postgres`` a
-    throwaway cluster (``pgcluster``); ``reuse`` starts SQLite from a kept database."""
+    throwaway cluster (``pgcluster``); ``reuse`` starts SQLite from a kept database. For
+    ``postgres``, ``keep`` starts the cluster in that directory and leaves it running, and
+    ``reuse`` runs on the cluster left there (stop it with ``scripts/pg-cluster.sh stop``)."""
     var_dir = Path(tempfile.mkdtemp(prefix=prefix))
     os.environ["EDUPACT_VAR_DIR"] = str(var_dir)
     os.environ.setdefault("EDUPACT_ENV", "local")
     os.environ["DJANGO_SETTINGS_MODULE"] = "edupact.settings"
     os.environ.pop("DATABASE_URL", None)
-    if reuse:
-        if db != "sqlite":
-            raise SystemExit("--reuse is for SQLite only")
+    if reuse and db == "sqlite":
         shutil.copy(reuse, var_dir / "edupact.sqlite3")
     import pgcluster
 
-    cluster = pgcluster.throwaway_cluster() if db == "postgres" else contextlib.nullcontext()
+    if db != "postgres":
+        cluster = contextlib.nullcontext()
+    elif reuse:
+        cluster = contextlib.nullcontext(pgcluster.url(Path(reuse)))
+    elif keep:
+        cluster = contextlib.nullcontext(pgcluster.start(Path(keep)))
+    else:
+        cluster = pgcluster.throwaway_cluster()
     try:
         with cluster as url:
             if url:

@@ -57,6 +57,15 @@ def start(directory: Path) -> str:
     return f"postgres://postgres@/{DB_NAME}?host={directory}"
 
 
+def url(directory: Path) -> str:
+    """The DATABASE_URL of a cluster started in ``directory`` and still running."""
+    if SCRIPT.exists():
+        done = subprocess.run(["bash", str(SCRIPT), "url", str(directory)], check=True,
+                              capture_output=True, text=True)
+        return done.stdout.strip().splitlines()[-1]
+    return f"postgres://postgres@/{DB_NAME}?host={directory}"
+
+
 def stop(directory: Path) -> None:
     if SCRIPT.exists():
         subprocess.run(["bash", str(SCRIPT), "stop", str(directory)], check=False,

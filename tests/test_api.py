@@ -1,13 +1,16 @@
 """The REST API: described by OpenAPI, bearer tokens, paging and filters, problem+json
 errors in the caller's language, and Idempotency-Key on writes."""
 
+import datetime as dt
 import json
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import translation
 from django.utils.translation import gettext
 
-from edupact.accounts.models import Role
+from edupact.accounts.models import ApiToken, Role
 from edupact.accounts.services import revoke_token
 from edupact.directory.models import Person
 
@@ -71,6 +74,39 @@ def test_a_token_opens_the_api_and_is_marked_used(tree, api_client):
     assert client.get("/api/v1/people").status_code == 200
     client.token.refresh_from_db()
     assert client.token.last_used_at is not None
+
+
+def test_a_keyed_write_reads_its_token_once_and_marks_it_used_once_a_minute(tree, api_client):
+    """The Idempotency-Key middleware and the API both ask who is calling: one read of the
+    token per request; ``last_used_at`` is written when it is a minute old or more."""
+    client = api_client(tree.users[Role.PLATFORM_ADMIN])
+
+    def token_sql(key, **person):
+        with CaptureQueriesContext(connection) as captured:
+            response = post_json(
+                client,
+                "/api/v1/people",
+                new_person(tree, **person),
+                **{"Idempotency-Key": key},
+            )
+        assert response.status_code == 201, response.content
+        return [
+            q["sql"].split()[0]
+            for q in captured.captured_queries
+            if "accounts_apitoken" in q["sql"]
+        ]
+
+    assert token_sql("p-1") == ["SELECT", "UPDATE"]  # the first use is written
+    client.token.refresh_from_db()
+    used = client.token.last_used_at
+    assert used is not None
+    assert token_sql("p-2", national_id="0499370899", phone="09121234567") == ["SELECT"]
+    client.token.refresh_from_db()
+    assert client.token.last_used_at == used
+    ApiToken.objects.filter(pk=client.token.pk).update(last_used_at=used - dt.timedelta(minutes=2))
+    assert token_sql("p-3", national_id="0084575948", phone="09131234567") == ["SELECT", "UPDATE"]
+    client.token.refresh_from_db()
+    assert client.token.last_used_at > used
 
 
 def test_only_the_digest_of_a_token_is_stored(tree, api_client):

@@ -16,7 +16,15 @@ from edupact.core.scoping import Scope
 from edupact.directory import services as directory
 from edupact.directory.models import Organisation, Person
 from edupact.funds import selectors, services
-from edupact.funds.models import Fund, FundAccount, Loan, LoanProduct, LoanStatus, PointsTransfer
+from edupact.funds.models import (
+    Fund,
+    FundAccount,
+    JournalEntry,
+    Loan,
+    LoanProduct,
+    LoanStatus,
+    PointsTransfer,
+)
 
 EVERYTHING = Scope(everything=True)
 D = dt.date(2024, 1, 1)
@@ -95,3 +103,42 @@ def test_parallel_gifts_and_approvals_never_overspend():
         # Every attempt ran (none failed on a lock) and the points went exactly to zero.
         assert not [o for o in outcomes if isinstance(o, str) and o.startswith("locked")]
         assert given + used == 100
+
+
+@pytest.mark.django_db(transaction=True)
+def test_parallel_deposits_with_one_key_post_once_and_others_never_deadlock():
+    """Eight threads retry one Idempotency-Key while eight more deposit on the same two
+    members with keys of their own: the retried key is one entry (every thread gets it), the
+    others all post (on PostgreSQL, where each deposit is one statement locking member then
+    pool), and the running sums equal the journal."""
+    kanoon = directory.save_organisation(
+        EVERYTHING, Organisation(name="K", kind=Organisation.Kind.KANOON, country="IR")
+    )
+    fund = services.create_fund(EVERYTHING, Fund(name="F", kanoon=kanoon))
+    alice, bob = (services.open_account(EVERYTHING, fund, person=p) for p in _people(kanoon, 2))
+    retried = [
+        lambda: services.deposit(EVERYTHING, alice, 1_000, ON, idempotency_key="bank-row-1")
+    ] * 8
+    others = [
+        lambda n=n: services.deposit(
+            EVERYTHING, (alice, bob)[n % 2], 10 + n, ON, idempotency_key=f"bank-row-{100 + n}"
+        )
+        for n in range(8)
+    ]
+    outcomes = _run_all(retried + others)
+    assert len(outcomes) == 16
+    keys = set(JournalEntry.objects.filter(fund=fund).values_list("idempotency_key", flat=True))
+    first = JournalEntry.objects.filter(fund=fund, idempotency_key="bank-row-1").first()
+    got_it = [o for o in outcomes if not isinstance(o, str) and o.idempotency_key == "bank-row-1"]
+    assert all(o == first for o in got_it)  # every thread that retried the key got one entry
+    posted = {n: 10 + n for n in range(8) if f"bank-row-{100 + n}" in keys}
+    alice.refresh_from_db()
+    bob.refresh_from_db()
+    assert alice.balance == (1_000 if first else 0) + sum(
+        a for n, a in posted.items() if n % 2 == 0
+    )
+    assert bob.balance == sum(a for n, a in posted.items() if n % 2)
+    assert services.verify(fund) == []
+    if connection.vendor == "postgresql":
+        assert not [o for o in outcomes if isinstance(o, str)]  # no lock failures, no deadlock
+        assert len(got_it) == 8 and len(posted) == 8 and len(keys) == 9

@@ -90,6 +90,23 @@ def test_selectors_return_only_the_scope(tree, role):
 
 
 @pytest.mark.parametrize("role", ROLES)
+def test_one_record_by_key_is_found_exactly_when_it_is_in_the_scope(tree, role):
+    """``filter(queryset, pk=x)`` narrows every branch of the scope to the one key (SQLite
+    would build the whole set first) and finds a record exactly when the scope holds it."""
+    scope = scope_for(tree.users[role])
+    for model, kind in ((Person, "people"), (Organisation, "organisations")):
+        visible = expected(tree, role, kind)
+        writable = ids(scope.filter(model.objects.all(), write=True))
+        for pk in model.objects.values_list("pk", flat=True):
+            assert ids(scope.filter(model.objects.all(), pk=pk)) == ({pk} & visible)
+            assert ids(scope.filter(model.objects.all(), write=True, pk=pk)) == ({pk} & writable)
+    if not scope.everything:
+        one = str(scope.filter(Person.objects.all(), pk=tree.member.pk).query)
+        branches = one.count(" UNION ") + 1
+        assert one.count(f" = {tree.member.pk}") >= branches + 1  # every branch, the outer
+
+
+@pytest.mark.parametrize("role", ROLES)
 def test_write_scope(tree, role):
     scope = scope_for(tree.users[role])
     writable_orgs = ids(scope.filter(Organisation.objects.all(), write=True))

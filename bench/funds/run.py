@@ -16,8 +16,10 @@ Loads ``bench/funds/dataset.py`` into a new database (SQLite in a temporary
    posting with its own Idempotency-Key as the leader of the kanoon; one process under
    cProfile, to see where a posting's time goes;
 5. ``POST /api/v1/funds/{id}/deposits`` (bearer token, Idempotency-Key) from ``--clients``
-   threads with keep-alive connections against gunicorn (``--workers`` processes × 4 threads,
-   as ``edupact serve`` runs it) on ``--port``.
+   threads with keep-alive connections against gunicorn (``--workers`` × ``--threads``, 2 × 4
+   as ``edupact serve`` runs it) on ``--port``; ``api-profile`` (not in the default parts)
+   sends the same requests in this process through Django's test client (every middleware,
+   no server) under cProfile, with the queries of one request.
 
 Prints a Markdown table and writes ``bench/results/funds-<db>.json``.
 """
@@ -47,7 +49,7 @@ HERE = Path(__file__).resolve().parent
 BENCH = HERE.parent
 REPO = BENCH.parent
 RESULTS = BENCH / "results"
-PARTS = ("points", "duckdb", "loop", "service", "api")
+PARTS = ("points", "duckdb", "loop", "service", "api", "api-profile")
 AIMS = {
     "points_past_s": 30,
     "points_today_s": 3,
@@ -67,13 +69,20 @@ def parse_args(argv=None):
     parser.add_argument("--clients", type=int, default=20, help="concurrent API clients")
     parser.add_argument("--api-requests", type=int, default=50, help="requests per API client")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn worker processes")
+    parser.add_argument("--threads", type=int, default=4, help="gunicorn threads per worker")
     parser.add_argument("--port", type=int, default=8171)
     parser.add_argument("--sample", type=int, default=1000, help="accounts for the daily loop")
     parser.add_argument(
         "--only", default=",".join(PARTS), help="comma-separated subset of " + ",".join(PARTS)
     )
-    parser.add_argument("--keep", help="SQLite: copy the loaded database to this path")
-    parser.add_argument("--reuse", help="SQLite: start from a database kept with --keep")
+    parser.add_argument(
+        "--keep",
+        help="SQLite: copy the loaded database to this path; PostgreSQL: start the cluster in "
+        "this directory and leave it running",
+    )
+    parser.add_argument(
+        "--reuse", help="start from a database (SQLite) or running cluster (PostgreSQL) of --keep"
+    )
     parser.add_argument("--worker", help=argparse.SUPPRESS)  # "FUND_ID:USER_ID:SECONDS"
     return parser.parse_args(argv)
 
@@ -82,7 +91,7 @@ def command_line(args) -> str:
     return (
         f"python bench/funds/run.py --db {args.db} --accounts {args.accounts} "
         f"--postings {args.postings} --seconds {args.seconds:g} --clients {args.clients} "
-        f"--api-requests {args.api_requests} --workers {args.workers}"
+        f"--api-requests {args.api_requests} --workers {args.workers} --threads {args.threads}"
     )
 
 
@@ -103,7 +112,7 @@ def main(argv=None) -> int:
     started = time.perf_counter()
     import harness
 
-    with harness.environment(args.db, "edupact-bench-funds-", reuse=args.reuse):
+    with harness.environment(args.db, "edupact-bench-funds-", reuse=args.reuse, keep=args.keep):
         result = bench(args, started)
     RESULTS.mkdir(exist_ok=True)
     out = RESULTS / f"funds-{args.db}.json"
@@ -128,6 +137,7 @@ def bench(args, started: float) -> dict:
     today = timezone.localdate()
     if args.reuse:
         log(f"[{args.db}] reuse {args.reuse}")
+        call_command("migrate", verbosity=0)  # this branch's migrations, if any are new
         plan = dataset.Plan(args.accounts, args.postings, args.days, today)
         plan.fund_id = Fund.objects.order_by("pk").values_list("pk", flat=True).first()
         plan.counts = dataset.counts(plan.fund_id)
@@ -172,6 +182,8 @@ def bench(args, started: float) -> dict:
         result["service"] = service_postings(args, fund, user)
     if "api" in parts:
         result["api"] = api_deposits(args, fund, user)
+    if "api-profile" in parts:
+        result["api_profile"] = api_profile(args, fund, user)
     result["runtime_s"] = round(time.perf_counter() - started, 1)
     return result
 
@@ -527,7 +539,7 @@ def api_deposits(args, fund, user) -> dict:
             "--workers",
             str(args.workers),
             "--threads",
-            "4",
+            str(args.threads),
             "--log-level",
             "warning",
         ],
@@ -577,9 +589,12 @@ def api_deposits(args, fund, user) -> dict:
 
         run(3, False)  # warm-up: every worker imports and connects
         load = os.getloadavg()[0]
+        postmaster = _postmaster_pid()
+        cpu_before = (_tree_cpu(server.pid), _tree_cpu(postmaster), time.process_time())
         t = time.perf_counter()
         run(args.api_requests, True)
         wall = time.perf_counter() - t
+        cpu_after = (_tree_cpu(server.pid), _tree_cpu(postmaster), time.process_time())
     finally:
         server.terminate()
         server.wait(timeout=30)
@@ -589,20 +604,125 @@ def api_deposits(args, fund, user) -> dict:
     result = {
         "clients": args.clients,
         "workers": args.workers,
-        "threads": 4,
+        "threads": args.threads,
         "requests": len(times),
         "statuses": statuses,
         "p50_ms": round(statistics.median(times), 1),
         "p95_ms": round(cuts[94], 1),
         "max_ms": round(max(times), 1),
         "throughput_per_s": round(len(times) / wall, 1),
+        # CPU per request: gunicorn (its workers), the database (PostgreSQL's processes; 0 on
+        # SQLite, inside gunicorn), the 20 clients in this process.
+        "cpu_ms_per_request": {
+            name: round(1000 * (after - before) / len(times), 2)
+            for name, before, after in zip(
+                ("server", "database", "clients"), cpu_before, cpu_after, strict=True
+            )
+        },
         "loadavg_1m": [round(load, 2), round(os.getloadavg()[0], 2)],
     }
     log(
         f"  API deposits, {args.clients} clients: p50 {result['p50_ms']} ms, p95 "
-        f"{result['p95_ms']} ms, {result['throughput_per_s']}/s"
+        f"{result['p95_ms']} ms, {result['throughput_per_s']}/s, CPU ms a request "
+        f"{result['cpu_ms_per_request']}, load {load:.1f}"
     )
     return result
+
+
+def api_profile(args, fund, user, requests: int = 500) -> dict:
+    """The deposit request in this process (test client, every middleware): its wall and CPU
+    time (this process and its PostgreSQL backend), its queries, then a cProfile of half as
+    many requests."""
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    from edupact.accounts.models import ApiToken
+
+    _, raw = ApiToken.issue(user, "bench-profile")
+    lo, hi = _member_range(fund)
+    rng = random.Random(7)
+    client = Client(HTTP_AUTHORIZATION=f"Bearer {raw}", HTTP_HOST="localhost")
+    path = f"/api/v1/funds/{fund.pk}/deposits"
+
+    def one():
+        body = {"account_id": rng.randint(lo, hi), "amount": 100_000 * rng.randint(1, 50)}
+        response = client.post(
+            path, body, content_type="application/json", HTTP_IDEMPOTENCY_KEY=str(uuid.uuid4())
+        )
+        if response.status_code != 201:
+            raise SystemExit(f"the API answered {response.status_code}: {response.content!r}")
+
+    for _ in range(20):
+        one()
+    with CaptureQueriesContext(connection) as captured:
+        one()
+    queries = [q["sql"][:160] for q in captured.captured_queries]
+    server, cpu, t = _server_cpu(connection), time.process_time(), time.perf_counter()
+    for _ in range(requests):
+        one()
+    wall = time.perf_counter() - t
+    process_cpu = time.process_time() - cpu
+    backend_cpu = _server_cpu(connection, server)
+    profiler = cProfile.Profile()
+    profiler.enable()
+    for _ in range(requests // 2):
+        one()
+    profiler.disable()
+    text = io.StringIO()
+    pstats.Stats(profiler, stream=text).sort_stats("cumulative").print_stats(40)
+    pstats.Stats(profiler, stream=text).sort_stats("tottime").print_stats(25)
+    result = {
+        "requests": requests,
+        "ms_per_request": round(1000 * wall / requests, 2),
+        "process_cpu_ms": round(1000 * process_cpu / requests, 2),
+        "backend_cpu_ms": round(1000 * backend_cpu / requests, 2),
+        "queries_per_request": len(queries),
+        "queries": queries,
+        "profile": text.getvalue()[-16000:],
+    }
+    log(
+        f"  API request in-process: {result['ms_per_request']} ms, CPU "
+        f"{result['process_cpu_ms']} ms + backend {result['backend_cpu_ms']} ms, "
+        f"{len(queries)} queries"
+    )
+    return result
+
+
+def _postmaster_pid() -> int | None:
+    """The PostgreSQL server of DATABASE_URL (a local cluster), or None."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return None
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW data_directory")
+        data = Path(cursor.fetchone()[0])
+    connection.close()
+    try:
+        return int((data / "postmaster.pid").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def _tree_cpu(pid: int | None) -> float:
+    """CPU seconds of ``pid`` and its children (gunicorn's workers, PostgreSQL's backends)."""
+    if pid is None:
+        return 0.0
+    total = 0.0
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            if int(entry.name) == pid or int(fields[1]) == pid:
+                total += (int(fields[11]) + int(fields[12])) / TICKS  # utime + stime, all threads
+        except (OSError, ValueError, IndexError):
+            continue
+    return total
 
 
 def _wait_for_port(port: int, timeout: float = 60) -> None:

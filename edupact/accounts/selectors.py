@@ -55,4 +55,4 @@ def scoped_get_or_404(user, queryset, pk, *, write: bool = False, select: tuple 
     qs = queryset.objects.all() if isinstance(queryset, type) else queryset
     if select:
         qs = qs.select_related(*select)
-    return get_object_or_404(scope_for(user).filter(qs, write=write), pk=pk)
+    return get_object_or_404(scope_for(user).filter(qs, write=write, pk=pk))

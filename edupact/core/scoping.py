@@ -40,35 +40,48 @@ class Scope:
     def paths(self, write: bool) -> tuple[str, ...]:
         return self.write_paths if write else self.read_paths
 
-    def q(self, model, write: bool = False) -> Q | None:
+    def q(self, model, write: bool = False, pk=None) -> Q | None:
         """The condition for ``model``; None when everything is visible.
 
         One ``pk IN (SELECT … UNION SELECT …)`` rather than an OR of a joined path test,
         correlated EXISTS and the person's own id: the database builds the set of keys in
         scope once, from the path and foreign-key indexes, instead of testing every row
-        of the table (docs/performance.md).
+        of the table (docs/performance.md). With ``pk`` (one record wanted) every branch
+        looks for that key alone: SQLite otherwise builds the whole set before testing the
+        one key (52 ms instead of 1.4 ms for an account of a fund of 200,000, bench/funds;
+        PostgreSQL carries ``pk = x`` into the branches itself, the same 0.6–0.8 ms).
         """
         if self.everything:
             return None
         rule: ScopeRule = model.scope
         paths = _outermost(self.paths(write))
+        one = {} if pk is None else {"pk": pk}
         keys = [
-            _keys(model, **{f"{lookup}__startswith": p}) for lookup in rule.org_paths for p in paths
+            _keys(model, **one, **{f"{lookup}__startswith": p})
+            for lookup in rule.org_paths
+            for p in paths
         ]
         # A record with its own organisation is changed through it alone: a person holding a
         # position in my subtree is visible to me, but edited by their home organisation.
         related = rule.related if not (write and rule.org_paths) else []
         for attr, back, lookup in related:
             related_model = model._meta.get_field(attr).related_model
-            keys += [_keys(related_model, back, **{f"{lookup}__startswith": p}) for p in paths]
+            back_one = {} if pk is None else {back: pk}
+            keys += [
+                _keys(related_model, back, **back_one, **{f"{lookup}__startswith": p})
+                for p in paths
+            ]
         if rule.person and self.person_id and (self.own_records_writable or not write):
-            keys.append(_keys(model, **{rule.person: self.person_id}))
+            keys.append(_keys(model, **one, **{rule.person: self.person_id}))
         if not keys:
             return Q(pk__in=[])
         return Q(pk__in=reduce(lambda a, b: a.union(b), keys))
 
-    def filter(self, queryset: QuerySet, write: bool = False) -> QuerySet:
-        condition = self.q(queryset.model, write)
+    def filter(self, queryset: QuerySet, write: bool = False, pk=None) -> QuerySet:
+        """``queryset`` in scope; with ``pk``, only that record (if in scope)."""
+        if pk is not None:
+            queryset = queryset.filter(pk=pk)
+        condition = self.q(queryset.model, write, pk)
         return queryset if condition is None else queryset.filter(condition)
 
     def can_write_path(self, path: str) -> bool:

@@ -225,8 +225,9 @@ class _Lazy:
 def create_deposit(request, pk: int, data: DepositIn):
     fund = _fund(request, pk)
     account = get_object_or_404(
-        scope_for(request.user).filter(FundAccount.objects.filter(fund=fund)), pk=data.account_id
+        scope_for(request.user).filter(FundAccount.objects.filter(fund=fund), pk=data.account_id)
     )
+    account.fund = fund  # the same row, read with its kanoon above
     key = request.headers.get("Idempotency-Key")
     try:
         entry = services.deposit(
@@ -629,6 +630,8 @@ def create_product_version(request, pk: int, data: ProductIn):
     values["fee_rate_percent"] = Decimal(str(values["fee_rate_percent"]))
     product = LoanProduct(fund=fund, **values)
     return Status(201, services.revise_product(scope_for(request.user), product))
+
+
 # Reports (trial balance, cash flow, overdue, institutions) live in their own module.
 from .report_api import router as reports_router  # noqa: E402
 

@@ -7,7 +7,8 @@ Rules every write follows:
 - the running sums of the accounts an entry touches are updated in its transaction, each by
   one ``UPDATE … SET balance = balance + x`` (the row lock lasts to the commit): member
   accounts in id order, the fund's own accounts last; a member account a withdrawal debits
-  is locked (``select_for_update``) and checked first;
+  is locked (``select_for_update``) and checked first; on PostgreSQL an entry that debits
+  no member is all of this in one statement (``_post_at_once``);
 - a member's balance never goes below zero, points never below what is available;
 - every write takes an ``idempotency_key``: a retried call returns what the first one made.
 
@@ -133,13 +134,25 @@ def system_account(fund: Fund, kind: AccountKind) -> FundAccount:
     return FundAccount.objects.get(fund=fund, kind=kind, person=None, organisation=None)
 
 
+# (database, fund id, fund created_at, kind) → the id of the fund's own account of that kind.
+_SYSTEM_IDS: dict[tuple, int] = {}
+
+
 def _system(fund: Fund, kind: AccountKind) -> FundAccount:
-    """The same for posting, remembered on the fund object: a posting locks and re-reads
-    the row, so only the id and kind of this instance are used."""
-    cache = fund.__dict__.setdefault("_system_accounts", {})
-    if kind not in cache:
-        cache[kind] = system_account(fund, kind)
-    return cache[kind]
+    """The fund's own account of ``kind`` for posting: only its id and kind are used (a
+    posting updates the row by id, in SQL). The id never changes once the fund exists, so it
+    is remembered per process, keyed by the fund row (its id and creation time: a test
+    database that rolls back can give a new fund an old id)."""
+    created = fund.__dict__.get("created_at")
+    key = (fund._state.db, fund.pk, created, kind)
+    pk = _SYSTEM_IDS.get(key)
+    if pk is None:
+        pk = system_account(fund, kind).pk
+        if created is not None:
+            _SYSTEM_IDS[key] = pk
+    account = FundAccount(pk=pk, fund=fund, kind=kind)
+    account._state.adding, account._state.db = False, fund._state.db
+    return account
 
 
 @transaction.atomic
@@ -239,22 +252,29 @@ def post_entry(
     """Post a balanced entry and update the running sums of its accounts.
 
     The building block of every money service; it checks the entry, not who is asking.
+    On PostgreSQL an entry that debits no member (a deposit, a disbursement) is one
+    statement (``_post_at_once``); otherwise, and on SQLite, ``_post`` in a transaction.
     """
+    merged, kinds, natural = _balanced(fund, lines)
+    debited = [pk for pk in merged if kinds[pk] == AccountKind.MEMBER and natural[pk] < 0]
+    if connection.vendor == "postgresql" and not debited:
+        return _post_at_once(
+            fund, on, kind, merged, kinds, natural, memo, idempotency_key, reverses, loan
+        )
     return _idempotent(
         JournalEntry,
         fund,
         idempotency_key,
-        lambda: _post(fund, on, kind, lines, memo, idempotency_key, reverses, loan),
+        lambda: _post(
+            fund, on, kind, merged, kinds, natural, debited, memo, idempotency_key, reverses, loan
+        ),
         look_first=False,
     )
 
 
-def _post(fund, on, kind, lines, memo, key, reverses, loan) -> JournalEntry:
-    """The entry first (a retried key fails here, on the unique index, before any check);
-    then the member accounts a withdrawal debits are locked and checked; the lines; and the
-    running sums, each in one ``UPDATE … SET balance = balance + x``: members in id order,
-    the fund's own accounts (the pool, which every posting touches) last, so the contended
-    row is held only from its update to the commit."""
+def _balanced(fund, lines) -> tuple[dict[int, int], dict[int, str], dict[int, int]]:
+    """The entry's amounts by account (debit positive, zero lines dropped), each account's
+    kind, and the amounts in each account's own direction; refused unless it balances."""
     merged: dict[int, int] = defaultdict(int)
     kinds: dict[int, str] = {}
     signs: dict[int, int] = {}
@@ -273,8 +293,25 @@ def _post(fund, on, kind, lines, memo, key, reverses, loan) -> JournalEntry:
             _("An entry must balance: its lines sum to %(sum)s."),
             params={"sum": sum(merged.values())},
         )
-    natural = {pk: amount * signs[pk] for pk, amount in merged.items()}
+    return merged, kinds, {pk: amount * signs[pk] for pk, amount in merged.items()}
+
+
+def _roll_order(merged, kinds) -> list[int]:
+    """Member accounts in id order, then the fund's own (the pool, which every posting
+    touches) in id order: one global order of row locks, so two postings never deadlock, and
+    the contended pool row is held only from its update to the commit."""
+    return sorted(merged, key=lambda pk: (kinds[pk] in SYSTEM_KINDS, pk))
+
+
+def _author():
     actor = current_actor()
+    return actor if actor is not None and getattr(actor, "pk", None) else None
+
+
+def _post(fund, on, kind, merged, kinds, natural, debited, memo, key, reverses, loan):
+    """The entry first (a retried key fails here, on the unique index, before any check);
+    then the member accounts a withdrawal debits are locked and checked; the lines; and the
+    running sums, each in one ``UPDATE … SET balance = balance + x`` (``_roll``)."""
     entry = JournalEntry.objects.create(
         fund=fund,
         date=on,
@@ -283,20 +320,136 @@ def _post(fund, on, kind, lines, memo, key, reverses, loan) -> JournalEntry:
         idempotency_key=key or "",
         reverses=reverses,
         loan=loan,
-        created_by=actor if actor is not None and getattr(actor, "pk", None) else None,
+        created_by=_author(),
     )
-    debited = [pk for pk in merged if kinds[pk] == AccountKind.MEMBER and natural[pk] < 0]
     if debited:
         locked = _lock(pk for pk in merged if kinds[pk] not in SYSTEM_KINDS)
         for pk in debited:
             _check_debit(locked[pk], natural[pk], on)
     day = day_number(on)
-    JournalLine.objects.bulk_create(
+    lines = JournalLine.objects.bulk_create(
         [JournalLine(entry=entry, account_id=pk, amount=a, day=day) for pk, a in merged.items()]
     )
-    for pk in sorted(merged, key=lambda pk: (kinds[pk] in SYSTEM_KINDS, pk)):
+    for pk in _roll_order(merged, kinds):
         _roll(pk, kinds[pk], natural[pk], on)
+    return _carrying(entry, lines)
+
+
+def _carrying(entry: JournalEntry, lines: list[JournalLine]) -> JournalEntry:
+    """The entry with the lines just posted in hand, as ``prefetch_related("lines")`` leaves
+    them: ``entry.lines.all()`` (the API's answer) costs no query."""
+    posted = entry.lines.all()
+    posted._result_cache = sorted(lines, key=lambda line: line.pk)
+    posted._prefetch_done = True
+    entry._prefetched_objects_cache = {"lines": posted}
     return entry
+
+
+# PostgreSQL: the entry, its lines and the running sums in one statement (one round trip,
+# no BEGIN/COMMIT). The entry's insert does nothing on a key already used (it waits for a
+# concurrent insert of the same key to commit); then nothing else happens either, and the
+# first entry is returned. The rows are locked in ``_roll_order`` (FOR NO KEY UPDATE, as
+# an UPDATE locks: the lines' foreign-key checks are not blocked), then updated by the same
+# formulas as ``_ROLL``.
+_AT_ONCE = """WITH entry AS (
+    INSERT INTO {entries} (fund_id, date, kind, memo, idempotency_key, reverses_id, loan_id,
+                           created_by_id, created_at)
+    VALUES (%(fund)s, %(on)s::date, %(kind)s, %(memo)s, %(key)s, %(reverses)s, %(loan)s,
+            %(author)s, %(now)s)
+    ON CONFLICT (fund_id, idempotency_key) WHERE NOT (idempotency_key = '') DO NOTHING
+    RETURNING id
+), lines AS (
+    INSERT INTO {lines} (entry_id, account_id, amount, day)
+    SELECT entry.id, v.account, v.amount, %(day)s
+    FROM entry, unnest(%(accounts)s::bigint[], %(amounts)s::bigint[]) AS v(account, amount)
+    RETURNING id, entry_id, account_id, amount
+), locked AS (
+    SELECT a.id, v.delta, v.deposit
+    FROM {accounts} a
+    JOIN unnest(%(order)s::bigint[], %(deltas)s::bigint[], %(deposits)s::boolean[])
+        WITH ORDINALITY AS v(id, delta, deposit, n) ON a.id = v.id
+    WHERE EXISTS (SELECT FROM entry)
+    ORDER BY v.n
+    FOR NO KEY UPDATE OF a
+), rolled AS (
+    UPDATE {accounts} a SET
+        balance = a.balance + l.delta,
+        money_days_at_last_posting = CASE
+            WHEN a.last_posting_date IS NULL THEN 0
+            WHEN a.last_posting_date <= %(on)s::date
+                THEN a.money_days_at_last_posting
+                     + a.balance * (%(on)s::date - a.last_posting_date)::bigint
+            ELSE a.money_days_at_last_posting
+                 - l.delta * (%(on)s::date - a.last_posting_date)::bigint END,
+        last_posting_date = CASE
+            WHEN a.last_posting_date IS NULL OR a.last_posting_date < %(on)s::date
+                THEN %(on)s::date
+            ELSE a.last_posting_date END,
+        first_deposit_date = CASE
+            WHEN l.deposit
+                 AND (a.first_deposit_date IS NULL OR a.first_deposit_date > %(on)s::date)
+                THEN %(on)s::date
+            ELSE a.first_deposit_date END
+    FROM locked l
+    WHERE a.id = l.id
+)
+SELECT id, entry_id, account_id, amount FROM lines"""
+
+
+def _post_at_once(fund, on, kind, merged, kinds, natural, memo, key, reverses, loan):
+    """``_post`` on PostgreSQL for an entry that debits no member (nothing to check)."""
+    order = _roll_order(merged, kinds)
+    sql = _AT_ONCE.format(
+        entries=JournalEntry._meta.db_table,
+        lines=JournalLine._meta.db_table,
+        accounts=FundAccount._meta.db_table,
+    )
+    author, now = _author(), timezone.now()
+    params = {
+        "fund": fund.pk,
+        "on": on.isoformat(),
+        "kind": str(kind),
+        "memo": memo[:255],
+        "key": key or "",
+        "reverses": reverses.pk if reverses is not None else None,
+        "loan": loan.pk if loan is not None else None,
+        "author": author.pk if author is not None else None,
+        "now": now,
+        "day": day_number(on),
+        "accounts": list(merged),
+        "amounts": list(merged.values()),
+        "order": order,
+        "deltas": [natural[pk] for pk in order],
+        "deposits": [kinds[pk] == AccountKind.MEMBER and natural[pk] > 0 for pk in order],
+    }
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    if not rows:  # the key was used: the first entry stands
+        found = _by_key(JournalEntry, fund, key) if key else None
+        if found is None:
+            raise IntegrityError("The entry was neither posted nor found by its key.")
+        return found
+    entry = JournalEntry(
+        id=rows[0][1],
+        fund=fund,
+        date=on,
+        kind=kind,
+        memo=memo[:255],
+        idempotency_key=key or "",
+        reverses=reverses,
+        loan=loan,
+        created_by=author,
+        created_at=now,
+    )
+    entry._state.adding, entry._state.db = False, connection.alias
+    day = params["day"]
+    lines = []
+    for pk, _entry, account_id, amount in rows:
+        line = JournalLine(id=pk, entry=entry, account_id=account_id, amount=amount, day=day)
+        line._state.adding, line._state.db = False, connection.alias
+        lines.append(line)
+    return _carrying(entry, lines)
 
 
 def _check_debit(account: FundAccount, natural: int, on: dt.date) -> None:
