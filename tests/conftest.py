@@ -92,9 +92,21 @@ def pytest_sessionfinish(session, exitstatus):
 
 
 def pytest_collection_modifyitems(config, items):
+    """Browser tests are marked by their fixtures; tests of PostgreSQL's own behaviour are
+    deselected (not skipped) on SQLite: ``make test`` runs them in its PostgreSQL pass."""
+    from django.db import connection
+
+    kept, dropped = [], []
     for item in items:
         if {"browser", "page", "page_as"} & set(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.browser)
+        if item.get_closest_marker("postgresql") and connection.vendor != "postgresql":
+            dropped.append(item)
+        else:
+            kept.append(item)
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = kept
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -385,13 +385,12 @@ def test_postings_after_a_bulk_import_take_fresh_ids(fund, tree, members):
     assert services.verify(fund) == []
 
 
+@pytest.mark.postgresql
 @pytest.mark.django_db(transaction=True)
 def test_an_import_and_a_posting_to_the_same_member_do_not_deadlock(tree):
     """A posting holds its member's row and then takes the pool's; the import takes its
     members in id order and then the pool, so it waits for the posting instead of holding
     the pool the posting needs (which PostgreSQL would end as a deadlock, aborting one)."""
-    if connection.vendor != "postgresql":
-        pytest.skip("SQLite has one writer at a time: no row locks to order")
     fund = services.create_fund(EVERYTHING, Fund(name="Busy fund", kanoon=tree.kanoon))
     Fund.objects.filter(pk=fund.pk).update(created_at=timezone.make_aware(dt.datetime(2023, 1, 1)))
     fund.refresh_from_db()

@@ -151,9 +151,7 @@ def _post_in_a_transaction(fund, on, kind, lines, key=""):
     )
 
 
-@pytest.mark.skipif(
-    connection.vendor != "postgresql", reason="PostgreSQL's one-statement path against the other"
-)
+@pytest.mark.postgresql  # the one-statement path against the other
 def test_one_statement_postings_leave_the_same_journal_and_sums_as_the_transaction(tree):
     """The same postings (backdated, first deposits, the fee account) through both paths, into
     two funds: the same lines and the same running sums on every account."""
