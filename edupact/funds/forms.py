@@ -123,8 +123,6 @@ class ProductForm(LocalisedModelForm):
         self.instance.fund = fund
         self.fields["valid_from"].required = True
         self.fields["blackout_months"].choices = month_choices(fund.calendar)
-
-
 class LoanRequestForm(forms.Form):
     """A member's request: product, amount, months and purpose (previewed live)."""
 
@@ -166,8 +164,6 @@ class RescheduleForm(forms.Form):
     months = forms.IntegerField(label=_("New number of monthly instalments"), min_value=1)
     on = LocalDateField(label=_("From"))
     reason = forms.CharField(label=_("Reason"), max_length=255)
-
-
 MAX_UPLOAD_BYTES = 30 * 1024 * 1024
 
 
