@@ -850,4 +850,6 @@ def indicator_values(
         qs = qs.filter(Q(admin_unit=unit) | Q(admin_unit__parent=unit))
     if source:
         qs = qs.filter(source=source)
-    return qs.order_by("code", "-year", "admin_unit__name", "source", "id")
+    # National figures (no place) first on SQLite and PostgreSQL alike.
+    place_name = F("admin_unit__name").asc(nulls_first=True)
+    return qs.order_by("code", "-year", place_name, "source", "id")
