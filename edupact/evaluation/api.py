@@ -662,6 +662,8 @@ def commune_cycle(request, pk: int, year: int):
             "placed_here": data["placed_here"],
             "pending": data["pending"],
             "deadline": data["deadline"].due,
+            "closure_deadline": data["closure_deadline"].due,
+            "closure_light": data["closure_light"],
             "communes": [
                 {
                     "id": c["unit"].pk,
