@@ -176,3 +176,52 @@ def test_the_api_corrects_and_deletes_per_role(figures, api_client):
     locked = official.delete(f"{base}/{p.f_a2.pk}")
     assert locked.status_code == 422 and LOCKED in locked.text
     assert IndicatorValue.objects.filter(pk=p.f_a2.pk).exists()
+
+
+def test_the_api_lists_the_figures_of_the_readers_places(figures, api_client):
+    """GET /indicator-values: each reader sees the figures of their places and the national
+    ones, never another commune's; filters by code, year, source and place; paged."""
+    p = figures
+    f_a1_2023 = services.record_indicator_value(EVERYTHING, CODE, 2023, 40, 50, p.a1)
+    f_other = services.record_indicator_value(EVERYTHING, "citizen.reader", 2024, 7, 10, p.a2)
+    base = "/api/v1/evaluation/indicator-values"
+
+    def listed(user, **query):
+        response = api_client(user).get(base, query)
+        assert response.status_code == 200, response.content
+        return [item["id"] for item in response.json()["items"]]
+
+    users = p.tree.users
+    everyone = [f_other.pk, p.f_vn.pk, p.f_a1.pk, p.f_a2.pk, p.f_b.pk, f_a1_2023.pk]
+    # By code, newest year first, then place name (national first on both databases).
+    assert listed(users["platform_admin"]) == everyone
+    assert listed(p.city_user) == everyone  # the province's secretariat: the whole city
+    assert listed(users["trainer"]) == everyone  # reads the city
+    assert listed(users["commune_official"]) == [
+        f_other.pk,
+        p.f_vn.pk,
+        p.f_a1.pk,
+        p.f_a2.pk,
+        f_a1_2023.pk,
+    ]
+    assert listed(users["hamlet_branch"]) == [p.f_vn.pk, p.f_a1.pk, f_a1_2023.pk]
+    assert listed(users["kanoon_leader"]) == [p.f_vn.pk]  # no place in Vietnam: national only
+
+    official = users["commune_official"]
+    assert listed(official, code=CODE, year=2024) == [p.f_vn.pk, p.f_a1.pk, p.f_a2.pk]
+    assert listed(official, place=p.a.pk) == [f_other.pk, p.f_a1.pk, p.f_a2.pk, f_a1_2023.pk]
+    assert listed(official, place=p.a1.pk, year=2023) == [f_a1_2023.pk]
+    assert listed(official, source="elsewhere") == []
+    assert api_client(official).get(base, {"place": p.b.pk}).status_code == 404
+    assert listed(users["platform_admin"], place=p.b.pk) == [p.f_b.pk]
+
+    page = api_client(official).get(base, {"limit": 2, "offset": 2}).json()
+    assert page["count"] == 5 and [i["id"] for i in page["items"]] == [p.f_a1.pk, p.f_a2.pk]
+    item = page["items"][0]
+    assert (item["code"], item["year"], item["numerator"], item["denominator"]) == (
+        CODE,
+        2024,
+        45,
+        50,
+    )
+    assert (item["admin_unit_name"], item["percent"]) == ("Khu phố 1", 90)

@@ -343,7 +343,7 @@ def test_the_city_secretariat_sets_the_citys_deadlines_and_administrators_the_de
     assert (stored.due, stored.remind_days) == (dt.date(2025, 12, 12), 5)
     # A new year starts with the previous year's defaults.
     assert workflow.deadlines_for(None, 2026)["review"].due == dt.date(2026, 12, 12)
-    assert workflow.ensure_deadlines(2026) == 6
+    assert workflow.ensure_deadlines(2026) == 7  # six steps and the province's closure
     assert Deadline.objects.get(year=2026, step="review").remind_days == 5
     # The commune's own deadline, then removed again: the city's applies once more.
     commune_url = f"/evaluation/deadlines/{p.a.pk}/2025/"

@@ -69,10 +69,11 @@ def test_the_default_deadlines_follow_the_brief_and_are_stored_once(cycle):
     assert due["self_assessment"] == dt.date(2024, 12, 10)
     assert due["review"] == dt.date(2024, 12, 15)
     assert due["dossier"] == dt.date(2025, 1, 14)  # before 15 January of the next year
+    assert due["province_closure"] == dt.date(2025, 3, 31)  # [I] the brief gives no date
     assert list(due)[0] == "registration"  # in date order
-    assert workflow.ensure_deadlines(YEAR) == 6
+    assert workflow.ensure_deadlines(YEAR) == 7
     assert workflow.ensure_deadlines(YEAR) == 0
-    assert Deadline.objects.filter(year=YEAR).count() == 6
+    assert Deadline.objects.filter(year=YEAR).count() == 7
 
 
 def test_a_commune_sets_its_own_deadline_which_applies_below_it_only(cycle):

@@ -6,11 +6,14 @@ import datetime as dt
 
 import pytest
 from django.conf import settings
+from django.core.exceptions import PermissionDenied
 from django.urls import reverse
+from django.utils import translation
 from factories import RoleGrantFactory, UserFactory
 
 from edupact.accounts.models import Role
 from edupact.accounts.selectors import scope_for
+from edupact.core.identifiers import mask
 from edupact.core.scoping import Scope
 from edupact.funds import guarantees, notices, services, sms
 from edupact.funds.models import (
@@ -206,3 +209,149 @@ def test_on_the_web_and_the_api(k, tree, client_as, api_client, outbox):
         "application/json",
     )
     assert again.status_code == 409 and len(outbox) == sent + 1
+
+
+# Sending the invitation again ---------------------------------------------------------------
+
+
+def _age_notices(hours: float) -> None:
+    """Time passes: every notice logged so far was sent ``hours`` ago."""
+    from django.utils import timezone
+
+    GuaranteeNotice.objects.update(created_at=timezone.now() - dt.timedelta(hours=hours))
+
+
+def test_the_invitation_is_sent_again_at_most_once_a_day(k, tree, outbox):
+    """Bob did not answer: Zahra asks him again a day later. The first notice stays as it
+    was; each resend is a new row, sent in Bob's language, recorded in the audit trail."""
+    from django.contrib.contenttypes.models import ContentType
+
+    from edupact.audit.context import acting_as
+    from edupact.audit.models import AuditEntry
+
+    zahra = tree.users["member"]
+    borrower = scope_for(zahra)
+    g = guarantees.invite_guarantor(borrower, k.loan, k.bob, 30_000_000, D)
+    first = GuaranteeNotice.objects.get()
+    first_body = outbox[-1].body
+
+    with pytest.raises(services.Refused) as refused:
+        guarantees.resend_invitation(borrower, g, user=zahra)
+    assert refused.value.reason == "resent_too_soon"
+    assert "24 hours" in refused.value.messages[0]
+    _age_notices(23.5)
+    with translation.override("fa"), pytest.raises(services.Refused) as refused:
+        guarantees.resend_invitation(borrower, g, user=zahra)
+    assert "۱ ساعت" in refused.value.messages[0]
+    assert len(outbox) == 1 and GuaranteeNotice.objects.count() == 1
+
+    _age_notices(25)
+    with acting_as(zahra):
+        again = guarantees.resend_invitation(borrower, g, user=zahra)
+    assert (again.kind, again.to, again.language, again.sent_by) == (
+        "reinvited",
+        tree.other_member.phone,
+        "vi",
+        zahra,
+    )
+    assert [(m.to, m.body) for m in outbox] == [(tree.other_member.phone, first_body)] * 2
+    unchanged = GuaranteeNotice.objects.get(pk=first.pk)
+    assert (unchanged.kind, unchanged.to, unchanged.sent_by) == ("invited", first.to, None)
+    entry = AuditEntry.objects.get(
+        content_type=ContentType.objects.get_for_model(GuaranteeNotice), object_id=str(again.pk)
+    )
+    assert entry.action == AuditEntry.Action.CREATE and entry.actor == zahra
+    assert entry.changes["kind"] == [None, "reinvited"]
+
+    with pytest.raises(services.Refused):  # the resend itself starts the next 24 hours
+        guarantees.resend_invitation(borrower, g, user=zahra)
+    _age_notices(24.1)
+    leader = tree.users["kanoon_leader"]
+    guarantees.resend_invitation(scope_for(leader), g, user=leader)
+    kinds = GuaranteeNotice.objects.order_by("id").values_list("kind", "sent_by")
+    assert list(kinds) == [("invited", None), ("reinvited", zahra.pk), ("reinvited", leader.pk)]
+    assert len(outbox) == 3
+
+
+def test_only_the_borrower_or_a_leader_and_only_while_pending(k, tree, outbox):
+    g = guarantees.invite_guarantor(EVERYTHING, k.loan, k.bob, 30_000_000, D)
+    _age_notices(48)
+    for user in (k.bob_user, k.carol_user, tree.users["social_banker"]):
+        with pytest.raises(PermissionDenied):
+            guarantees.resend_invitation(scope_for(user), g, user=user)
+    guarantees.decide(scope_for(k.bob_user), g, confirm=True, user=k.bob_user)
+    _age_notices(48)
+    with pytest.raises(services.Refused) as refused:
+        guarantees.resend_invitation(EVERYTHING, g)
+    assert refused.value.reason == "guarantee_decided"
+    assert [n.kind for n in GuaranteeNotice.objects.order_by("id")] == ["invited", "confirmed"]
+
+
+def test_a_guarantor_without_mobile_or_a_failing_gateway(k, tree, outbox, settings):
+    tree.kanoon_head.phone = ""
+    tree.kanoon_head.save()
+    g = guarantees.invite_guarantor(EVERYTHING, k.loan, k.dave, 5_000_000, D)
+    with pytest.raises(services.Refused) as refused:
+        guarantees.resend_invitation(EVERYTHING, g)
+    assert refused.value.reason == "guarantor_no_mobile"
+    g_bob = guarantees.invite_guarantor(EVERYTHING, k.loan, k.bob, 30_000_000, D)
+    _age_notices(30)
+    settings.EDUPACT_SMS_BACKEND = f"{__name__}.FailingBackend"
+    with pytest.raises(services.Refused) as refused:
+        guarantees.resend_invitation(EVERYTHING, g_bob)
+    assert refused.value.reason == "sms_not_sent"
+    assert list(GuaranteeNotice.objects.values_list("kind", flat=True)) == ["invited"]
+
+
+def test_the_loan_page_shows_the_notices_and_resends(k, tree, client_as, outbox):
+    g = guarantees.invite_guarantor(EVERYTHING, k.loan, k.bob, 30_000_000, D)
+    loan_url = k.loan.get_absolute_url()
+    resend_url = reverse("funds:resend_invitation", args=[g.pk])
+    masked = mask(tree.other_member.phone)
+    assert masked != tree.other_member.phone
+
+    zahra = client_as(tree.users["member"], "en")
+    page = zahra.get(loan_url).content.decode()
+    assert "guarantor asked" in page and masked in page
+    assert tree.other_member.phone not in page
+    assert "The invitation can be sent again from" in page and resend_url not in page
+    refused = zahra.post(resend_url, follow=True)
+    assert "it can be sent again in 24 hours" in refused.content.decode()
+    _age_notices(25)
+    page = zahra.get(loan_url).content.decode()
+    assert resend_url in page and "Send the invitation again" in page
+    sent = zahra.post(resend_url, follow=True)
+    assert "The invitation was sent again." in sent.content.decode()
+    assert GuaranteeNotice.objects.filter(kind="reinvited").count() == 1 and len(outbox) == 2
+    assert "guarantor asked again" in sent.content.decode()
+
+    fa = client_as(tree.users["kanoon_leader"], "fa").get(loan_url).content.decode()
+    assert "درخواست دوباره از ضامن" in fa and "فرستادن دوباره دعوت" not in fa  # next day
+    bob = client_as(k.bob_user, "en")
+    assert resend_url not in bob.get(g.get_absolute_url()).content.decode()
+    assert bob.post(resend_url).status_code in (403, 404)
+    assert len(outbox) == 2
+
+
+def test_the_api_lists_and_resends(k, tree, api_client, outbox):
+    g = guarantees.invite_guarantor(EVERYTHING, k.loan, k.bob, 30_000_000, D)
+    leader = api_client(tree.users["kanoon_leader"])
+    listed = leader.get(f"/api/v1/funds/guarantees/{g.pk}/notices").json()
+    assert [(n["kind"], n["to_masked"]) for n in listed] == [
+        ("invited", mask(tree.other_member.phone))
+    ]
+    assert "to" not in listed[0]
+    borrower = api_client(tree.users["member"])  # sees the guarantee through her loan
+    assert len(borrower.get(f"/api/v1/funds/guarantees/{g.pk}/notices").json()) == 1
+    too_soon = leader.post(f"/api/v1/funds/guarantees/{g.pk}/resend")
+    assert too_soon.status_code == 409 and too_soon.json()["code"] == "resent_too_soon"
+    _age_notices(25)
+    carol = api_client(k.carol_user)
+    assert carol.post(f"/api/v1/funds/guarantees/{g.pk}/resend").status_code in (403, 404)
+    made = leader.post(f"/api/v1/funds/guarantees/{g.pk}/resend")
+    assert made.status_code == 201, made.content
+    body = made.json()
+    assert body["kind"] == "reinvited" and body["sent_by_id"] == tree.users["kanoon_leader"].pk
+    assert body["to_masked"] == mask(tree.other_member.phone) and len(outbox) == 2
+    outsider = api_client(tree.users["commune_official"])
+    assert outsider.get(f"/api/v1/funds/guarantees/{g.pk}/notices").status_code == 404

@@ -424,9 +424,40 @@ class IndicatorValueOut(Schema):
     numerator: int
     denominator: int
     admin_unit_id: int | None
+    admin_unit_name: str | None
     source: str
     note: str
     percent: float | None
+    updated_at: dt.datetime
+
+    @staticmethod
+    def resolve_admin_unit_name(obj):
+        return obj.admin_unit.name if obj.admin_unit_id else None
+
+
+class IndicatorValueFilter(Schema):
+    code: str | None = None
+    year: int | None = None
+    place: int | None = None
+    source: str | None = None
+
+
+@router.get("/indicator-values", response=list[IndicatorValueOut])
+@paginate(CappedLimitOffsetPagination)
+def list_indicator_values(request, filters: Query[IndicatorValueFilter]):
+    """Figures of the reader's places and national ones, by indicator code, then newest year.
+    ``place`` keeps that place's figures and those of the places directly below it (404 for
+    a place the reader does not see)."""
+    scope = scope_for(request.user)
+    unit = None
+    if filters.place is not None:
+        try:
+            unit = selectors.place(scope, filters.place)
+        except AdminUnit.DoesNotExist as exc:
+            raise Http404 from exc
+    return selectors.indicator_values(
+        scope, code=filters.code, year=filters.year, unit=unit, source=filters.source
+    )
 
 
 @router.post("/indicator-values", response={201: IndicatorValueOut})
@@ -631,6 +662,8 @@ def commune_cycle(request, pk: int, year: int):
             "placed_here": data["placed_here"],
             "pending": data["pending"],
             "deadline": data["deadline"].due,
+            "closure_deadline": data["closure_deadline"].due,
+            "closure_light": data["closure_light"],
             "communes": [
                 {
                     "id": c["unit"].pk,

@@ -958,6 +958,7 @@ class Step(models.TextChoices):
     HAMLET_APPROVAL = "hamlet_approval", _("approval of the hamlets")
     DOSSIER = "dossier", _("unit dossiers")
     COMMUNE_APPROVAL = "commune_approval", _("approval of the communes")
+    PROVINCE_CLOSURE = "province_closure", _("closure of the province's year")
 
 
 class Deadline(models.Model):

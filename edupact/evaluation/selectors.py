@@ -635,8 +635,8 @@ def commune_cycle(commune: AdminUnit, year: int, today: dt.date | None = None) -
     """A commune's year: each hamlet's progress (its households and clans registered,
     self-assessed, reviewed; approved) with a light against the review deadline, the status
     of the hamlet community (which the commune decides, not the hamlet's meeting), the
-    steps' deadlines with lights, and the commune's own approval. Five grouped queries,
-    whatever the number of hamlets."""
+    steps' deadlines with lights (the province's closure too), and the commune's own
+    approval. Five grouped queries, whatever the number of hamlets."""
     from .models import YearApproval
     from .services import REVIEWED_IN_HAMLET
     from .workflow import deadlines_for, hamlets_of
@@ -674,7 +674,9 @@ def commune_cycle(commune: AdminUnit, year: int, today: dt.date | None = None) -
     }
     approvals = {
         a.admin_unit_id: a
-        for a in YearApproval.objects.filter(year=year, admin_unit_id__in=[*ids, commune.pk])
+        for a in YearApproval.objects.filter(
+            year=year, admin_unit_id__in=[*ids, commune.pk, commune.parent_id]
+        )
     }
     deadlines = deadlines_for(commune, year)
     review = deadlines["review"]
@@ -706,6 +708,8 @@ def commune_cycle(commune: AdminUnit, year: int, today: dt.date | None = None) -
         "review": all(r["reviewed"] == r["assessed"] for r in rows),
         "hamlet_approval": all_approved,
         "commune_approval": (a := approvals.get(commune.pk)) is not None
+        and a.state == YearApproval.State.APPROVED,
+        "province_closure": (a := approvals.get(commune.parent_id)) is not None
         and a.state == YearApproval.State.APPROVED,
     }
     steps = [
@@ -760,7 +764,9 @@ def province_cycle(province: AdminUnit, year: int, today: dt.date | None = None)
         )
     )
     counts = {r["parent_id"]: r for r in hamlets}
-    deadline = deadlines_for(province, year)["commune_approval"]
+    deadlines = deadlines_for(province, year)
+    deadline = deadlines["commune_approval"]
+    closure = deadlines["province_closure"]
     rows = []
     for c in communes:
         approval = approvals.get(c.pk)
@@ -782,15 +788,18 @@ def province_cycle(province: AdminUnit, year: int, today: dt.date | None = None)
     if old:
         own |= Q(subject__admin_unit__isnull=True, subject__former_admin_unit__in=old)
     approval = approvals.get(province.pk)
+    closed = approval is not None and approval.state == approved
     return {
         "province": province,
         "year": year,
         "communes": rows,
         "deadline": deadline,
+        "closure_deadline": closure,
+        "closure_light": _deadline_light(closed, closure, today),
         "placed_here": Assessment.objects.filter(own, year=year).count(),
         "pending": pending_for_approval(province, year).count(),
         "approval": approval,
-        "approved": approval is not None and approval.state == approved,
+        "approved": closed,
         "all_communes_approved": all(r["approved"] for r in rows),
         "communes_approved": sum(1 for r in rows if r["approved"]),
     }
@@ -850,4 +859,6 @@ def indicator_values(
         qs = qs.filter(Q(admin_unit=unit) | Q(admin_unit__parent=unit))
     if source:
         qs = qs.filter(source=source)
-    return qs.order_by("code", "-year", "admin_unit__name", "source", "id")
+    # National figures (no place) first on SQLite and PostgreSQL alike.
+    place_name = F("admin_unit__name").asc(nulls_first=True)
+    return qs.order_by("code", "-year", place_name, "source", "id")

@@ -398,15 +398,24 @@ def _deadlines_page(request, scope, place, year, can_edit):
     rows = []
     for step, deadline in current.items():
         initial = {"due": deadline.due, "remind_days": deadline.remind_days}
-        form = DeadlineForm(post, prefix=step, initial=initial)
+        # A step the place does not set (a commune, the province's closure) is shown only.
+        settable = workflow.settable_at(step, place)
+        form = DeadlineForm(post if settable else None, prefix=step, initial=initial)
         own = place is not None and deadline.pk and deadline.admin_unit_id == place.pk
         origin = _origin(deadline, place)
         rows.append(
-            {"step": step, "deadline": deadline, "form": form, "origin": origin, "own": own}
+            {
+                "step": step,
+                "deadline": deadline,
+                "form": form,
+                "origin": origin,
+                "own": own,
+                "settable": settable,
+            }
         )
     if (
         post is not None
-        and all(r["form"].is_valid() for r in rows)
+        and all(r["form"].is_valid() for r in rows if r["settable"])
         and _save(scope, place, year, rows)
     ):
         messages.success(request, _("The deadlines are saved."))
@@ -434,6 +443,8 @@ def _save(scope, place, year, rows) -> bool:
     failed = False
     with transaction.atomic():
         for r in rows:
+            if not r["settable"]:
+                continue
             d, deadline = r["form"].cleaned_data, r["deadline"]
             try:
                 if d.get("inherit") and r["own"]:

@@ -64,6 +64,9 @@ DEFAULT_DEADLINES = {
     Step.HAMLET_APPROVAL: (COMMUNE, 0, 12, 31),  # [I]
     Step.DOSSIER: (COMMUNE, 1, 1, 14),  # before 15 January of the next year
     Step.COMMUNE_APPROVAL: (PROVINCE, 1, 1, 31),  # [I]
+    # [I] The brief has the annual statistics go upward after the communes' recognition but
+    # gives no date: two months after the communes' approval (docs/evaluation.md).
+    Step.PROVINCE_CLOSURE: (PROVINCE, 1, 3, 31),
 }
 STEP_LEVEL = {step: level for step, (level, *_rest) in DEFAULT_DEADLINES.items()}
 
@@ -131,6 +134,12 @@ def deadlines_for(unit: AdminUnit | None, year: int) -> dict[str, Deadline]:
     return dict(sorted(out.items(), key=lambda item: item[1].due))
 
 
+def settable_at(step: str, admin_unit: AdminUnit | None) -> bool:
+    """Whether ``admin_unit`` (None: the defaults) may set its own deadline of ``step``: the
+    province's closure concerns the province alone, so a commune does not set it."""
+    return step != Step.PROVINCE_CLOSURE or admin_unit is None or admin_unit.level == PROVINCE
+
+
 @transaction.atomic
 def set_deadline(
     scope: Scope,
@@ -146,6 +155,10 @@ def set_deadline(
 
     if step not in STEP_LEVEL:
         raise ValidationError({"step": [_("Choose a step of the yearly cycle.")]})
+    if not settable_at(step, admin_unit):
+        raise ValidationError(
+            {"step": [_("The closure of the year is due per province: set it on the province.")]}
+        )
     if admin_unit is None and not scope.everything:
         raise PermissionDenied(_("Only platform administrators set the default deadlines."))
     if admin_unit is not None and not can_write_unit(scope, admin_unit):
@@ -232,7 +245,8 @@ def finished_places(year: int, step: str, unit_ids) -> set[int]:
     only registered, and reviewed when, besides, none of its households and clans waits
     for the meeting. Commune steps: the hamlets' approval when every hamlet is approved,
     the unit dossiers when no unit placed in the commune is still only registered (an
-    approved commune has finished both). The province's step: every commune approved.
+    approved commune has finished both). The province's steps: every commune approved, and
+    the province's own closure (its year approved).
     """
     from .services import REVIEWED_IN_HAMLET
 
@@ -264,6 +278,8 @@ def finished_places(year: int, step: str, unit_ids) -> set[int]:
             Step.REVIEW: lambda r: r["n"] > 0 and not r["registered"] and not r["waiting"],
         }[step]
         return approved | {r["subject__admin_unit_id"] for r in rows if done(r)}
+    if step == Step.PROVINCE_CLOSURE:
+        return approved
     if step == Step.DOSSIER:
         open_dossiers = set(
             Assessment.objects.filter(

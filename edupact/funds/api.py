@@ -19,6 +19,7 @@ from ninja.pagination import paginate
 
 from edupact.accounts.selectors import scope_for, scoped_get_or_404
 from edupact.api.problems import problem
+from edupact.core.identifiers import mask
 from edupact.core.paging import CappedLimitOffsetPagination
 
 from . import allocation, guarantees, imports, selectors, services, settlement
@@ -386,6 +387,46 @@ def _decide(request, pk: int, confirm: bool):
         )
     except services.Refused as exc:
         return problem(request, 409, _("Refused"), exc.messages[0], code=exc.reason)
+
+
+class GuaranteeNoticeOut(Schema):
+    id: int
+    guarantee_id: int
+    kind: str
+    to_masked: str
+    language: str
+    sent_by_id: int | None
+    created_at: dt.datetime
+
+    @staticmethod
+    def resolve_to_masked(obj):
+        return mask(obj.to)
+
+
+def _guarantee(request, pk: int) -> Guarantee:
+    """The guarantee if the caller sees it or its loan (the borrower), else 404."""
+    try:
+        return selectors.guarantee_for_reader(scope_for(request.user), pk)
+    except Guarantee.DoesNotExist as exc:
+        raise Http404 from exc
+
+
+@router.get("/guarantees/{pk}/notices", response=list[GuaranteeNoticeOut])
+def guarantee_notices(request, pk: int):
+    """The SMS sent about this guarantee, oldest first, to masked mobiles."""
+    guarantee = _guarantee(request, pk)
+    return list(selectors.guarantee_notices().filter(guarantee=guarantee))
+
+
+@router.post("/guarantees/{pk}/resend", response={201: GuaranteeNoticeOut})
+def resend_invitation(request, pk: int):
+    """Ask the guarantor again (borrower or leader; pending only; 409 within 24 hours)."""
+    guarantee = _guarantee(request, pk)
+    try:
+        notice = guarantees.resend_invitation(scope_for(request.user), guarantee, user=request.user)
+    except services.Refused as exc:
+        return problem(request, 409, _("Refused"), exc.messages[0], code=exc.reason)
+    return Status(201, notice)
 
 
 @router.post("/guarantees/{pk}/confirm", response=GuaranteeOut)

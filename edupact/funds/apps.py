@@ -14,7 +14,8 @@ class FundsConfig(AppConfig):
 
         # Journal entries and lines are append-only and carry their author themselves; the
         # running sums on accounts change through QuerySet.update, outside the audit trail.
-        # Reminders are themselves a log of what was sent.
+        # Reminders are themselves a log of what was sent; guarantee notices are audited too,
+        # since a person may send one again (who asked the guarantor, and when).
         register(
             m.Fund,
             m.FundAccount,
@@ -22,6 +23,7 @@ class FundsConfig(AppConfig):
             m.Loan,
             m.PointsTransfer,
             m.Guarantee,
+            m.GuaranteeNotice,
             m.ScheduleChange,
             m.FileImport,
         )

@@ -9,19 +9,24 @@ cover the loan (``selectors.guarantee_cover``).
 """
 
 import datetime as dt
+import logging
+import math
 
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
+from edupact.core.money import format_number
 from edupact.core.scoping import Scope
 
-from . import notices
+from . import notices, selectors
 from .models import (
     AccountKind,
     FundAccount,
     Guarantee,
+    GuaranteeNotice,
     GuaranteeStatus,
     Loan,
     LoanStatus,
@@ -30,6 +35,7 @@ from .models import (
 from .services import Refused, _beneficiary_by_identity, _positive, _require_owner_or_writer
 
 OPEN_STATUSES = (LoanStatus.REQUESTED, LoanStatus.APPROVED)
+logger = logging.getLogger("edupact.sms")
 
 
 def find_guarantor(loan: Loan, national_code: str, mobile: str) -> FundAccount:
@@ -74,6 +80,62 @@ def invite_guarantor(
         raise Refused(
             "already_guarantor", _("This member has already been asked to guarantee this loan.")
         ) from None
+
+
+def may_resend(scope: Scope, guarantee: Guarantee) -> bool:
+    """The borrower or a leader of the kanoon (whoever may name guarantors), while the
+    guarantee waits for an answer on a loan not yet paid out."""
+    loan = guarantee.loan
+    if guarantee.status != GuaranteeStatus.INVITED or loan.status not in OPEN_STATUSES:
+        return False
+    if loan.account.person_id and scope.person_id == loan.account.person_id:
+        return True
+    return scope.can_write_path(loan.fund.kanoon.path)
+
+
+def resend_invitation(scope: Scope, guarantee: Guarantee, *, user=None) -> GuaranteeNotice:
+    """Ask the guarantor again by SMS: a new "asked again" notice (the earlier ones stay as
+    they were), refused within ``RESEND_AFTER`` of the last invitation. A failing gateway
+    leaves nothing behind and says so."""
+    with transaction.atomic():
+        now = timezone.now()
+        # Locking the guarantee serialises two resends: the second sees the first's notice.
+        row = (
+            Guarantee.objects.select_for_update(of=("self",))
+            .select_related("loan", "loan__fund", "loan__fund__kanoon", "loan__account")
+            .select_related("guarantor", "guarantor__person", "loan__account__person")
+            .get(pk=guarantee.pk)
+        )
+        _require_owner_or_writer(scope, row.loan.account)
+        if row.status != GuaranteeStatus.INVITED:
+            raise Refused("guarantee_decided", _("This guarantee has already been decided."))
+        if row.loan.status not in OPEN_STATUSES:
+            raise Refused("loan_closed", _("Guarantors are named before the loan is paid out."))
+        if not notices.mobile_of(row, NoticeKind.REINVITED):
+            raise Refused("guarantor_no_mobile", _("The guarantor has no mobile number on record."))
+        resend_from = selectors.invitation_resend_from(row)
+        if resend_from is not None and now < resend_from:
+            hours = math.ceil((resend_from - now).total_seconds() / 3600)
+            shown = format_number(hours, translation.get_language() or "en")
+            raise Refused(
+                "resent_too_soon",
+                ngettext(
+                    "The invitation was sent less than 24 hours ago; it can be sent again "
+                    "in %(hours)s hour.",
+                    "The invitation was sent less than 24 hours ago; it can be sent again "
+                    "in %(hours)s hours.",
+                    hours,
+                )
+                % {"hours": shown},
+                resend_from=resend_from.isoformat(),
+            )
+        try:
+            return notices.send(row, NoticeKind.REINVITED, sent_by=user)
+        except Exception:  # the gateway's own errors: nothing recorded, the user told
+            logger.exception("SMS inviting guarantee %s again not sent", row.pk)
+            raise Refused(
+                "sms_not_sent", _("The SMS could not be sent; please try again later.")
+            ) from None
 
 
 def may_decide(scope: Scope, guarantee: Guarantee) -> bool:

@@ -797,16 +797,27 @@ class NoticeKind(models.TextChoices):
     INVITED = "invited", _("guarantor asked")
     CONFIRMED = "confirmed", _("guarantee confirmed")
     DECLINED = "declined", _("guarantee declined")
+    REINVITED = "reinvited", _("guarantor asked again")
 
 
 class GuaranteeNotice(models.Model):
     """An SMS about a guarantee: the guarantor asked, or the borrower told the answer. The
-    unique key sends each kind once per guarantee, however often the service is called."""
+    unique key sends each kind once per guarantee, however often the service is called;
+    only "asked again" repeats, one row per resend (``guarantees.resend_invitation``),
+    rate-limited by the service. Rows are a log: never edited."""
 
     guarantee = models.ForeignKey(Guarantee, on_delete=models.CASCADE, related_name="notices")
     kind = models.CharField(_("kind"), max_length=10, choices=NoticeKind.choices)
     to = models.CharField(_("sent to"), max_length=20)
     language = models.CharField(_("language"), max_length=5)
+    sent_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("sent by"),
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     scope = ScopeRule(
@@ -819,7 +830,11 @@ class GuaranteeNotice(models.Model):
         verbose_name = _("guarantee notice")
         verbose_name_plural = _("guarantee notices")
         constraints = [
-            models.UniqueConstraint(fields=["guarantee", "kind"], name="guarantee_notice_once"),
+            models.UniqueConstraint(
+                fields=["guarantee", "kind"],
+                condition=~Q(kind="reinvited"),
+                name="guarantee_notice_once",
+            ),
         ]
 
     def __str__(self):

@@ -9,6 +9,10 @@ The invitation is sent in the caller's transaction: if the gateway fails the inv
 fails too and nothing changes, so nobody waits for a guarantor who was never asked. The
 answer to the borrower is sent in a savepoint: a failing gateway is logged and loses that
 one message, never the guarantor's decision.
+
+While a guarantee waits, the borrower or a leader may ask the guarantor again
+(``guarantees.resend_invitation``): a new "asked again" notice, never an edit of the first,
+at most once per ``RESEND_AFTER`` since the last invitation.
 """
 
 import logging
@@ -63,7 +67,7 @@ def message(kind: str, guarantee: Guarantee, language: str) -> str:
             "fund": fund.name,
             "url": link(guarantee),
         }
-        if kind == NoticeKind.INVITED:
+        if kind in (NoticeKind.INVITED, NoticeKind.REINVITED):
             return (
                 _(
                     "edupact: %(borrower)s asks you to guarantee %(amount)s of their loan of "
@@ -86,22 +90,43 @@ def message(kind: str, guarantee: Guarantee, language: str) -> str:
 
 def _reader(kind: str, guarantee: Guarantee):
     """The person the notice goes to: the guarantor when asked, the borrower otherwise."""
-    account = guarantee.guarantor if kind == NoticeKind.INVITED else guarantee.loan.account
+    invitation = kind in (NoticeKind.INVITED, NoticeKind.REINVITED)
+    account = guarantee.guarantor if invitation else guarantee.loan.account
     return account.person
+
+
+def mobile_of(guarantee: Guarantee, kind: str) -> str:
+    """The mobile the ``kind`` notice goes to, or "" when none is on record."""
+    person = _reader(kind, guarantee)
+    return person.phone if person is not None else ""
+
+
+def send(guarantee: Guarantee, kind: str, *, sent_by=None) -> GuaranteeNotice:
+    """Log and send one notice in a savepoint: if the gateway fails, no row is left."""
+    person = _reader(kind, guarantee)
+    language = language_for(person.pk, guarantee.loan.fund)
+    with transaction.atomic():
+        notice = GuaranteeNotice.objects.create(
+            guarantee=guarantee,
+            kind=kind,
+            to=person.phone,
+            language=language,
+            sent_by=sent_by if getattr(sent_by, "pk", None) else None,
+        )
+        sms.send_sms(person.phone, message(kind, guarantee, language))
+    return notice
 
 
 def notify(guarantee: Guarantee, kind: str) -> bool:
     """Send the ``kind`` notice of ``guarantee`` unless it went already or the reader has no
     mobile on record; True when sent now."""
-    person = _reader(kind, guarantee)
-    to = person.phone if person is not None else ""
-    if not to or GuaranteeNotice.objects.filter(guarantee=guarantee, kind=kind).exists():
+    if (
+        not mobile_of(guarantee, kind)
+        or GuaranteeNotice.objects.filter(guarantee=guarantee, kind=kind).exists()
+    ):
         return False
-    language = language_for(person.pk, guarantee.loan.fund)
     try:
-        with transaction.atomic():
-            GuaranteeNotice.objects.create(guarantee=guarantee, kind=kind, to=to, language=language)
-            sms.send_sms(to, message(kind, guarantee, language))
+        send(guarantee, kind)
     except IntegrityError:  # a concurrent call logged it first
         return False
     return True

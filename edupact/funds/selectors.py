@@ -23,6 +23,7 @@ from django.db.models import (
     F,
     Min,
     OuterRef,
+    Prefetch,
     Q,
     QuerySet,
     Sum,
@@ -43,12 +44,14 @@ from .models import (
     Fund,
     FundAccount,
     Guarantee,
+    GuaranteeNotice,
     GuaranteeStatus,
     Instalment,
     JournalLine,
     Loan,
     LoanProduct,
     LoanStatus,
+    NoticeKind,
     PointsTransfer,
     PointsUse,
     TransferKind,
@@ -400,8 +403,50 @@ def guarantee_cover(loan: Loan) -> Cover:
     )
 
 
+INVITATIONS = (NoticeKind.INVITED, NoticeKind.REINVITED)
+RESEND_AFTER = dt.timedelta(hours=24)
+
+
 def guarantees_of_loan(loan: Loan) -> QuerySet:
-    return loan.guarantees.select_related("guarantor", "guarantor__person").order_by("id")
+    """The loan's guarantees with their SMS notices, oldest first (``g.notices.all()``)."""
+    return (
+        loan.guarantees.select_related("guarantor", "guarantor__person")
+        .prefetch_related(Prefetch("notices", queryset=guarantee_notices()))
+        .order_by("id")
+    )
+
+
+def guarantee_for_reader(scope: Scope, pk: int, select=()) -> Guarantee:
+    """A guarantee the reader sees: in their scope (the kanoon's leaders, the guarantor) or
+    on a loan they see (the borrower). Guarantee.DoesNotExist otherwise (answer 404)."""
+    rows = Guarantee.objects.select_related(*select).filter(pk=pk)
+    found = scope.filter(rows).first()
+    if found is None:
+        found = rows.filter(loan__in=scope.filter(Loan.objects.all()).values("pk")).first()
+    if found is None:
+        raise Guarantee.DoesNotExist
+    return found
+
+
+def guarantee_notices() -> QuerySet:
+    """SMS notices about guarantees in the order they were sent."""
+    return GuaranteeNotice.objects.order_by("created_at", "id")
+
+
+def last_invitation(guarantee: Guarantee) -> GuaranteeNotice | None:
+    """The latest invitation SMS of ``guarantee`` (first or repeated). Reads the prefetched
+    notices when ``guarantees_of_loan`` loaded them, else asks the database once."""
+    if "notices" in getattr(guarantee, "_prefetched_objects_cache", {}):
+        sent = [n for n in guarantee.notices.all() if n.kind in INVITATIONS]
+        return max(sent, key=lambda n: (n.created_at, n.pk), default=None)
+    return guarantee_notices().filter(guarantee=guarantee, kind__in=INVITATIONS).last()
+
+
+def invitation_resend_from(guarantee: Guarantee) -> dt.datetime | None:
+    """When the invitation may be sent again: ``RESEND_AFTER`` after the last one (None when
+    it was never sent, so it may be sent now)."""
+    last = last_invitation(guarantee)
+    return None if last is None else last.created_at + RESEND_AFTER
 
 
 def guarantees_given(account: FundAccount) -> QuerySet:

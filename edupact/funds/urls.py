@@ -27,6 +27,7 @@ urlpatterns = [
     path("loans/<int:pk>/settle/", views.settle, name="settle"),
     path("loans/<int:pk>/reschedule/", views.reschedule, name="reschedule"),
     path("guarantees/<int:pk>/", views.guarantee, name="guarantee"),
+    path("guarantees/<int:pk>/resend/", views.resend_invitation, name="resend_invitation"),
     path("<int:pk>/reports/trial-balance/", report_views.trial_balance, name="trial_balance"),
     path("<int:pk>/reports/accounts/", report_views.accounts, name="accounts"),
     path("<int:pk>/reports/cash-flow/", report_views.cash_flow, name="cash_flow"),

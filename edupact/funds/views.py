@@ -477,6 +477,11 @@ def loan(request, pk):
     today = timezone.localdate()
     can_write = scope.can_write_path(obj.fund.kanoon.path)
     acts = services.acts_for_member(scope, obj.account)
+    guarantees_shown = list(selectors.guarantees_of_loan(obj))
+    for g in guarantees_shown:
+        g.loan = obj  # may_resend reads the loan's status, borrower and kanoon
+        g.may_resend = guarantees.may_resend(scope, g)
+        g.resend_from = selectors.invitation_resend_from(g) if g.may_resend else None
     quote = None
     if obj.status == LoanStatus.DISBURSED and acts and today >= obj.disbursed_on:
         quote = settlement.settlement_quote(obj, today)
@@ -491,9 +496,10 @@ def loan(request, pk):
             "instalments": obj.instalments.current().order_by("n"),
             "history": selectors.schedule_history(obj),
             "overdue": selectors.loan_overdue(obj, today),
-            "guarantees": selectors.guarantees_of_loan(obj),
+            "guarantees": guarantees_shown,
             "cover": selectors.guarantee_cover(obj),
             "can_name_guarantors": acts and obj.status in guarantees.OPEN_STATUSES,
+            "now": timezone.now(),
             "can_reschedule": can_write and obj.status == LoanStatus.DISBURSED,
             "can_approve": can_write and obj.status == LoanStatus.REQUESTED,
             "quote": quote,
@@ -647,6 +653,23 @@ def add_guarantor(request, pk):
 
 
 @login_required
+@require_POST
+def resend_invitation(request, pk):
+    """Send the guarantor's invitation again (borrower or leader, pending, once a day)."""
+    try:
+        obj = selectors.guarantee_for_reader(scope_for(request.user), pk, ["loan"])
+    except Guarantee.DoesNotExist as exc:
+        raise Http404 from exc
+    try:
+        guarantees.resend_invitation(scope_for(request.user), obj, user=request.user)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("The invitation was sent again."))
+    return redirect(obj.loan.get_absolute_url())
+
+
+@login_required
 def guarantee(request, pk):
     """The guarantor's page: the loan they vouch for; only they confirm or decline."""
     obj = scoped_get_or_404(
@@ -727,6 +750,8 @@ def reschedule(request, pk):
         "funds/loan_form.html",
         {"form": form, "loan": obj, "fund": obj.fund, "title": _("Reschedule the loan")},
     )
+
+
 def import_file(request, pk):
     """Upload a members list or a bank statement; the report lists every row's errors."""
     obj = scoped_get_or_404(request.user, Fund, pk, write=True, select=["kanoon"])
