@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('funds', '0005_guarantee_notices'),
+        ('funds', '0006_journalentry_partial_indexes'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
