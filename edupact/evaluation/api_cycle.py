@@ -130,9 +130,9 @@ class ProposalOut(ProposalIn):
         return obj.assessment.status
 
 
-class MeetingIn(Schema):
-    organisation_id: int
-    year: int
+class MeetingRecordIn(Schema):
+    """What a review meeting records; the proposals are the complete list."""
+
     date: dt.date
     place: str
     chair: str
@@ -142,6 +142,11 @@ class MeetingIn(Schema):
     minutes: str = ""
     attendees: list[AttendeeIn] = []
     proposals: list[ProposalIn]
+
+
+class MeetingIn(MeetingRecordIn):
+    organisation_id: int
+    year: int
 
 
 class MeetingOut(Schema):
@@ -304,19 +309,10 @@ def get_meeting(request, pk: int):
     return scoped_get_or_404(request.user, ReviewMeeting, pk)
 
 
-class MeetingCorrectionIn(Schema):
-    """The whole corrected record (proposals: the complete list) and the reason."""
+class MeetingCorrectionIn(MeetingRecordIn):
+    """The whole corrected record and the reason for the correction."""
 
     reason: str
-    date: dt.date
-    place: str
-    chair: str
-    secretary: str
-    present: int
-    invited: int
-    minutes: str = ""
-    attendees: list[AttendeeIn] = []
-    proposals: list[ProposalIn]
 
 
 class RevisionOut(Schema):
