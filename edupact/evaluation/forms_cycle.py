@@ -136,6 +136,23 @@ def attendee_rows(formset) -> list[cycle.AttendeeRow]:
     ]
 
 
+def meeting_record(data: dict, year: int, attendees, proposals) -> cycle.Meeting:
+    """The meeting as the service takes it, from the valid meeting form (recording or
+    correcting), its attendees and its proposals."""
+    return cycle.Meeting(
+        year=year,
+        date=data["date"],
+        place=data["place"],
+        chair=data["chair"],
+        secretary=data["secretary"],
+        present=data["present"],
+        invited=data["invited"],
+        minutes=data["minutes"],
+        attendees=attendee_rows(attendees),
+        proposals=proposals.proposals(),
+    )
+
+
 class ProposalsForm(forms.Form):
     """For each self-assessment under review: proposed or not, the vote and a note."""
 

@@ -30,7 +30,7 @@ from .forms_cycle import (
     ProposalsForm,
     SelfAssessmentForm,
     SubjectForm,
-    attendee_rows,
+    meeting_record,
     member_rows,
 )
 from .models import Assessment, EvidenceFile, LearningModel, ReviewMeeting, Subject
@@ -403,18 +403,7 @@ def new_meeting(request):
         [form.is_valid(), attendees.is_valid(), proposals.is_valid()]
     ):
         d = form.cleaned_data
-        data = cycle.Meeting(
-            year=year,
-            date=d["date"],
-            place=d["place"],
-            chair=d["chair"],
-            secretary=d["secretary"],
-            present=d["present"],
-            invited=d["invited"],
-            minutes=d["minutes"],
-            attendees=attendee_rows(attendees),
-            proposals=proposals.proposals(),
-        )
+        data = meeting_record(d, year, attendees, proposals)
         try:
             meeting = cycle.record_review_meeting(scope, organisation, data, user=request.user)
         except ValidationError as exc:
@@ -487,18 +476,7 @@ def correct_meeting(request, pk):
         [form.is_valid(), attendees.is_valid(), proposals.is_valid()]
     ):
         d = form.cleaned_data
-        data = cycle.Meeting(
-            year=obj.year,
-            date=d["date"],
-            place=d["place"],
-            chair=d["chair"],
-            secretary=d["secretary"],
-            present=d["present"],
-            invited=d["invited"],
-            minutes=d["minutes"],
-            attendees=attendee_rows(attendees),
-            proposals=proposals.proposals(),
-        )
+        data = meeting_record(d, obj.year, attendees, proposals)
         try:
             cycle.correct_review_meeting(scope, obj, data, d["reason"], user=request.user)
         except ValidationError as exc:
