@@ -184,6 +184,43 @@ def test_a_keyed_api_deposit_is_a_few_statements(setup, tree, api_client):
     assert services.verify(fund) == []
 
 
+def test_api_deposit_finds_the_account_only_in_its_fund_and_the_callers_scope(
+    setup, tree, api_client
+):
+    """The account is read by a statement compiled once per scope (``core.statements``):
+    each call gets its own values, and the scope still decides."""
+    fund, alice, bob, _loan = setup
+    other = services.create_fund(EVERYTHING, Fund(name="صندوق دوم", kanoon=tree.kanoon))
+    stranger = services.open_account(EVERYTHING, other, person=tree.other_member)
+    leader = api_client(tree.users["kanoon_leader"])
+    member = api_client(tree.users["member"])
+
+    def deposit(client, account_id, amount=1_000):
+        payload = json.dumps({"account_id": account_id, "amount": amount, "on": "2024-04-03"})
+        return client.post(
+            f"/api/v1/funds/{fund.pk}/deposits", payload, content_type="application/json"
+        )
+
+    for account, amount in ((alice, 1_000), (bob, 2_000), (alice, 3_000)):
+        response = deposit(leader, account.pk, amount)
+        assert response.status_code == 201, response.content
+        assert {li["account_id"] for li in response.json()["lines"]} >= {account.pk}
+    assert FundAccount.objects.get(pk=alice.pk).balance == 1_804_000
+    assert FundAccount.objects.get(pk=bob.pk).balance == 2_900
+    assert deposit(leader, stranger.pk).status_code == 404  # another fund's account
+    assert deposit(leader, 10**9).status_code == 404
+    assert deposit(member, bob.pk).status_code == 404  # a colleague's: not in the scope
+    assert deposit(member, alice.pk).status_code == 403  # their own: seen, not writable
+
+
+def test_a_reused_statement_takes_plain_columns_only():
+    from edupact.core.statements import Reused
+
+    joined = Reused(lambda scope, pk: FundAccount.objects.select_related("fund").filter(pk=pk))
+    with pytest.raises(ValueError):
+        joined.first(EVERYTHING, 1)
+
+
 def test_api_refuses_writes_from_readers_and_bad_amounts(setup, tree, api_client):
     fund, alice, *_ = setup
     payload = json.dumps({"account_id": alice.pk, "amount": 5_000})

@@ -19,7 +19,10 @@ Loads ``bench/funds/dataset.py`` into a new database (SQLite in a temporary
    threads with keep-alive connections against gunicorn (``--workers`` × ``--threads``, 2 × 4
    as ``edupact serve`` runs it) on ``--port``; ``api-profile`` (not in the default parts)
    sends the same requests in this process through Django's test client (every middleware,
-   no server) under cProfile, with the queries of one request.
+   no server) under cProfile, with the queries of one request. Besides this closed loop (each
+   client sends its next request when the last is answered: the issue's aim), an open workload
+   as an additional view: Poisson arrivals at each ``--open-rates`` rate for ``--open-seconds``,
+   sent by the same number of threads, latency counted from the arrival time.
 
 Prints a Markdown table and writes ``bench/results/funds-<db>.json``.
 """
@@ -71,6 +74,12 @@ def parse_args(argv=None):
     parser.add_argument("--workers", type=int, default=2, help="gunicorn worker processes")
     parser.add_argument("--threads", type=int, default=4, help="gunicorn threads per worker")
     parser.add_argument("--port", type=int, default=8171)
+    parser.add_argument(
+        "--open-rates",
+        default="50,100",
+        help="API open workload: offered requests/s (Poisson arrivals), comma-separated",
+    )
+    parser.add_argument("--open-seconds", type=float, default=10, help="time at each open rate")
     parser.add_argument("--sample", type=int, default=1000, help="accounts for the daily loop")
     parser.add_argument(
         "--only", default=",".join(PARTS), help="comma-separated subset of " + ",".join(PARTS)
@@ -553,28 +562,32 @@ def api_deposits(args, fund, user) -> dict:
         statuses: dict[int, int] = {}
         lock = threading.Lock()
 
+        def send(conn, rng) -> int:
+            body = json.dumps(
+                {"account_id": rng.randint(lo, hi), "amount": 100_000 * rng.randint(1, 50)}
+            )
+            headers = {
+                "Authorization": f"Bearer {raw}",
+                "Content-Type": "application/json",
+                "Idempotency-Key": str(uuid.uuid4()),
+                "Host": "localhost",
+            }
+            conn.request("POST", path, body, headers)
+            response = conn.getresponse()
+            response.read()
+            return response.status
+
         def client(n: int, count: int, record: bool):
             rng = random.Random(n)
             conn = http.client.HTTPConnection("127.0.0.1", args.port, timeout=60)
             for _ in range(count):
-                body = json.dumps(
-                    {"account_id": rng.randint(lo, hi), "amount": 100_000 * rng.randint(1, 50)}
-                )
-                headers = {
-                    "Authorization": f"Bearer {raw}",
-                    "Content-Type": "application/json",
-                    "Idempotency-Key": str(uuid.uuid4()),
-                    "Host": "localhost",
-                }
                 t = time.perf_counter()
-                conn.request("POST", path, body, headers)
-                response = conn.getresponse()
-                response.read()
+                status = send(conn, rng)
                 elapsed = (time.perf_counter() - t) * 1000
                 if record:
                     with lock:
                         times.append(elapsed)
-                        statuses[response.status] = statuses.get(response.status, 0) + 1
+                        statuses[status] = statuses.get(status, 0) + 1
             conn.close()
 
         def run(count, record):
@@ -595,6 +608,11 @@ def api_deposits(args, fund, user) -> dict:
         run(args.api_requests, True)
         wall = time.perf_counter() - t
         cpu_after = (_tree_cpu(server.pid), _tree_cpu(postmaster), time.process_time())
+        open_runs = [
+            _open_workload(args, send, float(rate))
+            for rate in args.open_rates.split(",")
+            if rate.strip()
+        ]
     finally:
         server.terminate()
         server.wait(timeout=30)
@@ -620,11 +638,82 @@ def api_deposits(args, fund, user) -> dict:
             )
         },
         "loadavg_1m": [round(load, 2), round(os.getloadavg()[0], 2)],
+        "open_workload": open_runs,
     }
     log(
         f"  API deposits, {args.clients} clients: p50 {result['p50_ms']} ms, p95 "
         f"{result['p95_ms']} ms, {result['throughput_per_s']}/s, CPU ms a request "
         f"{result['cpu_ms_per_request']}, load {load:.1f}"
+    )
+    return result
+
+
+def _open_workload(args, send, rate: float) -> dict:
+    """Poisson arrivals at ``rate`` a second for ``--open-seconds``, served by ``--clients``
+    threads (each with its keep-alive connection) taking the next arrival in turn. A
+    request's latency counts from its arrival, so time spent waiting for a free client
+    thread is included (no coordinated omission)."""
+    rng = random.Random(int(rate))
+    arrivals, at = [], 0.0
+    while True:
+        at += rng.expovariate(rate)
+        if at >= args.open_seconds:
+            break
+        arrivals.append(at)
+    lock = threading.Lock()
+    times: list[float] = []
+    late: list[float] = []
+    statuses: dict[int, int] = {}
+    nxt = iter(arrivals)
+    start = time.perf_counter() + 0.05
+
+    def worker(n: int):
+        conn = http.client.HTTPConnection("127.0.0.1", args.port, timeout=60)
+        body_rng = random.Random(10_000 + n)
+        while True:
+            with lock:
+                due = next(nxt, None)
+            if due is None:
+                break
+            wait = start + due - time.perf_counter()
+            if wait > 0:
+                time.sleep(wait)
+            sent = time.perf_counter()
+            status = send(conn, body_rng)
+            done = time.perf_counter()
+            with lock:
+                times.append((done - start - due) * 1000)
+                late.append(max(0.0, (sent - start - due) * 1000))
+                statuses[status] = statuses.get(status, 0) + 1
+        conn.close()
+
+    load = os.getloadavg()[0]
+    threads = [threading.Thread(target=worker, args=(n,)) for n in range(args.clients)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    wall = time.perf_counter() - start
+    if set(statuses) != {201}:
+        raise SystemExit(f"the API answered {statuses}")
+    cuts = statistics.quantiles(times, n=100, method="inclusive")
+    result = {
+        "offered_per_s": rate,
+        "seconds": args.open_seconds,
+        "requests": len(times),
+        "achieved_per_s": round(len(times) / wall, 1),
+        "p50_ms": round(statistics.median(times), 1),
+        "p95_ms": round(cuts[94], 1),
+        "max_ms": round(max(times), 1),
+        "waited_for_a_thread_p95_ms": round(
+            statistics.quantiles(late, n=100, method="inclusive")[94], 1
+        ),
+        "loadavg_1m": [round(load, 2), round(os.getloadavg()[0], 2)],
+    }
+    log(
+        f"  API open workload {rate:g}/s offered ({args.clients} threads): p50 "
+        f"{result['p50_ms']} ms, p95 {result['p95_ms']} ms, {result['achieved_per_s']}/s, "
+        f"load {load:.1f}"
     )
     return result
 
@@ -770,6 +859,11 @@ def markdown(result: dict) -> str:
             f"| {api['p95_ms']:.1f} (p50 {api['p50_ms']:.1f}, "
             f"{api['throughput_per_s']:.0f}/s) |"
         )
+        for o in api.get("open_workload", []):
+            rows.append(
+                f"| (additional view) open workload, {o['offered_per_s']:g}/s offered, p95 (ms) "
+                f"| — | {o['p95_ms']:.1f} (p50 {o['p50_ms']:.1f}, {o['achieved_per_s']:.0f}/s) |"
+            )
     if d := result.get("duckdb"):
         rows.append(
             f"| DuckDB money-days of {d['accounts_compared']:,} accounts (s; equal) | — "

@@ -4,6 +4,7 @@ from django.utils import timezone
 from ninja.security import HttpBearer, django_auth
 
 from edupact.accounts.models import ApiToken
+from edupact.accounts.selectors import token_owner
 from edupact.audit.context import set_actor
 
 LAST_USED_STEP = dt.timedelta(minutes=1)
@@ -31,17 +32,13 @@ class TokenAuth(HttpBearer):
 
     @staticmethod
     def _look_up(token):
-        row = (
-            ApiToken.objects.select_related("user")
-            .filter(digest=ApiToken.hash(token), revoked_at__isnull=True, user__is_active=True)
-            .first()
-        )
-        if row is None:
-            return None
         now = timezone.now()
-        if row.last_used_at is None or now - row.last_used_at >= LAST_USED_STEP:
-            ApiToken.objects.filter(pk=row.pk).update(last_used_at=now)
-        return row.user
+        user = token_owner(token, used_before=now - LAST_USED_STEP)
+        if user is None:
+            return None
+        if user.token_stale:
+            ApiToken.objects.filter(pk=user.token_id).update(last_used_at=now)
+        return user
 
 
 AUTH = [TokenAuth(), django_auth]

@@ -225,10 +225,9 @@ class _Lazy:
 @router.post("/{pk}/deposits", response={201: EntryOut})
 def create_deposit(request, pk: int, data: DepositIn):
     fund = _fund(request, pk)
-    account = get_object_or_404(
-        scope_for(request.user).filter(FundAccount.objects.filter(fund=fund), pk=data.account_id)
-    )
-    account.fund = fund  # the same row, read with its kanoon above
+    account = selectors.account_of_fund(scope_for(request.user), fund, data.account_id)
+    if account is None:
+        raise Http404
     key = request.headers.get("Idempotency-Key")
     try:
         entry = services.deposit(

@@ -35,6 +35,7 @@ from django.db.models.lookups import GreaterThan
 
 from edupact.core.scoping import Scope
 from edupact.core.sqldates import DayNumber
+from edupact.core.statements import Reused
 
 from . import rules
 from .models import (
@@ -187,6 +188,22 @@ def funds(scope: Scope) -> QuerySet:
         held = FundAccount.objects.filter(person_id=scope.person_id).values("fund_id")
         condition |= Q(pk__in=held)
     return (qs if condition is None else qs.filter(condition)).order_by("name", "id")
+
+
+_ACCOUNT_IN_SCOPE = Reused(
+    lambda scope, fund_id, pk: scope.filter(
+        FundAccount.objects.filter(fund_id=fund_id).order_by(), pk=pk
+    )
+)
+
+
+def account_of_fund(scope: Scope, fund: Fund, pk: int) -> FundAccount | None:
+    """The account ``pk`` of ``fund`` if it is in the scope (its fund set to ``fund``), else
+    None: the SQL of ``Scope.filter``, compiled once per scope (``core.statements``)."""
+    account = _ACCOUNT_IN_SCOPE.first(scope, fund.pk, pk)
+    if account is not None:
+        account.fund = fund
+    return account
 
 
 def member_accounts(scope: Scope, fund: Fund) -> QuerySet:
