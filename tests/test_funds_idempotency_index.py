@@ -7,7 +7,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from edupact.core.scoping import Scope
-from edupact.funds import services
+from edupact.funds import ledger, services
 from edupact.funds.models import Fund, JournalEntry, Loan, PointsTransfer
 
 EVERYTHING = Scope(everything=True)
@@ -28,7 +28,7 @@ def fund(tree):
 )
 def test_the_key_lookup_uses_the_partial_unique_index(fund, model, index):
     with CaptureQueriesContext(connection) as captured:
-        assert services._by_key(model, fund, "bank-row-17") is None
+        assert ledger.by_key(model, fund, "bank-row-17") is None
     (query,) = captured.captured_queries
     plan = plan_of(query["sql"])
     if connection.vendor == "postgresql":  # it may pick (fund, date): any index, no full scan

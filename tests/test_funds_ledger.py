@@ -10,7 +10,7 @@ from django.utils import translation
 
 from edupact.accounts.selectors import scope_for
 from edupact.core.scoping import Scope
-from edupact.funds import selectors, services
+from edupact.funds import ledger, selectors, services
 from edupact.funds.models import (
     AccountKind,
     EntryKind,
@@ -74,7 +74,7 @@ def test_deposit_posts_a_balanced_entry_and_updates_the_running_sums(fund, alice
         10_000,
     )
     assert a.first_deposit_date == D
-    pool = services.system_account(fund, AccountKind.POOL)
+    pool = ledger.system_account(fund, AccountKind.POOL)
     assert pool.balance == 1_500
 
 
@@ -113,26 +113,24 @@ def test_an_organisation_can_hold_an_account_with_a_separate_decider(fund, tree)
 
 
 def test_unbalanced_or_one_sided_entries_are_refused(fund, alice, bob):
-    pool = services.system_account(fund, AccountKind.POOL)
+    pool = ledger.system_account(fund, AccountKind.POOL)
     with pytest.raises(ValidationError, match="balance"):
-        services.post_entry(fund, on=D, kind=EntryKind.ADJUSTMENT, lines=[(pool, 10), (alice, -9)])
+        ledger.post_entry(fund, on=D, kind=EntryKind.ADJUSTMENT, lines=[(pool, 10), (alice, -9)])
     with pytest.raises(ValidationError, match="two accounts"):
-        services.post_entry(fund, on=D, kind=EntryKind.ADJUSTMENT, lines=[(pool, 10), (pool, -10)])
+        ledger.post_entry(fund, on=D, kind=EntryKind.ADJUSTMENT, lines=[(pool, 10), (pool, -10)])
     with pytest.raises(TypeError):
-        services.post_entry(
-            fund, on=D, kind=EntryKind.ADJUSTMENT, lines=[(pool, 1.5), (alice, -1.5)]
-        )
+        ledger.post_entry(fund, on=D, kind=EntryKind.ADJUSTMENT, lines=[(pool, 1.5), (alice, -1.5)])
     assert JournalEntry.objects.count() == 0
 
 
 def test_an_entry_stays_inside_its_fund(fund, alice, tree):
     other = services.create_fund(EVERYTHING, Fund(name="Other", kanoon=tree.kanoon))
     with pytest.raises(ValidationError, match="own fund"):
-        services.post_entry(
+        ledger.post_entry(
             other,
             on=D,
             kind=EntryKind.ADJUSTMENT,
-            lines=[(services.system_account(other, AccountKind.POOL), 5), (alice, -5)],
+            lines=[(ledger.system_account(other, AccountKind.POOL), 5), (alice, -5)],
         )
 
 

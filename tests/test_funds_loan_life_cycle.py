@@ -11,7 +11,7 @@ from factories import RoleGrantFactory, UserFactory
 from edupact.accounts.models import Role
 from edupact.accounts.selectors import scope_for
 from edupact.core.scoping import Scope
-from edupact.funds import guarantees, reminders, rules, selectors, services, settlement, sms
+from edupact.funds import guarantees, ledger, reminders, rules, selectors, services, settlement, sms
 from edupact.funds.models import (
     EntryKind,
     FeeStrategy,
@@ -254,7 +254,7 @@ def test_settlement_worked_example_declining_balance(kanoon):
         EntryKind.FEE_WAIVER,
         EntryKind.REPAYMENT,
     ]
-    fee_income = services.system_account(k.fund, "fee_income")
+    fee_income = ledger.system_account(k.fund, "fee_income")
     assert fee_income.balance == 916_667 - 466_667
     # The replaced instalments stay as history.
     history = selectors.schedule_history(settled)

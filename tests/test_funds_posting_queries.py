@@ -10,7 +10,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from edupact.core.scoping import Scope
-from edupact.funds import selectors, services
+from edupact.funds import ledger, selectors, services
 from edupact.funds.models import AccountKind, Fund, FundAccount, JournalEntry, JournalLine
 
 EVERYTHING = Scope(everything=True)
@@ -39,7 +39,7 @@ def test_a_keyed_deposit_takes_one_statement_on_postgresql_four_on_sqlite_pool_l
     alice = services.open_account(EVERYTHING, fund, person=tree.member)
     services.deposit(EVERYTHING, alice, 1_000, DAY - dt.timedelta(days=3))
     account = _as_the_api_reads_it(alice)
-    pool = services.system_account(fund, AccountKind.POOL)
+    pool = ledger.system_account(fund, AccountKind.POOL)
     with CaptureQueriesContext(connection) as captured:
         entry = services.deposit(EVERYTHING, account, 500, DAY, idempotency_key="bank-row-17")
     sql = _statements(captured)
@@ -138,15 +138,13 @@ def test_running_sums_in_sql_equal_the_journal_with_backdated_postings(fund, tre
 
 def _post_in_a_transaction(fund, on, kind, lines, key=""):
     """The general path (``_post`` in a transaction), which SQLite and withdrawals take."""
-    merged, kinds, natural = services._balanced(fund, lines)
+    merged, kinds, natural = ledger._balanced(fund, lines)
     debited = [pk for pk in merged if kinds[pk] == AccountKind.MEMBER and natural[pk] < 0]
-    return services._idempotent(
+    return ledger.idempotent(
         JournalEntry,
         fund,
         key,
-        lambda: services._post(
-            fund, on, kind, merged, kinds, natural, debited, "", key, None, None
-        ),
+        lambda: ledger._post(fund, on, kind, merged, kinds, natural, debited, "", key, None, None),
         look_first=False,
     )
 
@@ -161,8 +159,8 @@ def test_one_statement_postings_leave_the_same_journal_and_sums_as_the_transacti
         members = [
             services.open_account(EVERYTHING, f, person=p) for p in (tree.member, tree.other_member)
         ]
-        pool = services.system_account(f, AccountKind.POOL)
-        fee = services.system_account(f, AccountKind.FEE_INCOME)
+        pool = ledger.system_account(f, AccountKind.POOL)
+        fee = ledger.system_account(f, AccountKind.FEE_INCOME)
         funds.append(f)
         accounts.append([*members, pool, fee])
     plan = [  # (day offset, [(account index, amount)]) in debit terms
@@ -178,7 +176,7 @@ def test_one_statement_postings_leave_the_same_journal_and_sums_as_the_transacti
             funds,
             accounts,
             (
-                lambda f, on, lines, key: services.post_entry(
+                lambda f, on, lines, key: ledger.post_entry(
                     f, on=on, kind="deposit", lines=lines, idempotency_key=key
                 ),
                 lambda f, on, lines, key: _post_in_a_transaction(f, on, "deposit", lines, key),

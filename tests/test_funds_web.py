@@ -9,7 +9,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from edupact.core.scoping import Scope
-from edupact.funds import services
+from edupact.funds import ledger, services
 from edupact.funds.models import Fund, FundAccount, JournalEntry, LoanProduct, LoanStatus
 
 EVERYTHING = Scope(everything=True)
@@ -176,7 +176,7 @@ def test_a_keyed_api_deposit_is_a_few_statements(setup, tree, api_client):
         "idempotentrequest",
     ], sql
     body = response.json()
-    pool = services.system_account(fund, "pool")
+    pool = ledger.system_account(fund, "pool")
     assert sorted((li["account_id"], li["amount"]) for li in body["lines"]) == sorted(
         [(alice.pk, -7_000), (pool.pk, 7_000)]
     )

@@ -384,15 +384,15 @@ def leader(fund):
 
 def idempotency_plan(fund) -> str:
     """How the database finds a posting by its Idempotency-Key: the plan of the query that
-    ``services._idempotent`` runs first for every keyed posting."""
+    ``ledger.idempotent`` runs first for every keyed posting."""
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    from edupact.funds import services
+    from edupact.funds import ledger
     from edupact.funds.models import JournalEntry
 
     with CaptureQueriesContext(connection) as captured:
-        services._idempotent(JournalEntry, fund, "bench:absent", lambda: None)
+        ledger.idempotent(JournalEntry, fund, "bench:absent", lambda: None)
     sql = captured.captured_queries[0]["sql"]
     prefix = "EXPLAIN " if connection.vendor == "postgresql" else "EXPLAIN QUERY PLAN "
     with connection.cursor() as cursor:

@@ -38,7 +38,7 @@ from edupact.core.money import Money, format_money
 from edupact.core.preferences import language
 from edupact.core.scoping import Scope
 
-from . import selectors, services
+from . import ledger, selectors, services
 from .models import (
     AccountKind,
     AllocationDecision,
@@ -296,7 +296,7 @@ def cast_vote(
 def lendable(fund: Fund, on: dt.date) -> int:
     """Money the fund can lend on ``on``: the pool's cash (the lower of its balance on that
     day and now, so later withdrawals count) less loans approved but not yet paid out."""
-    pool = services.system_account(fund, AccountKind.POOL)
+    pool = ledger.system_account(fund, AccountKind.POOL)
     pool.fund = fund
     cash = min(selectors.account_points(pool, on).balance, pool.balance)
     committed = (
@@ -606,7 +606,7 @@ def approve_one(scope: Scope, loan: Loan, on: dt.date, *, cap: int | None = None
 
 
 def _eligible(loan: Loan, on: dt.date) -> bool:
-    account = services._lock([loan.account_id])[loan.account_id]
+    account = ledger.lock_accounts([loan.account_id])[loan.account_id]
     return not services.eligibility(loan, on, account)[0]
 
 

@@ -42,7 +42,7 @@ from edupact.core.tabular import (
 from edupact.core.text import ascii_digits, normalise, search_key
 from edupact.directory.models import Country, Organisation, Person
 
-from . import services
+from . import ledger, services
 from .models import (
     AccountKind,
     EntryKind,
@@ -720,8 +720,8 @@ def write_deposits(fund: Fund, postings: list[Posting], *, user=None) -> None:
     """
     if not postings:
         return
-    pool = services.system_account(fund, AccountKind.POOL)
-    # Members in id order, the pool last: the order every posting takes (services), so an
+    pool = ledger.system_account(fund, AccountKind.POOL)
+    # Members in id order, the pool last: the order every posting takes (ledger), so an
     # import and a deposit to the same member never wait on each other in a cycle.
     accounts = _lock(sorted({p.account_id for p in postings} - {pool.pk}))
     accounts.update(_lock([pool.pk]))

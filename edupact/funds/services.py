@@ -1,16 +1,15 @@
 """Operations that change a fund: postings, points, loans. Views, the API, the CLI and the
 simulator all call these.
 
+Each operation checks who may act and the business rules, then writes in one transaction.
+Money moves only through ``ledger.post_entry``, which guarantees the rest (``ledger``'s
+docstring): balanced entries, running sums, the lock order, members never below zero.
+
 Rules every write follows:
-- an entry's lines sum to zero (one currency per fund), and there are at least two;
 - entries are never changed or deleted; ``reverse_entry`` posts the compensating entry;
-- the running sums of the accounts an entry touches are updated in its transaction, each by
-  one ``UPDATE … SET balance = balance + x`` (the row lock lasts to the commit): member
-  accounts in id order, the fund's own accounts last; a member account a withdrawal debits
-  is locked (``select_for_update``) and checked first; on PostgreSQL an entry that debits
-  no member is all of this in one statement (``_post_at_once``);
 - a member's balance never goes below zero, points never below what is available;
-- every write takes an ``idempotency_key``: a retried call returns what the first one made.
+- every write takes an ``idempotency_key``: a retried call returns what the first one made
+  (``ledger.idempotent``).
 
 A refused operation raises ``Refused`` (a ``ValidationError`` with a stable ``code``)
 before anything is written.
@@ -18,24 +17,21 @@ before anything is written.
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Callable, Iterable
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, connection, transaction
+from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from edupact.audit.context import current_actor
 from edupact.core.identifiers import phone_e164
 from edupact.core.scoping import Scope
 from edupact.core.text import ascii_digits
 
-from . import otp, rules, sms
+from . import ledger, otp, rules, sms
 from .models import (
     CREDIT_NORMAL,
-    SYSTEM_KINDS,
     AccountKind,
     EntryKind,
     Fund,
@@ -80,36 +76,6 @@ def _require_owner_or_writer(scope: Scope, account: FundAccount) -> None:
     _require_write(scope, account.fund)
 
 
-# Idempotency ----------------------------------------------------------------------------------
-
-
-def _by_key(model, fund: Fund, key: str):
-    """What ``key`` already made in ``fund``, or None. The exclude repeats the condition of
-    the partial unique index on (fund, key): SQLite uses a partial index only when the query
-    states its condition, and otherwise reads every entry of the fund (bench/funds)."""
-    return model.objects.filter(fund=fund, idempotency_key=key).exclude(idempotency_key="").first()
-
-
-def _idempotent(model, fund: Fund, key: str | None, work: Callable, *, look_first=True):
-    """Run ``work`` once per (fund, key): a retry, even a concurrent one, gets the first result.
-
-    ``look_first=False`` when ``work`` inserts its keyed row before any check that could
-    refuse a retry: the unique index then answers the retry, one query less per call."""
-    if key and look_first:
-        found = _by_key(model, fund, key)
-        if found is not None:
-            return found
-    try:
-        with transaction.atomic():
-            return work()
-    except IntegrityError:
-        if key:
-            found = _by_key(model, fund, key)
-            if found is not None:
-                return found
-        raise
-
-
 # Funds and accounts -----------------------------------------------------------------------------
 
 
@@ -127,32 +93,6 @@ def create_fund(scope: Scope, fund: Fund) -> Fund:
     for kind in (AccountKind.POOL, AccountKind.FEE_INCOME, AccountKind.ADJUSTMENT):
         FundAccount.objects.create(fund=fund, kind=kind)
     return fund
-
-
-def system_account(fund: Fund, kind: AccountKind) -> FundAccount:
-    """The fund's own account of ``kind``, read fresh."""
-    return FundAccount.objects.get(fund=fund, kind=kind, person=None, organisation=None)
-
-
-# (database, fund id, fund created_at, kind) → the id of the fund's own account of that kind.
-_SYSTEM_IDS: dict[tuple, int] = {}
-
-
-def _system(fund: Fund, kind: AccountKind) -> FundAccount:
-    """The fund's own account of ``kind`` for posting: only its id and kind are used (a
-    posting updates the row by id, in SQL). The id never changes once the fund exists, so it
-    is remembered per process, keyed by the fund row (its id and creation time: a test
-    database that rolls back can give a new fund an old id)."""
-    created = fund.__dict__.get("created_at")
-    key = (fund._state.db, fund.pk, created, kind)
-    pk = _SYSTEM_IDS.get(key)
-    if pk is None:
-        pk = system_account(fund, kind).pk
-        if created is not None:
-            _SYSTEM_IDS[key] = pk
-    account = FundAccount(pk=pk, fund=fund, kind=kind)
-    account._state.adding, account._state.db = False, fund._state.db
-    return account
 
 
 @transaction.atomic
@@ -225,290 +165,7 @@ def revise_product(scope: Scope, product: LoanProduct) -> LoanProduct:
     return product
 
 
-# The journal ------------------------------------------------------------------------------------
-
-
-def _lock(account_ids: Iterable[int]) -> dict[int, FundAccount]:
-    """Lock account rows in id order (no deadlocks between two postings) and read them fresh."""
-    rows = (
-        FundAccount.objects.select_for_update(of=("self",))
-        .filter(pk__in=set(account_ids))
-        .order_by("pk")
-    )
-    return {a.pk: a for a in rows}
-
-
-def post_entry(
-    fund: Fund,
-    *,
-    on: dt.date,
-    kind: EntryKind,
-    lines: list[tuple[FundAccount, int]],
-    memo: str = "",
-    idempotency_key: str | None = None,
-    reverses: JournalEntry | None = None,
-    loan: Loan | None = None,
-) -> JournalEntry:
-    """Post a balanced entry and update the running sums of its accounts.
-
-    The building block of every money service; it checks the entry, not who is asking.
-    On PostgreSQL an entry that debits no member (a deposit, a disbursement) is one
-    statement (``_post_at_once``); otherwise, and on SQLite, ``_post`` in a transaction.
-    """
-    merged, kinds, natural = _balanced(fund, lines)
-    debited = [pk for pk in merged if kinds[pk] == AccountKind.MEMBER and natural[pk] < 0]
-    if connection.vendor == "postgresql" and not debited:
-        return _post_at_once(
-            fund, on, kind, merged, kinds, natural, memo, idempotency_key, reverses, loan
-        )
-    return _idempotent(
-        JournalEntry,
-        fund,
-        idempotency_key,
-        lambda: _post(
-            fund, on, kind, merged, kinds, natural, debited, memo, idempotency_key, reverses, loan
-        ),
-        look_first=False,
-    )
-
-
-def _balanced(fund, lines) -> tuple[dict[int, int], dict[int, str], dict[int, int]]:
-    """The entry's amounts by account (debit positive, zero lines dropped), each account's
-    kind, and the amounts in each account's own direction; refused unless it balances."""
-    merged: dict[int, int] = defaultdict(int)
-    kinds: dict[int, str] = {}
-    signs: dict[int, int] = {}
-    for account, amount in lines:
-        if not isinstance(amount, int) or isinstance(amount, bool):
-            raise TypeError("amounts are integers of minor units")
-        if account.fund_id != fund.pk:
-            raise ValidationError(_("An entry only touches accounts of its own fund."))
-        merged[account.pk] += amount
-        kinds[account.pk], signs[account.pk] = account.kind, account.sign
-    merged = {pk: amount for pk, amount in merged.items() if amount}
-    if len(merged) < 2:
-        raise ValidationError(_("An entry needs at least two accounts."))
-    if sum(merged.values()) != 0:
-        raise ValidationError(
-            _("An entry must balance: its lines sum to %(sum)s."),
-            params={"sum": sum(merged.values())},
-        )
-    return merged, kinds, {pk: amount * signs[pk] for pk, amount in merged.items()}
-
-
-def _roll_order(merged, kinds) -> list[int]:
-    """Member accounts in id order, then the fund's own (the pool, which every posting
-    touches) in id order: one global order of row locks, so two postings never deadlock, and
-    the contended pool row is held only from its update to the commit."""
-    return sorted(merged, key=lambda pk: (kinds[pk] in SYSTEM_KINDS, pk))
-
-
-def _author():
-    actor = current_actor()
-    return actor if actor is not None and getattr(actor, "pk", None) else None
-
-
-def _post(fund, on, kind, merged, kinds, natural, debited, memo, key, reverses, loan):
-    """The entry first (a retried key fails here, on the unique index, before any check);
-    then the member accounts a withdrawal debits are locked and checked; the lines; and the
-    running sums, each in one ``UPDATE … SET balance = balance + x`` (``_roll``)."""
-    entry = JournalEntry.objects.create(
-        fund=fund,
-        date=on,
-        kind=kind,
-        memo=memo[:255],
-        idempotency_key=key or "",
-        reverses=reverses,
-        loan=loan,
-        created_by=_author(),
-    )
-    if debited:
-        locked = _lock(pk for pk in merged if kinds[pk] not in SYSTEM_KINDS)
-        for pk in debited:
-            _check_debit(locked[pk], natural[pk], on)
-    day = day_number(on)
-    lines = JournalLine.objects.bulk_create(
-        [JournalLine(entry=entry, account_id=pk, amount=a, day=day) for pk, a in merged.items()]
-    )
-    for pk in _roll_order(merged, kinds):
-        _roll(pk, kinds[pk], natural[pk], on)
-    return _carrying(entry, lines)
-
-
-def _carrying(entry: JournalEntry, lines: list[JournalLine]) -> JournalEntry:
-    """The entry with the lines just posted in hand, as ``prefetch_related("lines")`` leaves
-    them: ``entry.lines.all()`` (the API's answer) costs no query."""
-    posted = entry.lines.all()
-    posted._result_cache = sorted(lines, key=lambda line: line.pk)
-    posted._prefetch_done = True
-    entry._prefetched_objects_cache = {"lines": posted}
-    return entry
-
-
-# PostgreSQL: the entry, its lines and the running sums in one statement (one round trip,
-# no BEGIN/COMMIT). The entry's insert does nothing on a key already used (it waits for a
-# concurrent insert of the same key to commit); then nothing else happens either, and the
-# first entry is returned. The rows are locked in ``_roll_order`` (FOR NO KEY UPDATE, as
-# an UPDATE locks: the lines' foreign-key checks are not blocked), then updated by the same
-# formulas as ``_ROLL``.
-_AT_ONCE = """WITH entry AS (
-    INSERT INTO {entries} (fund_id, date, kind, memo, idempotency_key, reverses_id, loan_id,
-                           created_by_id, created_at)
-    VALUES (%(fund)s, %(on)s::date, %(kind)s, %(memo)s, %(key)s, %(reverses)s, %(loan)s,
-            %(author)s, %(now)s)
-    ON CONFLICT (fund_id, idempotency_key) WHERE NOT (idempotency_key = '') DO NOTHING
-    RETURNING id
-), lines AS (
-    INSERT INTO {lines} (entry_id, account_id, amount, day)
-    SELECT entry.id, v.account, v.amount, %(day)s
-    FROM entry, unnest(%(accounts)s::bigint[], %(amounts)s::bigint[]) AS v(account, amount)
-    RETURNING id, entry_id, account_id, amount
-), locked AS (
-    SELECT a.id, v.delta, v.deposit
-    FROM {accounts} a
-    JOIN unnest(%(order)s::bigint[], %(deltas)s::bigint[], %(deposits)s::boolean[])
-        WITH ORDINALITY AS v(id, delta, deposit, n) ON a.id = v.id
-    WHERE EXISTS (SELECT FROM entry)
-    ORDER BY v.n
-    FOR NO KEY UPDATE OF a
-), rolled AS (
-    UPDATE {accounts} a SET
-        balance = a.balance + l.delta,
-        money_days_at_last_posting = CASE
-            WHEN a.last_posting_date IS NULL THEN 0
-            WHEN a.last_posting_date <= %(on)s::date
-                THEN a.money_days_at_last_posting
-                     + a.balance * (%(on)s::date - a.last_posting_date)::bigint
-            ELSE a.money_days_at_last_posting
-                 - l.delta * (%(on)s::date - a.last_posting_date)::bigint END,
-        last_posting_date = CASE
-            WHEN a.last_posting_date IS NULL OR a.last_posting_date < %(on)s::date
-                THEN %(on)s::date
-            ELSE a.last_posting_date END,
-        first_deposit_date = CASE
-            WHEN l.deposit
-                 AND (a.first_deposit_date IS NULL OR a.first_deposit_date > %(on)s::date)
-                THEN %(on)s::date
-            ELSE a.first_deposit_date END
-    FROM locked l
-    WHERE a.id = l.id
-)
-SELECT id, entry_id, account_id, amount FROM lines"""
-
-
-def _post_at_once(fund, on, kind, merged, kinds, natural, memo, key, reverses, loan):
-    """``_post`` on PostgreSQL for an entry that debits no member (nothing to check)."""
-    order = _roll_order(merged, kinds)
-    sql = _AT_ONCE.format(
-        entries=JournalEntry._meta.db_table,
-        lines=JournalLine._meta.db_table,
-        accounts=FundAccount._meta.db_table,
-    )
-    author, now = _author(), timezone.now()
-    params = {
-        "fund": fund.pk,
-        "on": on.isoformat(),
-        "kind": str(kind),
-        "memo": memo[:255],
-        "key": key or "",
-        "reverses": reverses.pk if reverses is not None else None,
-        "loan": loan.pk if loan is not None else None,
-        "author": author.pk if author is not None else None,
-        "now": now,
-        "day": day_number(on),
-        "accounts": list(merged),
-        "amounts": list(merged.values()),
-        "order": order,
-        "deltas": [natural[pk] for pk in order],
-        "deposits": [kinds[pk] == AccountKind.MEMBER and natural[pk] > 0 for pk in order],
-    }
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        rows = cursor.fetchall()
-    if not rows:  # the key was used: the first entry stands
-        found = _by_key(JournalEntry, fund, key) if key else None
-        if found is None:
-            raise IntegrityError("The entry was neither posted nor found by its key.")
-        return found
-    entry = JournalEntry(
-        id=rows[0][1],
-        fund=fund,
-        date=on,
-        kind=kind,
-        memo=memo[:255],
-        idempotency_key=key or "",
-        reverses=reverses,
-        loan=loan,
-        created_by=author,
-        created_at=now,
-    )
-    entry._state.adding, entry._state.db = False, connection.alias
-    day = params["day"]
-    lines = []
-    for pk, _entry, account_id, amount in rows:
-        line = JournalLine(id=pk, entry=entry, account_id=account_id, amount=amount, day=day)
-        line._state.adding, line._state.db = False, connection.alias
-        lines.append(line)
-    return _carrying(entry, lines)
-
-
-def _check_debit(account: FundAccount, natural: int, on: dt.date) -> None:
-    """A member's balance never goes below zero (the DB check backs this under the row
-    lock), and money leaves an account only after its last posting."""
-    if account.balance + natural < 0:
-        raise Refused(
-            "above_balance",
-            _("The balance (%(balance)s) is less than %(amount)s."),
-            balance=account.balance,
-            amount=-natural,
-        )
-    last = account.last_posting_date
-    if last is not None and on < last:
-        raise Refused(
-            "backdated_withdrawal",
-            _("A withdrawal cannot be dated before the account's last posting (%(last)s)."),
-            last=last,
-        )
-
-
-_ROLL = """UPDATE {table} SET
-    balance = balance + %(natural)s,
-    money_days_at_last_posting = CASE
-        WHEN last_posting_date IS NULL THEN 0
-        WHEN last_posting_date <= {on} THEN money_days_at_last_posting + balance * {days}
-        ELSE money_days_at_last_posting - %(natural)s * {days} END,
-    last_posting_date = CASE
-        WHEN last_posting_date IS NULL OR last_posting_date < {on} THEN {on}
-        ELSE last_posting_date END{first}
-WHERE id = %(pk)s"""
-_FIRST = """,
-    first_deposit_date = CASE
-        WHEN first_deposit_date IS NULL OR first_deposit_date > {on} THEN {on}
-        ELSE first_deposit_date END"""
-_DAYS = {  # on − last_posting_date in whole days
-    "postgresql": ("%(on)s::date", "(%(on)s::date - last_posting_date)::bigint"),
-    "sqlite": ("%(on)s", "CAST(julianday(%(on)s) - julianday(last_posting_date) AS INTEGER)"),
-}
-
-
-def _roll(pk: int, kind: str, natural: int, on: dt.date) -> None:
-    """Add ``natural`` (in the account's direction) on ``on`` to the running sums, in SQL.
-
-    money_days(T) = md_last + balance × (T − last) holds for T ≥ last while every posting is
-    dated on or before ``last``; a backdated posting adds a × (last − d) and keeps ``last``.
-    Every SET expression reads the row as it was. Written as SQL: built through the ORM's
-    expressions, this statement cost more CPU than the rest of the posting (bench/funds).
-    """
-    on_sql, days = _DAYS[connection.vendor]
-    first = _FIRST if kind == AccountKind.MEMBER and natural > 0 else ""
-    sql = _ROLL.format(
-        table=connection.ops.quote_name(FundAccount._meta.db_table),
-        first=first.format(on=on_sql),
-        on=on_sql,
-        days=days,
-    )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, {"natural": natural, "on": on.isoformat(), "pk": pk})
+# Money in and out (posted by ``ledger.post_entry``) ---------------------------------------------
 
 
 def _member_accounts(account: FundAccount) -> None:
@@ -536,8 +193,8 @@ def _member_movement(
     _member_accounts(account)
     _positive(amount)
     signed = -amount if kind == EntryKind.DEPOSIT else amount
-    pool = _system(account.fund, AccountKind.POOL)
-    return post_entry(
+    pool = ledger.own_account(account.fund, AccountKind.POOL)
+    return ledger.post_entry(
         account.fund,
         on=on,
         kind=kind,
@@ -591,7 +248,7 @@ def reverse_entry(
             return found
         raise ValidationError(_("This entry has already been reversed or is a reversal."))
     lines = [(line.account, -line.amount) for line in entry.lines.select_related("account")]
-    return post_entry(
+    return ledger.post_entry(
         entry.fund,
         on=on,
         kind=EntryKind.REVERSAL,
@@ -642,7 +299,7 @@ def gift_points(
     PointsUse(use)
 
     def work():
-        locked = _lock([giver.pk, receiver.pk])
+        locked = ledger.lock_accounts([giver.pk, receiver.pk])
         source, target = locked[giver.pk], locked[receiver.pk]
         _points_dated(source, on)
         state = account_points(source, on)
@@ -668,7 +325,7 @@ def gift_points(
         _bump(target, on, points_received=points, restricted_received=restricted)
         return transfer
 
-    return _idempotent(PointsTransfer, giver.fund, idempotency_key, work)
+    return ledger.idempotent(PointsTransfer, giver.fund, idempotency_key, work)
 
 
 def _bump(account: FundAccount, on: dt.date, **deltas) -> None:
@@ -727,7 +384,7 @@ def request_loan(
         loan.save()
         return loan
 
-    return _idempotent(Loan, fund, idempotency_key, work)
+    return ledger.idempotent(Loan, fund, idempotency_key, work)
 
 
 REASON_MESSAGES = {
@@ -839,7 +496,7 @@ def allocate(
 
 
 def _decide(loan: Loan, on: dt.date) -> Loan:
-    account = _lock([loan.account_id])[loan.account_id]
+    account = ledger.lock_accounts([loan.account_id])[loan.account_id]
     reasons, from_restricted = eligibility(loan, on, account)
     if not reasons and account.points_last_date and on < account.points_last_date:
         reasons.append("backdated_points")
@@ -888,7 +545,7 @@ def disburse(scope: Scope, loan: Loan, on: dt.date, *, idempotency_key: str | No
     _require_write(scope, loan.fund)
     fund = loan.fund
     if idempotency_key:
-        done = _by_key(JournalEntry, fund, idempotency_key)
+        done = ledger.by_key(JournalEntry, fund, idempotency_key)
         if done is not None:
             return Loan.objects.get(pk=done.loan_id)
     with transaction.atomic():
@@ -913,11 +570,11 @@ def disburse(scope: Scope, loan: Loan, on: dt.date, *, idempotency_key: str | No
         )
         lines = [
             (_receivable(loan), terms.total_due),
-            (_system(fund, AccountKind.POOL), -terms.paid_out),
+            (ledger.own_account(fund, AccountKind.POOL), -terms.paid_out),
         ]
         if terms.fee_total:
-            lines.append((_system(fund, AccountKind.FEE_INCOME), -terms.fee_total))
-        post_entry(
+            lines.append((ledger.own_account(fund, AccountKind.FEE_INCOME), -terms.fee_total))
+        ledger.post_entry(
             fund,
             on=on,
             kind=EntryKind.DISBURSEMENT,
@@ -981,12 +638,12 @@ def repay(
             )
         if on < locked.disbursed_on:
             raise ValidationError(_("A repayment comes on or after the payout."))
-        entry = post_entry(
+        entry = ledger.post_entry(
             fund,
             on=on,
             kind=EntryKind.REPAYMENT,
             lines=[
-                (_system(fund, AccountKind.POOL), amount),
+                (ledger.own_account(fund, AccountKind.POOL), amount),
                 (_receivable(locked), -amount),
             ],
             idempotency_key=idempotency_key,
@@ -1009,7 +666,7 @@ def repay(
         locked.save(update_fields=fields)
         return entry
 
-    return _idempotent(JournalEntry, fund, idempotency_key, work)
+    return ledger.idempotent(JournalEntry, fund, idempotency_key, work)
 
 
 def _return_pledges(loan: Loan, on: dt.date) -> None:
@@ -1019,7 +676,7 @@ def _return_pledges(loan: Loan, on: dt.date) -> None:
     if not pledges:
         return
     ids = [loan.account_id, *(p.from_account_id for p in pledges)]
-    locked = _lock(ids)
+    locked = ledger.lock_accounts(ids)
     borrower = locked[loan.account_id]
     for pledge in pledges:
         state = account_points(borrower, on)

@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from edupact.core.scoping import Scope
 
 from . import rules
+from .ledger import own_account, post_entry
 from .models import (
     AccountKind,
     EntryKind,
@@ -35,8 +36,6 @@ from .services import (
     _require_owner_or_writer,
     _require_write,
     _return_pledges,
-    _system,
-    post_entry,
 )
 
 
@@ -123,7 +122,7 @@ def settle(scope: Scope, loan: Loan, on: dt.date, *, idempotency_key: str | None
                 on=on,
                 kind=EntryKind.FEE_WAIVER,
                 lines=[
-                    (_system(fund, AccountKind.FEE_INCOME), quote.fee_waived),
+                    (own_account(fund, AccountKind.FEE_INCOME), quote.fee_waived),
                     (receivable, -quote.fee_waived),
                 ],
                 idempotency_key=f"{idempotency_key}:waiver" if idempotency_key else None,
@@ -135,7 +134,7 @@ def settle(scope: Scope, loan: Loan, on: dt.date, *, idempotency_key: str | None
                 on=on,
                 kind=EntryKind.REPAYMENT,
                 lines=[
-                    (_system(fund, AccountKind.POOL), quote.to_pay),
+                    (own_account(fund, AccountKind.POOL), quote.to_pay),
                     (receivable, -quote.to_pay),
                 ],
                 idempotency_key=idempotency_key,
