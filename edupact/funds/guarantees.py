@@ -22,6 +22,7 @@ from edupact.core.money import format_number
 from edupact.core.scoping import Scope
 
 from . import notices, selectors
+from .errors import Refused
 from .models import (
     AccountKind,
     FundAccount,
@@ -32,7 +33,7 @@ from .models import (
     LoanStatus,
     NoticeKind,
 )
-from .services import Refused, _beneficiary_by_identity, _positive, _require_owner_or_writer
+from .services import _beneficiary_by_identity, _positive, _require_owner_or_writer
 
 OPEN_STATUSES = (LoanStatus.REQUESTED, LoanStatus.APPROVED)
 logger = logging.getLogger("edupact.sms")

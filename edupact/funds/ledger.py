@@ -44,6 +44,7 @@ from django.utils.translation import gettext as _
 
 from edupact.audit.context import current_actor
 
+from .errors import Refused
 from .models import (
     SYSTEM_KINDS,
     AccountKind,
@@ -345,7 +346,6 @@ def _post_at_once(fund, on, kind, merged, kinds, natural, memo, key, reverses, l
 def _check_debit(account: FundAccount, natural: int, on: dt.date) -> None:
     """A member's balance never goes below zero (the DB check backs this under the row
     lock), and money leaves an account only after its last posting."""
-    from .services import Refused  # the services' refusal; services imports this module
 
     if account.balance + natural < 0:
         raise Refused(

@@ -30,6 +30,7 @@ from edupact.core.scoping import Scope
 from edupact.core.text import ascii_digits
 
 from . import ledger, otp, rules, sms
+from .errors import Refused
 from .models import (
     CREDIT_NORMAL,
     AccountKind,
@@ -50,16 +51,6 @@ from .models import (
     day_number,
 )
 from .selectors import account_points, guarantee_cover, guarantees_defaulting
-
-
-class Refused(ValidationError):
-    """A business rule refused the operation; ``code`` is stable for scripts and tests."""
-
-    def __init__(self, code: str, message: str, **params):
-        super().__init__(message, code=code, params=params or None)
-        self.reason = code
-        self.details = params
-
 
 # Scope ----------------------------------------------------------------------------------------
 
