@@ -425,10 +425,10 @@ class JournalLine(models.Model):
 
     class Meta:
         ordering = ["entry_id", "id"]
-        # Covering: an account's lines up to a day, and their sums (points_at's GROUP BY,
-        # the running sums, statements), are read from the index alone, never the table.
-        # At 200,000 accounts on SQLite that GROUP BY took 3.1 s of CPU through (account, day)
-        # and the table, 0.9 s from this index (docs/performance.md, funds).
+        # Covering: the sums of an account's lines up to a day (points_at, accounts_at, the
+        # trial balance) are read from the index alone, never the table; statements find an
+        # account's lines through it. points_at at 200,000 accounts on SQLite: 3.3 s of CPU
+        # with (account, day), 1.4-1.6 s with this (docs/performance.md, funds).
         indexes = [
             models.Index(fields=["account", "day", "amount"], name="journalline_account_day_amount")
         ]
