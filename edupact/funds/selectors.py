@@ -105,6 +105,9 @@ def account_points(account: FundAccount, on: dt.date) -> Points:
     return points_at(account.fund, on, [account])[account.pk]
 
 
+LISTED = 500  # below this many accounts, points_at selects their rows by a list of ids
+
+
 def points_at(fund: Fund, on: dt.date, accounts=None) -> dict[int, Points]:
     """Points of every account of ``fund`` (or of ``accounts``) at ``on``, set-based:
     one GROUP BY over the journal lines, two over the transfers, one over the loans.
@@ -120,7 +123,7 @@ def points_at(fund: Fund, on: dt.date, accounts=None) -> dict[int, Points]:
     lines = JournalLine.objects.filter(day__lte=T)
     transfers = PointsTransfer.objects.filter(fund=fund, date__lte=on)
     loans = Loan.objects.filter(fund=fund)
-    if len(kinds) < 500:
+    if len(kinds) < LISTED:
         lines = lines.filter(account_id__in=list(kinds))
         transfers_in = transfers.filter(to_account_id__in=list(kinds))
         transfers_out = transfers.filter(from_account_id__in=list(kinds))
