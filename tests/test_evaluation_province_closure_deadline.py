@@ -128,12 +128,18 @@ def test_the_province_page_shows_the_closure_deadline_and_its_light(two, client_
 
 
 def test_the_province_sets_it_a_commune_does_not(two, client_as):
+    """A commune times its own and its hamlets' steps, not the province's approval of the
+    communes nor the closure: those are the province's to set, for all its communes."""
     p = two
-    with pytest.raises(ValidationError) as exc:
-        workflow.set_deadline(p.commune, YEAR, CLOSURE, dt.date(2025, 3, 1), p.a)
-    assert exc.value.message_dict["step"] == [
-        "The closure of the year is due per province: set it on the province."
-    ]
+    for step in (CLOSURE, Step.COMMUNE_APPROVAL):
+        with pytest.raises(ValidationError) as exc:
+            workflow.set_deadline(p.commune, YEAR, step, dt.date(2025, 3, 1), p.a)
+        assert exc.value.message_dict["step"] == [
+            "This step is taken above this place: its deadline is set there."
+        ]
+    own = workflow.set_deadline(p.commune, YEAR, Step.DOSSIER, dt.date(2025, 1, 10), p.a)
+    assert (own.admin_unit, own.due) == (p.a, dt.date(2025, 1, 10))
+    assert workflow.deadlines_for(p.a, YEAR)[Step.DOSSIER].due == dt.date(2025, 1, 10)
     city_page = client_as(p.city_user, "en")
     form = {}
     for step, d in workflow.deadlines_for(p.city, YEAR).items():

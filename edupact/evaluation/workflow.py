@@ -134,10 +134,16 @@ def deadlines_for(unit: AdminUnit | None, year: int) -> dict[str, Deadline]:
     return dict(sorted(out.items(), key=lambda item: item[1].due))
 
 
+#: How high each level stands; a place sets the deadlines of the steps taken at its level or
+#: below (a pre-2025 district sits between its communes and the province).
+_RANK = {HAMLET: 0, COMMUNE: 1, AdminUnit.Level.DISTRICT: 2, PROVINCE: 3}
+
+
 def settable_at(step: str, admin_unit: AdminUnit | None) -> bool:
-    """Whether ``admin_unit`` (None: the defaults) may set its own deadline of ``step``: the
-    province's closure concerns the province alone, so a commune does not set it."""
-    return step != Step.PROVINCE_CLOSURE or admin_unit is None or admin_unit.level == PROVINCE
+    """Whether ``admin_unit`` (None: the defaults) may set its own deadline of ``step``. A
+    step taken above the place (a commune and the province's approval or closure) is the
+    higher level's to time, for all its places alike."""
+    return admin_unit is None or _RANK[STEP_LEVEL[step]] <= _RANK[admin_unit.level]
 
 
 @transaction.atomic
@@ -157,7 +163,7 @@ def set_deadline(
         raise ValidationError({"step": [_("Choose a step of the yearly cycle.")]})
     if not settable_at(step, admin_unit):
         raise ValidationError(
-            {"step": [_("The closure of the year is due per province: set it on the province.")]}
+            {"step": [_("This step is taken above this place: its deadline is set there.")]}
         )
     if admin_unit is None and not scope.everything:
         raise PermissionDenied(_("Only platform administrators set the default deadlines."))
