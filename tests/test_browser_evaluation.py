@@ -1,16 +1,23 @@
-"""Evaluation journeys in real Chromium, in Vietnamese and English: the commune issues a
+"""Evaluation journeys in real Chromium, in Vietnamese, English and Persian: the commune issues a
 recognition decision for the households that meet the criteria and downloads a certificate;
 the city dashboard shows a commune below its target."""
+
+import datetime as dt
 
 import pytest
 from django.utils import translation
 from test_evaluation_rollups import add, assess, places  # noqa: F401 — the shared fixture
 
+from edupact.core.calendars import Calendar, format_date
+from edupact.core.money import format_number
+from edupact.core.preferences import default_calendar
+from edupact.core.text import reader_digits
 from edupact.evaluation import rollups, services
 from edupact.evaluation.models import Assessment, RecognitionDecision
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-LOCALES = {"vi": "vi-VN", "en": "en-US"}
+LOCALES = {"vi": "vi-VN", "en": "en-US", "fa": "fa-IR"}
+LANGUAGES = ["vi", "en", "fa"]
 PENDING = Assessment.Status.PROPOSED  # by the hamlet's review meeting
 SIGNER_NAME = "Nguyễn Văn Hùng"
 SIGNER_TITLE = "KT. CHỦ TỊCH – PHÓ CHỦ TỊCH"
@@ -34,6 +41,19 @@ def open_as(page_as, live_server, user, language):
     return page
 
 
+def typed(day: dt.date, language: str) -> str:
+    """``day`` as a reader of ``language`` types it: ۱۴۰۲/۰۱/۲۲ (Jalali, Persian digits) in
+    Persian, 11/04/2023 otherwise."""
+    if default_calendar(language) == Calendar.JALALI:
+        return format_date(day, Calendar.JALALI, "fa")
+    return day.strftime("%d/%m/%Y")
+
+
+def shown(day: dt.date, language: str, style: str = "short") -> str:
+    """``day`` as the pages show it to a reader of ``language`` with no calendar chosen."""
+    return format_date(day, default_calendar(language), language, style)
+
+
 @pytest.fixture
 def cycle(places):  # noqa: F811
     """In hamlet a1 of commune A: two passing households and a failing one, all awaiting a
@@ -45,7 +65,7 @@ def cycle(places):  # noqa: F811
     return p
 
 
-@pytest.mark.parametrize("language", ["vi", "en"])
+@pytest.mark.parametrize("language", LANGUAGES)
 def test_the_commune_issues_a_decision_and_prints_a_certificate(
     cycle, page_as, live_server, language
 ):
@@ -65,7 +85,7 @@ def test_the_commune_issues_a_decision_and_prints_a_certificate(
     assert page.is_checked(f"#a{p.ba.pk}") and page.is_checked(f"#a{p.tu.pk}")
 
     page.fill("#id_number", "125/QĐ-UBND")
-    page.fill("#id_date", "11/04/2023")
+    page.fill("#id_date", typed(dt.date(2023, 4, 11), language))
     page.fill("#id_signer_title", SIGNER_TITLE)
     page.fill("#id_signer_name", SIGNER_NAME)
     page.locator("form[method=post] button.primary").click()
@@ -73,16 +93,19 @@ def test_the_commune_issues_a_decision_and_prints_a_certificate(
 
     decision = RecognitionDecision.objects.get()
     assert page.url.endswith(decision.get_absolute_url())
-    assert "125/QĐ-UBND" in page.inner_text("h1")
+    number = reader_digits("125/QĐ-UBND", language)  # ۱۲۵/QĐ-UBND for a Persian reader
+    assert number in page.inner_text("h1")
     facts = page.inner_text(".facts")
-    long_date = {"vi": "ngày 11 tháng 4 năm 2023", "en": "11 April 2023"}[language]
+    long_date = shown(dt.date(2023, 4, 11), language, "long")
+    worked = {"vi": "ngày 11 tháng 4 năm 2023", "en": "11 April 2023", "fa": "۲۲ فروردین ۱۴۰۲"}
+    assert long_date == worked[language]
     assert long_date in facts and SIGNER_NAME in facts and SIGNER_TITLE in facts
     with translation.override(language):
         recognises = translation.ngettext(
-            "Decision %(number)s recognises %(count)d subject.",
-            "Decision %(number)s recognises %(count)d subjects.",
+            "Decision %(number)s recognises %(count)s subject.",
+            "Decision %(number)s recognises %(count)s subjects.",
             2,
-        ) % {"number": "125/QĐ-UBND", "count": 2}
+        ) % {"number": number, "count": format_number(2, language)}
     assert recognises in page.inner_text("ul.messages")
     rows = page.locator("#recognised tbody tr")
     assert rows.count() == 2
@@ -107,7 +130,7 @@ def counted(places):  # noqa: F811
     return places
 
 
-@pytest.mark.parametrize("language", ["vi", "en"])
+@pytest.mark.parametrize("language", LANGUAGES)
 def test_the_city_dashboard_shows_a_commune_below_target(counted, page_as, live_server, language):
     page = open_as(page_as, live_server, counted.tree.users["platform_admin"], language)
     page.goto("/evaluation/dashboard/")

@@ -1,19 +1,32 @@
-"""The hamlet branch's year in real Chromium, in Vietnamese and English: it opens a
+"""The hamlet branch's year in real Chromium, in Vietnamese, English and Persian: it opens a
 registered household, records its self-assessment with the form (watching the live score),
 attaches an evidence file, then records the review meeting with attendees and minutes and
-downloads the minutes PDF."""
+downloads the minutes PDF; later it corrects a recorded meeting, giving the reason, and the
+meeting page keeps the earlier version."""
 
 import datetime as dt
 
 import pytest
 from django.utils import translation
 from playwright.sync_api import expect
-from test_browser_evaluation import open_as
+from test_browser_evaluation import LANGUAGES, open_as, shown, typed
+from test_evaluation_cycle import DAY, hamlet  # noqa: F401 — the shared fixture
+from test_evaluation_meeting_correction import held  # noqa: F401 — the shared fixture
 from test_evaluation_rollups import places  # noqa: F401 — the shared fixture
 
 from edupact.accounts.selectors import scope_for
+from edupact.core.calendars import parse_date
+from edupact.core.money import format_number
+from edupact.core.preferences import default_calendar
 from edupact.evaluation import cycle
-from edupact.evaluation.models import Assessment, EvidenceFile, ReviewMeeting, Subject
+from edupact.evaluation.models import (
+    Assessment,
+    EvidenceFile,
+    MeetingRevision,
+    Proposal,
+    ReviewMeeting,
+    Subject,
+)
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 PDF = b"%PDF-1.4\n% giay khen\n%%EOF\n"
@@ -46,10 +59,16 @@ def said(language, text, **values):
 
 
 def points(language, total):
-    return said(language, "%(total)s of %(max)s points", total=total, max=10)
+    """The live score as the reader sees it: Persian digits in fa."""
+    return said(
+        language,
+        "%(total)s of %(max)s points",
+        total=format_number(total, language),
+        max=format_number(10, language),
+    )
 
 
-@pytest.mark.parametrize("language", ["vi", "en"])
+@pytest.mark.parametrize("language", LANGUAGES)
 def test_the_hamlet_branch_records_a_self_assessment_and_the_review(
     registered, page_as, live_server, language
 ):
@@ -99,7 +118,7 @@ def test_the_hamlet_branch_records_a_self_assessment_and_the_review(
     row = page.locator(f"#proposals tr[data-assessment='{a.pk}']")
     assert row.get_by_text("Hộ ông Võ Văn Ba").count() == 1
     assert row.locator(f"#id_p{a.pk}_proposed").is_checked()  # it meets the criteria
-    page.fill("#id_date", dt.date.today().strftime("%d/%m/%Y"))
+    page.fill("#id_date", typed(dt.date.today(), language))
     page.fill("#id_place", "Nhà văn hóa khu phố 1")
     page.fill("#id_chair", "Võ Văn Năm")
     page.fill("#id_secretary", "Lê Thị Hoa")
@@ -127,3 +146,62 @@ def test_the_hamlet_branch_records_a_self_assessment_and_the_review(
     assert response.status == 200
     assert response.headers["content-type"] == "application/pdf"
     assert response.body().startswith(b"%PDF")
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_the_hamlet_branch_corrects_a_review_meeting_with_a_reason(
+    held,  # noqa: F811
+    page_as,
+    live_server,
+    language,
+):
+    """The secretary's name was misspelt and Hộ Ba's votes miscounted: the branch corrects the
+    meeting, must give the reason, and the meeting page keeps the earlier version beside it."""
+    p = held
+    page = open_as(page_as, live_server, p.tree.users["hamlet_branch"], language)
+    url = p.meeting.get_absolute_url()
+    page.goto(url)
+    assert page.evaluate("document.documentElement.lang") == language
+    assert page.evaluate("document.documentElement.dir") == ("rtl" if language == "fa" else "ltr")
+    assert shown(DAY, language, "long") in page.inner_text(".facts")
+    assert page.locator("#revisions").count() == 0
+    page.locator("#correct-meeting").click()
+    page.wait_for_url(f"**{url}correct/")
+    # The form opens with the record as it stands, the date in the reader's calendar.
+    date = page.locator("#id_date").input_value()
+    assert parse_date(date, default_calendar(language)) == DAY
+    assert page.locator("#id_secretary").input_value() == "Lê Thị Hoa"
+
+    page.fill("#id_secretary", "Lê Thị Hoa Mai")
+    page.fill(f"#id_p{p.ba.pk}_for", format_number(21, language))  # typed the reader's way
+    page.fill(f"#id_p{p.ba.pk}_against", "2")
+    page.locator("#meeting-correction button.primary").click()  # no reason given
+    page.wait_for_load_state()
+    assert said(language, "This field is required.") in page.inner_text("#meeting-correction")
+    assert not MeetingRevision.objects.exists()
+
+    page.fill("#id_reason", "Ghi sai tên thư ký; đếm phiếu sai")
+    page.locator("#meeting-correction button.primary").click()
+    page.wait_for_url(f"**{url}")
+    assert not page.url.endswith("correct/")
+    message = said(language, "The meeting is corrected; the earlier version is kept below.")
+    assert message in page.inner_text("ul.messages")
+    assert "Lê Thị Hoa Mai" in page.inner_text(".facts")
+    assert Proposal.objects.get(assessment=p.ba).votes_for == 21
+
+    revision = MeetingRevision.objects.get()
+    version = page.locator("#revisions details[data-version='1']")
+    summary = version.locator("summary").inner_text()
+    replaced = said(
+        language,
+        "Version %(number)s, replaced on %(when)s",
+        number=format_number(1, language),
+        when=shown(revision.corrected_at, language),
+    )
+    assert replaced in summary and "Ghi sai tên thư ký; đếm phiếu sai" in summary
+    version.locator("summary").click()
+    old = version.inner_text()
+    assert "Lê Thị Hoa" in old and "Lê Thị Hoa Mai" not in old
+    votes = " / ".join(format_number(n, language) for n in (20, 3, 2))
+    assert f"({votes})" in old  # Hộ Ba's votes as first recorded
+    assert shown(DAY, language, "long") in old

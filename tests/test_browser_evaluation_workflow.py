@@ -1,14 +1,16 @@
-"""Bulk entry and the yearly cycle in real Chromium: a hamlet branch downloads its
-template, uploads it with an error (the row and column are shown, nothing is imported),
-then a dry run and the import; the commune approves the hamlet's year, which locks it."""
+"""Bulk entry and the yearly cycle in real Chromium, in Vietnamese, English and Persian: a
+hamlet branch downloads its template, uploads it with an error (the row and column are
+shown, nothing is imported), then a dry run and the import; the commune approves the
+hamlet's year, which locks it."""
 
 import io
 
 import pytest
 from openpyxl import load_workbook
-from test_browser_evaluation import open_as
+from test_browser_evaluation import LANGUAGES, open_as
 from test_evaluation_rollups import add, places  # noqa: F401 — the shared fixture
 
+from edupact.core.money import format_number
 from edupact.evaluation.models import Assessment, YearApproval
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -34,7 +36,7 @@ def _filled(path, values) -> bytes:
     return out.getvalue()
 
 
-@pytest.mark.parametrize("language", ["vi", "en"])
+@pytest.mark.parametrize("language", LANGUAGES)
 def test_bulk_entry_then_the_commune_approves_the_hamlet(
     hamlet, page_as, live_server, language, tmp_path
 ):
@@ -67,7 +69,7 @@ def test_bulk_entry_then_the_commune_approves_the_hamlet(
     form.locator("select[name=year]").select_option(str(YEAR))
     form.locator("input[type=file]").set_input_files(str(good))
     form.locator("button[type=submit]").click()  # the dry run is ticked by default
-    assert page.locator("#recognised-count").inner_text() == "1"
+    assert page.locator("#recognised-count").inner_text() == format_number(1, language)
     assert page.locator("table#preview tbody tr").count() == 2
     assert not Assessment.objects.exists()
     form = page.locator("#import-form")
@@ -82,7 +84,7 @@ def test_bulk_entry_then_the_commune_approves_the_hamlet(
     commune = open_as(page_as, live_server, p.tree.users["commune_official"], language)
     commune.goto(f"/evaluation/cycle/{p.a.pk}/{YEAR}/")
     row = commune.locator(f"tr[data-hamlet='{p.a1.pk}']")
-    assert row.locator("td").nth(1).inner_text() == "2"
+    assert row.locator("td").nth(1).inner_text() == format_number(2, language)
     row.locator("button.primary").click()
     commune.locator(f"tr[data-hamlet='{p.a1.pk}'] input[name=reason]").wait_for()
     assert YearApproval.objects.get(admin_unit=p.a1, year=YEAR).state == "approved"

@@ -1,6 +1,7 @@
-"""Fund journeys in real Chromium: a kanoon leader runs an allocation round from the fund's
-dashboard and sees the request approved; a member opens their account, sees the balance in
-toman in Persian and downloads the statement PDF in Persian and in Vietnamese."""
+"""Fund journeys in real Chromium, in Persian, Vietnamese and English: a kanoon leader runs an
+allocation round from the fund's dashboard and sees the request approved; a member opens their
+account, sees the balance in toman in Persian and downloads the statement PDF, its dates in the
+reader's calendar."""
 
 import datetime as dt
 import shutil
@@ -9,7 +10,9 @@ import subprocess
 import pytest
 from django.utils import translation
 
-from edupact.core.money import Money, format_money
+from edupact.core.calendars import format_date
+from edupact.core.money import Money, format_money, format_number
+from edupact.core.preferences import default_calendar
 from edupact.core.scoping import Scope
 from edupact.funds import services
 from edupact.funds.models import Fund, Loan, LoanProduct, LoanStatus
@@ -18,6 +21,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 EVERYTHING = Scope(everything=True)
 D = dt.date(2024, 3, 20)
 LOCALES = {"fa": "fa-IR", "en": "en-US", "vi": "vi-VN"}
+LANGUAGES = ["fa", "vi", "en"]
 
 
 @pytest.fixture
@@ -60,7 +64,7 @@ def label(language, text):
         return str(text)
 
 
-@pytest.mark.parametrize("language", ["fa", "en"])
+@pytest.mark.parametrize("language", LANGUAGES)
 def test_the_leader_runs_an_allocation_round(fund, tree, page_as, live_server, language):
     page = open_as(page_as, live_server, tree.users["kanoon_leader"], language)
     page.goto(fund.get_absolute_url())
@@ -85,8 +89,13 @@ def test_the_leader_runs_an_allocation_round(fund, tree, page_as, live_server, l
     assert row.locator(".badge").inner_text().strip() == approved
     # The queue is empty now.
     assert queue.locator(f"a[href='{fund.loan.get_absolute_url()}']").count() == 0
-    if language == "en":
-        assert "Allocation round: 1 approved, 0 rejected." in page.inner_text("ul.messages")
+    with translation.override(language):
+        done = translation.gettext(
+            "Allocation round: %(approved)s approved, %(rejected)s rejected."
+        ) % {"approved": format_number(1, language), "rejected": format_number(0, language)}
+    assert done in page.inner_text("ul.messages")
+    if language == "fa":
+        assert "۱" in done and not any(ch.isascii() and ch.isdigit() for ch in done)
 
 
 def test_a_member_sees_the_balance_in_toman(fund, tree, page_as, live_server):
@@ -101,7 +110,7 @@ def test_a_member_sees_the_balance_in_toman(fund, tree, page_as, live_server):
     assert not any(ch.isascii() and ch.isdigit() for ch in balance)
 
 
-@pytest.mark.parametrize("language", ["fa", "vi"])
+@pytest.mark.parametrize("language", LANGUAGES)
 def test_a_member_downloads_the_statement(fund, tree, page_as, live_server, language, tmp_path):
     page = open_as(page_as, live_server, tree.users["member"], language)
     page.goto(fund.alice.get_absolute_url())
@@ -123,4 +132,6 @@ def test_a_member_downloads_the_statement(fund, tree, page_as, live_server, lang
             check=True,
             text=True,
         ).stdout
-        assert {"fa": "۱۴۰۳/۰۱/۰۱", "vi": "20/03/2024"}[language] in text
+        deposited = format_date(D, default_calendar(language), language)
+        assert deposited == {"fa": "۱۴۰۳/۰۱/۰۱", "vi": "20/03/2024", "en": "20 Mar 2024"}[language]
+        assert deposited in text

@@ -1,6 +1,7 @@
-"""A member's loan journey in real Chromium, in Persian and in English: she gives points to a
-colleague with the SMS one-time code, requests a loan through the form while the live
-preview shows the points it needs, and — once allocated and paid out — sees her schedule."""
+"""A member's loan journey in real Chromium, in Persian, Vietnamese and English: she gives
+points to a colleague with the SMS one-time code, requests a loan through the form while the
+live preview shows the points it needs, and — once allocated and paid out — sees her
+schedule in her calendar."""
 
 import datetime as dt
 import re
@@ -8,7 +9,7 @@ import re
 import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
-from test_browser_funds import open_as
+from test_browser_funds import LANGUAGES, open_as
 
 from edupact.core.calendars import format_date
 from edupact.core.money import format_number
@@ -43,7 +44,7 @@ def fund(tree):
     return obj
 
 
-@pytest.mark.parametrize("language", ["fa", "en"])
+@pytest.mark.parametrize("language", LANGUAGES)
 def test_give_points_then_request_a_loan_and_see_the_schedule(
     fund, tree, page_as, live_server, outbox, language
 ):

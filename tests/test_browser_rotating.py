@@ -1,17 +1,20 @@
-"""Rotating fund journey in real Chromium (fa and en): a kanoon leader opens the lottery fund,
-runs the month's draw with a published seed, and sees the winning code and the pot split
-between the code's holders, with the seed and candidates to re-run it."""
+"""Rotating fund journeys in real Chromium, in Persian, Vietnamese and English: a kanoon leader
+opens the lottery fund, runs the month's draw with a published seed, and sees the winning code
+and the pot split between the code's holders, with the seed and candidates to re-run it; a
+commune branch does the same for its hụi, with exclusions. Months are named in the fund's
+calendar, written the reader's way."""
 
 import itertools
 
 import pytest
 from django.utils import translation
-from test_browser_funds import open_as
+from test_browser_funds import LANGUAGES, open_as
 
+from edupact.core.calendars import format_month
 from edupact.core.draws import draw_order
 from edupact.core.money import Money, format_money
 from edupact.core.scoping import Scope
-from edupact.core.text import persian_digits
+from edupact.core.text import reader_digits
 from edupact.rotating import rules, services
 from edupact.rotating.models import Draw, RotatingFund
 
@@ -47,12 +50,13 @@ def fund(tree):
     return f
 
 
-@pytest.mark.parametrize("language", ["fa", "en"])
+@pytest.mark.parametrize("language", LANGUAGES)
 def test_the_leader_runs_the_months_draw(fund, tree, page_as, live_server, language):
     page = open_as(page_as, live_server, tree.users["kanoon_leader"], language)
     page.goto(fund.get_absolute_url())
     assert page.evaluate("document.documentElement.dir") == ("rtl" if language == "fa" else "ltr")
-    month = "فروردین ۱۴۰۲" if language == "fa" else "1402/01"
+    month = format_month(1402, 1, fund.calendar, language)
+    assert month == ("فروردین ۱۴۰۲" if language == "fa" else "1402/01")
     assert month in page.inner_text("#dues thead")
     page.locator("#run-draw").click()
     page.wait_for_url(f"**/rotating/{fund.pk}/draw/")
@@ -65,8 +69,7 @@ def test_the_leader_runs_the_months_draw(fund, tree, page_as, live_server, langu
     winner = int(draw_order("1402-01-published", ["1", "2", "3"])[0])
     assert draw.code.number == winner and draw.month == 1
     card = page.locator("#draw-1")
-    number = persian_digits(str(winner)) if language == "fa" else str(winner)
-    assert number in card.locator("h3").inner_text()
+    assert reader_digits(winner, language) in card.locator("h3").inner_text()
     assert "1402-01-published" in card.inner_text()
     rows = card.locator("table.payouts tbody tr")
     holders = fund.splits[winner]
@@ -111,13 +114,19 @@ def vn_fund(tree):
     return f
 
 
-def test_the_leader_runs_the_months_draw_in_vietnamese(vn_fund, tree, page_as, live_server):
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_the_commune_runs_the_hui_draw_with_exclusions(
+    vn_fund, tree, page_as, live_server, language
+):
     """The commune branch runs a draw with exclusions: the pot goes to a code still in the
-    draw, split in đồng between its holders, and the page says so in Vietnamese."""
-    page = open_as(page_as, live_server, tree.users["commune_official"], "vi")
+    draw, split in đồng between its holders, and the page says so in the reader's language
+    (a Gregorian month, in Persian digits for a Persian reader)."""
+    page = open_as(page_as, live_server, tree.users["commune_official"], language)
     page.goto(vn_fund.get_absolute_url())
-    assert page.evaluate("document.documentElement.lang") == "vi"
-    assert "01/2024" in page.inner_text("#dues thead")
+    assert page.evaluate("document.documentElement.lang") == language
+    month = format_month(2024, 1, vn_fund.calendar, language)
+    assert month == {"vi": "01/2024", "en": "Jan 2024", "fa": "۲۰۲۴/۰۱"}[language]
+    assert month in page.inner_text("#dues thead")
     page.locator("#run-draw").click()
     page.wait_for_url(f"**/rotating/{vn_fund.pk}/draw/")
     page.select_option("select[name=mode]", "semi_automatic")
@@ -130,17 +139,17 @@ def test_the_leader_runs_the_months_draw_in_vietnamese(vn_fund, tree, page_as, l
     winner = int(draw_order("2024-01-cong-bo", ["1", "2"])[0])
     assert draw.code.number == winner and draw.excluded == [{"code": 3, "reason": "nợ đóng hụi"}]
     card = page.locator("#draw-1")
-    assert str(winner) in card.locator("h3").inner_text()
+    assert reader_digits(winner, language) in card.locator("h3").inner_text()
     assert "nợ đóng hụi" in card.inner_text() and "2024-01-cong-bo" in card.inner_text()
     holders = vn_fund.splits[winner]
     parts = rules.split_pot(6_000_000, [k for _, k in holders], 12)
     rows = card.locator("table.payouts tbody tr")
     assert rows.count() == len(holders)
-    with translation.override("vi"):
+    with translation.override(language):
         for i, ((person, _), amount) in enumerate(zip(holders, parts, strict=True)):
             text = rows.nth(i).inner_text()
             assert person.family_name in text
-            assert format_money(Money(amount, "VND"), "vi") in text
+            assert format_money(Money(amount, "VND"), language) in text
         assert translation.gettext("Draws") in page.inner_text("main")
 
 

@@ -5,7 +5,7 @@ from django.core.exceptions import ValidationError
 
 from . import preferences
 from .calendars import Calendar, InvalidDate, format_date, parse_date
-from .text import normalise
+from .text import ascii_digits, normalise
 
 
 class LocalDateField(forms.CharField):
@@ -39,6 +39,23 @@ class LocalDateField(forms.CharField):
         return attrs
 
 
+class LocalIntegerField(forms.IntegerField):
+    """A whole number typed with Persian or ASCII digits (۲۱ or 21). A text box with the
+    numeric keypad: a browser's number box refuses Persian digits."""
+
+    widget = forms.TextInput
+
+    def to_python(self, value):
+        if isinstance(value, str):
+            value = ascii_digits(value).strip()
+        return super().to_python(value)
+
+    def widget_attrs(self, widget):
+        attrs = super().widget_attrs(widget)
+        attrs.update({"inputmode": "numeric", "dir": "ltr", "autocomplete": "off"})
+        return attrs
+
+
 class NormalisedCharField(forms.CharField):
     """Text stored the one way: NFC, Persian yeh/kaf, ASCII digits, ZWNJ kept."""
 
@@ -47,7 +64,8 @@ class NormalisedCharField(forms.CharField):
 
 
 class LocalisedModelForm(forms.ModelForm):
-    """Dates in the reader's calendar and normalised text for every field of the model."""
+    """Dates in the reader's calendar, whole numbers in Persian or ASCII digits and
+    normalised text for every field of the model."""
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -57,6 +75,15 @@ class LocalisedModelForm(forms.ModelForm):
                     required=field.required, label=field.label, help_text=field.help_text
                 )
                 self.fields[name] = replacement
+            elif type(field) is forms.IntegerField:
+                self.fields[name] = LocalIntegerField(
+                    required=field.required,
+                    label=field.label,
+                    help_text=field.help_text,
+                    initial=field.initial,
+                    min_value=field.min_value,
+                    max_value=field.max_value,
+                )
             elif type(field) is forms.CharField:
                 field.__class__ = NormalisedCharField
 

@@ -31,6 +31,12 @@ def persian_digits(value: str) -> str:
     return value.translate(_TO_PERSIAN)
 
 
+def reader_digits(value, language: str) -> str:
+    """Codes, phone numbers and counts shown as text: Persian digits for a Persian reader."""
+    text = "" if value is None else str(value)
+    return persian_digits(text) if language == "fa" else text
+
+
 def normalise(value: str | None) -> str:
     """What every text field stores: NFC, Persian letters, ASCII digits, single spaces."""
     if not value:

@@ -6,7 +6,7 @@ import datetime as dt
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from edupact.core.forms import LocalisedModelForm
+from edupact.core.forms import LocalIntegerField, LocalisedModelForm
 
 from . import cycle
 from .forms import TryForm
@@ -174,7 +174,7 @@ class ProposalsForm(forms.Form):
                 ("against", _("Against")),
                 ("abstain", _("Abstaining")),
             ):
-                self.fields[f"{prefix}_{key}"] = forms.IntegerField(
+                self.fields[f"{prefix}_{key}"] = LocalIntegerField(
                     label=label,
                     min_value=0,
                     required=False,

@@ -17,7 +17,10 @@ from django.views.decorators.http import require_POST
 
 from edupact.accounts.selectors import scope_for
 from edupact.audit.selectors import history
+from edupact.core import preferences
+from edupact.core.money import format_number
 from edupact.core.tabular import XLSX_TYPE
+from edupact.core.text import reader_digits
 from edupact.directory.models import AdminUnit
 from edupact.web.paging import page_of
 
@@ -310,11 +313,14 @@ def new_decision(request):
             messages.success(
                 request,
                 ngettext(
-                    "Decision %(number)s recognises %(count)d subject.",
-                    "Decision %(number)s recognises %(count)d subjects.",
+                    "Decision %(number)s recognises %(count)s subject.",
+                    "Decision %(number)s recognises %(count)s subjects.",
                     count,
                 )
-                % {"number": decision.number, "count": count},
+                % {
+                    "number": reader_digits(decision.number, preferences.language()),
+                    "count": format_number(count, preferences.language()),
+                },
             )
             return redirect(decision.get_absolute_url())
     context = {

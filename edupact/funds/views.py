@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 from edupact.accounts.selectors import scope_for, scoped_get_or_404
 from edupact.core import exports, pdf, preferences
 from edupact.core.calendars import InvalidDate, parse_date
+from edupact.core.money import format_number
 from edupact.core.tabular import XLSX_TYPE
 from edupact.web.paging import page_of
 
@@ -159,13 +160,16 @@ def allocate(request, pk):
             messages.success(
                 request,
                 _("Allocation round: %(approved)s approved, %(rejected)s rejected.")
-                % {"approved": counts["approved"], "rejected": counts["rejected"]},
+                % {
+                    "approved": format_number(counts["approved"], preferences.language()),
+                    "rejected": format_number(counts["rejected"], preferences.language()),
+                },
             )
             if counts["waiting"]:
                 messages.info(
                     request,
                     _("%(waiting)s requests wait for a later round.")
-                    % {"waiting": counts["waiting"]},
+                    % {"waiting": format_number(counts["waiting"], preferences.language())},
                 )
             target = record if request.POST.get("next") == "round" else obj
             return redirect(target.get_absolute_url())

@@ -7,7 +7,7 @@ from .. import preferences
 from ..calendars import format_date
 from ..identifiers import mask
 from ..money import Money, format_money, format_number
-from ..text import persian_digits
+from ..text import persian_digits, reader_digits
 
 register = template.Library()
 
@@ -37,8 +37,7 @@ def money(value, currency=None):
 @register.filter
 def digits(value):
     """Persian digits in fa for codes, phone numbers and counts shown as text."""
-    text = "" if value is None else str(value)
-    return persian_digits(text) if preferences.language() == "fa" else text
+    return reader_digits(value, preferences.language())
 
 
 @register.filter
