@@ -42,13 +42,13 @@ def _run_all(jobs):
     return outcomes
 
 
-@pytest.mark.django_db(transaction=True)
-def test_parallel_rounds_never_overspend_the_pool():
+def _fund_of_four(kanoon_name: str, fund_name: str, family: str):
+    """A kanoon's fund whose points accrue by the day, one loan product, four members."""
     kanoon = directory.save_organisation(
-        EVERYTHING, Organisation(name="K", kind=Organisation.Kind.KANOON, country="IR")
+        EVERYTHING, Organisation(name=kanoon_name, kind=Organisation.Kind.KANOON, country="IR")
     )
     fund = services.create_fund(
-        EVERYTHING, Fund(name="F", kanoon=kanoon, days_per_unit=1, min_history_days=0)
+        EVERYTHING, Fund(name=fund_name, kanoon=kanoon, days_per_unit=1, min_history_days=0)
     )
     product = services.save_product(
         EVERYTHING, LoanProduct(fund=fund, code="p", max_amount=10**9, max_months=60)
@@ -58,11 +58,17 @@ def test_parallel_rounds_never_overspend_the_pool():
             EVERYTHING,
             fund,
             person=directory.save_person(
-                EVERYTHING, Person(family_name=f"M{i}", home_organisation=kanoon)
+                EVERYTHING, Person(family_name=f"{family}{i}", home_organisation=kanoon)
             ),
         )
         for i in range(4)
     ]
+    return fund, product, members
+
+
+@pytest.mark.django_db(transaction=True)
+def test_parallel_rounds_never_overspend_the_pool():
+    fund, product, members = _fund_of_four("K", "F", "M")
     for account in members:
         services.deposit(EVERYTHING, account, 25, D)  # pool 100; 2,500 points each on ON
     for i in range(12):
@@ -89,25 +95,7 @@ def test_parallel_rounds_never_overspend_the_pool():
 def test_rounds_and_manual_approvals_in_parallel_never_overspend_the_pool():
     """A leader approving by hand while rounds run: the manual decision takes the same fund
     lock and budget, so together they lend exactly the pool, never more."""
-    kanoon = directory.save_organisation(
-        EVERYTHING, Organisation(name="K2", kind=Organisation.Kind.KANOON, country="IR")
-    )
-    fund = services.create_fund(
-        EVERYTHING, Fund(name="F2", kanoon=kanoon, days_per_unit=1, min_history_days=0)
-    )
-    product = services.save_product(
-        EVERYTHING, LoanProduct(fund=fund, code="p", max_amount=10**9, max_months=60)
-    )
-    members = [
-        services.open_account(
-            EVERYTHING,
-            fund,
-            person=directory.save_person(
-                EVERYTHING, Person(family_name=f"N{i}", home_organisation=kanoon)
-            ),
-        )
-        for i in range(4)
-    ]
+    fund, product, members = _fund_of_four("K2", "F2", "N")
     for account in members:
         services.deposit(EVERYTHING, account, 25, D)  # pool 100
     loans = [

@@ -179,17 +179,28 @@ def delete_target(request, pk):
     """Ask, then delete a local target still to come (``services.delete_target``)."""
     scope = scope_for(request.user)
     target = _target(request, pk)
+    return _confirm_delete(
+        request,
+        "evaluation/target_delete.html",
+        {"target": target},
+        lambda: services.delete_target(scope, target),
+        _("The target is deleted."),
+        _back_to(target),
+    )
+
+
+def _confirm_delete(request, template, context, delete, done, back):
+    """The confirmation page; on POST the service deletes (its refusal shown on the page)."""
     error = None
     if request.method == "POST":
         try:
-            services.delete_target(scope, target)
+            delete()
         except ValidationError as exc:
             error = " ".join(exc.messages)
         else:
-            messages.success(request, _("The target is deleted."))
-            return redirect(_back_to(target))
-    context = {"target": target, "error": error}
-    return render(request, "evaluation/target_delete.html", context)
+            messages.success(request, done)
+            return redirect(back)
+    return render(request, template, {**context, "error": error})
 
 
 # Indicator values ---------------------------------------------------------------------------------
@@ -343,17 +354,13 @@ def delete_indicator_value(request, pk):
     """Ask, then delete a figure entered by mistake (``services.delete_indicator_value``)."""
     scope = scope_for(request.user)
     value = _indicator_value(request, pk)
-    error = None
-    if request.method == "POST":
-        try:
-            services.delete_indicator_value(scope, value)
-        except ValidationError as exc:
-            error = " ".join(exc.messages)
-        else:
-            messages.success(request, _("The figure is deleted."))
-            return redirect(_back_to_values(value))
-    return render(
-        request, "evaluation/indicator_value_delete.html", {"value": value, "error": error}
+    return _confirm_delete(
+        request,
+        "evaluation/indicator_value_delete.html",
+        {"value": value},
+        lambda: services.delete_indicator_value(scope, value),
+        _("The figure is deleted."),
+        _back_to_values(value),
     )
 
 
