@@ -70,6 +70,24 @@ MILLION = 1_000_000
 EVERYTHING = Scope(everything=True)
 
 
+def create_kanoon_fund(kanoon: Organisation, name: str, **rules) -> Fund:
+    """A District 9 kanoon fund on the brief's rules: rials, the Jalali calendar, points of
+    180 money-days, a loan factor of 10 and 90 days of history before a loan."""
+    return services.create_fund(
+        EVERYTHING,
+        Fund(
+            name=name,
+            kanoon=kanoon,
+            currency="IRR",
+            calendar=Calendar.JALALI,
+            days_per_unit=180,
+            loan_factor=10,
+            min_history_days=90,
+            **rules,
+        ),
+    )
+
+
 def jalali(year: int, month: int, day: int) -> dt.date:
     return jdatetime.date(year, month, day).togregorian()
 
@@ -217,19 +235,7 @@ class FundDemo:
     def open_fund(self) -> Fund:
         fund = Fund.objects.filter(kanoon=self.kanoon, name=FUND_NAME).first()
         if fund is None:
-            fund = services.create_fund(
-                EVERYTHING,
-                Fund(
-                    name=FUND_NAME,
-                    kanoon=self.kanoon,
-                    currency="IRR",
-                    calendar=Calendar.JALALI,
-                    days_per_unit=180,
-                    loan_factor=10,
-                    min_history_days=90,
-                    allocation_policy="fifo",
-                ),
-            )
+            fund = create_kanoon_fund(self.kanoon, FUND_NAME, allocation_policy="fifo")
         fund.kanoon = self.kanoon
         return fund
 

@@ -34,13 +34,12 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 
 from edupact.audit.context import acting_as
-from edupact.core.calendars import Calendar
 from edupact.core.scoping import Scope
 from edupact.core.text import normalise
 from edupact.directory.models import Organisation, Person, Position
 
 from . import allocation, services
-from .demo import KANOON_NAME, counts
+from .demo import KANOON_NAME, counts, create_kanoon_fund
 from .models import FeeStrategy, Fund, Loan, LoanProduct, LoanStatus, NeedCategory
 
 FUND_NAME = "صندوق همیاری کانون کارکنان آموزش و پرورش منطقه 9"
@@ -144,18 +143,7 @@ class RoundsDemo:
         self.sequence = 0
 
     def run(self) -> Fund:
-        self.fund = services.create_fund(
-            EVERYTHING,
-            Fund(
-                name=FUND_NAME,
-                kanoon=self.kanoon,
-                currency="IRR",
-                calendar=Calendar.JALALI,
-                days_per_unit=180,
-                loan_factor=10,
-                min_history_days=90,
-            ),
-        )
+        self.fund = create_kanoon_fund(self.kanoon, FUND_NAME)
         self.product = services.save_product(
             EVERYTHING,
             LoanProduct(
