@@ -36,6 +36,12 @@ from .models import (
 )
 
 
+def cycle_years() -> range:
+    """The years a cycle page offers, newest first: this year back to 2020, the first year
+    of records the 2022–2030 plan compares against."""
+    return range(dt.date.today().year, 2019, -1)
+
+
 def _visible(scope: Scope, write: bool = False) -> QuerySet:
     """National frameworks are reference data every signed-in reader sees (only platform
     administrators change them); a local rubric is seen and changed inside its owner's

@@ -328,7 +328,7 @@ def new_decision(request):
         "organisation": organisation,
         "issuers": issuers,
         "year": year,
-        "years": range(dt.date.today().year, 2019, -1),
+        "years": selectors.cycle_years(),
         "model": model,
         "models": LearningModel.choices,
         "eligible": eligible,
@@ -472,7 +472,7 @@ def cycle(request, pk, year):
     context = {
         "data": data,
         "year": year,
-        "years": range(dt.date.today().year, 2019, -1),
+        "years": selectors.cycle_years(),
         "can_approve_commune": workflow.can_approve(scope, commune),
         "can_approve_hamlets": any(r["can_approve"] for r in data["hamlets"]),
         "can_edit_deadlines": services.can_write_unit(scope, commune),
@@ -495,7 +495,7 @@ def _province_cycle(request, scope, province: AdminUnit, year: int):
     context = {
         "data": data,
         "year": year,
-        "years": range(dt.date.today().year, 2019, -1),
+        "years": selectors.cycle_years(),
         "can_close": workflow.can_approve(scope, province),
         "can_reopen": workflow.can_reopen(scope, province),
         "can_approve_communes": any(r["can_approve"] for r in data["communes"]),

@@ -420,7 +420,7 @@ def new_meeting(request):
         "organisation": organisation,
         "organisations": organisations,
         "year": year,
-        "years": range(dt.date.today().year, 2019, -1),
+        "years": selectors.cycle_years(),
     }
     return render(request, "evaluation/meeting_new.html", context)
 
