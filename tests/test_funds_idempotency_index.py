@@ -6,9 +6,11 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from edupact.core import idempotency
 from edupact.core.scoping import Scope
-from edupact.funds import ledger, services
+from edupact.funds import services
 from edupact.funds.models import Fund, JournalEntry, Loan, PointsTransfer
+from edupact.rotating.models import Draw, DuePayment
 
 EVERYTHING = Scope(everything=True)
 
@@ -24,11 +26,13 @@ def fund(tree):
         (JournalEntry, "journalentry_idempotency_unique"),
         (PointsTransfer, "pointstransfer_idempotency_unique"),
         (Loan, "loan_idempotency_unique"),
+        (DuePayment, "duepayment_idempotency_unique"),  # rotating funds: the same lookup
+        (Draw, "draw_idempotency_unique"),
     ],
 )
 def test_the_key_lookup_uses_the_partial_unique_index(fund, model, index):
     with CaptureQueriesContext(connection) as captured:
-        assert ledger.by_key(model, fund, "bank-row-17") is None
+        assert idempotency.by_key(model, "bank-row-17", fund_id=fund.pk) is None
     (query,) = captured.captured_queries
     plan = plan_of(query["sql"])
     if connection.vendor == "postgresql":  # it may pick (fund, date): any index, no full scan

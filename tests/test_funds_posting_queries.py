@@ -9,6 +9,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from edupact.core import idempotency
 from edupact.core.scoping import Scope
 from edupact.funds import ledger, selectors, services
 from edupact.funds.models import AccountKind, Fund, FundAccount, JournalEntry, JournalLine
@@ -140,12 +141,12 @@ def _post_in_a_transaction(fund, on, kind, lines, key=""):
     """The general path (``_post`` in a transaction), which SQLite and withdrawals take."""
     merged, kinds, natural = ledger._balanced(fund, lines)
     debited = [pk for pk in merged if kinds[pk] == AccountKind.MEMBER and natural[pk] < 0]
-    return ledger.idempotent(
+    return idempotency.once(
         JournalEntry,
-        fund,
         key,
         lambda: ledger._post(fund, on, kind, merged, kinds, natural, debited, "", key, None, None),
         look_first=False,
+        fund=fund,
     )
 
 

@@ -384,15 +384,15 @@ def leader(fund):
 
 def idempotency_plan(fund) -> str:
     """How the database finds a posting by its Idempotency-Key: the plan of the query that
-    ``ledger.idempotent`` runs first for every keyed posting."""
+    ``core.idempotency.once`` runs first for every keyed posting."""
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    from edupact.funds import ledger
+    from edupact.core import idempotency
     from edupact.funds.models import JournalEntry
 
     with CaptureQueriesContext(connection) as captured:
-        ledger.idempotent(JournalEntry, fund, "bench:absent", lambda: None)
+        idempotency.once(JournalEntry, "bench:absent", lambda: None, fund=fund)
     sql = captured.captured_queries[0]["sql"]
     prefix = "EXPLAIN " if connection.vendor == "postgresql" else "EXPLAIN QUERY PLAN "
     with connection.cursor() as cursor:

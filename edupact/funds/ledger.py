@@ -35,14 +35,15 @@ process; the entry returned carries its lines, so the API answers without readin
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, connection
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from edupact.audit.context import current_actor
+from edupact.core.idempotency import by_key, once
 
 from .errors import Refused
 from .models import (
@@ -56,36 +57,6 @@ from .models import (
     Loan,
     day_number,
 )
-
-# Idempotency ----------------------------------------------------------------------------------
-
-
-def by_key(model, fund: Fund, key: str):
-    """What ``key`` already made in ``fund``, or None. The exclude repeats the condition of
-    the partial unique index on (fund, key): SQLite uses a partial index only when the query
-    states its condition, and otherwise reads every entry of the fund (bench/funds)."""
-    return model.objects.filter(fund=fund, idempotency_key=key).exclude(idempotency_key="").first()
-
-
-def idempotent(model, fund: Fund, key: str | None, work: Callable, *, look_first=True):
-    """Run ``work`` once per (fund, key): a retry, even a concurrent one, gets the first result.
-
-    ``look_first=False`` when ``work`` inserts its keyed row before any check that could
-    refuse a retry: the unique index then answers the retry, one query less per call."""
-    if key and look_first:
-        found = by_key(model, fund, key)
-        if found is not None:
-            return found
-    try:
-        with transaction.atomic():
-            return work()
-    except IntegrityError:
-        if key:
-            found = by_key(model, fund, key)
-            if found is not None:
-                return found
-        raise
-
 
 # The fund's own accounts ----------------------------------------------------------------------
 
@@ -152,14 +123,14 @@ def post_entry(
         return _post_at_once(
             fund, on, kind, merged, kinds, natural, memo, idempotency_key, reverses, loan
         )
-    return idempotent(
+    return once(
         JournalEntry,
-        fund,
         idempotency_key,
         lambda: _post(
             fund, on, kind, merged, kinds, natural, debited, memo, idempotency_key, reverses, loan
         ),
         look_first=False,
+        fund=fund,
     )
 
 
@@ -317,7 +288,7 @@ def _post_at_once(fund, on, kind, merged, kinds, natural, memo, key, reverses, l
         cursor.execute(sql, params)
         rows = cursor.fetchall()
     if not rows:  # the key was used: the first entry stands
-        found = by_key(JournalEntry, fund, key) if key else None
+        found = by_key(JournalEntry, key, fund=fund) if key else None
         if found is None:
             raise IntegrityError("The entry was neither posted nor found by its key.")
         return found

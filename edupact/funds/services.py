@@ -9,7 +9,7 @@ Rules every write follows:
 - entries are never changed or deleted; ``reverse_entry`` posts the compensating entry;
 - a member's balance never goes below zero, points never below what is available;
 - every write takes an ``idempotency_key``: a retried call returns what the first one made
-  (``ledger.idempotent``).
+  (``core.idempotency.once``).
 
 A refused operation raises ``Refused`` (a ``ValidationError`` with a stable ``code``)
 before anything is written.
@@ -25,6 +25,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from edupact.core import idempotency
 from edupact.core.identifiers import phone_e164
 from edupact.core.scoping import Scope
 from edupact.core.text import ascii_digits
@@ -316,7 +317,7 @@ def gift_points(
         _bump(target, on, points_received=points, restricted_received=restricted)
         return transfer
 
-    return ledger.idempotent(PointsTransfer, giver.fund, idempotency_key, work)
+    return idempotency.once(PointsTransfer, idempotency_key, work, fund=giver.fund)
 
 
 def _bump(account: FundAccount, on: dt.date, **deltas) -> None:
@@ -375,7 +376,7 @@ def request_loan(
         loan.save()
         return loan
 
-    return ledger.idempotent(Loan, fund, idempotency_key, work)
+    return idempotency.once(Loan, idempotency_key, work, fund=fund)
 
 
 REASON_MESSAGES = {
@@ -536,7 +537,7 @@ def disburse(scope: Scope, loan: Loan, on: dt.date, *, idempotency_key: str | No
     _require_write(scope, loan.fund)
     fund = loan.fund
     if idempotency_key:
-        done = ledger.by_key(JournalEntry, fund, idempotency_key)
+        done = idempotency.by_key(JournalEntry, idempotency_key, fund=fund)
         if done is not None:
             return Loan.objects.get(pk=done.loan_id)
     with transaction.atomic():
@@ -657,7 +658,7 @@ def repay(
         locked.save(update_fields=fields)
         return entry
 
-    return ledger.idempotent(JournalEntry, fund, idempotency_key, work)
+    return idempotency.once(JournalEntry, idempotency_key, work, fund=fund)
 
 
 def _return_pledges(loan: Loan, on: dt.date) -> None:

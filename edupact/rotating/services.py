@@ -8,17 +8,18 @@ that anyone can re-run it.
 """
 
 import datetime as dt
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 
 from django.core.exceptions import PermissionDenied
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import Q, Sum
 from django.utils.translation import gettext as _
 
 from edupact.audit.context import current_actor
 from edupact.core.draws import draw_order, new_seed, seed_problem
+from edupact.core.idempotency import once
 from edupact.core.scoping import Scope
-from edupact.funds.services import Refused
+from edupact.funds.errors import Refused
 
 from . import rules
 from .models import Code, DrawMode, DuePayment, Payout, RotatingFund, Share
@@ -37,22 +38,6 @@ def may_write(scope: Scope, fund: RotatingFund) -> bool:
 def _require_write(scope: Scope, fund: RotatingFund) -> None:
     if not may_write(scope, fund):
         raise PermissionDenied(_("You may not change this fund."))
-
-
-def _idempotent(model, fund: RotatingFund, key: str | None, work: Callable):
-    """Run ``work`` once per (fund, key): a retry, even a concurrent one, gets the first result."""
-    if key:
-        found = model.objects.filter(fund=fund, idempotency_key=key).first()
-        if found is not None:
-            return found
-    try:
-        with transaction.atomic():
-            return work()
-    except IntegrityError:
-        found = model.objects.filter(fund=fund, idempotency_key=key).first() if key else None
-        if found is None:
-            raise
-        return found
 
 
 def _user():
@@ -250,7 +235,7 @@ def record_due(
             recorded_by=_user(),
         )
 
-    return _idempotent(DuePayment, fund, key, work)
+    return once(DuePayment, key, work, fund=fund)
 
 
 def reverse_due(
@@ -286,7 +271,7 @@ def reverse_due(
             recorded_by=_user(),
         )
 
-    return _idempotent(DuePayment, payment.fund, key, work)
+    return once(DuePayment, key, work, fund=payment.fund)
 
 
 # Draws ------------------------------------------------------------------------------------------
@@ -414,7 +399,7 @@ def run_draw(
         )
         return draw
 
-    return _idempotent(DrawRecord, fund, key, work)
+    return once(DrawRecord, key, work, fund=fund)
 
 
 def rerun(draw: DrawRecord) -> int | None:
