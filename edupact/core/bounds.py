@@ -54,9 +54,7 @@ def _number(value: int) -> str:
 
 def _between(value, low, high, message: str, *, field: str | None, code: str):
     if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-        error = ValidationError(
-            message % {"min": _number(low), "max": _number(high)}, code=code
-        )
+        error = ValidationError(message % {"min": _number(low), "max": _number(high)}, code=code)
         raise ValidationError({field: error}) if field else error
     return value
 
