@@ -210,10 +210,9 @@ def _import_one(scope, clean, existing, owner):
     if existing is None:
         latest = Framework.objects.filter(code=clean["code"]).order_by("-created_at", "-id").first()
         _require_write(scope, latest.owner if latest else owner)
-        framework = _fill(Framework(owner=latest.owner if latest else owner), clean)
-        if latest is not None:
-            Framework.objects.filter(pk=framework.pk).update(supersedes=latest)
-            framework.supersedes = latest
+        # The new version names the one it supersedes in its creation (and audit entry).
+        owner = latest.owner if latest else owner
+        framework = _fill(Framework(owner=owner, supersedes=latest), clean)
         return framework, "created" if latest is None else "revised"
     if exchange.to_data(existing) == clean:
         return existing, "unchanged"
