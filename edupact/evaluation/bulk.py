@@ -475,7 +475,7 @@ def _write(plan, year, model, framework, fingerprint, filename, report, user) ->
         subjects = Subject.objects.in_bulk(new_ids[i : i + CHUNK])
         for a in plan.create[i : i + CHUNK]:
             a.subject = subjects[a.subject_id]
-    for a in plan.update:  # bulk_update leaves auto_now alone
+    for a in plan.update:  # set as save() sets it (bulk_create sets its own)
         a.updated_at = now
     services.lock_framework(framework)
     Assessment.objects.bulk_create(plan.create, batch_size=2000)
