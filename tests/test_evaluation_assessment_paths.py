@@ -15,6 +15,7 @@ import json
 from types import SimpleNamespace
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.core.management.base import CommandError
@@ -339,3 +340,24 @@ def test_the_assessment_page_shows_its_audit_trail_from_a_bulk_import(hamlet, cl
     assert 'class="history"' in page
     assert "<code>status</code>: registered → self_assessed" in page
     assert str(p.user) in page
+
+
+def test_a_total_the_model_cannot_keep_is_refused_alike(hamlet):
+    """Three decimals: ``check_answers_change`` checks the fields for both paths (the
+    import used to round it silently, the form to refuse it)."""
+    from decimal import Decimal
+
+    p = hamlet
+    a = p.rows[0]
+    with pytest.raises(ValidationError) as exc:
+        services.record_assessment(p.scope, a.subject, YEAR, {"I1": Decimal("8.555")})
+    assert list(exc.value.message_dict) == ["total"]
+    report = bulk.import_assessments(
+        p.scope, sheet([("A1-001", "8.555")]), "a1.xlsx", YEAR, "household"
+    )
+    [error] = report.errors
+    assert (error.row, str(error.message)) == (
+        2,
+        "Total: Ensure that there are no more than 2 decimal places.",
+    )
+    assert state(a)[:2] == (S.REGISTERED, {})

@@ -22,10 +22,11 @@ from contextlib import nullcontext
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, FieldDoesNotExist, ValidationError
 from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone, translation
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 
 from edupact.audit.registry import written_in_bulk
@@ -419,7 +420,7 @@ def _plan(resolved, year, framework, report, code_column, *, lock: bool) -> _Pla
         try:
             change = services.check_answers_change(assessment, framework, answers, result)
         except ValidationError as exc:
-            for message in exc.messages:
+            for message in _refusals(exc):
                 report.error(number, code_column, message)
             continue
         if not change.changed:
@@ -429,6 +430,25 @@ def _plan(resolved, year, framework, report, code_column, *, lock: bool) -> _Pla
         plan.places.add((subject["admin_unit_id"], subject["admin_unit__parent_id"]))
     report.created, report.updated = len(plan.create), len(plan.update)
     return plan
+
+
+def _refusals(exc: ValidationError) -> list[str]:
+    """The service's refusal as lines of the report: a field's error (e.g. a total with
+    more than two decimals) after the field's name."""
+    if not hasattr(exc, "error_dict"):
+        return exc.messages
+    return [
+        message if key == NON_FIELD_ERRORS else f"{capfirst(_field_name(key))}: {message}"
+        for key, messages in exc.message_dict.items()
+        for message in messages
+    ]
+
+
+def _field_name(key: str) -> str:
+    try:
+        return str(Assessment._meta.get_field(key).verbose_name)
+    except FieldDoesNotExist:
+        return key
 
 
 def _resolve(number, key, found, writable, report, column):
