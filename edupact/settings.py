@@ -148,6 +148,13 @@ AXES_COOLOFF_TIME = 0.25
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_LOCKOUT_TEMPLATE = "registration/locked.html"
 AXES_RESET_ON_SUCCESS = True
+# Behind reverse proxies the client is not REMOTE_ADDR (docs/deployment.md, core.clientip):
+# EDUPACT_PROXY_COUNT proxies append to EDUPACT_CLIENT_IP_HEADER (X-Forwarded-For).
+AXES_CLIENT_IP_CALLABLE = "edupact.core.clientip.client_ip"
+EDUPACT_PROXY_COUNT = int(os.environ.get("EDUPACT_PROXY_COUNT", "0"))
+EDUPACT_CLIENT_IP_HEADER = "HTTP_" + os.environ.get(
+    "EDUPACT_CLIENT_IP_HEADER", "X-Forwarded-For"
+).upper().replace("-", "_")
 
 LANGUAGE_CODE = "fa"
 LANGUAGES = [("fa", "فارسی"), ("vi", "Tiếng Việt"), ("en", "English")]
