@@ -198,12 +198,17 @@ def formula_like(text: str) -> bool:
     A text that starts with ``'`` followed by such a text is included, so that the CSV escape
     can be undone without ambiguity (``'=x`` is written ``''=x`` and read back as ``'=x``).
     """
-    return bool(text) and text.lstrip("'")[:1] in FORMULA_STARTS
+    if not text:
+        return False
+    first = text[0]
+    if first == "'":
+        first = text.lstrip("'")[:1]
+    return first in FORMULA_STARTS
 
 
 def _text(value) -> str:
     """Any non-typed value as text that both formats can carry."""
-    text = str(value)
+    text = value if value.__class__ is str else str(value)
     return _UNWRITABLE.sub("\ufffd", text) if _UNWRITABLE.search(text) else text
 
 
@@ -215,12 +220,13 @@ def _typed(value) -> bool:
 def csv_field(value):
     """One CSV field: numbers as numbers (unquoted), text quoted and, when formula-like,
     prefixed with ``'``; dates as ISO 8601; None as empty."""
-    if value is None:
-        return ""
-    if isinstance(value, _NUMBERS) and not isinstance(value, bool):
-        return value
-    if isinstance(value, (dt.date, dt.time)):
-        return value.isoformat()
+    if value.__class__ is not str:  # most cells are text: skip the type tests
+        if value is None:
+            return ""
+        if isinstance(value, _NUMBERS) and not isinstance(value, bool):
+            return value
+        if isinstance(value, (dt.date, dt.time)):
+            return value.isoformat()
     text = _text(value)
     return "'" + text if formula_like(text) else text
 
@@ -240,16 +246,24 @@ class Sheet:
         self.layout = worksheet
 
     def cell(self, value, *, font=None):
-        """``value`` as a cell of this sheet (``append`` takes these, or plain values)."""
+        """``value`` as openpyxl should append it: typed values and plain text as they are
+        (openpyxl makes them number, date or string cells), formula-like text or a styled
+        value as a cell built here."""
         from openpyxl.cell import WriteOnlyCell
 
-        if isinstance(value, dt.datetime) and value.tzinfo is not None:
-            value = timezone.localtime(value).replace(tzinfo=None)  # Excel has no zones
         if value is None or _typed(value):
+            if isinstance(value, dt.datetime) and value.tzinfo is not None:
+                value = timezone.localtime(value).replace(tzinfo=None)  # Excel has no zones
+            if font is None:
+                return value
             cell = WriteOnlyCell(self.layout, value=value)
         else:
-            text = _text(value).replace("\r\n", "\n").replace("\r", "\n")  # Excel's line break
-            cell = WriteOnlyCell(self.layout, value=text)
+            value = _text(value)
+            if "\r" in value:
+                value = value.replace("\r\n", "\n").replace("\r", "\n")  # Excel's line break
+            if font is None and not formula_like(value):
+                return value
+            cell = WriteOnlyCell(self.layout, value=value)
             _neutralise(cell)
         if font is not None:
             cell.font = font
