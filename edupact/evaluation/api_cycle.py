@@ -3,15 +3,15 @@ files and review meetings; scoped like the pages (404 outside the scope, 403 rea
 
 import datetime as dt
 from typing import Any
-from urllib.parse import quote
 
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.utils.translation import gettext as _
 from ninja import File, Router, Schema, Status
 from ninja.files import UploadedFile
 
 from edupact.accounts.selectors import scope_for, scoped_get_or_404
+from edupact.core.downloads import stored_file_response
 from edupact.directory.models import Organisation, Person
 
 from . import cycle, selectors, services
@@ -243,11 +243,9 @@ def upload_evidence(request, pk: int, file: File[UploadedFile]):
 
 @router.get("/evidence/{pk}")
 def download_evidence(request, pk: int):
+    """The file, typed and named by its bytes whatever the uploaded name said."""
     obj = scoped_get_or_404(request.user, EvidenceFile, pk)
-    response = HttpResponse(cycle.evidence_bytes(obj), content_type=obj.content_type)
-    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(obj.original_name)}"
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
+    return stored_file_response(cycle.evidence_bytes(obj), obj.original_name)
 
 
 @router.delete("/evidence/{pk}", response={204: None})

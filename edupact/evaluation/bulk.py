@@ -17,7 +17,6 @@ exactly what ``record_assessment`` would (``tests/test_evaluation_assessment_pat
 
 from __future__ import annotations
 
-import io
 from contextlib import nullcontext
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
@@ -30,6 +29,7 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 
 from edupact.audit.registry import written_in_bulk
+from edupact.core import tabular
 from edupact.core.scoping import Scope
 from edupact.core.tabular import Report, TableError, digest, read_rows
 from edupact.core.text import normalise, search_key
@@ -113,7 +113,6 @@ def template_subjects(scope: Scope, unit: AdminUnit, model: str):
 
 def template_xlsx(scope: Scope, year: int, unit: AdminUnit, model: str) -> bytes:
     """The bulk-entry workbook for a place, a year and a learning model."""
-    from openpyxl import Workbook
     from openpyxl.styles import Font
     from openpyxl.utils import get_column_letter
     from openpyxl.worksheet.datavalidation import DataValidation
@@ -121,16 +120,14 @@ def template_xlsx(scope: Scope, year: int, unit: AdminUnit, model: str) -> bytes
     framework = framework_in_force(scope, model, year)
     indicators = indicators_of(framework)
     subjects = list(template_subjects(scope, unit, model))
-    book = Workbook()
-    sheet = book.active
-    sheet.title = _("Assessments")[:31]
+    book = tabular.Book()
+    entry = book.sheet(_("Assessments"))
+    sheet = entry.layout
     fixed = [code_header(), _("Name"), _("Household head"), _("Hamlet")]
-    sheet.append(fixed + [indicator_header(i) for i in indicators])
-    for cell in sheet[1]:
-        cell.font = Font(bold=True)
+    entry.append(fixed + [indicator_header(i) for i in indicators], font=Font(bold=True))
     for s in subjects:
         head = str(s.person) if s.person_id else ""
-        sheet.append([subject_key(s), s.name, head, s.admin_unit.name if s.admin_unit else ""])
+        entry.append([subject_key(s), s.name, head, s.admin_unit.name if s.admin_unit else ""])
     sheet.freeze_panes = sheet.cell(row=2, column=len(fixed) + 1)
     last = max(len(subjects) + 1, 2)
     yes_no = f'"{_("yes")},{_("no")}"'
@@ -148,7 +145,7 @@ def template_xlsx(scope: Scope, year: int, unit: AdminUnit, model: str) -> bytes
         column = get_column_letter(n)
         rule.add(f"{column}2:{column}{last}")
         sheet.column_dimensions[column].width = 14
-    info = book.create_sheet(_("Indicators")[:31])
+    info = book.sheet(_("Indicators"))
     info.append([_("Framework"), f"{framework.code} {framework.version}", framework.name])
     info.append([_("Year"), year])
     info.append([_("Place"), unit.name])
@@ -178,10 +175,7 @@ def template_xlsx(scope: Scope, year: int, unit: AdminUnit, model: str) -> bytes
                 rule,
             ]
         )
-    book.active = 0
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
+    return book.to_bytes()
 
 
 # The import --------------------------------------------------------------------------------------

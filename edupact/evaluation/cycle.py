@@ -28,6 +28,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils.translation import gettext as _
 
+from edupact.core.downloads import EXTENSIONS, sniff
 from edupact.core.scoping import Scope
 from edupact.core.text import normalise
 from edupact.directory.models import AdminUnit, Organisation, Person
@@ -155,14 +156,6 @@ def register(scope: Scope, subject: Subject, registration: Registration, user=No
 
 # Evidence files ---------------------------------------------------------------------------------
 
-#: What a file's first bytes must be for each accepted type.
-SIGNATURES = {
-    "application/pdf": (b"%PDF-",),
-    "image/jpeg": (b"\xff\xd8\xff",),
-    "image/png": (b"\x89PNG\r\n\x1a\n",),
-}
-EXTENSIONS = {"application/pdf": ".pdf", "image/jpeg": ".jpg", "image/png": ".png"}
-
 
 def max_evidence_bytes() -> int:
     return getattr(settings, "EDUPACT_EVIDENCE_MAX_BYTES", 10 * 1024 * 1024)
@@ -171,14 +164,6 @@ def max_evidence_bytes() -> int:
 def evidence_storage() -> FileSystemStorage:
     """Files live under ``MEDIA_ROOT/evidence``; nothing serves that folder directly."""
     return FileSystemStorage(location=Path(settings.MEDIA_ROOT) / "evidence", base_url=None)
-
-
-def sniff(head: bytes) -> str | None:
-    """The content type proven by the file's first bytes, or None for anything else."""
-    for content_type, magics in SIGNATURES.items():
-        if any(head.startswith(m) for m in magics):
-            return content_type
-    return None
 
 
 def _assessment_for_write(scope: Scope, assessment: Assessment) -> Assessment:

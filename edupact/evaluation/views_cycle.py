@@ -18,6 +18,7 @@ from django.views.decorators.http import require_POST
 
 from edupact.accounts.selectors import scope_for, scoped_get_or_404
 from edupact.audit.selectors import history
+from edupact.core.downloads import stored_file_response
 from edupact.directory.models import AdminUnit, Person
 from edupact.web.paging import page_of
 
@@ -338,18 +339,10 @@ def _evidence(request, pk) -> EvidenceFile:
 
 @login_required
 def evidence(request, pk):
-    """The file itself, to those who see its assessment only (no public URL exists)."""
+    """The file itself, to those who see its assessment only (no public URL exists), typed
+    and named by its bytes (``core.downloads``)."""
     obj = _evidence(request, pk)
-    response = HttpResponse(cycle.evidence_bytes(obj), content_type=obj.content_type)
-    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{_quoted(obj.original_name)}"
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
-
-
-def _quoted(name: str) -> str:
-    from urllib.parse import quote
-
-    return quote(name)
+    return stored_file_response(cycle.evidence_bytes(obj), obj.original_name)
 
 
 @login_required
