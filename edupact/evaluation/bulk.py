@@ -224,8 +224,9 @@ def _value(text: str, ind: Indicator):
 
 
 def _subjects(model: str, keys: set[str], scope: Scope) -> tuple[dict, set[int]]:
-    """Key → the subjects it may name (several organisations may use a code), and the ids
-    the user may write; queried in chunks."""
+    """Key → the subjects it may name among those the user sees (several organisations may
+    use a code), and the ids the user may write; queried in chunks. A subject out of sight
+    is not found, as a code that names nothing: a row never tells what exists elsewhere."""
     codes = sorted(k for k in keys if not k.startswith("#"))
     ids = sorted(int(k[1:]) for k in keys if k.startswith("#") and k[1:].isdigit())
     found: dict[str, list[dict]] = {}
@@ -235,7 +236,7 @@ def _subjects(model: str, keys: set[str], scope: Scope) -> tuple[dict, set[int]]
     batches += [Q(pk__in=ids[i : i + CHUNK], code="") for i in range(0, len(ids), CHUNK)]
     for condition in batches:
         qs = base.filter(condition)
-        for s in qs.values(
+        for s in scope.filter(qs).values(
             "id", "code", "name", "admin_unit_id", "former_admin_unit_id", "admin_unit__parent_id"
         ):
             found.setdefault(s["code"] or f"#{s['id']}", []).append(s)
