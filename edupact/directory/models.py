@@ -323,7 +323,12 @@ class Person(models.Model):
         return reverse("directory:person", args=[self.pk])
 
     def clean(self):
-        """Check identifiers as the person's country writes them; store normalised forms."""
+        """Check identifiers as the person's country writes them; store normalised forms.
+        An optional text left empty as ``None`` (a client's ``null``) is stored empty."""
+        optional = ("honorific", "middle_name", "given_name", "national_id", "phone", "email")
+        for name in (*optional, "bank_account"):
+            if getattr(self, name) is None:
+                setattr(self, name, "")
         country = self.home_organisation.country if self.home_organisation_id else Country.IRAN
         checks = {
             "national_id": self._clean_national_id,

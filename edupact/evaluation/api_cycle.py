@@ -12,6 +12,7 @@ from ninja import File, Router, Schema, Status
 from ninja.files import UploadedFile
 
 from edupact.accounts.selectors import scope_for, scoped_get_or_404
+from edupact.core.bounds import Year
 from edupact.directory.models import Organisation
 
 from . import cycle, selectors, services
@@ -43,7 +44,7 @@ class RegistrationIn(Schema):
     admin_unit_id: int | None = None
     former_admin_unit_id: int | None = None
     parent_id: int | None = None
-    year: int
+    year: Year
     members: list[MemberIn] = []
     branches: list[str] = []
 
@@ -85,7 +86,7 @@ class SubjectDetail(Schema):
 
 
 class SelfAssessmentIn(Schema):
-    year: int
+    year: Year
     framework_id: int | None = None
     answers: dict[str, Any]
     notes: str = ""
@@ -146,7 +147,7 @@ class MeetingRecordIn(Schema):
 
 class MeetingIn(MeetingRecordIn):
     organisation_id: int
-    year: int
+    year: Year
 
 
 class MeetingOut(Schema):

@@ -23,6 +23,7 @@ from django.db.models import Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from edupact.core.bounds import check_year
 from edupact.core.scoping import Scope
 from edupact.core.tabular import Report, TableError, digest, read_rows
 from edupact.core.text import normalise, search_key
@@ -107,6 +108,7 @@ def template_subjects(scope: Scope, unit: AdminUnit, model: str):
 
 def template_xlsx(scope: Scope, year: int, unit: AdminUnit, model: str) -> bytes:
     """The bulk-entry workbook for a place, a year and a learning model."""
+    check_year(year, field="year")
     from openpyxl import Workbook
     from openpyxl.styles import Font
     from openpyxl.utils import get_column_letter
@@ -290,6 +292,7 @@ def import_assessments(
     """
     report = AssessmentReport(dry_run=dry_run)
     try:
+        check_year(year)  # a year no template has: refused before the file is read
         framework = framework_in_force(scope, model, year)
     except ValidationError as exc:
         report.error(1, "", exc.messages[0])
