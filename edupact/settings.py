@@ -9,6 +9,7 @@ DATABASE_URL chooses the database; without it an SQLite file under ``var/`` in W
 
 import os
 import secrets
+import tempfile
 from pathlib import Path
 
 import dj_database_url
@@ -29,8 +30,18 @@ def _secret_key() -> str:
     VAR_DIR.mkdir(parents=True, exist_ok=True)
     path = VAR_DIR / "secret_key"
     if not path.exists():
-        path.write_text(secrets.token_urlsafe(64))
-        path.chmod(0o600)
+        # Several processes may start at once (gunicorn workers, test workers): the key is
+        # written whole under another name and linked into place, so nobody reads half a key
+        # and the first link wins.
+        fd, draft = tempfile.mkstemp(dir=VAR_DIR, prefix=".secret_key.")
+        with os.fdopen(fd, "w") as fh:
+            fh.write(secrets.token_urlsafe(64))
+        try:
+            os.link(draft, path)
+        except FileExistsError:
+            pass
+        finally:
+            os.unlink(draft)
     return path.read_text().strip()
 
 

@@ -5,6 +5,8 @@
 #   3. the same suite on a throwaway PostgreSQL 15 cluster (stopped again whatever happens).
 # Every step runs even when an earlier one failed; the script fails if any step failed.
 # Extra pytest arguments: PYTEST_ARGS="-k scoping" scripts/test.sh
+# Tests run in parallel (pytest-xdist), one worker per core unless EDUPACT_TEST_WORKERS says
+# otherwise (0 runs them in this process); each worker has its own test database and live server.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
@@ -44,7 +46,8 @@ step() {
 
 # shellcheck disable=SC2086  # PYTEST_ARGS is a list of words on purpose
 pytest_run() {
-    "$BIN/python" -m pytest -p no:cacheprovider --durations=15 ${PYTEST_ARGS:-}
+    "$BIN/python" -m pytest -p no:cacheprovider --durations=15 \
+        --numprocesses "${EDUPACT_TEST_WORKERS:-auto}" --dist worksteal ${PYTEST_ARGS:-}
 }
 
 sqlite_suite() {

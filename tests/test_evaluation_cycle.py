@@ -220,9 +220,15 @@ def test_the_meeting_proposes_and_the_commune_decision_lists_the_proposed(hamlet
     )
     ba.refresh_from_db()
     assert ba.status == S.RECOGNISED
-    # Re-scoring after the meeting is refused.
-    with pytest.raises(ValidationError):
-        services.record_assessment(p.scope, tu.subject, 2024, {"I1": 10})
+    # Re-scoring after the meeting is refused; the answers it weighed, sent again, are no
+    # change (tests/test_evaluation_assessment_paths.py: the same through every path).
+    with pytest.raises(ValidationError) as exc:
+        services.record_assessment(p.scope, tu.subject, 2024, {"I1": 9})
+    assert exc.value.messages == [
+        "The review meeting has been held: this assessment can no longer change."
+    ]
+    same = services.record_assessment(p.scope, tu.subject, 2024, {"I1": 10})
+    assert (same.status, same.answers) == (S.REVIEWED, {"I1": 10})
 
 
 def test_an_unreviewed_household_is_not_decided(hamlet):

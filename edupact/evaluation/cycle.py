@@ -48,8 +48,8 @@ from .services import REVIEWED_IN_HAMLET
 
 Status = Assessment.Status
 
-#: Before the meeting: evidence may still be added or removed.
-BEFORE_REVIEW = (Status.REGISTERED, Status.SELF_ASSESSED)
+#: Before the meeting: evidence may still be added or removed, as the answers may change.
+BEFORE_REVIEW = services.ANSWERS_OPEN
 
 
 def _require_write(scope: Scope, organisation: Organisation) -> None:

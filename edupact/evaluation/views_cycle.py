@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from edupact.accounts.selectors import scope_for, scoped_get_or_404
+from edupact.audit.selectors import history
 from edupact.core.converters import query_year
 from edupact.core.scoping import record_key
 from edupact.directory.models import AdminUnit, Person
@@ -237,8 +238,9 @@ def assess(request, pk, year):
                 framework,
                 form.cleaned_data["notes"],
             )
-        except ValidationError as exc:
-            for key, errors in exc.message_dict.items():
+        except ValidationError as exc:  # by indicator code, or the service's refusal
+            by_key = exc.message_dict if hasattr(exc, "error_dict") else {"": exc.messages}
+            for key, errors in by_key.items():
                 name = next((n for n, c in form.codes.items() if c == key), None)
                 form.add_error(name, errors)
         else:
@@ -297,6 +299,7 @@ def assessment(request, pk):
         "upload": EvidenceForm(),
         "criteria": selectors.criteria_with_indicators(obj.framework) if obj.framework else [],
         "max_mb": cycle.max_evidence_bytes() // (1024 * 1024),
+        "history": history(obj),
     }
     return render(request, "evaluation/assessment.html", context)
 

@@ -102,6 +102,7 @@ def seed_deadlines(year: int) -> dict[str, Deadline]:
     return seeds
 
 
+@transaction.atomic
 def ensure_deadlines(year: int) -> int:
     """Store the default deadlines of a year that are not stored yet; returns how many."""
     check_year(year, field="year")
@@ -109,7 +110,8 @@ def ensure_deadlines(year: int) -> int:
         Deadline.objects.filter(year=year, admin_unit__isnull=True).values_list("step", flat=True)
     )
     missing = [d for s, d in seed_deadlines(year).items() if s not in have]
-    Deadline.objects.bulk_create(missing)
+    for deadline in missing:  # a handful: saved one by one, so each is audited
+        deadline.save()
     return len(missing)
 
 
