@@ -64,7 +64,7 @@ def meeting(p, proposals, **extra):
         invited=30,
         minutes="Hội nghị thống nhất đề nghị công nhận.",
         attendees=[
-            cycle.AttendeeRow(person=p.tree.hamlet_head, role="Chi hội trưởng"),
+            cycle.AttendeeRow(person_id=p.tree.hamlet_head.pk, role="Chi hội trưởng"),
             cycle.AttendeeRow(name="Trần Văn Sáu", role="Trưởng khu phố"),
         ],
         proposals=proposals,
@@ -263,14 +263,17 @@ def test_a_bad_meeting_records_nothing(hamlet):
                 cycle.ProposalRow(ba.pk, True, 20, 10, 0),  # 30 votes, 25 present
                 cycle.ProposalRow(nam.pk, True),  # fails the criteria
                 cycle.ProposalRow(only_registered.pk, False),
-                cycle.ProposalRow(far.pk, True),
             ],
         )
     problems = exc.value.message_dict["proposals"]
     assert "Hộ ông Võ Văn Ba: more votes than members present." in problems
     assert "Hộ ông Trần Năm does not meet the criteria and cannot be proposed." in problems
     assert "Hộ bà Đào Thị Bảy has no self-assessment for 2024 yet." in problems
-    assert "Hộ ông Đặng Sáu is not reviewed by this hamlet." in problems
+    # A household the hamlet cannot see is not named: it is not found, as no household.
+    for unseen in (far.pk, 10**9):
+        with pytest.raises(ValidationError) as exc:
+            meeting(p, [cycle.ProposalRow(ba.pk, True), cycle.ProposalRow(unseen, True)])
+        assert exc.value.message_dict == {"proposals": ["Assessment not found."]}
     for bad in ({"present": 31}, {"date": dt.date.today() + dt.timedelta(days=1)}):
         with pytest.raises(ValidationError):
             meeting(p, [cycle.ProposalRow(ba.pk, True)], **bad)

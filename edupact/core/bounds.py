@@ -94,14 +94,19 @@ def check_months(value, *, minimum: int = 1, maximum: int = MAX_MONTHS, field=No
 
 
 def check_year(value, *, minimum: int = YEAR_MIN, maximum: int = YEAR_MAX, field=None) -> int:
-    return _between(
-        value,
-        minimum,
-        maximum,
-        _("Enter a year between %(min)s and %(max)s."),
-        field=field,
-        code="year_out_of_bounds",
-    )
+    """A year within the bounds; the message shows the years as years (2099, ۲۰۹۹), not as
+    amounts with a thousands separator."""
+    if isinstance(value, bool) or not isinstance(value, int) or not minimum <= value <= maximum:
+        from .text import reader_digits
+
+        language = (get_language() or "en")[:2]
+        error = ValidationError(
+            _("Enter a year between %(min)s and %(max)s.")
+            % {"min": reader_digits(minimum, language), "max": reader_digits(maximum, language)},
+            code="year_out_of_bounds",
+        )
+        raise ValidationError({field: error}) if field else error
+    return value
 
 
 def check_date(

@@ -4,6 +4,7 @@ import datetime as dt
 
 from ninja import FilterSchema, Query, Router, Schema, Status
 from ninja.pagination import paginate
+from pydantic import field_validator
 
 from edupact.accounts.selectors import scope_for, scoped_get_or_404
 from edupact.core.identifiers import mask
@@ -73,12 +74,20 @@ class PersonIn(Schema):
 
 
 class PersonPatch(Schema):
-    family_name: str | None = None
+    """Only the fields sent change. ``null`` clears an optional field (a part of the name,
+    the phone, the email); the family name is required, so it may change but not be null."""
+
+    family_name: str = None  # type: ignore[assignment]  # left out: unchanged; never null
     given_name: str | None = None
     middle_name: str | None = None
     honorific: str | None = None
     phone: str | None = None
     email: str | None = None
+
+    @field_validator("given_name", "middle_name", "honorific", "phone", "email")
+    @classmethod
+    def _null_clears(cls, value: str | None) -> str:
+        return "" if value is None else value
 
 
 class PartnershipOut(Schema):

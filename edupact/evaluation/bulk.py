@@ -30,6 +30,7 @@ from django.utils.translation import gettext as _
 
 from edupact.audit.registry import written_in_bulk
 from edupact.core import tabular
+from edupact.core.bounds import check_year
 from edupact.core.scoping import Scope
 from edupact.core.tabular import Report, TableError, digest, read_rows
 from edupact.core.text import normalise, search_key
@@ -113,6 +114,7 @@ def template_subjects(scope: Scope, unit: AdminUnit, model: str):
 
 def template_xlsx(scope: Scope, year: int, unit: AdminUnit, model: str) -> bytes:
     """The bulk-entry workbook for a place, a year and a learning model."""
+    check_year(year, field="year")
     from openpyxl.styles import Font
     from openpyxl.utils import get_column_letter
     from openpyxl.worksheet.datavalidation import DataValidation
@@ -224,9 +226,11 @@ def _value(text: str, ind: Indicator):
 
 
 def _subjects(model: str, keys: set[str], scope: Scope) -> tuple[dict, set[int]]:
-    """Key → the subjects it may name (several organisations may use a code), and the ids
-    the user may write (the write scope of ``services.record_assessment``: the subject's
-    organisation); queried in chunks."""
+    """Key → the subjects it may name among those the user sees (several organisations may
+    use a code), and the ids the user may write (the write scope of
+    ``services.record_assessment``: the subject's organisation); queried in chunks. A subject
+    out of sight is not found, as a code that names nothing: a row never tells what exists
+    elsewhere."""
     codes = sorted(k for k in keys if not k.startswith("#"))
     ids = sorted(int(k[1:]) for k in keys if k.startswith("#") and k[1:].isdigit())
     found: dict[str, list[dict]] = {}
@@ -244,7 +248,7 @@ def _subjects(model: str, keys: set[str], scope: Scope) -> tuple[dict, set[int]]
         "organisation__path",
     )
     for condition in batches:
-        for s in base.filter(condition).values(*fields):
+        for s in scope.filter(base.filter(condition)).values(*fields):
             found.setdefault(s["code"] or f"#{s['id']}", []).append(s)
             if scope.can_write_path(s["organisation__path"]):
                 writable.add(s["id"])
@@ -302,7 +306,7 @@ def import_assessments(
     """
     report = AssessmentReport(dry_run=dry_run)
     try:
-        services.check_assessment_year(year)
+        services.check_assessment_year(year)  # refused before the file is read
         framework = framework_in_force(scope, model, year)
     except ValidationError as exc:
         report.error(1, "", exc.messages[0])

@@ -278,8 +278,8 @@ def save_subject(scope: Scope, subject: Subject) -> Subject:
         before = Subject.objects.select_related("organisation").get(pk=subject.pk)
         _require_organisation(scope, before.organisation)
     _require_organisation(scope, subject.organisation)
-    if subject.parent_id and not scope.filter(Subject.objects.filter(pk=subject.parent_id)):
-        raise ValidationError({"parent": [_("Choose a subject you can see.")]})
+    if subject.parent_id:  # a parent out of sight is not found, as one that does not exist
+        scope.resolve_one(Subject, subject.parent_id, field="parent")
     subject.full_clean()
     subject.save()
     return subject
@@ -543,7 +543,7 @@ class Signer:
 
     name: str
     title: str
-    person: object | None = None  # a directory.Person, when the signer is recorded there
+    person_id: int | None = None  # a directory person (followed through the issuer's scope)
 
 
 def area_q(organisation: Organisation, field: str = "subject") -> Q:
@@ -579,18 +579,26 @@ def issue_recognition_decision(
     Every assessment must be of the same year and learning model, in the organisation's
     area (``area_q``), meet its criteria (``recognised``) and not be decided yet. Any
     failure refuses the whole decision, with one message per assessment, and changes
-    nothing. The rollups of the subjects' places are refreshed after commit.
+    nothing; an assessment (or a signer) the issuer cannot see is refused first, alone,
+    exactly as one that does not exist (``Scope.resolve``). The rollups of the subjects'
+    places are refreshed after commit.
     """
+    from edupact.directory.models import Person
+
     if not can_issue(scope, organisation):
         raise PermissionDenied(_("You may not issue decisions for this organisation."))
-    ids = sorted({a.pk if hasattr(a, "pk") else int(a) for a in assessments})
+    ids = sorted({a.pk if hasattr(a, "pk") else a for a in assessments})
     if not ids:
         raise ValidationError({"assessments": [_("Choose at least one assessment.")]})
-    rows = list(
-        Assessment.objects.select_for_update(of=("self",))
-        .select_related("subject")
-        .filter(pk__in=ids)
-        .order_by("pk")
+    found = scope.resolve(
+        Assessment.objects.select_for_update(of=("self",)).select_related("subject").order_by("pk"),
+        ids,
+        field="assessments",
+    )
+    rows = [found[pk] for pk in sorted(found)]
+    ids = sorted(found)
+    signer_person = (
+        scope.resolve_one(Person, signer.person_id, field="signer") if signer.person_id else None
     )
     in_area = set(
         Assessment.objects.filter(pk__in=ids)
@@ -605,8 +613,6 @@ def issue_recognition_decision(
     for year in {a.year for a in rows}:
         units = {locks.place_of(a.subject) for a in rows if a.year == year}
         locked |= {(year, u): by for u, by in locks.locked(year, units, locks.DECISIONS).items()}
-    if len(rows) != len(ids):
-        problems.append(_("Some of the chosen assessments do not exist."))
     for a in rows:
         name = a.subject.name
         by = locked.get((a.year, locks.place_of(a.subject)))
@@ -657,7 +663,7 @@ def issue_recognition_decision(
         model=kinds.pop(),
         signer_name=signer.name,
         signer_title=signer.title,
-        signer=signer.person,
+        signer=signer_person,
         created_by=user if getattr(user, "pk", None) else None,
     )
     decision.full_clean(validate_constraints=False)

@@ -18,7 +18,9 @@ from django.views.decorators.http import require_POST
 
 from edupact.accounts.selectors import scope_for, scoped_get_or_404
 from edupact.audit.selectors import history
+from edupact.core.converters import query_year
 from edupact.core.downloads import stored_file_response
+from edupact.core.scoping import record_key
 from edupact.directory.models import AdminUnit, Person
 from edupact.web.paging import page_of
 
@@ -39,8 +41,9 @@ from .models import Assessment, EvidenceFile, LearningModel, ReviewMeeting, Subj
 
 
 def _int(value) -> int | None:
+    """An id from a query string, or None (also for a number no row can have)."""
     try:
-        return int(value)
+        return record_key(int(value))
     except (TypeError, ValueError):
         return None
 
@@ -80,7 +83,7 @@ def _places(scope):
 @login_required
 def subjects(request):
     scope = scope_for(request.user)
-    year = _int(request.GET.get("year")) or dt.date.today().year
+    year = query_year(request.GET.get("year")) or dt.date.today().year
     status = request.GET.get("status") or ""
     qs = selectors.subject_list(
         scope,
@@ -367,7 +370,7 @@ def delete_evidence(request, pk):
 def meetings(request):
     scope = scope_for(request.user)
     context = {
-        "page": page_of(request, selectors.meetings(scope, _int(request.GET.get("year")))),
+        "page": page_of(request, selectors.meetings(scope, query_year(request.GET.get("year")))),
         "can_record": selectors.registering_organisations(scope).exists(),
     }
     return render(request, "evaluation/meetings.html", context)
@@ -386,7 +389,7 @@ def new_meeting(request):
     organisation = next((o for o in organisations if o.pk == chosen), None) or organisations[0]
     if chosen and organisation.pk != chosen:
         raise Http404
-    year = _int(params.get("year")) or dt.date.today().year
+    year = query_year(params.get("year")) or dt.date.today().year
     under_review = list(selectors.to_review(scope, organisation, year))
     people = scope.filter(
         Person.objects.filter(home_organisation__path__startswith=organisation.path)
@@ -448,6 +451,10 @@ def correct_meeting(request, pk):
     scope = scope_for(request.user)
     obj = _meeting(request, pk)
     _require_write(request, obj.organisation)
+    refused = cycle.correction_refused(obj)
+    if refused:  # decided or locked: the page says why, and offers no form (409 Conflict)
+        context = {"meeting": obj, "refused": refused}
+        return render(request, "evaluation/meeting_correct.html", context, status=409)
     current = {p.assessment_id: p for p in selectors.meeting_proposals(obj)}
     people = scope.filter(
         Person.objects.filter(home_organisation__path__startswith=obj.organisation.path)
@@ -465,10 +472,7 @@ def correct_meeting(request, pk):
     proposals = ProposalsForm(
         post, assessments=[p.assessment for p in current.values()], current=current
     )
-    refused = cycle.correction_refused(obj)
-    if refused:
-        form.add_error(None, refused)
-    elif request.method == "POST" and all(
+    if request.method == "POST" and all(
         [form.is_valid(), attendees.is_valid(), proposals.is_valid()]
     ):
         d = form.cleaned_data

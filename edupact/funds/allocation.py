@@ -36,7 +36,7 @@ from django.utils.translation import gettext_lazy
 from edupact.core.draws import draw_order, new_seed, seed_problem, ticket
 from edupact.core.money import Money, format_money
 from edupact.core.preferences import language
-from edupact.core.scoping import Scope
+from edupact.core.scoping import Scope, record_key
 
 from . import ledger, selectors, services
 from .models import (
@@ -249,6 +249,8 @@ def loan_for_reader(scope: Scope, pk: int, select=()) -> Loan:
     """A loan the reader sees: in their scope, or — on the fund's committee — a pending
     request or one they voted on (the committee reads what it votes on). Loan.DoesNotExist
     otherwise, so that callers answer 404 as for any record outside the scope."""
+    if record_key(pk) is None:  # an id no row can have
+        raise Loan.DoesNotExist
     loans = Loan.objects.select_related(*select)
     found = scope.filter(loans).filter(pk=pk).first()
     if found is not None:

@@ -24,7 +24,6 @@ from edupact.core.paging import CappedLimitOffsetPagination
 
 from . import allocation, guarantees, imports, selectors, services, settlement
 from .models import (
-    AllocationRound,
     Fund,
     FundAccount,
     Guarantee,
@@ -790,7 +789,7 @@ class RoundOut(Schema):
 
     @staticmethod
     def resolve_decisions(obj):
-        return list(selectors.round_decisions(obj))
+        return obj.shown  # the reader's own, read with the round (``selectors.rounds``)
 
 
 class VoteIn(Schema):
@@ -856,8 +855,9 @@ def put_allocation(request, pk: int, data: AllocationIn):
 @router.get("/{pk}/rounds", response=list[RoundOut])
 @paginate(CappedLimitOffsetPagination)
 def list_rounds(request, pk: int):
-    """The fund's allocation rounds, newest first, each with its decisions."""
-    return selectors.rounds(_fund(request, pk))
+    """The fund's allocation rounds, newest first, each with the decisions the caller may
+    see: a member, only the rounds that decided their requests and only their decisions."""
+    return selectors.rounds(scope_for(request.user), _fund(request, pk), decisions=True)
 
 
 @router.post("/{pk}/rounds", response={201: RoundOut})
@@ -876,12 +876,17 @@ def run_round(request, pk: int, data: RoundIn):
         )
     except ValidationError as exc:
         return problem(request, 422, _("Invalid input"), " ".join(exc.messages))
-    return Status(201, record)
+    return Status(201, _round(request, record.pk))
+
+
+def _round(request, pk: int):
+    return get_object_or_404(selectors.rounds(scope_for(request.user), pk=pk, decisions=True))
 
 
 @router.get("/rounds/{pk}", response=RoundOut)
 def get_round(request, pk: int):
-    return scoped_get_or_404(request.user, AllocationRound, pk, select=["fund"])
+    """One round as the list shows it, with the decisions the caller may see."""
+    return _round(request, pk)
 
 
 @router.get("/loans/{pk}/votes", response=list[VoteOut])

@@ -1083,7 +1083,11 @@ class AllocationRound(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
-    scope = ScopeRule(org_paths=["fund__kanoon__path"])
+    # A member sees the rounds that decided one of their requests (and, through
+    # ``AllocationDecision.scope``, only their own decisions in them).
+    scope = ScopeRule(
+        org_paths=["fund__kanoon__path"], person="decisions__loan__account__person_id"
+    )
 
     class Meta:
         ordering = ["-on", "-id"]
@@ -1123,6 +1127,9 @@ class AllocationDecision(models.Model):
     reasons = models.JSONField(_("reasons"), default=list, blank=True)
     score = models.IntegerField(_("score"), null=True, blank=True)
     details = models.JSONField(_("details"), default=dict, blank=True)
+
+    # Another member's decision (loan, amount, outcome, reasons, votes) is theirs alone.
+    scope = ScopeRule(org_paths=["round__fund__kanoon__path"], person="loan__account__person_id")
 
     class Meta:
         ordering = ["round", "position"]

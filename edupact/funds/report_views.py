@@ -5,6 +5,7 @@ member, who sees the fund through their own account, does not see its reports (4
 import datetime as dt
 
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.http import HttpResponseBadRequest
 from django.shortcuts import render
 from django.utils import timezone
@@ -12,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from edupact.accounts.selectors import scope_for, scoped_get_or_404
 from edupact.core import charts, exports, preferences
+from edupact.core.bounds import MONEY_DATE_MIN, check_date
 from edupact.core.calendars import InvalidDate, month_label, parse_date
 from edupact.core.money import Money, format_money, format_number
 
@@ -24,9 +26,16 @@ def report_fund(request, pk) -> Fund:
 
 
 def _day(request, name: str, default: dt.date | None) -> dt.date | None:
-    """A date typed in the reader's calendar (``?on=1403/01/20``), else ``default``."""
+    """A date typed in the reader's calendar (``?on=1403/01/20``), else ``default``; a date
+    outside the funds' days (``MONEY_DATE_MIN`` … ``DATE_MAX``) is refused (InvalidDate)."""
     text = request.GET.get(name, "").strip()
-    return parse_date(text, preferences.calendar()) if text else default
+    if not text:
+        return default
+    day = parse_date(text, preferences.calendar())
+    try:
+        return check_date(day, earliest=MONEY_DATE_MIN)
+    except ValidationError as exc:
+        raise InvalidDate(" ".join(exc.messages)) from exc
 
 
 def _bad(message) -> HttpResponseBadRequest:
