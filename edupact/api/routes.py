@@ -1,6 +1,5 @@
-"""The REST API under /api/v1: token or session auth, paging, problem+json errors."""
-
-from ninja import NinjaAPI
+"""The REST API under /api/v1: token or session auth, paging, problem+json errors declared
+in the OpenAPI document, text that cannot be stored refused on input."""
 
 from edupact.directory.api import router as directory_router
 from edupact.evaluation.api import router as evaluation_router
@@ -9,14 +8,17 @@ from edupact.rotating.api import router as rotating_router
 
 from . import problems
 from .auth import AUTH
+from .openapi import ProblemsAPI
+from .parsing import TextParser
 
-api = NinjaAPI(
+api = ProblemsAPI(
     title="edupact API",
     version="1",
     auth=AUTH,
     urls_namespace="api",
     openapi_url="/openapi.json",
     docs_url="/docs",
+    parser=TextParser(),
 )
 problems.install(api)
 api.add_router("/", directory_router)

@@ -46,6 +46,7 @@ YEAR_MAX = 2099
 MAX_MONTHS = 360  # a loan's term, a reschedule, a plan's period in months
 MAX_COUNT = 10**9  # how many of anything: people, shares, votes, rows
 MAX_OFFSET = 10**9  # how far into a list a page may start
+MAX_PAGE_LIMIT = 1000  # how many rows one page of an API list may ask for
 
 
 def _number(value: int) -> str:
