@@ -116,4 +116,3 @@ def install(api) -> None:
             _("Something went wrong on our side"),
             _("The error has been recorded. Please try again later."),
         )
-
