@@ -98,6 +98,13 @@ def install(api) -> None:
             return invalid(request, cause)
         if exc.status_code == 400 and isinstance(cause, ValueError):  # incl. JSON, UTF-8
             return problem(request, 400, _("The request body is not valid JSON."))
+        if exc.status_code == 403:  # django-ninja's only one: a signed-in session's CSRF check
+            return problem(
+                request,
+                403,
+                _("Not allowed"),
+                _("The security check of this session failed (CSRF). Reload the page and retry."),
+            )
         return problem(request, exc.status_code, str(exc))
 
     @api.exception_handler(Exception)
