@@ -9,7 +9,9 @@ operation is — not by hand on each of them:
 - 422 where it takes any input (invalid data) and on every write (an Idempotency-Key reused
   with another request); 400 where it takes a body (one that is not JSON);
 - 404 where it names a record (a path parameter, or ids in its body or filters);
-- 409 on every write (a refusal of the domain, an Idempotency-Key still in progress).
+- 409 on every write (a refusal of the domain, an Idempotency-Key still in progress) and
+  where it names a record (a record whose state refuses the question: the settlement of a
+  loan not paid out).
 
 It also refuses two different schemas under one name: django-ninja keeps the last one it
 meets, so ``FundOut`` of the rotating funds once stood for the kanoon funds' answers too.
@@ -28,7 +30,7 @@ DESCRIPTIONS = {
     401: "No or an invalid token",
     403: "Not allowed for the caller's role",
     404: "Not found, or outside the caller's scope",
-    409: "Refused in the current state, or an Idempotency-Key still in progress",
+    409: "Refused in the record's current state, or an Idempotency-Key still in progress",
     422: "Invalid data, or an Idempotency-Key reused with another request",
 }
 
@@ -53,7 +55,7 @@ def error_statuses(operation) -> set[int]:
     filters = sources.get("query", set()) - PAGING - {"ninja_pagination"}
     if sources or writes:
         statuses.add(422)
-    if writes:
+    if writes or "path" in sources:
         statuses.add(409)
     if has_body:
         statuses.add(400)

@@ -117,9 +117,11 @@ def install(api) -> None:
             exc_info=exc,
             extra={"status_code": 500, "request": request},
         )
-        return problem(
+        response = problem(
             request,
             500,
             _("Something went wrong on our side"),
             _("The error has been recorded. Please try again later."),
         )
+        response._has_been_logged = True  # Django would log the 500 a second time
+        return response
