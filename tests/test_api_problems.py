@@ -296,3 +296,17 @@ def test_postgresql_answers_the_bounds_too(tree, admin_api):
         admin_api, "patch", f"/api/v1/people/{tree.member.pk}", '{"family_name": "a\\u0000"}'
     )
     assert response.status_code == 422
+
+
+def test_a_name_longer_than_its_column_is_refused_by_the_schema(tree, admin_api, client):
+    long = send(
+        admin_api,
+        "post",
+        "/api/v1/people",
+        json.dumps({"family_name": "x" * 101, "home_organisation_id": tree.school_a.pk}),
+    )
+    assert long.status_code == 422
+    assert list(long.json()["errors"]) == ["body.data.family_name"]
+    document = client.get("/api/v1/openapi.json").json()
+    person = document["components"]["schemas"]["PersonIn"]["properties"]
+    assert person["family_name"]["maxLength"] == Person._meta.get_field("family_name").max_length
