@@ -9,11 +9,15 @@ subject and its assessment — so that generated ids often name records that exi
 operation's test runs in its own savepoint, so the writes of one do not leak into the next.
 
 Bounded for ``make test``: a few examples an operation, derandomised (the same cases on
-every run and both databases), no deadline.
+every run and both databases), no deadline. To dig deeper by hand:
+``EDUPACT_FUZZ_EXAMPLES=200 EDUPACT_FUZZ_PHASES=examples,coverage,fuzzing pytest
+tests/test_api_schema_fuzz.py`` (the coverage phase adds every boundary value of every
+parameter, and methods the path does not have).
 """
 
 import datetime as dt
 import itertools
+import os
 
 import pytest
 import schemathesis
@@ -37,7 +41,8 @@ CHECKS = [
     content_type_conformance,
     response_schema_conformance,
 ]
-EXAMPLES = 12
+EXAMPLES = int(os.environ.get("EDUPACT_FUZZ_EXAMPLES", "12"))
+PHASES = os.environ.get("EDUPACT_FUZZ_PHASES", "examples,fuzzing").split(",")
 ROLES = {"admin": Role.PLATFORM_ADMIN, "member": Role.MEMBER}
 
 
@@ -68,7 +73,7 @@ class InProcess:
 
 schema = schemathesis.openapi.from_dict(api.get_openapi_schema())
 schema.app = InProcess()
-schema.config.phases.update(phases=["examples", "fuzzing"])
+schema.config.phases.update(phases=PHASES)
 schema.config.generation.update(max_examples=EXAMPLES)
 
 # Ids of records of the world, filled once it is built: the generated ids are drawn from
