@@ -310,3 +310,22 @@ def test_a_name_longer_than_its_column_is_refused_by_the_schema(tree, admin_api,
     document = client.get("/api/v1/openapi.json").json()
     person = document["components"]["schemas"]["PersonIn"]["properties"]
     assert person["family_name"]["maxLength"] == Person._meta.get_field("family_name").max_length
+
+
+def test_a_deposit_to_an_account_id_beyond_any_record_is_not_found(tree, admin_api):
+    """The deposit API reads its account through a statement compiled once
+    (``core.statements.Reused``): a raw query that neither database could bind 2^70 to."""
+    from edupact.core.scoping import Scope
+    from edupact.funds import services
+    from edupact.funds.models import Fund
+
+    fund = services.create_fund(Scope(everything=True), Fund(name="F", kanoon=tree.kanoon))
+    for account_id in (2**63, 2**70, -(2**63) - 1):
+        response = send(
+            admin_api,
+            "post",
+            f"/api/v1/funds/{fund.pk}/deposits",
+            json.dumps({"account_id": account_id, "amount": 1000}),
+        )
+        assert response.status_code in (404, 422), account_id
+        assert response["Content-Type"] == PROBLEM
