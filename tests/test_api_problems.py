@@ -329,3 +329,12 @@ def test_a_deposit_to_an_account_id_beyond_any_record_is_not_found(tree, admin_a
         )
         assert response.status_code in (404, 422), account_id
         assert response["Content-Type"] == PROBLEM
+
+
+def test_every_write_names_its_idempotency_key_header(client, db):
+    document = client.get("/api/v1/openapi.json").json()
+    for path, item in document["paths"].items():
+        for method, operation in item.items():
+            headers = {p["name"] for p in operation["parameters"] if p["in"] == "header"}
+            expected = {"Idempotency-Key"} if method != "get" else set()
+            assert headers == expected, (method, path)

@@ -13,8 +13,9 @@ operation is — not by hand on each of them:
   where it names a record (a record whose state refuses the question: the settlement of a
   loan not paid out).
 
-It also refuses two different schemas under one name: django-ninja keeps the last one it
-meets, so ``FundOut`` of the rotating funds once stood for the kanoon funds' answers too.
+Every write also names its ``Idempotency-Key`` header. And the document refuses two different
+schemas under one name: django-ninja keeps the last one it meets, so ``FundOut`` of the
+rotating funds once stood for the kanoon funds' answers too.
 """
 
 from ninja import NinjaAPI
@@ -64,7 +65,27 @@ def error_statuses(operation) -> set[int]:
     return statuses
 
 
+IDEMPOTENCY_KEY = {
+    "in": "header",
+    "name": "Idempotency-Key",
+    "required": False,
+    "schema": {"type": "string", "maxLength": 255},
+    "description": (
+        "Retry this write safely: the same key with the same request answers the first "
+        "answer again; with another request, 422."
+    ),
+}
+
+
 class ProblemsSchema(OpenAPISchema):
+    def operation_parameters(self, operation):
+        """The operation's parameters, and the Idempotency-Key header on every write (read
+        by ``api.middleware``, so django-ninja does not know of it)."""
+        parameters = super().operation_parameters(operation)
+        if set(operation.methods) & WRITES:
+            parameters.append(IDEMPOTENCY_KEY)
+        return parameters
+
     def responses(self, operation):
         result = super().responses(operation)
         problem = {PROBLEM: {"schema": {"$ref": REF_TEMPLATE.format(model="Problem")}}}
