@@ -131,3 +131,18 @@ def test_a_page_number_of_any_size_shows_a_page(tree, client_as):
     client = client_as(tree.users[Role.PLATFORM_ADMIN], "en")
     for page in (HUGE, str(2**63), "-1", "1e400", "x", "9" * 5000):
         assert client.get("/directory/people/", {"page": page}).status_code == 200, page
+
+
+def test_a_name_that_cannot_be_stored_is_a_form_error_and_a_search_finds_nothing(tree, client_as):
+    """Not a 500, on SQLite (which would store the NUL) or PostgreSQL (which refuses it)."""
+    from edupact.directory.models import Person
+
+    client = client_as(tree.users[Role.PLATFORM_ADMIN], "vi")
+    response = client.post(
+        "/directory/people/new/",
+        {"family_name": "Rez\x00aei", "given_name": "x", "home_organisation": tree.school_a.pk},
+    )
+    assert response.status_code == 200
+    assert "Hãy xóa ký tự không hợp lệ khỏi văn bản này" in response.content.decode()
+    assert not Person.objects.filter(family_name__startswith="Rez").exists()
+    assert client.get("/directory/people/", {"q": "Tehrani\x00"}).status_code == 200
