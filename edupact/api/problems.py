@@ -85,10 +85,9 @@ def install(api) -> None:
 
     @api.exception_handler(NinjaValidationError)
     def schema_invalid(request, exc):
-        errors: dict[str, list[str]] = {}
-        for e in exc.errors:
-            field = ".".join(str(p) for p in e.get("loc", []))
-            errors.setdefault(field, []).append(e.get("msg", ""))
+        errors = {
+            ".".join(str(p) for p in e.get("loc", [])): [e.get("msg", "")] for e in exc.errors
+        }
         return problem(request, 422, _("The data is not valid"), errors=errors)
 
     @api.exception_handler(HttpError)
