@@ -46,6 +46,7 @@ YEAR_MAX = 2099
 MAX_MONTHS = 360  # a loan's term, a reschedule, a plan's period in months
 MAX_COUNT = 10**9  # how many of anything: people, shares, votes, rows
 MAX_OFFSET = 10**9  # how far into a list a page may start
+MAX_PAGE_LIMIT = 1000  # how many rows one page of an API list may ask for
 
 
 def _number(value: int) -> str:
@@ -144,6 +145,15 @@ Months = Annotated[int, Field(strict=True, ge=1, le=MAX_MONTHS)]
 Year = Annotated[int, Field(strict=True, ge=YEAR_MIN, le=YEAR_MAX)]
 Day = Annotated[dt.date, Field(ge=DATE_MIN, le=DATE_MAX)]
 MoneyDay = Annotated[dt.date, Field(ge=MONEY_DATE_MIN, le=DATE_MAX)]
+
+
+def text_of(model, field: str):
+    """The API schema type of a model's text field: a string no longer than the column, so
+    that the OpenAPI document states the bound and an over-long value is a 422 on the field
+    before any service runs (PostgreSQL would refuse it as a 500; SQLite would store it)."""
+    return Annotated[str, Field(max_length=model._meta.get_field(field).max_length)]
+
+
 # Query and path parameters arrive as text: bounded, not strict.
 YearParam = Annotated[int, Field(ge=YEAR_MIN, le=YEAR_MAX)]
 IdParam = Annotated[int, Field(ge=1, le=INT64_MAX)]

@@ -7,6 +7,7 @@ from ninja.pagination import paginate
 from pydantic import field_validator
 
 from edupact.accounts.selectors import scope_for, scoped_get_or_404
+from edupact.core.bounds import text_of
 from edupact.core.identifiers import mask
 from edupact.core.paging import CappedLimitOffsetPagination
 
@@ -31,7 +32,7 @@ class OrganisationOut(Schema):
 
 
 class OrganisationIn(Schema):
-    name: str
+    name: text_of(Organisation, "name")
     kind: Organisation.Kind
     parent_id: int | None = None
     country: str
@@ -59,17 +60,17 @@ class PersonOut(Schema):
 
 
 class PersonIn(Schema):
-    family_name: str
-    given_name: str = ""
-    middle_name: str = ""
-    honorific: str = ""
+    family_name: text_of(Person, "family_name")
+    given_name: text_of(Person, "given_name") = ""
+    middle_name: text_of(Person, "middle_name") = ""
+    honorific: text_of(Person, "honorific") = ""
     name_order: Person.NameOrder = Person.NameOrder.GIVEN_FIRST
     sex: str = ""
     birth_year: int | None = None
     id_kind: str = ""
     national_id: str = ""
     phone: str = ""
-    email: str = ""
+    email: text_of(Person, "email") = ""
     home_organisation_id: int
 
 

@@ -109,7 +109,7 @@ class GuaranteeOut(Schema):
         return obj.guarantor.owner_name
 
 
-class OverdueOut(Schema):
+class LoanOverdueOut(Schema):
     instalments: int
     amount: int
     oldest_due: dt.date | None
@@ -135,7 +135,7 @@ class LoanOut(Schema):
     fee_waived: int
     schedule: list[InstalmentOut]
     guarantees: list[GuaranteeOut]
-    overdue: OverdueOut
+    overdue: LoanOverdueOut
 
     @staticmethod
     def resolve_product(obj):

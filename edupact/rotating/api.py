@@ -26,7 +26,7 @@ from .models import Code, DrawMode, DuePayment, RotatingFund
 router = Router(tags=["rotating"])
 
 
-class FundOut(Schema):
+class RotatingFundOut(Schema):
     id: int
     name: str
     organisation_id: int
@@ -142,13 +142,13 @@ def _key(request) -> str | None:
     return f"api:{request.user.pk}:{key}"[:255] if key else None
 
 
-@router.get("", response=list[FundOut])
+@router.get("", response=list[RotatingFundOut])
 @paginate(CappedLimitOffsetPagination)
 def list_funds(request):
     return selectors.funds(scope_for(request.user))
 
 
-@router.get("/{int:pk}", response=FundOut)
+@router.get("/{int:pk}", response=RotatingFundOut)
 def get_fund(request, pk: int):
     return _fund(request, pk)
 
@@ -286,7 +286,7 @@ def _form(request, terms: TermsIn, rows: list[Row]):
         return problem(request, 422, _("The data is not valid"), **body)
     if not report.written:
         return Status(200, body)
-    return Status(201, {**body, "fund": FundOut.model_validate(report.fund).model_dump()})
+    return Status(201, {**body, "fund": RotatingFundOut.model_validate(report.fund).model_dump()})
 
 
 @router.post("", response={200: dict, 201: dict})
