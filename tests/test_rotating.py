@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 
 from edupact.accounts.selectors import scope_for
 from edupact.core.draws import draw_order
+from edupact.core.errors import Refused
 from edupact.core.scoping import Scope
 from edupact.rotating import rules, selectors, services
 from edupact.rotating.models import Draw, DrawMode, DuePayment, RotatingFund, Share
@@ -309,7 +310,7 @@ PRINTABLE = st.text(st.characters(blacklist_categories=["Cc", "Cs"]), max_size=8
 
 
 def test_a_seed_with_control_characters_is_refused_and_nothing_drawn(fund):
-    with pytest.raises(services.Refused, match="control characters"):
+    with pytest.raises(Refused, match="control characters"):
         services.run_draw(
             EVERYTHING, fund, mode=DrawMode.AUTOMATIC, today=jalali(1402, 1, 15), seed="14\x0002"
         )

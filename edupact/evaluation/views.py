@@ -20,11 +20,11 @@ from edupact.audit.selectors import history
 from edupact.core import preferences
 from edupact.core.converters import query_year
 from edupact.core.money import format_number
+from edupact.core.paging import page_of
 from edupact.core.scoping import record_key
 from edupact.core.tabular import XLSX_TYPE
 from edupact.core.text import reader_digits
 from edupact.directory.models import AdminUnit
-from edupact.web.paging import page_of
 
 from . import exchange, pdf, reports, scoring, selectors, services
 from .forms import DecisionForm, ImportForm, TryForm

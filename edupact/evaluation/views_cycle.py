@@ -20,9 +20,9 @@ from edupact.accounts.selectors import scope_for, scoped_get_or_404
 from edupact.audit.selectors import history
 from edupact.core.converters import query_year
 from edupact.core.downloads import stored_file_response
+from edupact.core.paging import page_of
 from edupact.core.scoping import record_key
 from edupact.directory.models import AdminUnit, Person
-from edupact.web.paging import page_of
 
 from . import cycle, exchange, pdf, scoring, selectors, services
 from .forms_cycle import (

@@ -11,8 +11,8 @@ from django.utils.translation import gettext as _
 from ninja import Router, Schema
 
 from edupact.accounts.selectors import scope_for, scoped_get_or_404
-from edupact.api.problems import problem
 from edupact.core.bounds import MoneyDay
+from edupact.core.problems import problem
 
 from . import reports, rules
 from .models import Fund, FundAccount

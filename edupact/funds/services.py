@@ -25,13 +25,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from edupact.core import idempotency
+from edupact.core import idempotency, sms
+from edupact.core.errors import Refused
 from edupact.core.identifiers import phone_e164
 from edupact.core.scoping import Scope
 from edupact.core.text import ascii_digits
 
-from . import ledger, otp, rules, sms
-from .errors import Refused
+from . import ledger, otp, rules
 from .models import (
     CREDIT_NORMAL,
     AccountKind,

@@ -15,6 +15,7 @@ from django.db import transaction
 from django.db.models import F, Max
 from django.utils.translation import gettext as _
 
+from edupact.core.errors import Refused
 from edupact.core.scoping import Scope
 
 from . import rules
@@ -30,7 +31,6 @@ from .models import (
     ScheduleChangeKind,
 )
 from .services import (
-    Refused,
     _positive,
     _receivable,
     _require_owner_or_writer,

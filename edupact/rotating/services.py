@@ -17,9 +17,9 @@ from django.utils.translation import gettext as _
 
 from edupact.audit.context import current_actor
 from edupact.core.draws import draw_order, new_seed, seed_problem
+from edupact.core.errors import Refused
 from edupact.core.idempotency import once
 from edupact.core.scoping import Scope
-from edupact.funds.errors import Refused
 
 from . import rules
 from .models import Code, DrawMode, DuePayment, Payout, RotatingFund, Share
