@@ -10,7 +10,7 @@ from factories import RoleGrantFactory, UserFactory
 
 from edupact.accounts.models import Role
 from edupact.accounts.selectors import scope_for
-from edupact.core import sms
+from edupact.core import calendars, sms
 from edupact.core.errors import Refused
 from edupact.core.scoping import Scope
 from edupact.funds import guarantees, ledger, reminders, rules, selectors, services, settlement
@@ -285,9 +285,9 @@ def test_annual_fee_of_years_not_started_is_waived(kanoon):
         k, amount=50_000_000, months=24, strategy=FeeStrategy.ANNUAL_ON_OUTSTANDING
     )
     assert loan.fee_total == 1_500_000
-    on = rules.add_months(D, 12, "jalali")
+    on = calendars.add_months(D, 12, "jalali")
     assert settlement.settlement_quote(loan, on).fee_waived == 500_000
-    assert settlement.settlement_quote(loan, rules.add_months(D, 13, "jalali")).fee_waived == 0
+    assert settlement.settlement_quote(loan, calendars.add_months(D, 13, "jalali")).fee_waived == 0
 
 
 @pytest.mark.parametrize("strategy", [FeeStrategy.FLAT_UPFRONT, FeeStrategy.ZERO])
@@ -331,7 +331,7 @@ def test_rescheduling_keeps_the_old_instalments_as_history(kanoon, tree):
         (14, 1_875, 0),
     ]
     # Months of the fund's calendar from the rescheduling day (1403/04/05 → 1403/05/05 …).
-    assert current[2].due == rules.add_months(on, 1, "jalali")
+    assert current[2].due == calendars.add_months(on, 1, "jalali")
     replaced = change.superseded.order_by("n")
     assert [(i.n, i.paid) for i in replaced] == [(n, 500 if n == 3 else 0) for n in range(3, 11)]
     assert Instalment.objects.filter(loan=loan).count() == 14  # nothing deleted

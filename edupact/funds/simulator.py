@@ -737,9 +737,7 @@ def _confirm_guarantee(loan, account) -> None:
     """The guarantor confirms in person: the simulation acts as that member."""
     guarantee = loan.guarantees.filter(guarantor=account).select_related("guarantor").first()
     if guarantee is None:
-        raise Refused(
-            "no_guarantee", _("This member has not been asked to guarantee this loan.")
-        )
+        raise Refused("no_guarantee", _("This member has not been asked to guarantee this loan."))
     if not account.person_id:
         raise Refused(
             "guarantor_not_a_person", _("A guarantor is a person who confirms personally.")
