@@ -135,3 +135,25 @@ def month_choices(calendar: str) -> list[tuple[int, str]]:
     else:
         names = GREGORIAN_MONTHS
     return [(i, str(name)) for i, name in enumerate(names, start=1)]
+
+
+def add_errors(form, exc: ValidationError) -> None:
+    """A service's refusal shown on the form: each field's messages beside the field, the
+    rest (and messages of fields the form does not have) above it."""
+    if not hasattr(exc, "error_dict"):
+        for message in exc.messages:
+            form.add_error(None, message)
+        return
+    for key, errors in exc.message_dict.items():
+        form.add_error(key if key in form.fields else None, errors)
+
+
+def error_lines(exc: ValidationError) -> list[str]:
+    """Every message, prefixed with where it applies (a row, an indicator, a field)."""
+    if not hasattr(exc, "error_dict"):
+        return exc.messages
+    return [
+        message if key == "__all__" else f"{key}: {message}"
+        for key, messages in exc.message_dict.items()
+        for message in messages
+    ]
