@@ -13,6 +13,7 @@ from edupact.accounts.models import Role
 from edupact.api.openapi import ProblemsSchema, SchemaNameClash
 from edupact.api.routes import api
 from edupact.core.bounds import MAX_OFFSET, MAX_PAGE_LIMIT
+from edupact.core.errors import Refused
 from edupact.directory.models import Person
 
 PROBLEM = "application/problem+json"
@@ -28,6 +29,39 @@ def admin_api(tree, api_client):
 
 def send(client, method, path, body):
     return getattr(client, method)(path, data=body, content_type="application/json")
+
+
+# A refusal of the domain ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("refusal", "status"),
+    [
+        (Refused("closed", "The fund is closed.", on="2024-01-01"), 409),
+        (Refused("wrong_code", "The code is wrong.", status=422), 422),
+    ],
+)
+def test_a_refusal_no_endpoint_catches_is_answered_with_its_status_and_code(
+    tree, admin_api, monkeypatch, refusal, status
+):
+    """core.errors.Refused is a ValidationError, but the API answers it as a refusal (its
+    status, its stable code), not as invalid data: a service may raise it from any endpoint."""
+
+    def refused(*args, **kwargs):
+        raise refusal
+
+    monkeypatch.setattr("edupact.directory.selectors.people", refused)
+    response = admin_api.get("/api/v1/people")
+    assert response.status_code == status
+    assert response["Content-Type"] == PROBLEM
+    assert response.json() == {
+        "type": "about:blank",
+        "title": "Refused",
+        "status": status,
+        "instance": "/api/v1/people",
+        "detail": refusal.messages[0],
+        "code": refusal.reason,
+    }
 
 
 # A failure of ours ---------------------------------------------------------------------------

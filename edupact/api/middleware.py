@@ -21,8 +21,9 @@ from django.db import IntegrityError, connection, transaction
 from django.http import HttpResponse
 from django.utils.translation import gettext as _
 
+from edupact.core.problems import problem
+
 from .models import IdempotentRequest
-from .problems import problem
 
 WRITES = {"POST", "PUT", "PATCH", "DELETE"}
 NOT_KEPT = {401, 403}  # refused before the operation ran: a retry may succeed

@@ -21,7 +21,9 @@ rotating funds once stood for the kanoon funds' answers too.
 from ninja import NinjaAPI
 from ninja.openapi.schema import OpenAPISchema
 
-from .problems import PROBLEM, Problem
+from edupact.core.problems import PROBLEM
+
+from .problems import Problem
 
 REF_TEMPLATE = "#/components/schemas/{model}"
 WRITES = {"POST", "PUT", "PATCH", "DELETE"}

@@ -5,20 +5,22 @@ found or outside the caller's scope (404), a missing or bad token (401), a refus
 domain (403, 409), invalid data (422; ``errors`` maps each field to its messages), a body
 that is not JSON (400), and anything unexpected (500, logged with its traceback like any
 Django error and answered without internals). ``openapi.ProblemsSchema`` declares the same
-answers on every operation of the OpenAPI document.
+answers on every operation of the OpenAPI document; the body itself is built by
+``core.problems.problem``, which pages and domain endpoints use too.
 """
 
 import logging
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, JsonResponse
+from django.http import Http404
 from django.utils.translation import gettext as _
 from ninja import Schema
 from ninja.errors import AuthenticationError, AuthorizationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 from pydantic import ConfigDict
 
-PROBLEM = "application/problem+json"
+from edupact.core.errors import Refused
+from edupact.core.problems import problem
 
 logger = logging.getLogger("django.request")
 
@@ -47,16 +49,6 @@ class Problem(Schema):
     errors: dict[str, list[str]] | list[RowProblem] | None = None
 
 
-def problem(request, status: int, title: str, detail: str = "", **extra) -> JsonResponse:
-    body = {"type": "about:blank", "title": title, "status": status, "instance": request.path}
-    if detail:
-        body["detail"] = detail
-    body.update(extra)
-    return JsonResponse(
-        body, status=status, content_type=PROBLEM, json_dumps_params={"ensure_ascii": False}
-    )
-
-
 def field_errors(exc: ValidationError) -> dict[str, list[str]]:
     """A ValidationError as field → messages (``__all__`` for errors of the whole record)."""
     return exc.message_dict if hasattr(exc, "error_dict") else {"__all__": exc.messages}
@@ -78,6 +70,12 @@ def install(api) -> None:
     @api.exception_handler(AuthorizationError)
     def unauthorised(request, exc):
         return problem(request, 403, _("Not allowed"))
+
+    @api.exception_handler(Refused)
+    def refused(request, exc):
+        """A refusal of the domain: its status (409 unless the rule says otherwise) and its
+        stable ``code``; checked before ``ValidationError``, of which it is a kind."""
+        return problem(request, exc.status, _("Refused"), exc.messages[0], code=exc.reason)
 
     @api.exception_handler(ValidationError)
     def invalid(request, exc):

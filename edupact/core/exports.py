@@ -82,6 +82,11 @@ def money_cell(amount: int | None, currency: str) -> int | Decimal | None:
     return int(value) if value == value.to_integral_value() else value
 
 
+def plain(text) -> str:
+    """Names and references as stored (ASCII digits), so that the file can be searched."""
+    return str(text or "")
+
+
 def date_headers(label: str) -> list[str]:
     return [label, _("%(column)s (ISO)") % {"column": label}]
 

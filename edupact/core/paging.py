@@ -12,6 +12,7 @@ SQL ``LIMIT``/``OFFSET`` it cannot hold: a 500). A web list's ``?page=`` cannot 
 page for a number past the end, so the offset never exceeds the capped count.
 """
 
+from django.conf import settings
 from django.core.paginator import Paginator
 from django.utils.functional import cached_property
 from ninja import Field, Schema
@@ -38,6 +39,12 @@ class CappedPaginator(Paginator):
     @property
     def more_than_cap(self) -> bool:
         return self.count > COUNT_CAP
+
+
+def page_of(request, queryset, per_page: int | None = None):
+    """One page of a list; the page number comes from ?page= and is clamped to the range."""
+    paginator = CappedPaginator(queryset, per_page or settings.EDUPACT_PAGE_SIZE)
+    return paginator.get_page(request.GET.get("page"))
 
 
 class CappedLimitOffsetPagination(LimitOffsetPagination):

@@ -41,6 +41,7 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 
 from edupact.audit.context import acting_as
+from edupact.core import calendars
 from edupact.core.calendars import Calendar
 from edupact.core.scoping import Scope
 from edupact.core.text import normalise
@@ -431,7 +432,7 @@ class FundDemo:
         if disbursed:
             late = min(disbursed, key=lambda role: role.round)
             late.skip = 2
-            due = rules.add_months(late.round + PAYOUT_DELAY, 2, Calendar.JALALI)
+            due = calendars.add_months(late.round + PAYOUT_DELAY, 2, Calendar.JALALI)
             after = [r for r in ROUNDS if r - dt.timedelta(days=4) > due]
             if after:
                 ask(

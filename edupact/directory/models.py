@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from edupact.core import identifiers
-from edupact.core.calendars import Calendar
+from edupact.core.calendars import CALENDAR_CHOICES, Calendar
 from edupact.core.scoping import ScopeRule
 from edupact.core.text import normalise, search_key
 
@@ -176,10 +176,7 @@ class Organisation(Translated):
     calendar = models.CharField(
         _("calendar"),
         max_length=10,
-        choices=[
-            (Calendar.JALALI, _("Jalali (Solar Hijri)")),
-            (Calendar.GREGORIAN, _("Gregorian")),
-        ],
+        choices=CALENDAR_CHOICES,
         default=Calendar.JALALI,
     )
     currency = models.CharField(_("currency"), max_length=3, default="IRR")

@@ -19,12 +19,13 @@ from edupact.accounts.selectors import scope_for
 from edupact.audit.selectors import history
 from edupact.core import preferences
 from edupact.core.converters import query_year
+from edupact.core.forms import error_lines
 from edupact.core.money import format_number
+from edupact.core.paging import page_of
 from edupact.core.scoping import record_key
 from edupact.core.tabular import XLSX_TYPE
 from edupact.core.text import reader_digits
 from edupact.directory.models import AdminUnit
-from edupact.web.paging import page_of
 
 from . import exchange, pdf, reports, scoring, selectors, services
 from .forms import DecisionForm, ImportForm, TryForm
@@ -37,17 +38,6 @@ def _framework(request, pk, write=False) -> Framework:
         return selectors.framework(scope_for(request.user), pk, write=write)
     except Framework.DoesNotExist as exc:
         raise Http404 from exc
-
-
-def _lines(exc: ValidationError) -> list[str]:
-    """Every message, prefixed with where it applies (a row, an indicator, a field)."""
-    if not hasattr(exc, "error_dict"):
-        return exc.messages
-    return [
-        message if key == "__all__" else f"{key}: {message}"
-        for key, messages in exc.message_dict.items()
-        for message in messages
-    ]
 
 
 def _can_import(request) -> bool:
@@ -162,7 +152,7 @@ def import_frameworks(request):
                     ) from exc
             outcome = services.import_frameworks(scope_for(request.user), payload, dry_run=dry_run)
         except ValidationError as exc:
-            for line in _lines(exc):
+            for line in error_lines(exc):
                 form.add_error(None, line)
         except PermissionDenied as exc:
             form.add_error(None, str(exc))
@@ -551,6 +541,6 @@ def cycle_action(request, pk, year, action):
     except PermissionDenied as exc:
         raise Http404 from exc
     except ValidationError as exc:
-        for line in _lines(exc):
+        for line in error_lines(exc):
             messages.error(request, line)
     return redirect("evaluation:cycle", pk=commune.pk, year=year)

@@ -20,9 +20,10 @@ from edupact.accounts.selectors import scope_for, scoped_get_or_404
 from edupact.audit.selectors import history
 from edupact.core.converters import query_year
 from edupact.core.downloads import stored_file_response
+from edupact.core.forms import add_errors
+from edupact.core.paging import page_of
 from edupact.core.scoping import record_key
 from edupact.directory.models import AdminUnit, Person
-from edupact.web.paging import page_of
 
 from . import cycle, exchange, pdf, scoring, selectors, services
 from .forms_cycle import (
@@ -46,15 +47,6 @@ def _int(value) -> int | None:
         return record_key(int(value))
     except (TypeError, ValueError):
         return None
-
-
-def _add_errors(form, exc: ValidationError) -> None:
-    if not hasattr(exc, "error_dict"):
-        for message in exc.messages:
-            form.add_error(None, message)
-        return
-    for key, errors in exc.message_dict.items():
-        form.add_error(key if key in form.fields else None, errors)
 
 
 def _require_write(request, organisation) -> None:
@@ -171,7 +163,7 @@ def register(request, pk=None):
                     user=request.user,
                 )
         except ValidationError as exc:
-            _add_errors(form, exc)
+            add_errors(form, exc)
         except PermissionDenied as exc:
             form.add_error("organisation", str(exc))
         else:
@@ -406,7 +398,7 @@ def new_meeting(request):
         try:
             meeting = cycle.record_review_meeting(scope, organisation, data, user=request.user)
         except ValidationError as exc:
-            _add_errors(form, exc)
+            add_errors(form, exc)
         except PermissionDenied as exc:
             raise Http404 from exc
         else:
@@ -480,7 +472,7 @@ def correct_meeting(request, pk):
         try:
             cycle.correct_review_meeting(scope, obj, data, d["reason"], user=request.user)
         except ValidationError as exc:
-            _add_errors(form, exc)
+            add_errors(form, exc)
         else:
             messages.success(
                 request, _("The meeting is corrected; the earlier version is kept below.")

@@ -19,8 +19,8 @@ from django.utils.translation import gettext as _
 
 from edupact.accounts.selectors import scope_for
 from edupact.core.converters import query_year
+from edupact.core.paging import page_of
 from edupact.directory.models import AdminUnit
-from edupact.web.paging import page_of
 
 from . import exchange, locks, selectors, services, workflow
 from .forms_edit import (

@@ -34,6 +34,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from edupact.core.draws import draw_order, new_seed, seed_problem, ticket
+from edupact.core.errors import Refused
 from edupact.core.money import Money, format_money
 from edupact.core.preferences import language
 from edupact.core.scoping import Scope, record_key
@@ -283,7 +284,7 @@ def cast_vote(
     with transaction.atomic():
         locked = Loan.objects.select_for_update(of=("self",)).get(pk=loan.pk)
         if locked.status != LoanStatus.REQUESTED:
-            raise services.Refused("loan_not_requested", _("This loan has already been decided."))
+            raise Refused("loan_not_requested", _("This loan has already been decided."))
         vote = CommitteeVote.objects.filter(loan=locked, member=member).first()
         if vote is None:
             vote = CommitteeVote(loan=locked, member=member)
@@ -590,9 +591,9 @@ def approve_one(scope: Scope, loan: Loan, on: dt.date, *, cap: int | None = None
             .get(pk=loan.pk)
         )
         if loan.status != LoanStatus.REQUESTED:
-            raise services.Refused("loan_not_requested", _("This loan has already been decided."))
+            raise Refused("loan_not_requested", _("This loan has already been decided."))
         if loan.amount > budget and _eligible(loan, on):
-            raise services.Refused(
+            raise Refused(
                 "budget_exhausted",
                 _(
                     "Not enough money in the pool: %(budget)s can be lent on this date, "

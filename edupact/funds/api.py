@@ -18,9 +18,10 @@ from ninja.files import UploadedFile
 from ninja.pagination import paginate
 
 from edupact.accounts.selectors import scope_for, scoped_get_or_404
-from edupact.api.problems import problem
+from edupact.core.errors import Refused
 from edupact.core.identifiers import mask
 from edupact.core.paging import CappedLimitOffsetPagination
+from edupact.core.problems import problem
 
 from . import allocation, guarantees, imports, selectors, services, settlement
 from .models import (
@@ -237,7 +238,7 @@ def create_deposit(request, pk: int, data: DepositIn):
             idempotency_key=f"api:{request.user.pk}:{key}"[:255] if key else None,
             memo=data.memo,
         )
-    except services.Refused as exc:
+    except Refused as exc:
         return problem(request, 409, _("Refused"), exc.messages[0], code=exc.reason)
     return Status(201, entry)
 
@@ -333,7 +334,7 @@ def request_loan(request, pk: int, data: LoanRequestIn):
             purpose=data.purpose,
             idempotency_key=f"api:{request.user.pk}:{key}"[:255] if key else None,
         )
-    except services.Refused as exc:
+    except Refused as exc:
         return problem(request, 409, _("Refused"), exc.messages[0], code=exc.reason)
     return Status(201, loan)
 
@@ -363,7 +364,7 @@ def add_guarantor(request, pk: int, data: GuarantorIn):
         made = guarantees.invite_guarantor(
             scope, loan, guarantor, data.amount, timezone.localdate()
         )
-    except services.Refused as exc:
+    except Refused as exc:
         return problem(request, 409, _("Refused"), exc.messages[0], code=exc.reason)
     return Status(201, made)
 
@@ -383,7 +384,7 @@ def _decide(request, pk: int, confirm: bool):
         return guarantees.decide(
             scope_for(request.user), guarantee, confirm=confirm, user=request.user
         )
-    except services.Refused as exc:
+    except Refused as exc:
         return problem(request, 409, _("Refused"), exc.messages[0], code=exc.reason)
 
 
@@ -422,7 +423,7 @@ def resend_invitation(request, pk: int):
     guarantee = _guarantee(request, pk)
     try:
         notice = guarantees.resend_invitation(scope_for(request.user), guarantee, user=request.user)
-    except services.Refused as exc:
+    except Refused as exc:
         return problem(request, 409, _("Refused"), exc.messages[0], code=exc.reason)
     return Status(201, notice)
 
@@ -461,7 +462,7 @@ class RescheduleIn(Schema):
 def _refused_or(request, work):
     try:
         return work()
-    except services.Refused as exc:
+    except Refused as exc:
         return problem(request, 409, _("Refused"), exc.messages[0], code=exc.reason)
 
 
@@ -571,7 +572,7 @@ class ConfirmIn(Schema):
     code: str
 
 
-def _refused(request, exc: services.Refused):
+def _refused(request, exc: Refused):
     status = 422 if exc.reason == "wrong_code" else 409
     return problem(request, status, _("Refused"), exc.messages[0], code=exc.reason)
 
@@ -602,7 +603,7 @@ def start_gift(request, pk: int, data: GiftIn):
             kind=data.kind,
             user=request.user,
         )
-    except services.Refused as exc:
+    except Refused as exc:
         return _refused(request, exc)
     return Status(201, pending)
 
@@ -617,7 +618,7 @@ def confirm_gift(request, pk: int, data: ConfirmIn):
         raise Http404
     try:
         services.confirm_gift(scope, pending, data.code)
-    except services.Refused as exc:
+    except Refused as exc:
         return _refused(request, exc)
     return pending
 
@@ -906,7 +907,7 @@ def cast_vote(request, pk: int, data: VoteIn):
         )
     except PermissionDenied as exc:
         return problem(request, 403, _("Forbidden"), str(exc))
-    except services.Refused as exc:
+    except Refused as exc:
         return _refused(request, exc)
 
 

@@ -6,33 +6,15 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from edupact.core import preferences
-from edupact.core.calendars import JALALI_MONTHS_FA
-from edupact.core.forms import LocalDateField, LocalisedModelForm, identity_field
-from edupact.core.money import parse_amount
+from edupact.core.forms import (
+    AmountField,
+    LocalDateField,
+    LocalisedModelForm,
+    identity_field,
+    month_choices,
+)
 
 from .models import ImportKind, LoanProduct, NeedCategory, PointsUse, TransferKind
-
-
-class AmountField(forms.CharField):
-    """A whole amount in minor units; Persian digits and separators allowed."""
-
-    def to_python(self, value):
-        value = super().to_python(value)
-        if not value:
-            return None
-        try:
-            amount = parse_amount(value)
-        except ValueError as exc:
-            raise ValidationError(str(exc), code="amount") from exc
-        if amount <= 0:
-            raise ValidationError(_("Enter a positive whole amount."), code="amount")
-        return amount
-
-    def widget_attrs(self, widget):
-        attrs = super().widget_attrs(widget)
-        attrs.update({"inputmode": "numeric", "dir": "ltr", "autocomplete": "off"})
-        return attrs
 
 
 class DepositForm(forms.Form):
@@ -77,27 +59,6 @@ class ConfirmGiftForm(forms.Form):
     )
 
 
-GREGORIAN_MONTHS = [
-    _("January"), _("February"), _("March"), _("April"), _("May"), _("June"), _("July"),
-    _("August"), _("September"), _("October"), _("November"), _("December"),
-]  # fmt: skip
-
-
-JALALI_MONTHS_LATIN = [
-    "Farvardin", "Ordibehesht", "Khordad", "Tir", "Mordad", "Shahrivar",
-    "Mehr", "Aban", "Azar", "Dey", "Bahman", "Esfand",
-]  # fmt: skip
-
-
-def month_choices(calendar: str) -> list[tuple[int, str]]:
-    """The twelve months of the fund's calendar, named as its members name them."""
-    if calendar == "jalali":
-        names = JALALI_MONTHS_FA if preferences.language() == "fa" else JALALI_MONTHS_LATIN
-    else:
-        names = GREGORIAN_MONTHS
-    return [(i, str(name)) for i, name in enumerate(names, start=1)]
-
-
 class ProductForm(LocalisedModelForm):
     """A new dated version of a loan product (or a new product)."""
 
@@ -123,6 +84,8 @@ class ProductForm(LocalisedModelForm):
         self.instance.fund = fund
         self.fields["valid_from"].required = True
         self.fields["blackout_months"].choices = month_choices(fund.calendar)
+
+
 class LoanRequestForm(forms.Form):
     """A member's request: product, amount, months and purpose (previewed live)."""
 
@@ -164,6 +127,8 @@ class RescheduleForm(forms.Form):
     months = forms.IntegerField(label=_("New number of monthly instalments"), min_value=1)
     on = LocalDateField(label=_("From"))
     reason = forms.CharField(label=_("Reason"), max_length=255)
+
+
 MAX_UPLOAD_BYTES = 30 * 1024 * 1024
 
 

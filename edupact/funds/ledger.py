@@ -43,9 +43,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from edupact.audit.context import current_actor
+from edupact.core.errors import Refused
 from edupact.core.idempotency import by_key, once
 
-from .errors import Refused
 from .models import (
     SYSTEM_KINDS,
     AccountKind,

@@ -20,8 +20,8 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from edupact.core.calendars import Calendar
-from edupact.core.money import Money
+from edupact.core.calendars import CALENDAR_CHOICES, Calendar
+from edupact.core.money import Currency, Money
 from edupact.core.scoping import ScopeRule
 
 # Lines store the posting date as a day number too, so that Σ a × d is a plain integer sum
@@ -35,17 +35,6 @@ def day_number(day: dt.date) -> int:
 
 def from_day_number(number: int) -> dt.date:
     return EPOCH + dt.timedelta(days=number)
-
-
-class Currency(models.TextChoices):
-    IRR = "IRR", _("Iranian rial")
-    VND = "VND", _("Vietnamese đồng")
-
-
-CALENDAR_CHOICES = [
-    (Calendar.JALALI, _("Jalali (Solar Hijri)")),
-    (Calendar.GREGORIAN, _("Gregorian")),
-]
 
 
 class Fund(models.Model):

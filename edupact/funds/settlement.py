@@ -15,6 +15,8 @@ from django.db import transaction
 from django.db.models import F, Max
 from django.utils.translation import gettext as _
 
+from edupact.core import calendars
+from edupact.core.errors import Refused
 from edupact.core.scoping import Scope
 
 from . import rules
@@ -30,7 +32,6 @@ from .models import (
     ScheduleChangeKind,
 )
 from .services import (
-    Refused,
     _positive,
     _receivable,
     _require_owner_or_writer,
@@ -176,7 +177,7 @@ def reschedule(scope: Scope, loan: Loan, months: int, on: dt.date, reason: str) 
         )
         amounts = rules.equal_split(locked.outstanding, months)
         rows = [
-            (rules.add_months(on, k, locked.fund.calendar), amount, 0)
+            (calendars.add_months(on, k, locked.fund.calendar), amount, 0)
             for k, amount in enumerate(amounts, start=1)
         ]
         _replace_unpaid(locked, change, rows)

@@ -16,8 +16,8 @@ from edupact.accounts.selectors import scope_for, scoped_get_or_404
 from edupact.core import exports, pdf, preferences
 from edupact.core.calendars import InvalidDate, parse_date
 from edupact.core.money import format_number
+from edupact.core.paging import page_of
 from edupact.core.tabular import XLSX_TYPE
-from edupact.web.paging import page_of
 
 from . import allocation, guarantees, imports, report_views, selectors, services, settlement, tables
 from .forms import (

@@ -15,8 +15,9 @@ from ninja.files import UploadedFile
 from ninja.pagination import paginate
 
 from edupact.accounts.selectors import scope_for
-from edupact.api.problems import problem
+from edupact.core.errors import Refused
 from edupact.core.paging import CappedLimitOffsetPagination
+from edupact.core.problems import problem
 from edupact.core.tabular import Row, TableError, read_rows
 from edupact.directory.models import Organisation
 
@@ -198,7 +199,7 @@ def record_due(request, pk: int, data: DueIn):
             memo=data.memo,
             idempotency_key=_key(request),
         )
-    except services.Refused as exc:
+    except Refused as exc:
         return problem(request, 409, _("Refused"), exc.messages[0], code=exc.reason)
     return Status(201, payment)
 
@@ -224,7 +225,7 @@ def run_draw(request, pk: int, data: DrawIn):
             reason=data.reason,
             idempotency_key=_key(request),
         )
-    except services.Refused as exc:
+    except Refused as exc:
         return problem(request, 409, _("Refused"), exc.messages[0], code=exc.reason)
     return Status(201, draw)
 
@@ -332,7 +333,7 @@ def reverse_due(request, pk: int, due_id: int, data: ReversalIn):
             data.reason,
             idempotency_key=_key(request),
         )
-    except services.Refused as exc:
+    except Refused as exc:
         return problem(request, 409, _("Refused"), exc.messages[0], code=exc.reason)
     return Status(201, reversal)
 

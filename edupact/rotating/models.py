@@ -19,10 +19,9 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from edupact.core.calendars import Calendar
-from edupact.core.money import Money
+from edupact.core.calendars import CALENDAR_CHOICES, Calendar
+from edupact.core.money import Currency, Money
 from edupact.core.scoping import ScopeRule
-from edupact.funds.models import CALENDAR_CHOICES, Currency
 
 
 class DrawMode(models.TextChoices):

@@ -15,9 +15,9 @@ import re
 
 from django.utils.translation import gettext as _
 
+from edupact.core.errors import Refused
 from edupact.core.scoping import Scope
 from edupact.core.text import ascii_digits
-from edupact.funds.services import Refused
 
 from . import selectors, services
 from .models import DrawMode, RotatingFund

@@ -3,7 +3,7 @@
 Django answers an error that no view handled (a URL that matches nothing, a refusal raised
 in a view, an exception nobody caught) with these handlers (``edupact.urls``):
 
-- under ``/api/`` the answer is a problem (``api.problems``), like every other error of the
+- under ``/api/`` the answer is a problem (``core.problems``), like every other error of the
   API: a client that asks ``/api/v1/rotating/0.35`` gets JSON, not an HTML page;
 - elsewhere it is a page of the product: 400, 403 and 404 inside the usual layout (menu and
   language switch), so that the reader can go on;
@@ -22,7 +22,7 @@ from django.templatetags.static import static
 from django.utils.translation import get_language_bidi
 from django.utils.translation import gettext as _
 
-from edupact.api.problems import problem
+from edupact.core.problems import problem
 
 logger = logging.getLogger(__name__)
 
