@@ -142,7 +142,7 @@ def transfer_share(
     the new holders; a transfer may not reach back before the fund's last draw.
     """
     fund = share.code.fund
-    scope.require_write(fund)
+    scope.require_write(share)  # the share changed: one the user does not see is not there
     holder = _holder(person, organisation)
     share = Share.objects.select_for_update().get(pk=share.pk)
     k = share.numerator if numerator is None else numerator
