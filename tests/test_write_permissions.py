@@ -4,12 +4,15 @@
 The services decide (``Scope.require_write``); pages and endpoints only pass the answer on.
 
 Directory: organisations and people of the kanoon. Rotating funds: dues, reversals, draws
-and transfers of a fund of the kanoon (a member holding a code reads it).
+and transfers of a fund of the kanoon (a member holding a code reads it). The evaluation
+cycle: evidence of a hamlet's assessment.
 """
 
 import jdatetime
 import pytest
 from django.utils import timezone
+from test_evaluation_cycle import PDF, media, register  # noqa: F401 — the cycle's fixtures
+from test_evaluation_rollups import places  # noqa: F401 — the shared fixture
 from test_rotating import EVERYTHING, make_fund
 
 from edupact.accounts.models import Role
@@ -17,6 +20,8 @@ from edupact.accounts.selectors import scope_for
 from edupact.core.scoping import NotFound, ReadOnly
 from edupact.directory import services as directory
 from edupact.directory.models import Organisation, Person
+from edupact.evaluation import cycle
+from edupact.evaluation.models import EvidenceFile
 from edupact.rotating import services as rotating
 from edupact.rotating.models import Draw, DuePayment, Share
 
@@ -289,3 +294,77 @@ def test_transferring_a_share_on_the_web_and_service(tree, fund, client_as, role
     with pytest.raises(refusal(role, readers)):
         rotating.transfer_share(scope_for(tree.users[role]), share, today, person=tree.kanoon_head)
     assert Share.objects.get(code=fund.c[2], valid_to__isnull=True).person == tree.other_member
+
+
+# The evaluation cycle: evidence of a hamlet's assessment ---------------------------------------
+
+# The hamlet branch's records: written by its branch, the commune above and platform
+# administrators; read (only) by the city association's trainer; not there for anyone else.
+CYCLE_WRITERS = {Role.PLATFORM_ADMIN, Role.COMMUNE_OFFICIAL, Role.HAMLET_BRANCH}
+CYCLE_READERS = {Role.TRAINER}
+
+
+def cycle_answer(role, done: int) -> int:
+    return done if role in CYCLE_WRITERS else 403 if role in CYCLE_READERS else 404
+
+
+@pytest.fixture
+def registered(places, media):  # noqa: F811
+    """A household of the hamlet branch registered for 2024 (before review: evidence open)."""
+    places.scope = scope_for(places.tree.users["hamlet_branch"])
+    return register(places)
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_attaching_evidence_on_the_web_api_and_service(
+    tree, registered, client_as, api_client, role
+):
+    a = registered
+    expected = cycle_answer(role, 302)
+    web = client_as(tree.users[role], "en")
+    response = web.post(f"/evaluation/assessments/{a.pk}/evidence/", {"file": _file(PDF)})
+    if expected == 302:
+        assert response.status_code == 302
+        assert EvidenceFile.objects.filter(assessment=a).count() == 1
+        return
+    missing = web.post(f"/evaluation/assessments/{MISSING}/evidence/", {"file": _file(PDF)})
+    assert_web_refusal(response, expected, missing)
+    api = api_client(tree.users[role])
+    assert_api_refusal(
+        api.post(f"/api/v1/evaluation/assessments/{a.pk}/evidence", {"file": _file(PDF)}),
+        expected,
+        api.post(f"/api/v1/evaluation/assessments/{MISSING}/evidence", {"file": _file(PDF)}),
+    )
+    with pytest.raises(ReadOnly if expected == 403 else NotFound):
+        cycle.attach_evidence(scope_for(tree.users[role]), a, "a.pdf", PDF)
+    assert not EvidenceFile.objects.exists()
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_removing_evidence_on_the_web_api_and_service(
+    tree, registered, client_as, api_client, role
+):
+    evidence = cycle.attach_evidence(EVERYTHING, registered, "a.pdf", PDF)
+    expected = cycle_answer(role, 302)
+    web = client_as(tree.users[role], "en")
+    response = web.post(f"/evaluation/evidence/{evidence.pk}/delete/")
+    if expected == 302:
+        assert response.status_code == 302
+        assert not EvidenceFile.objects.exists()
+        return
+    assert_web_refusal(response, expected, web.post(f"/evaluation/evidence/{MISSING}/delete/"))
+    api = api_client(tree.users[role])
+    assert_api_refusal(
+        api.delete(f"/api/v1/evaluation/evidence/{evidence.pk}"),
+        expected,
+        api.delete(f"/api/v1/evaluation/evidence/{MISSING}"),
+    )
+    with pytest.raises(ReadOnly if expected == 403 else NotFound):
+        cycle.delete_evidence(scope_for(tree.users[role]), evidence)
+    assert EvidenceFile.objects.filter(pk=evidence.pk).exists()
+
+
+def _file(content: bytes):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    return SimpleUploadedFile("bien-ban.pdf", content)
