@@ -12,10 +12,13 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import translation
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from test_evaluation_rollups import places  # noqa: F401 — the evaluation's places
 
+from edupact.accounts.models import Role
 from edupact.accounts.selectors import scope_for
 from edupact.core.scoping import Acting, NotFound, ReadOnly, Scope
 from edupact.directory.models import AdminUnit, Organisation, Person, Position
+from edupact.evaluation import services as evaluation
 from edupact.funds import services as fund_services
 from edupact.funds.models import Fund, FundAccount
 from edupact.rotating.models import Code, RotatingFund, Share
@@ -150,7 +153,7 @@ def test_a_record_seen_through_a_related_one_is_read_not_changed(tree):
 
 
 @pytest.fixture
-def places(tree):
+def commune_places(tree):
     province = AdminUnit.objects.create(
         name="Thành phố Hồ Chí Minh", country="VN", level="province", code="79"
     )
@@ -164,8 +167,10 @@ def places(tree):
     return province, commune, hamlet
 
 
-def test_a_place_is_written_for_by_who_writes_an_organisation_placed_there_or_above(tree, places):
-    province, commune, hamlet = places
+def test_a_place_is_written_for_by_who_writes_an_organisation_placed_there_or_above(
+    tree, commune_places
+):
+    province, commune, hamlet = commune_places
     official, hamlet_branch, trainer = (
         scope_of(tree, r) for r in ("commune_official", "hamlet_branch", "trainer")
     )
@@ -175,6 +180,16 @@ def test_a_place_is_written_for_by_who_writes_an_organisation_placed_there_or_ab
     assert not trainer.can_write_place(commune)  # reads the commune branch, writes nothing
     assert not official.can_write_place(None)  # national: platform administrators
     assert EVERYTHING.can_write_place(None) and EVERYTHING.can_write_place(province)
+
+
+@pytest.mark.parametrize("role", [r.value for r in Role])
+def test_can_write_place_answers_as_the_evaluations_can_write_unit(places, role):  # noqa: F811
+    """The place rule in core gives today's answer of ``evaluation.services.can_write_unit``
+    for every place of the evaluation's fixture and every role (the call sites move to it)."""
+    scope = scope_of(places.tree, role)
+    units = [places.city, places.a, places.b, places.a1, places.a2, places.b1, places.d, None]
+    for unit in units:
+        assert scope.can_write_place(unit) == evaluation.can_write_unit(scope, unit), unit
 
 
 # One rule, two forms: the check of a record and the list of what one may change ---------------
