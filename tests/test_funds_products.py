@@ -83,7 +83,7 @@ def test_bad_input_changes_nothing(fund, tree, client_as):
          "cooling_off_days": "0", "guarantors_required": "0"},
     )  # fmt: skip
     assert response.status_code == 200
-    assert "Enter a positive whole amount." in response.content.decode()
+    assert "Enter a whole amount between 1 and 10,000,000,000,000." in response.content.decode()
     assert LoanProduct.objects.filter(fund=fund).count() == 1
 
 

@@ -6,6 +6,8 @@ from django.utils.translation import gettext as _
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 
+from edupact.core.bounds import schema_message
+
 PROBLEM = "application/problem+json"
 
 
@@ -40,7 +42,7 @@ def install(api) -> None:
     @api.exception_handler(NinjaValidationError)
     def schema_invalid(request, exc):
         errors = {
-            ".".join(str(p) for p in e.get("loc", [])): [e.get("msg", "")] for e in exc.errors
+            ".".join(str(p) for p in e.get("loc", [])): [schema_message(e)] for e in exc.errors
         }
         return problem(request, 422, _("The data is not valid"), errors=errors)
 

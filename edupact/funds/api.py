@@ -19,6 +19,21 @@ from ninja.pagination import paginate
 
 from edupact.accounts.selectors import scope_for, scoped_get_or_404
 from edupact.api.problems import problem
+from edupact.core.bounds import (
+    Amount,
+    AmountOrZero,
+    AmountParam,
+    Day,
+    Days,
+    Id,
+    MoneyDay,
+    Month,
+    Months,
+    MonthsParam,
+    Percent,
+    Points,
+    SmallCount,
+)
 from edupact.core.identifiers import mask
 from edupact.core.paging import CappedLimitOffsetPagination
 
@@ -69,9 +84,9 @@ class AccountOut(Schema):
 
 
 class DepositIn(Schema):
-    account_id: int
-    amount: int
-    on: dt.date | None = None
+    account_id: Id
+    amount: Amount
+    on: MoneyDay | None = None
     memo: str = ""
 
 
@@ -198,7 +213,7 @@ def get_fund(request, pk: int):
 
 @router.get("/{pk}/accounts", response=list[AccountOut])
 @paginate(CappedLimitOffsetPagination)
-def list_accounts(request, pk: int, on: dt.date | None = None):
+def list_accounts(request, pk: int, on: MoneyDay | None = None):
     """Member accounts with balance, money-days and points on ``on`` (today by default)."""
     fund = _fund(request, pk)
     day = on or timezone.localdate()
@@ -252,7 +267,7 @@ def list_loans(request, pk: int, status: str | None = None):
 
 
 @router.get("/accounts/{pk}", response=AccountOut)
-def get_account(request, pk: int, on: dt.date | None = None):
+def get_account(request, pk: int, on: MoneyDay | None = None):
     account = scoped_get_or_404(
         request.user, FundAccount, pk, select=["fund", "person", "organisation"]
     )
@@ -269,8 +284,8 @@ def get_loan(request, pk: int):
 
 class LoanRequestIn(Schema):
     product: str
-    amount: int
-    months: int
+    amount: Amount
+    months: Months
     purpose: str = ""
 
 
@@ -302,11 +317,9 @@ def _product(account: FundAccount, code: str) -> LoanProduct:
 
 
 @router.get("/accounts/{pk}/eligibility", response=EligibilityOut)
-def eligibility(request, pk: int, product: str, amount: int, months: int):
+def eligibility(request, pk: int, product: str, amount: AmountParam, months: MonthsParam):
     """Every reason a request like this would fail today, with the points it needs."""
     account = _member_account(request, pk)
-    if amount <= 0 or months <= 0:
-        return problem(request, 422, _("Invalid"), _("Enter a positive whole amount."))
     today = timezone.localdate()
     reasons, needed = services.preview_loan(
         account, _product(account, product), amount, months, today
@@ -343,10 +356,10 @@ def request_loan(request, pk: int, data: LoanRequestIn):
 
 
 class GuarantorIn(Schema):
-    account_id: int | None = None
+    account_id: Id | None = None
     national_code: str = ""
     mobile: str = ""
-    amount: int
+    amount: Amount
 
 
 @router.post("/loans/{pk}/guarantees", response={201: GuaranteeOut})
@@ -450,12 +463,12 @@ class QuoteOut(Schema):
 
 
 class SettleIn(Schema):
-    on: dt.date | None = None
+    on: MoneyDay | None = None
 
 
 class RescheduleIn(Schema):
-    months: int
-    on: dt.date | None = None
+    months: Months
+    on: MoneyDay | None = None
     reason: str
 
 
@@ -467,7 +480,7 @@ def _refused_or(request, work):
 
 
 @router.get("/loans/{pk}/settlement", response=QuoteOut)
-def settlement_quote(request, pk: int, on: dt.date | None = None):
+def settlement_quote(request, pk: int, on: MoneyDay | None = None):
     loan = scoped_get_or_404(request.user, Loan, pk, select=["fund", "product"])
     day = on or timezone.localdate()
 
@@ -499,8 +512,8 @@ def settle(request, pk: int, data: SettleIn):
 
 
 class ApproveIn(Schema):
-    on: dt.date | None = None
-    cap: int | None = None
+    on: MoneyDay | None = None
+    cap: AmountOrZero | None = None
 
 
 @router.post("/loans/{pk}/approve", response=LoanOut)
@@ -541,10 +554,10 @@ def reschedule(request, pk: int, data: RescheduleIn):
 
 
 class GiftIn(Schema):
-    account_id: int | None = None
+    account_id: Id | None = None
     national_code: str
     mobile: str
-    points: int
+    points: Points
     use: PointsUse = PointsUse.ANY_LOAN
     kind: TransferKind = TransferKind.GIFT
 
@@ -643,20 +656,20 @@ class ProductOut(Schema):
 class ProductIn(Schema):
     code: str
     name: str = ""
-    valid_from: dt.date
-    min_amount: int = 1
-    max_amount: int
-    min_months: int = 1
-    max_months: int = 60
+    valid_from: Day
+    min_amount: Amount = 1
+    max_amount: Amount
+    min_months: Months = 1
+    max_months: Months = 60
     fee_strategy: str = "zero"
-    fee_rate_percent: float = 0
-    cooling_off_days: int = 0
-    blackout_months: list[int] = []
-    guarantors_required: int = 0
+    fee_rate_percent: Percent = 0
+    cooling_off_days: Days = 0
+    blackout_months: list[Month] = []
+    guarantors_required: SmallCount = 0
 
 
 @router.get("/{pk}/products", response=list[ProductOut])
-def list_products(request, pk: int, on: dt.date | None = None):
+def list_products(request, pk: int, on: Day | None = None):
     """Every dated version of the fund's loan products, or those offered on ``on``."""
     return selectors.products(_fund(request, pk), on)
 
@@ -722,8 +735,8 @@ def import_file(
 
 
 class CommitteeIn(Schema):
-    leader_id: int
-    member_ids: list[int] = []
+    leader_id: Id
+    member_ids: list[Id] = []
 
 
 class AllocationIn(Schema):
@@ -749,8 +762,8 @@ class AllocationOut(Schema):
 
 
 class RoundIn(Schema):
-    on: dt.date | None = None
-    cap: int | None = None
+    on: MoneyDay | None = None
+    cap: AmountOrZero | None = None
     seed: str | None = None
 
 

@@ -6,7 +6,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from edupact.core import preferences
+from edupact.core import bounds, preferences
 from edupact.core.calendars import JALALI_MONTHS_FA
 from edupact.core.forms import LocalDateField, LocalisedModelForm, identity_field
 from edupact.core.money import parse_amount
@@ -15,7 +15,12 @@ from .models import ImportKind, LoanProduct, NeedCategory, PointsUse, TransferKi
 
 
 class AmountField(forms.CharField):
-    """A whole amount in minor units; Persian digits and separators allowed."""
+    """A whole amount in minor units; Persian digits and separators allowed. Within the
+    domain bounds (``core.bounds``): from ``minimum`` (1 by default) to ``MAX_AMOUNT``."""
+
+    def __init__(self, *args, minimum: int = 1, **kwargs):
+        self.minimum = minimum
+        super().__init__(*args, **kwargs)
 
     def to_python(self, value):
         value = super().to_python(value)
@@ -25,9 +30,10 @@ class AmountField(forms.CharField):
             amount = parse_amount(value)
         except ValueError as exc:
             raise ValidationError(str(exc), code="amount") from exc
-        if amount <= 0:
-            raise ValidationError(_("Enter a positive whole amount."), code="amount")
-        return amount
+        return self.bounded(amount)
+
+    def bounded(self, amount: int) -> int:
+        return bounds.check_amount(amount, minimum=self.minimum)
 
     def widget_attrs(self, widget):
         attrs = super().widget_attrs(widget)
@@ -50,12 +56,19 @@ class DepositForm(forms.Form):
             self.initial.setdefault("key", uuid.uuid4().hex)
 
 
+class PointsField(AmountField):
+    """A whole number of points (``core.bounds.check_points``)."""
+
+    def bounded(self, amount: int) -> int:
+        return bounds.check_points(amount, minimum=self.minimum)
+
+
 class GiveForm(forms.Form):
     """Give points to a member found by national code and mobile (both must match)."""
 
     national_code = identity_field(_("Beneficiary's national code"))
     mobile = identity_field(_("Beneficiary's mobile number"), phone=True)
-    points = AmountField(label=_("Points"), help_text=_("In 10-month units."))
+    points = PointsField(label=_("Points"), help_text=_("In 10-month units."))
     use = forms.ChoiceField(label=_("Allowed use"), choices=PointsUse.choices)
     kind = forms.ChoiceField(
         label=_("Kind"),
@@ -123,6 +136,8 @@ class ProductForm(LocalisedModelForm):
         self.instance.fund = fund
         self.fields["valid_from"].required = True
         self.fields["blackout_months"].choices = month_choices(fund.calendar)
+
+
 class LoanRequestForm(forms.Form):
     """A member's request: product, amount, months and purpose (previewed live)."""
 
@@ -131,7 +146,7 @@ class LoanRequestForm(forms.Form):
     months = forms.IntegerField(
         label=_("Months"),
         min_value=1,
-        max_value=600,
+        max_value=bounds.MAX_MONTHS,
         widget=forms.NumberInput(attrs={"dir": "ltr"}),
     )
     purpose = forms.CharField(label=_("Purpose"), max_length=255, required=False)
@@ -161,9 +176,13 @@ class GuarantorForm(forms.Form):
 
 
 class RescheduleForm(forms.Form):
-    months = forms.IntegerField(label=_("New number of monthly instalments"), min_value=1)
+    months = forms.IntegerField(
+        label=_("New number of monthly instalments"), min_value=1, max_value=bounds.MAX_MONTHS
+    )
     on = LocalDateField(label=_("From"))
     reason = forms.CharField(label=_("Reason"), max_length=255)
+
+
 MAX_UPLOAD_BYTES = 30 * 1024 * 1024
 
 

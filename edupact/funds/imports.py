@@ -27,7 +27,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from edupact.core import identifiers
+from edupact.core import bounds, identifiers
 from edupact.core.calendars import Calendar, InvalidDate, parse_date
 from edupact.core.money import parse_amount
 from edupact.core.scoping import Scope
@@ -43,6 +43,7 @@ from edupact.core.text import ascii_digits, normalise, search_key
 from edupact.directory.models import Country, Organisation, Person
 
 from . import ledger, services
+from .errors import Refused
 from .models import (
     AccountKind,
     EntryKind,
@@ -59,7 +60,6 @@ from .models import (
 LANGUAGES = ("en", "fa", "vi")
 CHUNK = 900  # rows per IN (…) and per bulk insert: under every database's parameter limit
 WRITE_CHUNK = {"postgresql": 20_000}  # rows per COPY; SQLite writes in CHUNKs
-MAX_AMOUNT = 10**15
 
 # Each field: its header as the template shows it (translated), then headers people type.
 MEMBER_COLUMNS = {
@@ -210,6 +210,9 @@ def _run(fund, kind, content, filename, dry_run, user, validate, write) -> Repor
         with transaction.atomic():
             write(plan)
             _record(fund, kind, file_digest, filename, user, report)
+    except Refused as exc:  # checked under lock: a balance past its bound, posted meanwhile
+        report.error(1, "", exc.messages[0])
+        report.created = 0
     except IntegrityError:
         # The same file imported meanwhile by someone else: its rows are in, ours are not.
         if not _already(fund, kind, file_digest, report):
@@ -557,8 +560,33 @@ class _DepositRows:
             return []
         done = _posted_keys(self.fund, [p.key for p in plan])
         fresh = [p for p in plan if p.key not in done]
+        self._within_balances(report, fresh)
+        if not report.ok:
+            return []
         report.created, report.skipped = len(fresh), len(plan) - len(fresh)
         return fresh
+
+    def _within_balances(self, report: Report, postings: list[Posting]) -> None:
+        """No member's balance, and not the pool's, may pass ``MAX_BALANCE``: the row that
+        would take it past is an error (``write_deposits`` checks again under lock)."""
+        if not postings:
+            return
+        ids = {p.account_id for p in postings}
+        running = dict(
+            _in_chunks(
+                lambda part: FundAccount.objects.filter(pk__in=part).values_list("pk", "balance"),
+                ids,
+            )
+        )
+        pool = ledger.system_account(self.fund, AccountKind.POOL).balance
+        over = set()
+        for p in postings:
+            running[p.account_id] += p.amount
+            pool += p.amount
+            for key, balance in ((p.account_id, running[p.account_id]), ("pool", pool)):
+                if balance > bounds.MAX_BALANCE and key not in over:
+                    over.add(key)
+                    report.error(p.row, "amount", ledger.above_max_balance(self.fund).messages[0])
 
     def _row(self, report: Report, row: Row, seen: dict) -> Posting | None:
         values, number, failed = row.values, row.number, False
@@ -603,6 +631,10 @@ class _DepositRows:
             return None, _("The date is in the future.")
         if on < self.start:
             return None, _("The date is before the fund existed.")
+        try:
+            bounds.check_date(on, earliest=bounds.MONEY_DATE_MIN)
+        except ValidationError as exc:
+            return None, exc.messages[0]
         return on, None
 
     @staticmethod
@@ -611,9 +643,10 @@ class _DepositRows:
             amount = parse_amount(text)
         except ValueError as exc:
             return None, str(exc)
-        if amount <= 0 or amount >= MAX_AMOUNT:
-            return None, _("Enter a positive whole amount.")
-        return amount, None
+        try:
+            return bounds.check_amount(amount), None
+        except ValidationError as exc:
+            return None, exc.messages[0]
 
     def _payer(self, text: str) -> tuple[int | None, str | None]:
         if not text:
@@ -729,7 +762,7 @@ def write_deposits(fund: Fund, postings: list[Posting], *, user=None) -> None:
     size = WRITE_CHUNK.get(connection.vendor, CHUNK)
     for start in range(0, len(postings), size):
         _insert_chunk(fund, postings[start : start + size], pool.pk, author_id)
-    _save_running_sums(_rolled_all(accounts, postings, pool.pk))
+    _save_running_sums(_rolled_all(fund, accounts, postings, pool.pk))
 
 
 @dataclass(slots=True)
@@ -899,7 +932,7 @@ def _save_running_sums(accounts: list[Running]) -> None:
         cursor.executemany(f"UPDATE {table} SET {assignments} WHERE {key} = %s", rows)
 
 
-def _rolled_all(accounts: dict[int, Running], postings, pool_id: int) -> list[Running]:
+def _rolled_all(fund: Fund, accounts: dict[int, Running], postings, pool_id: int) -> list[Running]:
     """New running sums of every touched account: one pass over the postings gathers, per
     member account, Σa, Σa·d and the first and last day (the pool's are their totals);
     the closed form does the rest."""
@@ -926,6 +959,8 @@ def _rolled_all(accounts: dict[int, Running], postings, pool_id: int) -> list[Ru
     changed = []
     for pk, (total, weighted, first, last) in sums.items():
         roll(accounts[pk], total, weighted, first, last)
+        if abs(accounts[pk].balance) > bounds.MAX_BALANCE:  # the database check backs this
+            raise ledger.above_max_balance(fund)
         changed.append(accounts[pk])
     return changed
 

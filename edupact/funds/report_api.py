@@ -12,6 +12,7 @@ from ninja import Router, Schema
 
 from edupact.accounts.selectors import scope_for, scoped_get_or_404
 from edupact.api.problems import problem
+from edupact.core.bounds import MoneyDay
 
 from . import reports, rules
 from .models import Fund, FundAccount
@@ -113,7 +114,7 @@ def _fund(request, pk: int) -> Fund:
 
 
 @router.get("/{pk}/reports/trial-balance", response=TrialBalanceOut)
-def trial_balance(request, pk: int, on: dt.date | None = None):
+def trial_balance(request, pk: int, on: MoneyDay | None = None):
     """Debit and credit totals of every account class at ``on`` (today by default)."""
     fund = _fund(request, pk)
     tb = reports.trial_balance(fund, on or timezone.localdate())
@@ -141,7 +142,7 @@ def trial_balance(request, pk: int, on: dt.date | None = None):
 
 
 @router.get("/{pk}/reports/cash-flow", response=CashFlowOut)
-def cash_flow(request, pk: int, start: dt.date | None = None, end: dt.date | None = None):
+def cash_flow(request, pk: int, start: MoneyDay | None = None, end: MoneyDay | None = None):
     """Month by month in the fund's calendar (the last twelve months by default)."""
     fund = _fund(request, pk)
     end = end or timezone.localdate()

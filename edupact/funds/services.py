@@ -12,7 +12,9 @@ Rules every write follows:
   (``core.idempotency.once``).
 
 A refused operation raises ``Refused`` (a ``ValidationError`` with a stable ``code``)
-before anything is written.
+before anything is written. Every amount, term, number of points and date is checked against
+the domain bounds (``core.bounds``) here, whoever calls — web, API, import, simulator, demo;
+the ledger checks the amounts, dates and resulting balances of every posting again.
 """
 
 import datetime as dt
@@ -25,8 +27,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from edupact.core import idempotency
+from edupact.core import bounds, idempotency
 from edupact.core.identifiers import phone_e164
+from edupact.core.money import format_money
+from edupact.core.preferences import language
 from edupact.core.scoping import Scope
 from edupact.core.text import ascii_digits
 
@@ -125,8 +129,35 @@ def open_account(
 def save_product(scope: Scope, product: LoanProduct) -> LoanProduct:
     _require_write(scope, product.fund)
     product.full_clean()
+    _check_largest_loan(product)
     product.save()
     return product
+
+
+def _check_largest_loan(product: LoanProduct) -> None:
+    """The product's largest loan — its maximum amount over its longest term, fee included —
+    is one posting when paid out: at most ``MAX_AMOUNT``, or no loan of it could be paid."""
+    terms = rules.loan_terms(
+        product.max_amount,
+        product.max_months,
+        product.fee_strategy,
+        product.fee_rate_percent,
+        bounds.MONEY_DATE_MIN,
+        "gregorian",
+    )
+    if terms.total_due > bounds.MAX_AMOUNT:
+        raise ValidationError(
+            {
+                "max_amount": _(
+                    "With its fee, the largest loan of this product would owe %(total)s, more "
+                    "than %(max)s: lower the maximum amount, the term or the fee."
+                )
+                % {
+                    "total": format_money(product.fund.money(terms.total_due), language()),
+                    "max": format_money(product.fund.money(bounds.MAX_AMOUNT), language()),
+                }
+            }
+        )
 
 
 def revise_product(scope: Scope, product: LoanProduct) -> LoanProduct:
@@ -148,6 +179,7 @@ def revise_product(scope: Scope, product: LoanProduct) -> LoanProduct:
                 {"valid_from": _("Another version of this product starts on or after this date.")}
             )
         product.full_clean()
+        _check_largest_loan(product)
         for current in versions.filter(
             Q(valid_to__isnull=True) | Q(valid_to__gt=product.valid_from)
         ):
@@ -165,9 +197,9 @@ def _member_accounts(account: FundAccount) -> None:
         raise ValidationError(_("Deposits and withdrawals go to member accounts."))
 
 
-def _positive(amount: int) -> None:
-    if not isinstance(amount, int) or isinstance(amount, bool) or amount <= 0:
-        raise ValidationError(_("Enter a positive whole amount."))
+def _positive(amount: int, field: str = "amount") -> None:
+    """A whole amount within the bounds (``core.bounds.check_amount``)."""
+    bounds.check_amount(amount, field=field)
 
 
 def _member_movement(
@@ -184,6 +216,7 @@ def _member_movement(
     _require_write(scope, account.fund)
     _member_accounts(account)
     _positive(amount)
+    bounds.check_posting_date(on, field="on")
     signed = -amount if kind == EntryKind.DEPOSIT else amount
     pool = ledger.own_account(account.fund, AccountKind.POOL)
     return ledger.post_entry(
@@ -287,7 +320,8 @@ def gift_points(
         raise ValidationError(_("Points move between member accounts."))
     if giver.pk == receiver.pk:
         raise Refused("gift_to_self", _("Points cannot be given to oneself."))
-    _positive(points)
+    bounds.check_points(points, field="points")
+    bounds.check_posting_date(on, field="on")
     PointsUse(use)
 
     def work():
@@ -355,7 +389,8 @@ def request_loan(
     if product.fund_id != account.fund_id:
         raise ValidationError(_("This product belongs to another fund."))
     _positive(amount)
-    _positive(months)
+    bounds.check_months(months, field="months")
+    bounds.check_posting_date(on, field="on")
     fund = account.fund
 
     def work():
@@ -614,6 +649,7 @@ def repay(
     """
     _require_owner_or_writer(scope, loan.account)
     _positive(amount)
+    bounds.check_posting_date(on, field="on")
     fund = loan.fund
 
     def work():
@@ -855,7 +891,7 @@ def start_gift(
     if kind not in (TransferKind.GIFT, TransferKind.PLEDGE):
         raise ValidationError(_("A gift is a gift or a pledge."))
     PointsUse(use)
-    _positive(points)
+    bounds.check_points(points, field="points")
     beneficiary = _beneficiary_by_identity(supporter.fund, national_code, mobile)
     if beneficiary is None:
         raise Refused("beneficiary_not_found", str(NO_MATCH_MESSAGE))

@@ -15,6 +15,7 @@ from django.db import transaction
 from django.db.models import F, Max
 from django.utils.translation import gettext as _
 
+from edupact.core import bounds
 from edupact.core.scoping import Scope
 
 from . import rules
@@ -31,7 +32,6 @@ from .models import (
 )
 from .services import (
     Refused,
-    _positive,
     _receivable,
     _require_owner_or_writer,
     _require_write,
@@ -99,6 +99,7 @@ def settle(scope: Scope, loan: Loan, on: dt.date, *, idempotency_key: str | None
     waived by a compensating entry. The borrower or a leader settles; a retry with the same
     key returns the settled loan."""
     _require_owner_or_writer(scope, loan.account)
+    bounds.check_posting_date(on, field="on")
     fund = loan.fund
     if (
         idempotency_key
@@ -156,7 +157,8 @@ def reschedule(scope: Scope, loan: Loan, months: int, on: dt.date, reason: str) 
     """Spread what is outstanding over ``months`` new monthly instalments from ``on`` in the
     fund's calendar (floor each, the remainder on the last). A leader's decision."""
     _require_write(scope, loan.fund)
-    _positive(months)
+    bounds.check_months(months, field="months")
+    bounds.check_date(on, earliest=bounds.MONEY_DATE_MIN, field="on")
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError(_("Give the reason for the rescheduling."))
