@@ -27,6 +27,7 @@ from edupact.core.idempotency import once
 from edupact.core.money import format_money
 from edupact.core.preferences import language
 from edupact.core.scoping import Scope
+from edupact.core.text import reader_digits
 from edupact.funds.errors import Refused
 
 from . import rules
@@ -102,7 +103,7 @@ def check_terms(fund: RotatingFund) -> None:
         errors["due"] = _(
             "The pot (the due of all %(codes)s codes) would be more than %(max)s; lower the due."
         ) % {
-            "codes": fund.codes_count,
+            "codes": reader_digits(fund.codes_count, language()),
             "max": format_money(fund.money(bounds.MAX_AMOUNT), language()),
         }
     else:
@@ -114,7 +115,10 @@ def check_terms(fund: RotatingFund) -> None:
             errors["start_month"] = _(
                 "Every month of the cycle falls between %(min)s and %(max)s: choose another "
                 "first month."
-            ) % {"min": bounds.MONEY_DATE_MIN.year, "max": bounds.DATE_MAX.year}
+            ) % {
+                "min": reader_digits(bounds.MONEY_DATE_MIN.year, language()),
+                "max": reader_digits(bounds.DATE_MAX.year, language()),
+            }
     if errors:
         raise ValidationError(errors)
 
