@@ -5,8 +5,7 @@ points and every eligibility rule — on the web, the API and in the service, pe
 import datetime as dt
 
 import pytest
-from django.core.exceptions import ValidationError
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 from django.utils import translation
 

@@ -232,7 +232,14 @@ def schema_message(error: dict) -> str:
     kind, ctx = error.get("type", ""), error.get("ctx") or {}
     if kind in ("int_type", "int_parsing", "int_from_float"):
         return _("Enter a whole number.")
+    if kind in ("float_type", "float_parsing", "finite_number"):
+        return _("Enter a number.")
     limit = next((ctx[k] for k in ("le", "lt", "ge", "gt") if k in ctx), None)
+    if isinstance(limit, str):  # pydantic states a date bound as ISO text
+        try:
+            limit = dt.date.fromisoformat(limit)
+        except ValueError:
+            return error.get("msg", "")
     if limit is None:
         return error.get("msg", "")
     if isinstance(limit, dt.date):
@@ -240,7 +247,10 @@ def schema_message(error: dict) -> str:
         from .calendars import format_date
 
         shown = format_date(limit, preferences.calendar(), (get_language() or "en")[:2])
-    elif isinstance(limit, int | float) and not isinstance(limit, bool):
+        if kind in ("less_than_equal", "less_than"):
+            return _("Enter a date on or before %(max)s.") % {"max": shown}
+        return _("Enter a date on or after %(min)s.") % {"min": shown}
+    if isinstance(limit, int | float) and not isinstance(limit, bool):
         shown = _number(int(limit)) if float(limit).is_integer() else str(limit)
     else:
         return error.get("msg", "")
@@ -257,7 +267,7 @@ Amount = Annotated[int, Field(strict=True, ge=1, le=MAX_AMOUNT)]
 AmountOrZero = Annotated[int, Field(strict=True, ge=0, le=MAX_AMOUNT)]
 Points = Annotated[int, Field(strict=True, ge=1, le=MAX_POINTS)]
 Days = Annotated[int, Field(strict=True, ge=0, le=MAX_DAYS)]
-Percent = Annotated[float, Field(ge=0, le=MAX_PERCENT, allow_inf_nan=False)]
+Percent = Annotated[float, Field(strict=True, ge=0, le=MAX_PERCENT, allow_inf_nan=False)]
 Id = Annotated[int, Field(strict=True, ge=1, le=INT64_MAX)]
 SignedAmount = Annotated[int, Field(strict=True, ge=-MAX_AMOUNT, le=MAX_AMOUNT)]
 Count = Annotated[int, Field(strict=True, ge=0, le=MAX_COUNT)]

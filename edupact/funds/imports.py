@@ -579,14 +579,18 @@ class _DepositRows:
             )
         )
         pool = ledger.system_account(self.fund, AccountKind.POOL).balance
-        over = set()
+        over = set()  # the accounts already reported: one error for each, on its first row
         for p in postings:
             running[p.account_id] += p.amount
             pool += p.amount
-            for key, balance in ((p.account_id, running[p.account_id]), ("pool", pool)):
-                if balance > bounds.MAX_BALANCE and key not in over:
-                    over.add(key)
-                    report.error(p.row, "amount", ledger.above_max_balance(self.fund).messages[0])
+            past = {
+                key
+                for key, balance in ((p.account_id, running[p.account_id]), ("pool", pool))
+                if balance > bounds.MAX_BALANCE and key not in over
+            }
+            if past:
+                over |= past
+                report.error(p.row, "amount", ledger.above_max_balance(self.fund).messages[0])
 
     def _row(self, report: Report, row: Row, seen: dict) -> Posting | None:
         values, number, failed = row.values, row.number, False
