@@ -223,9 +223,7 @@ def test_a_reschedule_to_a_million_months_is_refused_by_api_and_form(
     assert "Ensure this value is less than or equal to 360." in page.content.decode()
     with pytest.raises(ValidationError) as refused:
         settlement.reschedule(EVERYTHING, loan, 10**6, timezone.localdate(), "illness")
-    assert refused.value.message_dict == {
-        "months": ["Enter a number of months between 1 and 360."]
-    }
+    assert refused.value.message_dict == {"months": ["Enter a number of months between 1 and 360."]}
     assert (state(fund), list(loan.instalments.values_list("pk", "superseded_by"))) == before
 
 
@@ -264,9 +262,7 @@ def test_a_round_cap_of_1e30_is_refused_by_api_and_form(setup, tree, api_client,
         ({"amount": "1000", "on": "31/12/9999"}, "on", "Enter a date between"),
     ],
 )
-def test_the_deposit_form_refuses_out_of_bounds_input(
-    setup, tree, client_as, form, field, message
-):
+def test_the_deposit_form_refuses_out_of_bounds_input(setup, tree, client_as, form, field, message):
     fund, _product, alice, _bob = setup
     before = state(fund)
     c = client_as(tree.users["kanoon_leader"], "en")
