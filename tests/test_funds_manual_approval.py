@@ -28,7 +28,7 @@ def k(tree):
         Fund(name="صندوق کانون ۹", kanoon=tree.kanoon, days_per_unit=1, min_history_days=30),
     )
     product = services.save_product(
-        EVERYTHING, LoanProduct(fund=fund, code="qard0", max_amount=2_500_000)
+        EVERYTHING, LoanProduct(fund=fund, code="qard0", max_amount=2_500_000, open_requests=10)
     )
     zahra = services.open_account(EVERYTHING, fund, person=tree.member)
     bob = services.open_account(EVERYTHING, fund, person=tree.other_member)

@@ -7,6 +7,7 @@ response can never post twice.
 
 import datetime as dt
 from decimal import Decimal
+from typing import Annotated
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
@@ -16,10 +17,12 @@ from django.utils.translation import gettext as _
 from ninja import File, Router, Schema, Status
 from ninja.files import UploadedFile
 from ninja.pagination import paginate
+from pydantic import Field
 
 from edupact.accounts.selectors import scope_for, scoped_get_or_404
 from edupact.api.problems import problem
 from edupact.core.bounds import (
+    MAX_SMALL_COUNT,
     Amount,
     AmountOrZero,
     AmountParam,
@@ -651,6 +654,7 @@ class ProductOut(Schema):
     cooling_off_days: int
     blackout_months: list[int]
     guarantors_required: int
+    open_requests: int
 
 
 class ProductIn(Schema):
@@ -666,6 +670,7 @@ class ProductIn(Schema):
     cooling_off_days: Days = 0
     blackout_months: list[Month] = []
     guarantors_required: SmallCount = 0
+    open_requests: Annotated[int, Field(strict=True, ge=1, le=MAX_SMALL_COUNT)] = 1
 
 
 @router.get("/{pk}/products", response=list[ProductOut])

@@ -128,7 +128,7 @@ class ProductForm(LocalisedModelForm):
         fields = [
             "code", "name", "valid_from", "min_amount", "max_amount", "min_months",
             "max_months", "fee_strategy", "fee_rate_percent", "cooling_off_days",
-            "blackout_months", "guarantors_required",
+            "blackout_months", "guarantors_required", "open_requests",
         ]  # fmt: skip
 
     def __init__(self, *args, fund, **kwargs):

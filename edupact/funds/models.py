@@ -15,6 +15,7 @@ import datetime as dt
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
@@ -32,6 +33,8 @@ EPOCH = dt.date(2000, 1, 1)
 # The database check that keeps every account's balance within ``core.bounds.MAX_BALANCE``;
 # the ledger recognises its refusal by this name.
 BALANCE_BOUND = "fundaccount_balance_bounded"
+# The partial unique index that allows a member only the open requests a product allows.
+OPEN_REQUEST_SLOT = "loan_open_request_slot"
 
 
 def _between(field: str, low: int, high: int) -> Q:
@@ -597,6 +600,12 @@ class LoanProduct(models.Model):
     guarantors_required = models.PositiveSmallIntegerField(
         _("guarantors required"), default=0, validators=[bounds.valid_small_count]
     )
+    open_requests = models.PositiveSmallIntegerField(
+        _("open requests per member"),
+        default=1,
+        validators=[MinValueValidator(1), bounds.valid_small_count],
+        help_text=_("How many requests for this product one member may have waiting at once."),
+    )
 
     scope = ScopeRule(org_paths=["fund__kanoon__path"])
 
@@ -678,6 +687,10 @@ class Loan(models.Model):
         _("status"), max_length=12, choices=LoanStatus.choices, default=LoanStatus.REQUESTED
     )
     reasons = models.JSONField(_("reasons"), default=list, blank=True)
+    # Which of the product's open requests of this member this is (1 … open_requests): with
+    # the partial unique index below, the database itself keeps a member from having more
+    # requests waiting than the product allows, however many arrive at once.
+    slot = models.PositiveSmallIntegerField(default=1, editable=False)
     decided_on = models.DateField(_("decided on"), null=True, blank=True)
     points_needed = models.BigIntegerField(_("points needed"), default=0)
     points_used = models.BigIntegerField(_("points used"), default=0)
@@ -716,6 +729,11 @@ class Loan(models.Model):
                 fields=["fund", "idempotency_key"],
                 condition=~Q(idempotency_key=""),
                 name="loan_idempotency_unique",
+            ),
+            models.UniqueConstraint(
+                fields=["account", "product", "slot"],
+                condition=Q(status=LoanStatus.REQUESTED),
+                name=OPEN_REQUEST_SLOT,
             ),
         ]
 

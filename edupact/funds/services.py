@@ -21,15 +21,15 @@ import datetime as dt
 from collections import defaultdict
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 
 from edupact.core import bounds, idempotency
 from edupact.core.identifiers import phone_e164
-from edupact.core.money import format_money
+from edupact.core.money import format_money, format_number
 from edupact.core.preferences import language
 from edupact.core.scoping import Scope
 from edupact.core.text import ascii_digits
@@ -38,6 +38,7 @@ from . import ledger, otp, rules, sms
 from .errors import Refused
 from .models import (
     CREDIT_NORMAL,
+    OPEN_REQUEST_SLOT,
     AccountKind,
     EntryKind,
     Fund,
@@ -382,7 +383,13 @@ def request_loan(
     idempotency_key: str | None = None,
 ) -> Loan:
     """A member asks for a loan, saying what it is for (``need``, a category that the
-    priority policy weighs); allocation decides later."""
+    priority policy weighs); allocation decides later.
+
+    A member has at most ``product.open_requests`` requests (one by default) of a product
+    waiting for a decision, counting every version of the product: a further one is refused
+    (``request_open``). Each open request takes a free slot, and the partial unique index on
+    (account, product, slot) of open requests holds the rule under parallel requests too.
+    A retry with the same ``idempotency_key`` gets the first request."""
     _require_owner_or_writer(scope, account)
     if account.kind != AccountKind.MEMBER:
         raise ValidationError(_("Loans are requested from a member account."))
@@ -394,6 +401,17 @@ def request_loan(
     fund = account.fund
 
     def work():
+        taken = set(
+            Loan.objects.filter(
+                account=account,
+                product__fund=fund,
+                product__code=product.code,
+                status=LoanStatus.REQUESTED,
+            ).values_list("slot", flat=True)
+        )
+        free = [n for n in range(1, product.open_requests + 1) if n not in taken]
+        if len(taken) >= product.open_requests:
+            raise _request_open(product)
         loan = Loan(
             fund=fund,
             account=account,
@@ -407,11 +425,36 @@ def request_loan(
             points_needed=rules.points_needed(amount, months, fund.loan_factor),
             idempotency_key=idempotency_key or "",
         )
-        loan.full_clean(exclude=["idempotency_key"])
-        loan.save()
-        return loan
+        loan.full_clean(exclude=["idempotency_key"], validate_constraints=False)
+        for slot in free:  # a slot a parallel request took meanwhile: the next one
+            loan.pk, loan.slot = None, slot
+            try:
+                with transaction.atomic():
+                    loan.save(force_insert=True)
+            except IntegrityError as exc:
+                if OPEN_REQUEST_SLOT not in str(exc):
+                    raise  # a retry with the same key: ``once`` answers with the first request
+                continue
+            return loan
+        raise _request_open(product)  # parallel requests took every slot
 
     return idempotency.once(Loan, idempotency_key, work, fund=fund)
+
+
+def _request_open(product: LoanProduct) -> Refused:
+    allowed = product.open_requests
+    return Refused(
+        "request_open",
+        ngettext(
+            "A request of this member for this product is already waiting for a decision (a "
+            "member may have %(allowed)s at a time); wait for it before asking again.",
+            "%(allowed)s requests of this member for this product are already waiting for a "
+            "decision, the most the product allows; wait for one before asking again.",
+            allowed,
+        )
+        % {"allowed": format_number(allowed, language())},
+        allowed=allowed,
+    )
 
 
 REASON_MESSAGES = {

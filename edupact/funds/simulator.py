@@ -367,6 +367,13 @@ def _load_products(check: _Checker, items, calendar) -> list[dict]:
                 required=False,
                 default=0,
             ),
+            "open_requests": check.integer(
+                f"{where} open_requests",
+                item.get("open_requests"),
+                maximum=bounds.MAX_SMALL_COUNT,
+                required=False,
+                default=1,
+            ),
             "valid_from": None,
             "valid_to": None,
         }
@@ -645,6 +652,7 @@ def _run(s: Scenario, inspect=None) -> dict:
                 cooling_off_days=p["cooling_off_days"],
                 blackout_months=p["blackout_months"],
                 guarantors_required=p["guarantors_required"],
+                open_requests=p["open_requests"],
                 valid_from=p["valid_from"],
                 valid_to=p["valid_to"],
             ),
@@ -682,7 +690,7 @@ def _run(s: Scenario, inspect=None) -> dict:
         allocation.set_committee(EVERYTHING, fund, people[0], people[1:])
     owners = {mid: a.person or a.organisation for mid, a in accounts.items()}
     lottery = rotating_sim.create(kanoon, s.rotating, owners) if s.rotating else None
-    loans: dict[str, Loan] = {}
+    loans: dict[str, Loan] = _Loans()
     rejected = []
     for event in s.events:
         try:
@@ -702,6 +710,17 @@ def _run(s: Scenario, inspect=None) -> dict:
             lottery, s.report_on, lambda holder: member_of[(holder._meta.model_name, holder.pk)]
         )
     return report
+
+
+class _Loans(dict):
+    """The scenario's loans by id. An event on a loan whose request was refused (one already
+    open for the product, out of bounds…) is refused in turn, and listed as such."""
+
+    def __missing__(self, key):
+        raise services.Refused(
+            "request_refused",
+            _("The request for this loan was refused, so nothing can be done with the loan."),
+        )
 
 
 def _apply(fund, event, accounts, products, loans) -> None:
