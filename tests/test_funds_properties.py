@@ -306,7 +306,12 @@ def test_approvals_never_use_more_points_than_available(wants, gifts):
             "currency": "VND",
             "points": {"days_per_unit": 1, "loan_factor": 10, "min_history_days": 0},
             "products": [
-                {"code": "p", "max_amount": 10**9, "fee": {"strategy": "zero"}, "open_requests": 100}
+                {
+                    "code": "p",
+                    "max_amount": 10**9,
+                    "fee": {"strategy": "zero"},
+                    "open_requests": 100,
+                }
             ],
         },
         "members": [{"id": m} for m in MEMBERS],
