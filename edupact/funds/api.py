@@ -40,15 +40,18 @@ from edupact.core.bounds import (
 from edupact.core.identifiers import mask
 from edupact.core.paging import CappedLimitOffsetPagination
 
-from . import allocation, guarantees, imports, selectors, services, settlement
+from . import allocation, guarantees, imports, payments, selectors, services, settlement
 from .models import (
     AllocationRound,
+    ClaimStatus,
     Fund,
     FundAccount,
     Guarantee,
     ImportKind,
     Loan,
     LoanProduct,
+    PaymentClaim,
+    PaymentSource,
     PendingGift,
     PointsUse,
     TransferKind,
@@ -466,7 +469,39 @@ class QuoteOut(Schema):
 
 
 class SettleIn(Schema):
+    """``source``: ``paid_in`` (cash to the treasurer, a bank transfer) or ``deposits`` (the
+    borrower's own deposits in the fund). Money paid in that the borrower records is a claim
+    the treasurer confirms (202); ``reference`` is the bank's tracking number, if any."""
+
     on: MoneyDay | None = None
+    source: PaymentSource = PaymentSource.PAID_IN
+    reference: str = ""
+    note: str = ""
+
+
+class RepaymentIn(SettleIn):
+    amount: Amount
+
+
+class ClaimOut(Schema):
+    id: int
+    loan_id: int
+    kind: str
+    amount: int
+    paid_on: dt.date
+    reference: str
+    note: str
+    status: str
+    reason: str
+    claimed_by_id: int | None
+    decided_by_id: int | None
+    decided_at: dt.datetime | None
+    entry_id: int | None
+    created_at: dt.datetime
+
+
+class RejectIn(Schema):
+    reason: str
 
 
 class RescheduleIn(Schema):
@@ -499,18 +534,113 @@ def settlement_quote(request, pk: int, on: MoneyDay | None = None):
     return _refused_or(request, work)
 
 
-@router.post("/loans/{pk}/settle", response=LoanOut)
-def settle(request, pk: int, data: SettleIn):
-    loan = scoped_get_or_404(request.user, Loan, pk, select=["fund", "product", "account"])
+def _paid(payment: payments.Payment, status: int):
+    """Posted: the loan as it now is (``status``); a claim: 202 with the claim."""
+    if payment.claim is not None:
+        return Status(202, payment.claim)
+    return Status(status, Loan.objects.select_related("product", "fund").get(pk=payment.loan.pk))
+
+
+def _key(request, prefix: str = "api") -> str | None:
     key = request.headers.get("Idempotency-Key")
+    return f"{prefix}:{request.user.pk}:{key}"[:255] if key else None
+
+
+@router.post("/loans/{pk}/settle", response={200: LoanOut, 202: ClaimOut})
+def settle(request, pk: int, data: SettleIn):
+    """Settle the loan early. The treasurer's money received, or the borrower's deposits, is
+    posted (200, the settled loan); money the borrower says they paid in is a payment to
+    confirm (202, the claim): the loan is settled when the treasurer confirms it."""
+    loan = scoped_get_or_404(
+        request.user, Loan, pk, select=["fund", "fund__kanoon", "product", "account"]
+    )
     return _refused_or(
         request,
-        lambda: settlement.settle(
-            scope_for(request.user),
-            loan,
-            data.on or timezone.localdate(),
-            idempotency_key=f"api:{request.user.pk}:{key}"[:255] if key else None,
+        lambda: _paid(
+            payments.settle(
+                scope_for(request.user),
+                loan,
+                data.on or timezone.localdate(),
+                source=data.source,
+                reference=data.reference,
+                note=data.note,
+                idempotency_key=_key(request),
+                user=request.user,
+            ),
+            200,
         ),
+    )
+
+
+@router.post("/loans/{pk}/repayments", response={201: LoanOut, 202: ClaimOut})
+def repay(request, pk: int, data: RepaymentIn):
+    """Record a repayment: posted when the treasurer records money received or when it comes
+    from the borrower's deposits (201, the loan); money the borrower says they paid in is a
+    payment to confirm (202, the claim)."""
+    loan = scoped_get_or_404(
+        request.user, Loan, pk, select=["fund", "fund__kanoon", "product", "account"]
+    )
+    return _refused_or(
+        request,
+        lambda: _paid(
+            payments.repay(
+                scope_for(request.user),
+                loan,
+                data.amount,
+                data.on or timezone.localdate(),
+                source=data.source,
+                reference=data.reference,
+                note=data.note,
+                idempotency_key=_key(request),
+                user=request.user,
+            ),
+            201,
+        ),
+    )
+
+
+@router.get("/loans/{pk}/claims", response=list[ClaimOut])
+def loan_claims(request, pk: int):
+    """The payments recorded for the loan and what became of them, newest first."""
+    loan = scoped_get_or_404(request.user, Loan, pk)
+    return list(selectors.claims(scope_for(request.user)).filter(loan=loan))
+
+
+@router.get("/{pk}/claims", response=list[ClaimOut])
+@paginate(CappedLimitOffsetPagination)
+def fund_claims(request, pk: int, status: ClaimStatus | None = None):
+    """The payments recorded in the fund that the caller sees (a member: their own);
+    ``status=pending`` lists what waits for the treasurer."""
+    qs = selectors.claims(scope_for(request.user)).filter(loan__fund=_fund(request, pk))
+    return qs.filter(status=status) if status else qs
+
+
+def _claim(request, pk: int) -> PaymentClaim:
+    return scoped_get_or_404(
+        request.user,
+        PaymentClaim,
+        pk,
+        select=["loan", "loan__fund", "loan__fund__kanoon", "loan__account"],
+    )
+
+
+@router.post("/claims/{pk}/confirm", response=ClaimOut)
+def confirm_claim(request, pk: int):
+    """The treasurer (or leader) has the money: the repayment or settlement is posted.
+    403 for the borrower, who sees the claim but may not vouch for their own payment."""
+    claim = _claim(request, pk)
+    return _refused_or(
+        request, lambda: payments.confirm(scope_for(request.user), claim, user=request.user)
+    )
+
+
+@router.post("/claims/{pk}/reject", response=ClaimOut)
+def reject_claim(request, pk: int, data: RejectIn):
+    """The money did not arrive: the claim is closed with the reason; the loan is unchanged."""
+    claim = _claim(request, pk)
+    return _refused_or(
+        request,
+        lambda: payments.reject(scope_for(request.user), claim, data.reason, user=request.user),
     )
 
 

@@ -11,7 +11,14 @@ from edupact.core.calendars import JALALI_MONTHS_FA
 from edupact.core.forms import LocalDateField, LocalisedModelForm, identity_field
 from edupact.core.money import parse_amount
 
-from .models import ImportKind, LoanProduct, NeedCategory, PointsUse, TransferKind
+from .models import (
+    ImportKind,
+    LoanProduct,
+    NeedCategory,
+    PaymentSource,
+    PointsUse,
+    TransferKind,
+)
 
 
 class AmountField(forms.CharField):
@@ -173,6 +180,40 @@ class GuarantorForm(forms.Form):
     national_code = identity_field(_("Guarantor's national code"))
     mobile = identity_field(_("Guarantor's mobile number"), phone=True)
     amount = AmountField(label=_("Committed amount"))
+
+
+class SettleForm(forms.Form):
+    """Where the money of a settlement comes from; paid in, with the bank's reference if any
+    (a bank statement with that reference then confirms it)."""
+
+    source = forms.ChoiceField(
+        label=_("The money"),
+        choices=PaymentSource.choices,
+        initial=PaymentSource.PAID_IN,
+        widget=forms.RadioSelect,
+    )
+    reference = forms.CharField(
+        label=_("Bank reference"),
+        max_length=200,
+        required=False,
+        help_text=_("The bank's tracking number of the transfer, if any."),
+        widget=forms.TextInput(attrs={"dir": "ltr", "autocomplete": "off"}),
+    )
+    note = forms.CharField(label=_("Note"), max_length=255, required=False)
+    key = forms.CharField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not self.is_bound:
+            self.initial.setdefault("key", uuid.uuid4().hex)
+
+
+class RepaymentForm(SettleForm):
+    """A repayment: how much, when it was paid, and where the money comes from."""
+
+    amount = AmountField(label=_("Amount"), help_text=_("In rials or đồng (minor units)."))
+    on = LocalDateField(label=_("Paid on"))
+    field_order = ["amount", "on", "source", "reference", "note"]
 
 
 class RescheduleForm(forms.Form):

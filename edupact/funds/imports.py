@@ -42,7 +42,7 @@ from edupact.core.tabular import (
 from edupact.core.text import ascii_digits, normalise, search_key
 from edupact.directory.models import Country, Organisation, Person
 
-from . import ledger, services
+from . import ledger, payments, services
 from .errors import Refused
 from .models import (
     AccountKind,
@@ -518,12 +518,21 @@ def import_deposits(
     user=None,
     today: dt.date | None = None,
 ) -> Report:
-    """Post each row of a bank statement as a deposit to the payer's member account."""
+    """Post each row of a bank statement as a deposit to the payer's member account — or,
+    when the row is a payment a borrower recorded (its bank reference, payer and amount are
+    the claim's), confirm that payment instead (``payments.confirm_from_statement``)."""
     services._require_write(scope, fund)
     checker = _DepositRows(fund, today or timezone.localdate())
 
     def write(plan: list[Posting]) -> None:
-        write_deposits(fund, plan, user=user)
+        # The claims still waiting, locked with their loans first: the order every repayment
+        # takes (claim, loan, accounts, pool). A claim decided meanwhile: its row is a deposit.
+        claims = payments.lock_claims(checker.claims)
+        deposits = [p for p in plan if p.key not in claims]
+        write_deposits(fund, deposits, user=user, also_lock=payments.receivables(claims))
+        payments.confirm_from_statement(
+            [(p, claims[p.key]) for p in plan if p.key in claims], user=user
+        )
 
     return _run(fund, ImportKind.DEPOSITS, content, filename, dry_run, user, checker.check, write)
 
@@ -549,6 +558,7 @@ class _DepositRows:
         self.dates = _Memo(self._date)
         self.amounts = _Memo(self._amount)
         self.accounts = _Memo(self._payer)
+        self.claims: dict = {}  # row key → the borrower's payment the row confirms
 
     def check(self, report: Report, rows: list[Row]) -> list[Posting]:
         plan, seen = [], {}
@@ -560,6 +570,7 @@ class _DepositRows:
             return []
         done = _posted_keys(self.fund, [p.key for p in plan])
         fresh = [p for p in plan if p.key not in done]
+        self.claims = payments.matching_claims(self.fund, fresh)
         self._within_balances(report, fresh)
         if not report.ok:
             return []
@@ -581,7 +592,8 @@ class _DepositRows:
         pool = ledger.system_account(self.fund, AccountKind.POOL).balance
         over = set()  # the accounts already reported: one error for each, on its first row
         for p in postings:
-            running[p.account_id] += p.amount
+            if p.key not in self.claims:  # a repayment credits the loan, not the member
+                running[p.account_id] += p.amount
             pool += p.amount
             past = {
                 key
@@ -747,7 +759,7 @@ def _payer_index(fund: Fund) -> dict[str, int]:
 ROLLED_FIELDS = ("balance", "last_posting_date", "money_days_at_last_posting", "first_deposit_date")
 
 
-def write_deposits(fund: Fund, postings: list[Posting], *, user=None) -> None:
+def write_deposits(fund: Fund, postings: list[Posting], *, user=None, also_lock=()) -> None:
     """Post ``postings`` as deposits (Dr pool, Cr member) in the caller's transaction.
 
     Members are locked in id order and the pool last; entries and lines go in by the
@@ -760,7 +772,7 @@ def write_deposits(fund: Fund, postings: list[Posting], *, user=None) -> None:
     pool = ledger.system_account(fund, AccountKind.POOL)
     # Members in id order, the pool last: the order every posting takes (ledger), so an
     # import and a deposit to the same member never wait on each other in a cycle.
-    accounts = _lock(sorted({p.account_id for p in postings} - {pool.pk}))
+    accounts = _lock(sorted(({p.account_id for p in postings} | set(also_lock)) - {pool.pk}))
     accounts.update(_lock([pool.pk]))
     author_id = user.pk if getattr(user, "pk", None) else None
     size = WRITE_CHUNK.get(connection.vendor, CHUNK)

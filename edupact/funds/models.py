@@ -1089,6 +1089,108 @@ class FileImport(models.Model):
         return f"{self.filename} ({self.get_kind_display()})"
 
 
+class PaymentSource(models.TextChoices):
+    """Where the money of a repayment or a settlement comes from."""
+
+    PAID_IN = "paid_in", _("paid in: cash to the treasurer or a bank transfer")
+    DEPOSITS = "deposits", _("from the borrower's deposits in the fund")
+
+
+class ClaimKind(models.TextChoices):
+    REPAYMENT = "repayment", _("repayment")
+    SETTLEMENT = "settlement", _("early settlement")
+
+
+class ClaimStatus(models.TextChoices):
+    PENDING = "pending", _("waiting for the treasurer")
+    CONFIRMED = "confirmed", _("confirmed")
+    REJECTED = "rejected", _("rejected")
+
+
+class PaymentClaim(models.Model):
+    """A repayment or settlement the borrower says they paid into the fund (cash to the
+    treasurer, a bank transfer): nothing is posted and the loan is unchanged until the
+    kanoon's treasurer (a writer of the fund, never the borrower) confirms it against the
+    money received, or a bank statement row with its reference, payer and amount arrives
+    (``funds.payments``). Then the repayment is posted and ``entry`` names it."""
+
+    loan = models.ForeignKey(Loan, on_delete=models.PROTECT, related_name="claims")
+    kind = models.CharField(_("kind"), max_length=12, choices=ClaimKind.choices)
+    amount = models.BigIntegerField(_("amount"), validators=[bounds.valid_amount])
+    paid_on = models.DateField(_("paid on"), validators=[bounds.valid_money_date])
+    reference = models.CharField(
+        _("bank reference"),
+        max_length=200,
+        blank=True,
+        help_text=_("The bank's tracking number of the transfer, if any."),
+    )
+    note = models.CharField(_("note"), max_length=255, blank=True)
+    status = models.CharField(
+        _("status"), max_length=10, choices=ClaimStatus.choices, default=ClaimStatus.PENDING
+    )
+    claimed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("recorded by"),
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("decided by"),
+    )
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    reason = models.CharField(_("reason"), max_length=255, blank=True)
+    entry = models.OneToOneField(
+        JournalEntry,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="claim",
+        verbose_name=_("posted as"),
+    )
+    idempotency_key = models.CharField(max_length=255, blank=True, default="")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    scope = ScopeRule(org_paths=["loan__fund__kanoon__path"], person="loan__account__person_id")
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("payment to confirm")
+        verbose_name_plural = _("payments to confirm")
+        constraints = [
+            models.CheckConstraint(
+                condition=_between("amount", 1, MAX_AMOUNT), name="paymentclaim_amount_bounded"
+            ),
+            models.CheckConstraint(
+                condition=Q(status=ClaimStatus.CONFIRMED, entry__isnull=False)
+                | (~Q(status=ClaimStatus.CONFIRMED) & Q(entry__isnull=True)),
+                name="paymentclaim_confirmed_is_posted",
+            ),
+            models.UniqueConstraint(
+                fields=["loan"],
+                condition=Q(status=ClaimStatus.PENDING),
+                name="paymentclaim_one_pending",
+            ),
+            models.UniqueConstraint(
+                fields=["loan", "idempotency_key"],
+                condition=~Q(idempotency_key=""),
+                name="paymentclaim_idempotency_unique",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.loan} {self.get_kind_display()} {self.amount} ({self.status})"
+
+    def get_absolute_url(self):
+        return reverse("funds:loan", args=[self.loan_id]) + f"#claim-{self.pk}"
+
+
 # Allocation -------------------------------------------------------------------------------------
 
 

@@ -578,3 +578,33 @@ def committee_candidates(fund: Fund) -> QuerySet:
     held = FundAccount.objects.filter(fund=fund, person__isnull=False).values("person_id")
     seated = CommitteeMember.objects.filter(fund=fund).values("person_id")
     return Person.objects.filter(Q(pk__in=held) | Q(pk__in=seated)).order_by("family_name", "id")
+
+
+# Payments to confirm --------------------------------------------------------------------------
+
+
+def claims(scope: Scope) -> QuerySet:
+    """Payments borrowers recorded, as the reader sees them (a member: their own), newest
+    first, with their loans and borrowers."""
+    from .models import PaymentClaim
+
+    return scope.filter(
+        PaymentClaim.objects.select_related(
+            "loan",
+            "loan__fund",
+            "loan__account",
+            "loan__account__person",
+            "loan__account__organisation",
+        )
+    ).order_by("-created_at", "-id")
+
+
+def claims_waiting(scope: Scope, fund: Fund) -> QuerySet:
+    """The payments of ``fund`` waiting for the treasurer, oldest first: the treasurer's work."""
+    from .models import ClaimStatus
+
+    return (
+        claims(scope)
+        .filter(loan__fund=fund, status=ClaimStatus.PENDING)
+        .order_by("created_at", "id")
+    )

@@ -49,6 +49,7 @@ from .models import (
     Loan,
     LoanProduct,
     LoanStatus,
+    PaymentSource,
     PendingGift,
     PendingGiftStatus,
     PointsTransfer,
@@ -683,16 +684,57 @@ def _require_guarantees(loan: Loan) -> None:
         )
 
 
+def receives_money(scope: Scope, loan: Loan) -> bool:
+    """Who may record money paid into the fund for ``loan``: the kanoon's treasurer — a
+    writer of the fund's kanoon (the treasurer or the leader) — but never the borrower in
+    person: what a borrower says they paid is a claim the treasurer confirms (``payments``)."""
+    if scope.person_id and scope.person_id == loan.account.person_id:
+        return False
+    return scope.can_write_path(loan.fund.kanoon.path)
+
+
+def check_source(scope: Scope, loan: Loan, source: str) -> PaymentSource:
+    """Money paid in is recorded only by those who receive it; money from the borrower's own
+    deposits moves inside the fund and may be recorded by the borrower."""
+    source = PaymentSource(source)
+    if source == PaymentSource.PAID_IN and not receives_money(scope, loan):
+        raise Refused(
+            "confirmation_needed",
+            _(
+                "Money paid in is recorded by the kanoon's treasurer: record the payment for "
+                "the treasurer to confirm, or pay from your deposits in the fund."
+            ),
+        )
+    return source
+
+
+def paying_account(loan: Loan, source: PaymentSource) -> FundAccount:
+    """The account a repayment debits: the pool (money paid in) or the borrower's own deposits
+    (never below zero: the ledger checks the member account it debits)."""
+    if source == PaymentSource.DEPOSITS:
+        return loan.account
+    return ledger.own_account(loan.fund, AccountKind.POOL)
+
+
 def repay(
-    scope: Scope, loan: Loan, amount: int, on: dt.date, *, idempotency_key: str | None = None
+    scope: Scope,
+    loan: Loan,
+    amount: int,
+    on: dt.date,
+    *,
+    source: str = PaymentSource.PAID_IN,
+    idempotency_key: str | None = None,
 ) -> JournalEntry:
-    """A repayment, applied to the oldest unpaid instalment first: Dr pool, Cr receivable.
+    """A repayment, applied to the oldest unpaid instalment first: Dr pool (money paid in,
+    recorded by the treasurer) or Dr the borrower's deposits, Cr receivable.
 
     When nothing is left the loan is repaid and the pledges it used go back to their givers.
+    A borrower who paid in money records it as a claim (``payments.repay``).
     """
     _require_owner_or_writer(scope, loan.account)
     _positive(amount)
     bounds.check_posting_date(on, field="on")
+    source = check_source(scope, loan, source)
     fund = loan.fund
 
     def work():
@@ -713,10 +755,7 @@ def repay(
             fund,
             on=on,
             kind=EntryKind.REPAYMENT,
-            lines=[
-                (ledger.own_account(fund, AccountKind.POOL), amount),
-                (_receivable(locked), -amount),
-            ],
+            lines=[(paying_account(locked, source), amount), (_receivable(locked), -amount)],
             idempotency_key=idempotency_key,
             loan=locked,
         )

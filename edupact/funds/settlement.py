@@ -27,6 +27,7 @@ from .models import (
     JournalEntry,
     Loan,
     LoanStatus,
+    PaymentSource,
     ScheduleChange,
     ScheduleChangeKind,
 )
@@ -36,6 +37,8 @@ from .services import (
     _require_owner_or_writer,
     _require_write,
     _return_pledges,
+    check_source,
+    paying_account,
 )
 
 
@@ -94,12 +97,21 @@ def _replace_unpaid(loan: Loan, change: ScheduleChange, rows: list[tuple[dt.date
     )
 
 
-def settle(scope: Scope, loan: Loan, on: dt.date, *, idempotency_key: str | None = None) -> Loan:
+def settle(
+    scope: Scope,
+    loan: Loan,
+    on: dt.date,
+    *,
+    source: str = PaymentSource.PAID_IN,
+    idempotency_key: str | None = None,
+) -> Loan:
     """Pay everything outstanding on ``on``; the fee share of instalments not yet due is
-    waived by a compensating entry. The borrower or a leader settles; a retry with the same
-    key returns the settled loan."""
+    waived by a compensating entry. The money comes from ``source``: paid in (recorded by the
+    treasurer; a borrower's word is a claim, ``payments.settle``) or the borrower's deposits.
+    A retry with the same key returns the settled loan."""
     _require_owner_or_writer(scope, loan.account)
     bounds.check_posting_date(on, field="on")
+    source = PaymentSource(source)
     fund = loan.fund
     if (
         idempotency_key
@@ -109,6 +121,8 @@ def settle(scope: Scope, loan: Loan, on: dt.date, *, idempotency_key: str | None
     with transaction.atomic():
         locked = _locked(loan)
         quote = settlement_quote(locked, on)
+        if quote.to_pay:  # nothing to pay in: no money to vouch for
+            check_source(scope, locked, source)
         change = ScheduleChange.objects.create(
             loan=locked,
             kind=ScheduleChangeKind.SETTLEMENT,
@@ -134,10 +148,7 @@ def settle(scope: Scope, loan: Loan, on: dt.date, *, idempotency_key: str | None
                 fund,
                 on=on,
                 kind=EntryKind.REPAYMENT,
-                lines=[
-                    (own_account(fund, AccountKind.POOL), quote.to_pay),
-                    (receivable, -quote.to_pay),
-                ],
+                lines=[(paying_account(locked, source), quote.to_pay), (receivable, -quote.to_pay)],
                 idempotency_key=idempotency_key,
                 loan=locked,
             )
