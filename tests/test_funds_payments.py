@@ -323,6 +323,9 @@ def test_the_pages_per_role(k, tree, client_as):
     leader = client_as(tree.users["kanoon_leader"], "en")
     fund_page = leader.get(k.fund.get_absolute_url()).content.decode()
     assert 'id="claims-waiting"' in fund_page and claim.get_absolute_url() in fund_page
+    home = leader.get(reverse("funds:home")).content.decode()
+    assert 'id="claims-waiting"' in home and claim.get_absolute_url() in home
+    assert 'id="claims-waiting"' not in member.get(reverse("funds:home")).content.decode()
     decide = reverse("funds:decide_claim", args=[claim.pk])
     assert leader.post(decide, {"decision": "confirm"}).status_code == 302
     assert Loan.objects.get(pk=k.loan.pk).outstanding == 85_000

@@ -582,6 +582,7 @@ def approve_one(scope: Scope, loan: Loan, on: dt.date, *, cap: int | None = None
     and is otherwise refused with ``budget_exhausted``, changing nothing; an ineligible one
     is rejected with every reason, as a round rejects it."""
     services._require_write(scope, loan.fund)
+    bounds.check_posting_date(on, field="on")
     with transaction.atomic():
         _pool, budget = lock_budget(loan.fund, on, cap)
         loan = (

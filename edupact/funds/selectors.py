@@ -599,12 +599,10 @@ def claims(scope: Scope) -> QuerySet:
     ).order_by("-created_at", "-id")
 
 
-def claims_waiting(scope: Scope, fund: Fund) -> QuerySet:
-    """The payments of ``fund`` waiting for the treasurer, oldest first: the treasurer's work."""
+def claims_waiting(scope: Scope, fund: Fund | None = None) -> QuerySet:
+    """The payments waiting for the treasurer (of ``fund``, or of every fund the reader sees),
+    oldest first: the treasurer's work."""
     from .models import ClaimStatus
 
-    return (
-        claims(scope)
-        .filter(loan__fund=fund, status=ClaimStatus.PENDING)
-        .order_by("created_at", "id")
-    )
+    qs = claims(scope).filter(status=ClaimStatus.PENDING)
+    return (qs.filter(loan__fund=fund) if fund is not None else qs).order_by("created_at", "id")

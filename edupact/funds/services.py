@@ -614,6 +614,7 @@ def disburse(scope: Scope, loan: Loan, on: dt.date, *, idempotency_key: str | No
     """Pay out an approved loan: fix the fee and the schedule, and post
     Dr loans receivable (what is owed), Cr pool (what is paid out), Cr fee income."""
     _require_write(scope, loan.fund)
+    bounds.check_posting_date(on, field="on")
     fund = loan.fund
     if idempotency_key:
         done = idempotency.by_key(JournalEntry, idempotency_key, fund=fund)

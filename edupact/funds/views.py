@@ -70,7 +70,16 @@ def home(request):
         today = timezone.localdate()
         for account in selectors.accounts_of_person(scope, request.user.person_id):
             mine.append((account, selectors.account_points(account, today)))
-    return render(request, "funds/home.html", {"funds": selectors.funds(scope)[:200], "mine": mine})
+    waiting = selectors.claims_waiting(scope)
+    return render(
+        request,
+        "funds/home.html",
+        {
+            "funds": selectors.funds(scope)[:200],
+            "mine": mine,
+            "claims_waiting": [c for c in waiting[:50] if payments.may_decide(scope, c)],
+        },
+    )
 
 
 @login_required
