@@ -275,8 +275,22 @@ SmallCount = Annotated[int, Field(strict=True, ge=0, le=MAX_SMALL_COUNT)]
 Month = Annotated[int, Field(strict=True, ge=1, le=12)]  # a month of the year
 Months = Annotated[int, Field(strict=True, ge=1, le=MAX_MONTHS)]
 Year = Annotated[int, Field(strict=True, ge=YEAR_MIN, le=YEAR_MAX)]
-Day = Annotated[dt.date, Field(ge=DATE_MIN, le=DATE_MAX)]
-MoneyDay = Annotated[dt.date, Field(ge=MONEY_DATE_MIN, le=DATE_MAX)]
+Day = Annotated[
+    dt.date,
+    Field(
+        ge=DATE_MIN,
+        le=DATE_MAX,
+        json_schema_extra={"formatMinimum": str(DATE_MIN), "formatMaximum": str(DATE_MAX)},
+    ),
+]
+MoneyDay = Annotated[
+    dt.date,
+    Field(
+        ge=MONEY_DATE_MIN,
+        le=DATE_MAX,
+        json_schema_extra={"formatMinimum": str(MONEY_DATE_MIN), "formatMaximum": str(DATE_MAX)},
+    ),
+]
 # Query and path parameters arrive as text: bounded, not strict.
 YearParam = Annotated[int, Field(ge=YEAR_MIN, le=YEAR_MAX)]
 IdParam = Annotated[int, Field(ge=1, le=INT64_MAX)]
