@@ -245,6 +245,10 @@ def test_claims_are_read_within_the_scope(k, tree, api_client):
     assert [c["amount"] for c in mine.json()] == [5_000]
     repay_for_zahra = post(bob, f"/api/v1/funds/loans/{k.loan.pk}/repayments", {"amount": 5})
     assert repay_for_zahra.status_code == 404
+    assert post(bob, f"/api/v1/funds/loans/{k.loan.pk}/settle").status_code == 404
+    trainer = api_client(tree.users["trainer"], **EN)
+    assert post(trainer, f"/api/v1/funds/loans/{k.loan.pk}/settle").status_code == 404
+    assert trainer.get(f"/api/v1/funds/{k.fund.pk}/claims").status_code == 404
 
 
 # The bank statement confirms ---------------------------------------------------------------------
