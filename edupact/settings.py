@@ -9,6 +9,7 @@ DATABASE_URL chooses the database; without it an SQLite file under ``var/`` in W
 
 import os
 import secrets
+import tempfile
 from pathlib import Path
 
 import dj_database_url
@@ -29,8 +30,18 @@ def _secret_key() -> str:
     VAR_DIR.mkdir(parents=True, exist_ok=True)
     path = VAR_DIR / "secret_key"
     if not path.exists():
-        path.write_text(secrets.token_urlsafe(64))
-        path.chmod(0o600)
+        # Several processes may start at once (gunicorn workers, test workers): the key is
+        # written whole under another name and linked into place, so nobody reads half a key
+        # and the first link wins.
+        fd, draft = tempfile.mkstemp(dir=VAR_DIR, prefix=".secret_key.")
+        with os.fdopen(fd, "w") as fh:
+            fh.write(secrets.token_urlsafe(64))
+        try:
+            os.link(draft, path)
+        except FileExistsError:
+            pass
+        finally:
+            os.unlink(draft)
     return path.read_text().strip()
 
 
@@ -47,6 +58,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "django_htmx",
+    "ninja",  # the API docs page then uses the swagger-ui files bundled in django-ninja
     "axes",
     "django_tasks",
     "django_tasks_db",
@@ -64,6 +76,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "edupact.core.middleware.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -146,6 +159,13 @@ AXES_COOLOFF_TIME = 0.25
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_LOCKOUT_TEMPLATE = "registration/locked.html"
 AXES_RESET_ON_SUCCESS = True
+# Behind reverse proxies the client is not REMOTE_ADDR (docs/deployment.md, core.clientip):
+# EDUPACT_PROXY_COUNT proxies append to EDUPACT_CLIENT_IP_HEADER (X-Forwarded-For).
+AXES_CLIENT_IP_CALLABLE = "edupact.core.clientip.client_ip"
+EDUPACT_PROXY_COUNT = int(os.environ.get("EDUPACT_PROXY_COUNT", "0"))
+EDUPACT_CLIENT_IP_HEADER = "HTTP_" + os.environ.get(
+    "EDUPACT_CLIENT_IP_HEADER", "X-Forwarded-For"
+).upper().replace("-", "_")
 
 LANGUAGE_CODE = "fa"
 LANGUAGES = [("fa", "فارسی"), ("vi", "Tiếng Việt"), ("en", "English")]
@@ -223,6 +243,21 @@ CSRF_COOKIE_HTTPONLY = True
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+# Content-Security-Policy (core.middleware): everything from edupact's own origin, no inline
+# script or style, no eval; images may be data: URIs (the API docs' icons).
+EDUPACT_CSP = {
+    "default-src": ["'self'"],
+    "script-src": ["'self'"],
+    "style-src": ["'self'"],
+    "img-src": ["'self'", "data:"],
+    "font-src": ["'self'"],
+    "connect-src": ["'self'"],
+    "object-src": ["'none'"],
+    "base-uri": ["'none'"],
+    "form-action": ["'self'"],
+    "frame-ancestors": ["'none'"],
+}
+EDUPACT_CSP_REPORT_ONLY = os.environ.get("EDUPACT_CSP_REPORT_ONLY", "") in ("1", "true", "yes")
 if PRODUCTION:
     SECURE_SSL_REDIRECT = True
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")

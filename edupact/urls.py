@@ -16,3 +16,9 @@ urlpatterns = [
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
 ]
+
+# The product's own error pages (problem+json under /api/): edupact.web.errors.
+handler400 = "edupact.web.errors.bad_request"
+handler403 = "edupact.web.errors.permission_denied"
+handler404 = "edupact.web.errors.page_not_found"
+handler500 = "edupact.web.errors.server_error"

@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
 # The whole check, as `make test` and CI run it:
 #   1. ruff on edupact, tests and bench;
-#   2. the pytest suite on SQLite;
-#   3. the same suite on a throwaway PostgreSQL 15 cluster (stopped again whatever happens).
+#   2. the import contracts that hold today (.importlinter-kept; .importlinter is the target);
+#   3. the pytest suite on SQLite;
+#   4. the same suite on a throwaway PostgreSQL 15 cluster (stopped again whatever happens).
 # Every step runs even when an earlier one failed; the script fails if any step failed.
 # Extra pytest arguments: PYTEST_ARGS="-k scoping" scripts/test.sh
+# Tests run in parallel (pytest-xdist), one worker per core unless EDUPACT_TEST_WORKERS says
+# otherwise (0 runs them in this process); each worker has its own test database and live server.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
@@ -44,7 +47,8 @@ step() {
 
 # shellcheck disable=SC2086  # PYTEST_ARGS is a list of words on purpose
 pytest_run() {
-    "$BIN/python" -m pytest -p no:cacheprovider --durations=15 ${PYTEST_ARGS:-}
+    "$BIN/python" -m pytest -p no:cacheprovider --durations=15 \
+        --numprocesses "${EDUPACT_TEST_WORKERS:-auto}" --dist worksteal ${PYTEST_ARGS:-}
 }
 
 sqlite_suite() {
@@ -59,6 +63,7 @@ postgres_suite() {
 }
 
 step "ruff" "$BIN/ruff" check edupact tests bench
+step "import contracts" "$BIN/lint-imports" --no-logo --no-cache .importlinter-kept
 step "pytest on SQLite" sqlite_suite
 step "pytest on PostgreSQL 15" postgres_suite
 

@@ -164,6 +164,11 @@ def _default_language():
 
 @pytest.fixture
 def tree(db):
+    """The small directory of ``build_tree``, for one test."""
+    return build_tree()
+
+
+def build_tree():
     """Two countries, one user per role. Attribute names as below; ``users`` by role value.
 
     IR  ministry → tehran (department) → district9 (office) → school_a, school_b

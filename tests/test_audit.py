@@ -9,6 +9,7 @@ from factories import EVERYTHING
 from edupact.accounts.models import Role
 from edupact.audit.context import acting_as
 from edupact.audit.models import AuditEntry, SensitiveAccess
+from edupact.audit.registry import written_in_bulk
 from edupact.audit.selectors import history
 from edupact.directory import services
 from edupact.directory.models import Organisation, Person
@@ -63,6 +64,32 @@ def test_saving_without_changes_records_nothing(tree):
 def test_changes_without_a_user_are_the_system(tree):
     entry = entries_for(tree.member).first()
     assert entry.actor is None and entry.actor_label == "system"
+
+
+def test_a_bulk_write_is_audited_as_a_save_would_be(tree):
+    """``bulk_update``/``bulk_create`` send no signal; ``written_in_bulk`` leaves the entry
+    ``post_save`` would have, built by the same code (sensitive fields masked alike)."""
+    officer = tree.users[Role.KANOON_LEADER]
+    saved = Person.objects.get(pk=tree.member.pk)
+    bulk = Person.objects.get(pk=tree.other_member.pk)
+    with acting_as(officer):
+        for person, code in ((saved, "0076229645"), (bulk, "0084575948")):
+            person.phone, person.national_id = "+989127778899", code
+        saved.save(update_fields=["phone", "national_id"])
+        Person.objects.bulk_update([bulk], ["phone", "national_id"])
+        assert written_in_bulk([bulk], created=False) == 1
+        assert written_in_bulk([bulk], created=False) == 0  # nothing changed since
+    by_signal, by_bulk = entries_for(saved).last(), entries_for(bulk).last()
+    assert (by_bulk.action, by_bulk.actor, by_bulk.object_repr) == (
+        by_signal.action,
+        by_signal.actor,
+        str(bulk),
+    )
+    assert by_bulk.changes.keys() == by_signal.changes.keys() == {"phone", "national_id"}
+    assert by_bulk.changes["phone"][1] == by_signal.changes["phone"][1] == "+989127778899"
+    assert "0084575948" not in str(by_bulk.changes)  # masked, as a save masks it
+    with pytest.raises(TypeError):
+        written_in_bulk([SensitiveAccess()], created=True)  # not audited: refused
 
 
 def test_deleting_is_recorded(tree):
@@ -180,3 +207,17 @@ def test_pages_show_identifiers_masked_even_in_the_history(tree, client_as, lang
     entry = entries_for(person).last()
     assert "0076229645" not in str(entry.changes)
     assert not SensitiveAccess.objects.exists()
+
+
+@pytest.mark.django_db
+def test_the_default_deadlines_of_a_year_are_audited():
+    """``evaluation deadlines --year`` stores the defaults one by one: each leaves its entry."""
+    from edupact.evaluation import workflow
+    from edupact.evaluation.models import Deadline
+
+    assert workflow.ensure_deadlines(2024) == 7
+    stored = set(Deadline.objects.values_list("pk", flat=True))
+    audited = AuditEntry.objects.filter(
+        content_type=ContentType.objects.get_for_model(Deadline), action=AuditEntry.Action.CREATE
+    ).values_list("object_id", flat=True)
+    assert {int(pk) for pk in audited} == stored and len(stored) == 7

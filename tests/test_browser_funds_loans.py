@@ -11,11 +11,12 @@ from django.utils import timezone
 from playwright.sync_api import expect
 from test_browser_funds import LANGUAGES, open_as
 
+from edupact.core import sms
 from edupact.core.calendars import format_date
 from edupact.core.money import format_number
 from edupact.core.preferences import default_calendar
 from edupact.core.scoping import Scope
-from edupact.funds import services, sms
+from edupact.funds import services
 from edupact.funds.models import Fund, Loan, LoanProduct, LoanStatus, PointsTransfer
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -24,7 +25,7 @@ EVERYTHING = Scope(everything=True)
 
 @pytest.fixture
 def outbox(settings):
-    settings.EDUPACT_SMS_BACKEND = "edupact.funds.sms.LocmemBackend"
+    settings.EDUPACT_SMS_BACKEND = "edupact.core.sms.LocmemBackend"
     sms.LocmemBackend.outbox.clear()
     yield sms.LocmemBackend.outbox
     sms.LocmemBackend.outbox.clear()

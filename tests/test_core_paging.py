@@ -3,8 +3,8 @@
 import pytest
 
 from edupact.core import paging
+from edupact.core.paging import page_of
 from edupact.directory.models import AdminUnit
-from edupact.web.paging import page_of
 
 
 @pytest.fixture

@@ -1,10 +1,19 @@
 """Text is stored one way and found whatever way it is typed."""
 
 import pytest
+from django.core.exceptions import ValidationError
 from hypothesis import given
 from hypothesis import strategies as st
 
-from edupact.core.text import ZWNJ, ascii_digits, normalise, persian_digits, search_key
+from edupact.core.text import (
+    ZWNJ,
+    ascii_digits,
+    check_text,
+    normalise,
+    persian_digits,
+    search_key,
+    unstorable,
+)
 
 
 def test_arabic_yeh_and_kaf_become_persian():
@@ -58,7 +67,10 @@ def test_search_key_distinguishes_different_names():
     assert search_key("nguyen") not in search_key("Lê Thị Lan")
 
 
-@given(st.text())
+STORABLE = st.characters(exclude_characters="\x00", exclude_categories=["Cs"])
+
+
+@given(st.text(alphabet=STORABLE))
 def test_normalise_is_idempotent(text):
     once = normalise(text)
     assert normalise(once) == once
@@ -68,3 +80,29 @@ def test_normalise_is_idempotent(text):
 @given(st.integers(min_value=0, max_value=10**12))
 def test_digits_round_trip(number):
     assert ascii_digits(persian_digits(str(number))) == str(number)
+
+
+@pytest.mark.parametrize("text", ["\x00", "Nguy\x00ễn", "\ud800", "Zahra \ud83d", "\udfffx"])
+def test_text_that_cannot_be_stored_is_refused(text):
+    with pytest.raises(ValidationError) as refused:
+        normalise(text)
+    assert refused.value.code == "unstorable_text"
+    with pytest.raises(ValidationError) as on_field:
+        check_text(text, field="family_name")
+    assert list(on_field.value.message_dict) == ["family_name"]
+
+
+def test_a_search_drops_what_cannot_be_stored():
+    assert search_key("Nguy\x00ễn\ud800") == "nguyen"
+
+
+@given(st.text())
+def test_normalise_stores_or_refuses_never_breaks(text):
+    """Anything typed is either stored as UTF-8 or refused with the translated message."""
+    try:
+        stored = normalise(text)
+    except ValidationError:
+        assert unstorable(text)
+    else:
+        stored.encode("utf-8")
+        assert "\x00" not in stored

@@ -15,7 +15,7 @@ from django.db import transaction
 from edupact.accounts.models import Role, RoleGrant
 from edupact.audit.models import AuditEntry
 from edupact.core import identifiers
-from edupact.demo.plan import SIZES, build_plan, iran_check_digit
+from edupact.demo.directory_plan import SIZES, build_plan, iran_check_digit
 from edupact.directory.models import (
     AdminUnit,
     AdminUnitSuccession,

@@ -145,7 +145,7 @@ def test_every_bad_row_is_reported_with_its_row_and_column_and_nothing_is_import
         [
             ["A1-001", 9],  # fine
             ["A1-009", 9],  # unknown
-            ["B1-001", 9],  # registered by the city: outside the hamlet branch's area
+            ["B1-001", 9],  # registered by the city: out of sight, as if it did not exist
             ["A1-002", None],  # missing
             ["A1-003", 11],  # above the maximum
             ["A1-001", 8],  # duplicate of row 2
@@ -158,7 +158,7 @@ def test_every_bad_row_is_reported_with_its_row_and_column_and_nothing_is_import
     got = {(e.row, e.column): str(e.message) for e in report.errors}
     assert got == {
         (3, "Subject code"): "No registered subject has the code A1-009.",
-        (4, "Subject code"): "The subject B1-001 is outside your area.",
+        (4, "Subject code"): "No registered subject has the code B1-001.",
         (5, "I1"): "Enter a value.",
         (6, "I1"): "11 is above the indicator's maximum of 10.",
         (7, "Subject code"): "The subject A1-001 is already on row 2.",
@@ -270,7 +270,11 @@ def test_the_api_returns_the_report(hamlet, api_client):
     )
     assert bad.status_code == 422
     assert bad.json()["errors"] == [
-        {"row": 2, "column": "Subject code", "message": "The subject B1-001 is outside your area."}
+        {
+            "row": 2,
+            "column": "Subject code",
+            "message": "No registered subject has the code B1-001.",
+        }
     ]
     dry = client.post(
         f"{base}/import", {"file": _upload(_filled(p)), "year": YEAR, "dry_run": "true"}

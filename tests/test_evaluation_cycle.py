@@ -64,7 +64,7 @@ def meeting(p, proposals, **extra):
         invited=30,
         minutes="Hội nghị thống nhất đề nghị công nhận.",
         attendees=[
-            cycle.AttendeeRow(person=p.tree.hamlet_head, role="Chi hội trưởng"),
+            cycle.AttendeeRow(person_id=p.tree.hamlet_head.pk, role="Chi hội trưởng"),
             cycle.AttendeeRow(name="Trần Văn Sáu", role="Trưởng khu phố"),
         ],
         proposals=proposals,
@@ -220,9 +220,15 @@ def test_the_meeting_proposes_and_the_commune_decision_lists_the_proposed(hamlet
     )
     ba.refresh_from_db()
     assert ba.status == S.RECOGNISED
-    # Re-scoring after the meeting is refused.
-    with pytest.raises(ValidationError):
-        services.record_assessment(p.scope, tu.subject, 2024, {"I1": 10})
+    # Re-scoring after the meeting is refused; the answers it weighed, sent again, are no
+    # change (tests/test_evaluation_assessment_paths.py: the same through every path).
+    with pytest.raises(ValidationError) as exc:
+        services.record_assessment(p.scope, tu.subject, 2024, {"I1": 9})
+    assert exc.value.messages == [
+        "The review meeting has been held: this assessment can no longer change."
+    ]
+    same = services.record_assessment(p.scope, tu.subject, 2024, {"I1": 10})
+    assert (same.status, same.answers) == (S.REVIEWED, {"I1": 10})
 
 
 def test_an_unreviewed_household_is_not_decided(hamlet):
@@ -257,14 +263,17 @@ def test_a_bad_meeting_records_nothing(hamlet):
                 cycle.ProposalRow(ba.pk, True, 20, 10, 0),  # 30 votes, 25 present
                 cycle.ProposalRow(nam.pk, True),  # fails the criteria
                 cycle.ProposalRow(only_registered.pk, False),
-                cycle.ProposalRow(far.pk, True),
             ],
         )
     problems = exc.value.message_dict["proposals"]
     assert "Hộ ông Võ Văn Ba: more votes than members present." in problems
     assert "Hộ ông Trần Năm does not meet the criteria and cannot be proposed." in problems
     assert "Hộ bà Đào Thị Bảy has no self-assessment for 2024 yet." in problems
-    assert "Hộ ông Đặng Sáu is not reviewed by this hamlet." in problems
+    # A household the hamlet cannot see is not named: it is not found, as no household.
+    for unseen in (far.pk, 10**9):
+        with pytest.raises(ValidationError) as exc:
+            meeting(p, [cycle.ProposalRow(ba.pk, True), cycle.ProposalRow(unseen, True)])
+        assert exc.value.message_dict == {"proposals": ["Assessment not found."]}
     for bad in ({"present": 31}, {"date": dt.date.today() + dt.timedelta(days=1)}):
         with pytest.raises(ValidationError):
             meeting(p, [cycle.ProposalRow(ba.pk, True)], **bad)

@@ -96,7 +96,8 @@ def test_evidence_upload_download_and_removal(hamlet, branch, media, client_as):
     download = branch.get(f"/evaluation/evidence/{evidence.pk}/")
     assert download.status_code == 200 and download.content == PDF
     assert download["Content-Type"] == "application/pdf"
-    assert "attachment" in download["Content-Disposition"]
+    # A PDF opens in place (core.downloads); its name is the uploaded one.
+    assert download["Content-Disposition"] == "inline; filename*=utf-8''gi%E1%BA%A5y%20khen.pdf"
     for role, status in (("principal", 404), ("education_officer", 404), ("member", 404)):
         assert (
             client_as(p.tree.users[role]).get(f"/evaluation/evidence/{evidence.pk}/").status_code

@@ -4,7 +4,8 @@ scoping (a commune official sees their commune; elsewhere is not found)."""
 import pytest
 from test_evaluation_rollups import add, assess, places  # noqa: F401 — the shared fixture
 
-from edupact.evaluation import demo, rollups, services
+from edupact.demo import evaluation as demo
+from edupact.evaluation import rollups, services
 from edupact.evaluation.models import Assessment, Rollup, Subject
 
 pytestmark = pytest.mark.django_db

@@ -437,6 +437,27 @@ def test_changes_are_audited():
     assert actions[:2] == [AuditEntry.Action.CREATE, AuditEntry.Action.UPDATE]
 
 
+def test_locking_and_an_imported_new_version_are_audited():
+    """No write of a framework skips the trail: the lock of its first use, and the
+    version an import supersedes, named in the new version's creation."""
+    first = services.create_framework(EVERYTHING, small())
+    services.lock_framework(first)
+    services.lock_framework(first)  # once only
+
+    def trail(fw):
+        return list(
+            AuditEntry.objects.filter(object_id=str(fw.pk), content_type__model="framework")
+            .order_by("id")
+            .values_list("action", "changes")
+        )
+
+    assert trail(first)[1:] == [(AuditEntry.Action.UPDATE, {"locked": [False, True]})]
+    [(second, _action)] = services.import_frameworks(EVERYTHING, small(version="2"))
+    [(action, changes)] = trail(second)
+    assert action == AuditEntry.Action.CREATE
+    assert changes["supersedes_id"] == [None, first.pk]
+
+
 def test_in_force_picks_the_version_of_the_day(loaded):
     newer = copy.deepcopy(shipped("GDHT"))
     newer.update(version="2021-2030", valid_from="2021-01-01", valid_to=None)

@@ -237,3 +237,26 @@ def test_the_api_corrects_and_lists_the_earlier_versions(held, api_client):
     assert [(r["number"], r["reason"]) for r in revisions] == [(1, "Thư ký ghi sai tên")]
     assert revisions[0]["record"]["secretary"] == "Lê Thị Hoa"
     assert trainer.get(url + "/revisions").status_code == 200
+
+
+@pytest.mark.parametrize("language", ["en", "vi"])
+def test_the_correction_page_of_a_decided_meeting_says_why_not_a_500(held, client_as, language):
+    """Once a decision covers the meeting, ``/correct/`` answered 500 (AttributeError, issue 9
+    §4): it answers 409 with the translated refusal and no form, for a GET and a POST."""
+    from django.utils import translation
+
+    p = held
+    services.decide_assessment(p.commune, p.ba, True)
+    url = f"/evaluation/meetings/{p.meeting.pk}/correct/"
+    branch = client_as(p.tree.users["hamlet_branch"], language)
+    with translation.override(language):
+        expected = translation.gettext(
+            "The commune has already acted on %(subject)s from this meeting; "
+            "the meeting can no longer be corrected."
+        ) % {"subject": "Hộ ông Ba"}
+    for response in (branch.get(url), branch.post(url, {"reason": "Sửa"})):
+        assert response.status_code == 409
+        text = response.content.decode()
+        assert expected in text and 'id="meeting-correction"' not in text
+        assert f'href="/evaluation/meetings/{p.meeting.pk}/"' in text
+    assert not MeetingRevision.objects.exists()

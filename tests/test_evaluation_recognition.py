@@ -67,11 +67,18 @@ def test_failing_and_out_of_area_assessments_are_refused_and_nothing_changes(cyc
     p = cycle
     with pytest.raises(ValidationError) as exc:
         services.issue_recognition_decision(
-            p.commune, p.tree.commune_branch, "126/QĐ-UBND", DAY, SIGNER, [p.ba, p.nam, p.far]
+            p.commune, p.tree.commune_branch, "126/QĐ-UBND", DAY, SIGNER, [p.ba, p.nam]
         )
     messages = exc.value.message_dict["assessments"]
     assert "Hộ ông Trần Năm does not meet the criteria for 2022." in messages
-    assert f"Hộ ông Đặng Sáu is outside the area of {p.tree.commune_branch.name}." in messages
+    # The city's household is out of the commune's sight: not found, exactly as no household
+    # at all, and not named.
+    for unseen in (p.far.pk, 10**9):
+        with pytest.raises(ValidationError) as exc:
+            services.issue_recognition_decision(
+                p.commune, p.tree.commune_branch, "126/QĐ-UBND", DAY, SIGNER, [p.ba, unseen]
+            )
+        assert exc.value.message_dict == {"assessments": ["Assessment not found."]}
     assert not RecognitionDecision.objects.exists()
     statuses = Assessment.objects.values_list("status", flat=True)
     assert set(statuses) == {PENDING}

@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 
 from edupact.audit.models import AuditEntry
 from edupact.core.draws import draw_order
+from edupact.core.errors import Refused
 from edupact.core.scoping import Scope
 from edupact.funds import allocation, selectors, services
 from edupact.funds.models import (
@@ -232,7 +233,7 @@ def test_only_committee_members_vote_and_each_personally(committee, tree):
         allocation.cast_vote(as_person(tree.other_member), loan, True, days(171))
     allocation.cast_vote(as_person(tree.member), loan, True, days(171))
     services.allocate(EVERYTHING, f, days(180))
-    with pytest.raises(services.Refused):
+    with pytest.raises(Refused):
         allocation.cast_vote(as_person(tree.member), loan, False, days(181))
     assert not CommitteeVote.objects.filter(approve=False).exists()
 

@@ -8,6 +8,7 @@ import threading
 import pytest
 from django.db import OperationalError, connection
 
+from edupact.core.errors import Refused
 from edupact.core.scoping import Scope
 from edupact.directory import services as directory
 from edupact.directory.models import Organisation, Person
@@ -107,7 +108,7 @@ def test_rounds_and_manual_approvals_in_parallel_never_overspend_the_pool():
     def by_hand(loan):
         try:
             return services.approve(EVERYTHING, loan, ON).status
-        except services.Refused as exc:
+        except Refused as exc:
             return exc.reason
 
     jobs = [

@@ -12,6 +12,7 @@ import threading
 import pytest
 from django.db import OperationalError, connection
 
+from edupact.core.errors import Refused
 from edupact.core.scoping import Scope
 from edupact.directory import services as directory
 from edupact.directory.models import Organisation, Person
@@ -46,7 +47,7 @@ def _run_all(jobs):
         barrier.wait()
         try:
             result = job()
-        except services.Refused as exc:
+        except Refused as exc:
             result = exc.reason
         except OperationalError as exc:  # SQLite: "database is locked" — nothing written
             result = f"locked: {exc}"

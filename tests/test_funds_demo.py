@@ -9,8 +9,9 @@ from django.core.management import call_command
 from django.db import transaction
 
 from edupact.core.draws import draw_order
-from edupact.funds import demo_rounds, selectors, services
-from edupact.funds.demo import END, FUND_NAME, MILLION, FundDemo, counts, load_funds_demo
+from edupact.demo import fund_rounds
+from edupact.demo.funds import END, FUND_NAME, MILLION, FundDemo, counts, load_funds_demo
+from edupact.funds import selectors, services
 from edupact.funds.models import (
     AccountKind,
     EntryKind,
@@ -144,7 +145,7 @@ def test_the_member_user_has_savings_points_and_a_loan(fund):
 
 @pytest.fixture
 def helpfund(_loaded, db) -> Fund:
-    return Fund.objects.get(name=demo_rounds.FUND_NAME)
+    return Fund.objects.get(name=fund_rounds.FUND_NAME)
 
 
 def _decisions(record):
@@ -158,7 +159,7 @@ def test_the_mutual_help_fund_is_created_once(helpfund):
     assert helpfund.kanoon == Fund.objects.get(name=FUND_NAME).kanoon
     assert helpfund.allocation_policy == "committee"  # the leader's last choice
     before = counts(helpfund)
-    assert demo_rounds.load_rounds_demo() == {}
+    assert fund_rounds.load_rounds_demo() == {}
     assert counts(helpfund) == before and helpfund.rounds.count() == 3
     assert services.verify(helpfund) == []
 
@@ -170,7 +171,7 @@ def test_a_priority_round_with_its_scores(helpfund):
     90,000,000; P4's 30,000,000 does not fit the 10,000,000 left: it and P1 wait."""
     record = helpfund.rounds.get(policy="priority")
     assert (record.on, record.cap, record.budget, record.used) == (
-        demo_rounds.jalali(1396, 6, 10),
+        fund_rounds.jalali(1396, 6, 10),
         100 * MILLION,
         100 * MILLION,
         90 * MILLION,
@@ -186,7 +187,7 @@ def test_a_priority_round_with_its_scores(helpfund):
 
 def test_a_lottery_round_anyone_can_redraw(helpfund):
     record = helpfund.rounds.get(policy="lottery")
-    assert record.seed == demo_rounds.LOTTERY_SEED == helpfund.allocation_parameters["seed"]
+    assert record.seed == fund_rounds.LOTTERY_SEED == helpfund.allocation_parameters["seed"]
     assert record.eligible == ["H9-P1", "H9-P4", "H9-L1", "H9-L2"]
     assert record.order == draw_order(record.seed, record.eligible)
     out = StringIO()

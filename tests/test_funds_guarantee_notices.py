@@ -13,9 +13,11 @@ from factories import RoleGrantFactory, UserFactory
 
 from edupact.accounts.models import Role
 from edupact.accounts.selectors import scope_for
+from edupact.core import sms
+from edupact.core.errors import Refused
 from edupact.core.identifiers import mask
 from edupact.core.scoping import Scope
-from edupact.funds import guarantees, notices, services, sms
+from edupact.funds import guarantees, notices, services
 from edupact.funds.models import (
     Fund,
     Guarantee,
@@ -36,7 +38,7 @@ class FailingBackend(sms.BaseBackend):
 
 @pytest.fixture(autouse=True)
 def outbox(settings):
-    settings.EDUPACT_SMS_BACKEND = "edupact.funds.sms.LocmemBackend"
+    settings.EDUPACT_SMS_BACKEND = "edupact.core.sms.LocmemBackend"
     sms.LocmemBackend.outbox.clear()
     yield sms.LocmemBackend.outbox
     sms.LocmemBackend.outbox.clear()
@@ -133,7 +135,7 @@ def test_the_borrower_hears_the_answer_once(k, tree, outbox):
 def test_re_inviting_sends_nothing_more(k, outbox):
     guarantees.invite_guarantor(EVERYTHING, k.loan, k.bob, 30_000_000, D)
     for _attempt in range(3):
-        with pytest.raises(services.Refused) as refused:
+        with pytest.raises(Refused) as refused:
             guarantees.invite_guarantor(EVERYTHING, k.loan, k.bob, 30_000_000, D)
         assert refused.value.reason == "already_guarantor"
     assert len(outbox) == 1 and GuaranteeNotice.objects.count() == 1
@@ -161,7 +163,7 @@ def test_a_failing_gateway(k, outbox, settings):
     confirmed = guarantees.decide(scope_for(k.bob_user), g, confirm=True, user=k.bob_user)
     assert confirmed.status == GuaranteeStatus.CONFIRMED
     assert list(GuaranteeNotice.objects.values_list("kind", flat=True)) == ["invited"]
-    settings.EDUPACT_SMS_BACKEND = "edupact.funds.sms.LocmemBackend"
+    settings.EDUPACT_SMS_BACKEND = "edupact.core.sms.LocmemBackend"
     guarantees.invite_guarantor(EVERYTHING, k.loan, k.carol, 20_000_000, D)
     assert outbox[-1].to == k.carol.person.phone
 
@@ -235,12 +237,12 @@ def test_the_invitation_is_sent_again_at_most_once_a_day(k, tree, outbox):
     first = GuaranteeNotice.objects.get()
     first_body = outbox[-1].body
 
-    with pytest.raises(services.Refused) as refused:
+    with pytest.raises(Refused) as refused:
         guarantees.resend_invitation(borrower, g, user=zahra)
     assert refused.value.reason == "resent_too_soon"
     assert "24 hours" in refused.value.messages[0]
     _age_notices(23.5)
-    with translation.override("fa"), pytest.raises(services.Refused) as refused:
+    with translation.override("fa"), pytest.raises(Refused) as refused:
         guarantees.resend_invitation(borrower, g, user=zahra)
     assert "۱ ساعت" in refused.value.messages[0]
     assert len(outbox) == 1 and GuaranteeNotice.objects.count() == 1
@@ -263,7 +265,7 @@ def test_the_invitation_is_sent_again_at_most_once_a_day(k, tree, outbox):
     assert entry.action == AuditEntry.Action.CREATE and entry.actor == zahra
     assert entry.changes["kind"] == [None, "reinvited"]
 
-    with pytest.raises(services.Refused):  # the resend itself starts the next 24 hours
+    with pytest.raises(Refused):  # the resend itself starts the next 24 hours
         guarantees.resend_invitation(borrower, g, user=zahra)
     _age_notices(24.1)
     leader = tree.users["kanoon_leader"]
@@ -281,7 +283,7 @@ def test_only_the_borrower_or_a_leader_and_only_while_pending(k, tree, outbox):
             guarantees.resend_invitation(scope_for(user), g, user=user)
     guarantees.decide(scope_for(k.bob_user), g, confirm=True, user=k.bob_user)
     _age_notices(48)
-    with pytest.raises(services.Refused) as refused:
+    with pytest.raises(Refused) as refused:
         guarantees.resend_invitation(EVERYTHING, g)
     assert refused.value.reason == "guarantee_decided"
     assert [n.kind for n in GuaranteeNotice.objects.order_by("id")] == ["invited", "confirmed"]
@@ -291,13 +293,13 @@ def test_a_guarantor_without_mobile_or_a_failing_gateway(k, tree, outbox, settin
     tree.kanoon_head.phone = ""
     tree.kanoon_head.save()
     g = guarantees.invite_guarantor(EVERYTHING, k.loan, k.dave, 5_000_000, D)
-    with pytest.raises(services.Refused) as refused:
+    with pytest.raises(Refused) as refused:
         guarantees.resend_invitation(EVERYTHING, g)
     assert refused.value.reason == "guarantor_no_mobile"
     g_bob = guarantees.invite_guarantor(EVERYTHING, k.loan, k.bob, 30_000_000, D)
     _age_notices(30)
     settings.EDUPACT_SMS_BACKEND = f"{__name__}.FailingBackend"
-    with pytest.raises(services.Refused) as refused:
+    with pytest.raises(Refused) as refused:
         guarantees.resend_invitation(EVERYTHING, g_bob)
     assert refused.value.reason == "sms_not_sent"
     assert list(GuaranteeNotice.objects.values_list("kind", flat=True)) == ["invited"]

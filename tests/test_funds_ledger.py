@@ -9,6 +9,7 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import translation
 
 from edupact.accounts.selectors import scope_for
+from edupact.core.errors import Refused
 from edupact.core.scoping import Scope
 from edupact.funds import ledger, selectors, services
 from edupact.funds.models import (
@@ -80,7 +81,7 @@ def test_deposit_posts_a_balanced_entry_and_updates_the_running_sums(fund, alice
 
 def test_withdrawal_above_the_balance_is_refused_and_changes_nothing(alice):
     services.deposit(EVERYTHING, alice, 1_000, D)
-    with pytest.raises(services.Refused) as refused:
+    with pytest.raises(Refused) as refused:
         services.withdraw(EVERYTHING, alice, 1_001, days(1))
     assert refused.value.reason == "above_balance"
     assert JournalEntry.objects.count() == 1
@@ -196,7 +197,7 @@ def test_the_database_lets_an_entry_be_reversed_only_once(alice):
 def test_a_reversal_cannot_take_a_member_below_zero(alice):
     deposit = services.deposit(EVERYTHING, alice, 1_000, D)
     services.withdraw(EVERYTHING, alice, 600, days(1))
-    with pytest.raises(services.Refused):
+    with pytest.raises(Refused):
         services.reverse_entry(EVERYTHING, deposit, days(2))
 
 
@@ -218,7 +219,7 @@ def test_a_backdated_deposit_keeps_the_running_sums_exact(fund, alice):
 
 def test_a_backdated_withdrawal_is_refused(alice):
     services.deposit(EVERYTHING, alice, 1_000, days(10))
-    with pytest.raises(services.Refused) as refused:
+    with pytest.raises(Refused) as refused:
         services.withdraw(EVERYTHING, alice, 100, days(5))
     assert refused.value.reason == "backdated_withdrawal"
 

@@ -10,8 +10,10 @@ from factories import RoleGrantFactory, UserFactory
 
 from edupact.accounts.models import Role
 from edupact.accounts.selectors import scope_for
+from edupact.core import calendars, sms
+from edupact.core.errors import Refused
 from edupact.core.scoping import Scope
-from edupact.funds import guarantees, ledger, reminders, rules, selectors, services, settlement, sms
+from edupact.funds import guarantees, ledger, reminders, rules, selectors, services, settlement
 from edupact.funds.models import (
     EntryKind,
     FeeStrategy,
@@ -32,7 +34,7 @@ D = dt.date(2024, 3, 20)  # 1403/01/01
 
 @pytest.fixture(autouse=True)
 def locmem_sms(settings):
-    settings.EDUPACT_SMS_BACKEND = "edupact.funds.sms.LocmemBackend"
+    settings.EDUPACT_SMS_BACKEND = "edupact.core.sms.LocmemBackend"
     sms.LocmemBackend.outbox.clear()
     yield sms.LocmemBackend.outbox
     sms.LocmemBackend.outbox.clear()
@@ -80,7 +82,7 @@ def approved(k, product, amount=50_000_000, months=10, account=None):
 def test_disbursement_waits_for_enough_confirmed_guarantors(kanoon, tree):
     k = kanoon
     loan = approved(k, k.guaranteed)
-    with pytest.raises(services.Refused) as refused:
+    with pytest.raises(Refused) as refused:
         services.disburse(EVERYTHING, loan, D)
     assert refused.value.reason == "guarantors_missing"
     assert "2" in refused.value.messages[0]
@@ -94,7 +96,7 @@ def test_disbursement_waits_for_enough_confirmed_guarantors(kanoon, tree):
     cover = selectors.guarantee_cover(loan)
     assert (cover.confirmed, cover.committed, cover.sufficient) == (2, 40_000_000, False)
     # Two confirmed, but 40 M does not cover a 50 M loan: still refused.
-    with pytest.raises(services.Refused):
+    with pytest.raises(Refused):
         services.disburse(EVERYTHING, loan, D)
     assert Loan.objects.get(pk=loan.pk).status == LoanStatus.APPROVED
     assert not JournalEntry.objects.filter(loan=loan).exists()
@@ -127,7 +129,7 @@ def test_only_the_guarantor_in_person_confirms(kanoon, tree):
     assert g.status == GuaranteeStatus.INVITED
     declined = guarantees.decide(scope_for(k.bob_user), g, confirm=False)
     assert declined.status == GuaranteeStatus.DECLINED
-    with pytest.raises(services.Refused) as refused:
+    with pytest.raises(Refused) as refused:
         guarantees.decide(scope_for(k.bob_user), g, confirm=True)
     assert refused.value.reason == "guarantee_decided"
 
@@ -140,7 +142,7 @@ def test_who_may_be_a_guarantor(kanoon, who, reason):
     k = kanoon
     loan = approved(k, k.guaranteed)
     guarantees.invite_guarantor(EVERYTHING, loan, k.bob, 1_000, D)
-    with pytest.raises(services.Refused) as refused:
+    with pytest.raises(Refused) as refused:
         guarantees.invite_guarantor(EVERYTHING, loan, getattr(k, who), 1_000, D)
     assert refused.value.reason == reason
 
@@ -150,7 +152,7 @@ def test_a_guarantor_of_another_fund_is_refused(kanoon, tree):
     other = services.create_fund(EVERYTHING, Fund(name="other", kanoon=tree.kanoon))
     stranger = services.open_account(EVERYTHING, other, person=tree.other_member)
     loan = approved(k, k.guaranteed)
-    with pytest.raises(services.Refused) as refused:
+    with pytest.raises(Refused) as refused:
         guarantees.invite_guarantor(EVERYTHING, loan, stranger, 1_000, D)
     assert refused.value.reason == "guarantor_not_member"
 
@@ -283,9 +285,9 @@ def test_annual_fee_of_years_not_started_is_waived(kanoon):
         k, amount=50_000_000, months=24, strategy=FeeStrategy.ANNUAL_ON_OUTSTANDING
     )
     assert loan.fee_total == 1_500_000
-    on = rules.add_months(D, 12, "jalali")
+    on = calendars.add_months(D, 12, "jalali")
     assert settlement.settlement_quote(loan, on).fee_waived == 500_000
-    assert settlement.settlement_quote(loan, rules.add_months(D, 13, "jalali")).fee_waived == 0
+    assert settlement.settlement_quote(loan, calendars.add_months(D, 13, "jalali")).fee_waived == 0
 
 
 @pytest.mark.parametrize("strategy", [FeeStrategy.FLAT_UPFRONT, FeeStrategy.ZERO])
@@ -334,7 +336,7 @@ def test_rescheduling_keeps_the_old_instalments_as_history(kanoon, tree):
         (14, 1_875, 0),
     ]
     # Months of the fund's calendar from the rescheduling day (1403/04/05 → 1403/05/05 …).
-    assert current[2].due == rules.add_months(on, 1, "jalali")
+    assert current[2].due == calendars.add_months(on, 1, "jalali")
     replaced = change.superseded.order_by("n")
     assert [(i.n, i.paid) for i in replaced] == [(n, 500 if n == 3 else 0) for n in range(3, 11)]
     assert Instalment.objects.filter(loan=loan).count() == 14  # nothing deleted

@@ -11,6 +11,7 @@ from django.utils import timezone
 from factories import RoleGrantFactory, UserFactory
 
 from edupact.accounts.models import Role
+from edupact.core.errors import Refused
 from edupact.core.scoping import Scope
 from edupact.funds import guarantees, services
 from edupact.funds.models import (
@@ -148,7 +149,7 @@ def test_guarantees_through_the_api(setup, tree, api_client):
     assert response.status_code == 201, response.content
     gid = response.json()["id"]
     # Disbursement is refused with a clear reason until the guarantor confirms.
-    with pytest.raises(services.Refused):
+    with pytest.raises(Refused):
         services.disburse(EVERYTHING, loan, timezone.localdate())
     leader = api_client(tree.users["kanoon_leader"])
     assert leader.post(f"/api/v1/funds/guarantees/{gid}/confirm").status_code == 403

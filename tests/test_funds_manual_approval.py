@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils import translation
 
 from edupact.accounts.selectors import scope_for
+from edupact.core.errors import Refused
 from edupact.core.scoping import Scope
 from edupact.funds import allocation, selectors, services
 from edupact.funds.models import AllocationRound, Fund, LoanProduct, LoanStatus
@@ -54,7 +55,7 @@ def test_a_manual_approval_takes_the_money_left_in_the_pool(k):
     # 1,000,000 asked of the 700,000 left: refused, and nothing changes.
     second = ask(bob, 1_000_000, "L2")
     points_before = _available(bob)
-    with pytest.raises(services.Refused) as refused:
+    with pytest.raises(Refused) as refused:
         services.approve(EVERYTHING, second, ON)
     assert refused.value.reason == "budget_exhausted"
     assert refused.value.details == {"budget": 700_000}
@@ -68,7 +69,7 @@ def test_a_manual_approval_takes_the_money_left_in_the_pool(k):
 
     # A cap lowers the budget further: 500,000 fits the 700,000 left, not a cap of 400,000.
     third = ask(bob, 500_000, "L3")
-    with pytest.raises(services.Refused, match="IRR400,000 can be lent"):
+    with pytest.raises(Refused, match="IRR400,000 can be lent"):
         services.approve(EVERYTHING, third, ON, cap=400_000)
     assert services.approve(EVERYTHING, third, ON, cap=600_000).status == LoanStatus.APPROVED
     assert allocation.lendable(fund, ON) == 200_000
@@ -111,7 +112,7 @@ def test_a_round_and_manual_approvals_share_one_budget(k):
     record = allocation.run_round(EVERYTHING, fund, ON)
     assert (record.pool, record.budget, record.used) == (200_000, 200_000, 0)
     assert record.decisions.get().reasons == ["budget_exhausted"]
-    with pytest.raises(services.Refused):
+    with pytest.raises(Refused):
         services.approve(EVERYTHING, lc, ON)
     assert AllocationRound.objects.filter(fund=fund).count() == 2
 
@@ -119,7 +120,7 @@ def test_a_round_and_manual_approvals_share_one_budget(k):
 def test_a_decided_loan_cannot_be_approved_again_and_a_bad_cap_is_refused(k):
     _fund, _product, zahra, _bob, ask = k
     loan = services.approve(EVERYTHING, ask(zahra, 100_000, "L1"), ON)
-    with pytest.raises(services.Refused) as refused:
+    with pytest.raises(Refused) as refused:
         services.approve(EVERYTHING, loan, ON)
     assert refused.value.reason == "loan_not_requested"
     with pytest.raises(ValidationError) as refused:
@@ -134,7 +135,7 @@ def test_the_refusal_reads_in_persian_and_vietnamese(k):
     services.approve(EVERYTHING, ask(zahra, 2_000_000, "L1"), ON)
     loan = ask(bob, 1_000_000, "L2")
     for language, expected in (("fa", "۷۰٬۰۰۰ تومان"), ("vi", "700.000\xa0IRR")):
-        with translation.override(language), pytest.raises(services.Refused) as refused:
+        with translation.override(language), pytest.raises(Refused) as refused:
             services.approve(EVERYTHING, loan, ON)
         message = refused.value.messages[0]
         assert expected in message and "Not enough money" not in message

@@ -7,6 +7,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import translation
 
 from edupact.accounts.selectors import scope_for
+from edupact.core.errors import Refused
 from edupact.core.scoping import Scope
 from edupact.funds import ledger, selectors, services
 from edupact.funds.models import (
@@ -152,10 +153,10 @@ def test_gifts_move_points_and_never_more_than_available(fund, alice, bob):
     assert gift.kind == TransferKind.GIFT
     assert points(alice, days(50)).available == 20
     assert points(bob, days(50)).available == 30
-    with pytest.raises(services.Refused) as refused:
+    with pytest.raises(Refused) as refused:
         services.gift_points(EVERYTHING, alice, bob, 21, days(50))
     assert refused.value.reason == "above_available_points"
-    with pytest.raises(services.Refused):
+    with pytest.raises(Refused):
         services.gift_points(EVERYTHING, alice, alice, 1, days(50))
     assert PointsTransfer.objects.count() == 1
     # History on both sides.
@@ -199,7 +200,7 @@ def test_zero_fee_only_points_cannot_pay_for_a_fee_loan(fund, alice, bob, standa
     assert points(bob, days(180)).restricted == 0
     # Nor can they be given on.
     services.gift_points(EVERYTHING, alice, bob, 10, days(181), use=PointsUse.ZERO_FEE_LOAN)
-    with pytest.raises(services.Refused):
+    with pytest.raises(Refused):
         services.gift_points(EVERYTHING, bob, alice, 1, days(181))
 
 
@@ -225,7 +226,7 @@ def test_disbursement_fixes_fee_and_schedule_and_repayments_take_the_oldest_firs
     services.repay(EVERYTHING, loan, 300_000_000, days(200))
     paid = list(loan.instalments.values_list("paid", flat=True)[:3])
     assert paid == [201_833_333, 98_166_667, 0]
-    with pytest.raises(services.Refused) as refused:
+    with pytest.raises(Refused) as refused:
         services.repay(EVERYTHING, loan, 2 * M, days(201))
     assert refused.value.reason == "above_outstanding"
     services.repay(EVERYTHING, loan, 1_718_333_333, days(202))
@@ -236,10 +237,10 @@ def test_disbursement_fixes_fee_and_schedule_and_repayments_take_the_oldest_firs
 
 def test_only_approved_loans_are_paid_out_and_only_paid_out_loans_repaid(fund, alice, standard):
     loan = services.request_loan(EVERYTHING, alice, standard, 100, 10, D)
-    with pytest.raises(services.Refused) as refused:
+    with pytest.raises(Refused) as refused:
         services.disburse(EVERYTHING, loan, D)
     assert refused.value.reason == "loan_not_approved"
-    with pytest.raises(services.Refused) as refused:
+    with pytest.raises(Refused) as refused:
         services.repay(EVERYTHING, loan, 1, D)
     assert refused.value.reason == "loan_not_disbursed"
 

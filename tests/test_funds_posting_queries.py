@@ -10,6 +10,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from edupact.core import idempotency
+from edupact.core.errors import Refused
 from edupact.core.scoping import Scope
 from edupact.funds import ledger, selectors, services
 from edupact.funds.models import AccountKind, Fund, FundAccount, JournalEntry, JournalLine
@@ -109,7 +110,7 @@ def test_a_retried_withdrawal_returns_the_first_entry_even_when_it_could_not_be_
     assert JournalEntry.objects.filter(fund=fund).count() == 2
     alice.refresh_from_db()
     assert alice.balance == 200
-    with pytest.raises(services.Refused) as refused:
+    with pytest.raises(Refused) as refused:
         services.withdraw(EVERYTHING, alice, 800, DAY, idempotency_key="teller-4")
     assert refused.value.reason == "above_balance"
     assert JournalEntry.objects.filter(fund=fund).count() == 2

@@ -14,6 +14,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from edupact.core import calendars
 from edupact.funds import rules, selectors, services, simulator
 from edupact.funds.models import (
     AccountKind,
@@ -68,7 +69,7 @@ def test_a_schedule_sums_to_principal_plus_fee(amount, months, strategy, rate, s
     assert all(a < b for a, b in zip([start, *dues], dues, strict=False))
     assert all(a >= 0 for _, _, a in terms.schedule)
     # The same day of the month, or the last day of a shorter month.
-    first_day = rules.add_months(start, 0, calendar)
+    first_day = calendars.add_months(start, 0, calendar)
     assert first_day == start
 
 

@@ -441,3 +441,37 @@ def test_the_trial_balance_always_balances(steps, strategy, calendar):
         assert 0 <= rate.on_time <= rate.due
 
     simulator.run(scenario, inspect=inspect)
+
+
+@pytest.mark.parametrize(
+    "query",
+    ["end=0001-12-10", "start=0001-01-01", "end=9999-12-31", "on=0001-01-01", "end=1999-12-31"],
+)
+def test_report_dates_out_of_bounds_are_a_4xx_not_a_500(
+    example, tree, api_client, client_as, query
+):
+    """``cash-flow?end=0001-12-10`` answered 500 (issue 9 §4): dates are within core.bounds,
+    refused as a problem in the API and as a 400 on the pages, in the reader's language."""
+    fund = example[0]
+    name, value = query.split("=")
+    api = api_client(tree.users["secretariat"], **{"Accept-Language": "vi"})
+    path = "trial-balance" if name == "on" else "cash-flow"
+    answer = api.get(f"/api/v1/funds/{fund.pk}/reports/{path}?{query}")
+    assert answer.status_code == 422, answer.content
+    assert answer["Content-Type"] == "application/problem+json"
+    assert answer.json()["title"] == "Dữ liệu không hợp lệ"
+    page = "funds:trial_balance" if name == "on" else "funds:cash_flow"
+    field = {"end": "to", "start": "from", "on": "on"}[name]
+    reader = client_as(tree.users["secretariat"], "vi")
+    refused = reader.get(reverse(page, args=[fund.pk]), {field: value})
+    assert refused.status_code == 400
+    assert "Nhập một ngày từ" in refused.content.decode()
+
+
+def test_the_cash_flow_selector_refuses_days_no_calendar_holds(example):
+    from django.core.exceptions import ValidationError
+
+    fund = example[0]
+    with pytest.raises(ValidationError) as exc:
+        reports.cash_flow(fund, D(1, 1, 1), D(2024, 1, 1))
+    assert list(exc.value.message_dict) == ["start"]

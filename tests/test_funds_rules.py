@@ -9,6 +9,7 @@ from fractions import Fraction
 import jdatetime
 import pytest
 
+from edupact.core import calendars
 from edupact.funds import rules
 from edupact.funds.models import FeeStrategy
 
@@ -62,31 +63,32 @@ def test_roll_forward_from_running_sums():
 
 class TestMonths:
     def test_jalali_month_lengths(self):
-        assert [rules.jalali_month_days(1403, m) for m in range(1, 13)] == [31] * 6 + [30] * 5 + [
-            30
-        ]  # 1403 is a leap year: Esfand has 30 days
-        assert rules.jalali_month_days(1404, 12) == 29
+        lengths = [calendars.jalali_month_days(1403, m) for m in range(1, 13)]
+        assert lengths == [31] * 6 + [30] * 5 + [30]  # 1403 is a leap year: Esfand has 30 days
+        assert calendars.jalali_month_days(1404, 12) == 29
 
     def test_same_day_next_month_in_jalali(self):
         # 1396/07/15 + 1 month = 1396/08/15 (2017-11-06), not 2017-11-07.
         assert (
-            rules.add_months(j(1396, 7, 15), 1, "jalali") == j(1396, 8, 15) == dt.date(2017, 11, 6)
+            calendars.add_months(j(1396, 7, 15), 1, "jalali")
+            == j(1396, 8, 15)
+            == dt.date(2017, 11, 6)
         )
 
     def test_jalali_end_of_month(self):
         # Shahrivar 31 → Mehr has 30 days → 1403/07/30.
-        assert rules.add_months(j(1403, 6, 31), 1, "jalali") == j(1403, 7, 30)
+        assert calendars.add_months(j(1403, 6, 31), 1, "jalali") == j(1403, 7, 30)
         # Bahman 30 → Esfand 1403 has 30 days (leap), Esfand 1404 only 29.
-        assert rules.add_months(j(1403, 11, 30), 1, "jalali") == j(1403, 12, 30)
-        assert rules.add_months(j(1404, 11, 30), 1, "jalali") == j(1404, 12, 29)
+        assert calendars.add_months(j(1403, 11, 30), 1, "jalali") == j(1403, 12, 30)
+        assert calendars.add_months(j(1404, 11, 30), 1, "jalali") == j(1404, 12, 29)
         assert j(1404, 12, 29) == dt.date(2026, 3, 20)
         # Across the year: 1403/12/30 + 12 months = 1404/12/29.
-        assert rules.add_months(j(1403, 12, 30), 12, "jalali") == j(1404, 12, 29)
+        assert calendars.add_months(j(1403, 12, 30), 12, "jalali") == j(1404, 12, 29)
 
     def test_gregorian_end_of_month(self):
-        assert rules.add_months(dt.date(2024, 1, 31), 1, "gregorian") == dt.date(2024, 2, 29)
-        assert rules.add_months(dt.date(2024, 1, 31), 13, "gregorian") == dt.date(2025, 2, 28)
-        assert rules.add_months(dt.date(2024, 8, 31), 4, "gregorian") == dt.date(2024, 12, 31)
+        assert calendars.add_months(dt.date(2024, 1, 31), 1, "gregorian") == dt.date(2024, 2, 29)
+        assert calendars.add_months(dt.date(2024, 1, 31), 13, "gregorian") == dt.date(2025, 2, 28)
+        assert calendars.add_months(dt.date(2024, 8, 31), 4, "gregorian") == dt.date(2024, 12, 31)
 
 
 class TestFees:

@@ -11,8 +11,8 @@ from django.db import transaction
 
 from edupact.accounts.selectors import scope_for
 from edupact.core.scoping import Scope
+from edupact.demo.rotating import FUND_NAME, load_rotating_demo
 from edupact.rotating import selectors, services
-from edupact.rotating.demo import FUND_NAME, load_rotating_demo
 from edupact.rotating.models import DrawMode, DuePayment, RotatingFund, Share
 
 pytestmark = pytest.mark.django_db

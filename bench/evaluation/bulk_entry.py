@@ -8,7 +8,8 @@ is set (e.g. a throwaway cluster from ``scripts/pg-cluster.sh``; its tables are 
 branch, a points framework of ten indicators, generates the commune's template, fills it in
 (not timed) and times, as the commune official: the template, a dry run, the import (one
 transaction, then the rollup refresh after commit), the same file again (recognised by its
-digest), and another file with the same answers (every row checked, all unchanged).
+digest), another file with the same answers (every row checked, all unchanged), and a file
+with new answers (every row updated, each with its audit entry).
 Prints the timings as JSON.
 """
 
@@ -181,6 +182,10 @@ def main(argv=None) -> int:
     other = fill(template, SEED)  # the same answers, other bytes
     same = timed("same answers, other file", results, lambda: run(other))
     assert same.skipped == args.households and same.created == same.updated == 0
+    changed = fill(template, SEED + 1)  # new answers: the rows change, each audited
+    update = timed("changed answers (updates)", results, lambda: run(changed))
+    results["updated"] = update.updated
+    assert update.updated + update.skipped == args.households
     print(json.dumps(results, ensure_ascii=False, indent=2))
     return 0
 

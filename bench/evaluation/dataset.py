@@ -184,8 +184,9 @@ def _hamlets(branches, hamlets: int) -> None:
 
 def _lookups(frameworks) -> None:
     """Household names with their real search keys, and each model's scored assessment."""
+    from edupact.demo import evaluation as demo
     from edupact.directory.places import translated_search_key
-    from edupact.evaluation import demo, exchange, scoring
+    from edupact.evaluation import exchange, scoring
     from edupact.evaluation.models import Assessment, Subject
 
     def keyed(name: str) -> tuple[str, str]:
@@ -339,7 +340,7 @@ def _assessments() -> None:
     """One assessment per subject: pass/fail by a hash against its commune's share; 90 % of
     those meeting the criteria are recognised, the rest reviewed; of the others 70 % are
     not recognised, 30 % still self-assessed."""
-    from edupact.evaluation import demo
+    from edupact.demo import evaluation as demo
     from edupact.evaluation.models import Assessment, Subject
 
     columns = ", ".join(demo.COLUMNS)

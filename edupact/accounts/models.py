@@ -7,7 +7,7 @@ from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from edupact.core.calendars import Calendar
+from edupact.core.calendars import CALENDAR_CHOICES
 
 
 class Role(models.TextChoices):
@@ -53,10 +53,7 @@ class User(AbstractUser):
         _("calendar"),
         max_length=10,
         blank=True,
-        choices=[
-            (Calendar.JALALI, _("Jalali (Solar Hijri)")),
-            (Calendar.GREGORIAN, _("Gregorian")),
-        ],
+        choices=CALENDAR_CHOICES,
     )
 
 

@@ -3,7 +3,7 @@
 from django.db.models import Q
 from django.utils import timezone
 
-from edupact.core.scoping import Scope
+from edupact.core.scoping import Scope, record_key
 
 from .models import SELF_ONLY_ROLES, WRITING_ROLES, ApiToken, Role, RoleGrant, User
 
@@ -68,9 +68,17 @@ def roles_of(user) -> set[str]:
 
 def scoped_get_or_404(user, queryset, pk, *, write: bool = False, select: tuple = ()):
     """The record ``pk`` of ``queryset`` (a model or queryset) if ``user`` may see it — or
-    change it when ``write`` — else Http404: outside the scope a record does not exist."""
+    change it when ``write`` — else Http404: outside the scope a record does not exist.
+
+    A page or endpoint fetches the record it is about here; a service that follows ids a
+    client sent in a body resolves them with ``Scope.resolve`` (422 ``not_found``), the same
+    rule: what is outside the scope answers exactly as what does not exist.
+    """
+    from django.http import Http404
     from django.shortcuts import get_object_or_404
 
+    if record_key(pk) is None:  # no row has it: not found, without asking the database
+        raise Http404
     qs = queryset.objects.all() if isinstance(queryset, type) else queryset
     if select:
         qs = qs.select_related(*select)

@@ -3,6 +3,13 @@
 Signals rather than per-service calls: no code path (admin, API, CLI, shell) can
 change an audited record without leaving a row. A snapshot taken when the instance
 is loaded gives the old values without an extra query.
+
+``bulk_create``, ``bulk_update`` and ``QuerySet.update`` send no signal. A set-based path
+that writes registered models with them calls :func:`written_in_bulk` in the same
+transaction: it builds, with the same code, the entries ``post_save`` would have written
+(one per created or changed instance) and inserts them together
+(``evaluation.bulk.import_assessments``; ``tests/test_evaluation_assessment_paths.py``
+compares its trail with the service's).
 """
 
 import datetime as dt
@@ -61,9 +68,9 @@ def _on_init(sender, instance, **kwargs):
     instance._audit_before = _snapshot(instance, raw=True) if instance.pk else {}
 
 
-def _write(instance, action: str, changes: dict) -> None:
+def _entry(instance, action: str, changes: dict) -> AuditEntry:
     actor = current_actor()
-    AuditEntry.objects.create(
+    return AuditEntry(
         actor=actor if actor is not None and actor.pk else None,
         actor_label=str(actor) if actor is not None else "system",
         action=action,
@@ -74,9 +81,9 @@ def _write(instance, action: str, changes: dict) -> None:
     )
 
 
-def _on_save(sender, instance, created, raw=False, **kwargs):
-    if raw:
-        return
+def _saved(instance, created: bool) -> AuditEntry | None:
+    """The entry a save of ``instance`` leaves (None: nothing changed), not yet stored; the
+    instance's snapshot becomes its values as saved."""
     after = _snapshot(instance)
     before = {} if created else getattr(instance, "_audit_before", {})
     before = {k: _value(v) for k, v in before.items()}
@@ -85,17 +92,48 @@ def _on_save(sender, instance, created, raw=False, **kwargs):
         for k, v in after.items()
         if before.get(k) != v and k != "id"
     }
-    if created or changes:
-        _write(instance, AuditEntry.Action.CREATE if created else AuditEntry.Action.UPDATE, changes)
     instance._audit_before = after
+    if created or changes:
+        action = AuditEntry.Action.CREATE if created else AuditEntry.Action.UPDATE
+        return _entry(instance, action, changes)
+    return None
+
+
+def _on_save(sender, instance, created, raw=False, **kwargs):
+    if raw:
+        return
+    entry = _saved(instance, created)
+    if entry is not None:
+        entry.save()
 
 
 def _on_delete(sender, instance, **kwargs):
-    _write(instance, AuditEntry.Action.DELETE, {})
+    _entry(instance, AuditEntry.Action.DELETE, {}).save()
+
+
+def written_in_bulk(instances, *, created: bool, batch_size: int = 1000) -> int:
+    """Audit instances just written by ``bulk_create`` (``created``) or ``bulk_update``,
+    which send no signal: the entries ``post_save`` would have left, built by the same code
+    from each instance's snapshot (taken when it was loaded), inserted together. Call it in
+    the transaction of the write, after it (created instances need their keys). Returns the
+    number of entries."""
+    entries = []
+    for instance in instances:
+        if instance.__class__ not in _REGISTERED:
+            raise TypeError(f"{instance.__class__.__name__} is not audited")
+        entry = _saved(instance, created)
+        if entry is not None:
+            entries.append(entry)
+    AuditEntry.objects.bulk_create(entries, batch_size=batch_size)
+    return len(entries)
+
+
+_REGISTERED: set[type] = set()
 
 
 def register(*models) -> None:
     for model in models:
+        _REGISTERED.add(model)
         uid = f"audit-{model._meta.label}"
         post_init.connect(_on_init, sender=model, dispatch_uid=uid)
         post_save.connect(_on_save, sender=model, dispatch_uid=uid)

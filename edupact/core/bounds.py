@@ -59,6 +59,7 @@ YEAR_MAX = 2099
 MAX_MONTHS = 360  # a loan's term, a reschedule, a plan's period in months
 MAX_COUNT = 10**9  # how many of anything: people, shares, votes, rows
 MAX_OFFSET = 10**9  # how far into a list a page may start
+MAX_PAGE_LIMIT = 1000  # how many rows one page of an API list may ask for
 MAX_DAYS = CENTURY_DAYS  # a rule's number of days: history, cooling-off, default after
 MAX_POINTS = MAX_BALANCE * CENTURY_DAYS  # the money-days of the largest balance over a century
 MAX_PERCENT = 100  # a fee rate, per year or once
@@ -111,14 +112,19 @@ def check_months(value, *, minimum: int = 1, maximum: int = MAX_MONTHS, field=No
 
 
 def check_year(value, *, minimum: int = YEAR_MIN, maximum: int = YEAR_MAX, field=None) -> int:
-    return _between(
-        value,
-        minimum,
-        maximum,
-        _("Enter a year between %(min)s and %(max)s."),
-        field=field,
-        code="year_out_of_bounds",
-    )
+    """A year within the bounds; the message shows the years as years (2099, ۲۰۹۹), not as
+    amounts with a thousands separator."""
+    if isinstance(value, bool) or not isinstance(value, int) or not minimum <= value <= maximum:
+        from .text import reader_digits
+
+        language = (get_language() or "en")[:2]
+        error = ValidationError(
+            _("Enter a year between %(min)s and %(max)s.")
+            % {"min": reader_digits(minimum, language), "max": reader_digits(maximum, language)},
+            code="year_out_of_bounds",
+        )
+        raise ValidationError({field: error}) if field else error
+    return value
 
 
 def check_date(
@@ -291,6 +297,15 @@ MoneyDay = Annotated[
         json_schema_extra={"formatMinimum": str(MONEY_DATE_MIN), "formatMaximum": str(DATE_MAX)},
     ),
 ]
+
+
+def text_of(model, field: str):
+    """The API schema type of a model's text field: a string no longer than the column, so
+    that the OpenAPI document states the bound and an over-long value is a 422 on the field
+    before any service runs (PostgreSQL would refuse it as a 500; SQLite would store it)."""
+    return Annotated[str, Field(max_length=model._meta.get_field(field).max_length)]
+
+
 # Query and path parameters arrive as text: bounded, not strict.
 YearParam = Annotated[int, Field(ge=YEAR_MIN, le=YEAR_MAX)]
 IdParam = Annotated[int, Field(ge=1, le=INT64_MAX)]

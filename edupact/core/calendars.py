@@ -4,6 +4,7 @@ Jalali input accepts Persian or ASCII digits and two-digit years (``۹۶/۰۱/۲
 Gregorian input accepts ISO ``2023-04-11`` and ``11/04/2023`` (day first, as in Vietnam).
 """
 
+import calendar as gregorian
 import datetime as dt
 import re
 from dataclasses import dataclass
@@ -12,6 +13,7 @@ from enum import StrEnum
 import jdatetime
 from babel.dates import format_date as babel_format_date
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from .text import ascii_digits, persian_digits
 
@@ -21,10 +23,28 @@ class Calendar(StrEnum):
     GREGORIAN = "gregorian"
 
 
+# The choice of a calendar on every model that keeps one (users, organisations, funds,
+# rotating funds). The migrations hold the literal choices, so none changes with this list.
+CALENDAR_CHOICES = [
+    (Calendar.JALALI, gettext_lazy("Jalali (Solar Hijri)")),
+    (Calendar.GREGORIAN, gettext_lazy("Gregorian")),
+]
+
+
 _PARTS = re.compile(r"^\s*(\d{1,4})\s*[/\-.]\s*(\d{1,2})\s*[/\-.]\s*(\d{1,4})\s*$")
 JALALI_MONTHS_FA = [
     "فروردین", "اردیبهشت", "خرداد", "تیر", "مرداد", "شهریور",
     "مهر", "آبان", "آذر", "دی", "بهمن", "اسفند",
+]  # fmt: skip
+JALALI_MONTHS_LATIN = [
+    "Farvardin", "Ordibehesht", "Khordad", "Tir", "Mordad", "Shahrivar",
+    "Mehr", "Aban", "Azar", "Dey", "Bahman", "Esfand",
+]  # fmt: skip
+GREGORIAN_MONTHS = [
+    gettext_lazy("January"), gettext_lazy("February"), gettext_lazy("March"),
+    gettext_lazy("April"), gettext_lazy("May"), gettext_lazy("June"), gettext_lazy("July"),
+    gettext_lazy("August"), gettext_lazy("September"), gettext_lazy("October"),
+    gettext_lazy("November"), gettext_lazy("December"),
 ]  # fmt: skip
 
 
@@ -150,3 +170,41 @@ def months_between(start: dt.date, end: dt.date, calendar: Calendar | str) -> li
 def month_label(month: Month, calendar: Calendar | str, language: str) -> str:
     """``فروردین ۱۴۰۳`` / ``1403/01`` for Jalali months; ``03/2024`` / ``Mar 2024`` otherwise."""
     return format_month(month.year, month.month, calendar, language)
+
+
+# Month arithmetic (loan schedules, report periods, a rotating fund's draw days) --------------
+
+
+def jalali_month_days(year: int, month: int) -> int:
+    if month <= 6:
+        return 31
+    if month <= 11:
+        return 30
+    return 30 if jdatetime.date(year, 1, 1).isleap() else 29
+
+
+def add_months(day: dt.date, months: int, calendar: Calendar | str) -> dt.date:
+    """The same day of the month ``months`` later in ``calendar``, or that month's last day."""
+    if Calendar(calendar) == Calendar.JALALI:
+        j = jdatetime.date.fromgregorian(date=day)
+        index = j.year * 12 + (j.month - 1) + months
+        year, month = divmod(index, 12)
+        month += 1
+        return jdatetime.date(year, month, min(j.day, jalali_month_days(year, month))).togregorian()
+    index = day.year * 12 + (day.month - 1) + months
+    year, month = divmod(index, 12)
+    month += 1
+    return dt.date(year, month, min(day.day, gregorian.monthrange(year, month)[1]))
+
+
+def month_of(day: dt.date, calendar: Calendar | str) -> int:
+    if Calendar(calendar) == Calendar.JALALI:
+        return jdatetime.date.fromgregorian(date=day).month
+    return day.month
+
+
+def day_in_month(year: int, month: int, day: int, calendar: Calendar | str) -> dt.date:
+    """Day ``day`` of a month of ``calendar``, or that month's last day when it is shorter."""
+    if Calendar(calendar) == Calendar.JALALI:
+        return jdatetime.date(year, month, min(day, jalali_month_days(year, month))).togregorian()
+    return dt.date(year, month, min(day, gregorian.monthrange(year, month)[1]))

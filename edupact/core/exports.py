@@ -7,7 +7,9 @@ therefore scoped exactly like the page that offers them. Cells follow one conven
 - headers in the reader's language, money headers naming the unit ("Amount (toman)");
 - amounts as numbers in the display unit (toman for Persian readers of rial funds, the
   currency's major unit otherwise), so that sums can be checked in Excel;
-- dates twice where useful: as the reader sees them (their calendar and digits) and ISO.
+- dates twice where useful: as the reader sees them (their calendar and digits) and ISO;
+- names, memos and every other text as text: the writer neutralises what a spreadsheet would
+  take for a formula (``tabular.formula_like``), so pass numbers as numbers, never formatted.
 """
 
 import datetime as dt
@@ -78,6 +80,11 @@ def money_cell(amount: int | None, currency: str) -> int | Decimal | None:
     else:
         value = Money(int(amount), currency).major
     return int(value) if value == value.to_integral_value() else value
+
+
+def plain(text) -> str:
+    """Names and references as stored (ASCII digits), so that the file can be searched."""
+    return str(text or "")
 
 
 def date_headers(label: str) -> list[str]:

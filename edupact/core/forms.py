@@ -3,8 +3,17 @@
 from django import forms
 from django.core.exceptions import ValidationError
 
-from . import preferences
-from .calendars import Calendar, InvalidDate, format_date, parse_date
+from . import bounds, preferences
+from .calendars import (
+    GREGORIAN_MONTHS,
+    JALALI_MONTHS_FA,
+    JALALI_MONTHS_LATIN,
+    Calendar,
+    InvalidDate,
+    format_date,
+    parse_date,
+)
+from .money import parse_amount
 from .text import ascii_digits, normalise
 
 
@@ -93,3 +102,63 @@ def identity_field(label, *, phone: bool = False, max_length: int = 20) -> forms
     the right keypad on a phone, never autofilled with the reader's own."""
     attrs = {"inputmode": "tel" if phone else "numeric", "dir": "ltr", "autocomplete": "off"}
     return forms.CharField(label=label, max_length=max_length, widget=forms.TextInput(attrs=attrs))
+
+
+class AmountField(forms.CharField):
+    """A whole amount in minor units; Persian digits and separators allowed. Within the
+    domain bounds (``core.bounds``): from ``minimum`` (1 by default) to ``MAX_AMOUNT``."""
+
+    def __init__(self, *args, minimum: int = 1, **kwargs):
+        self.minimum = minimum
+        super().__init__(*args, **kwargs)
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        if not value:
+            return None
+        try:
+            amount = parse_amount(value)
+        except ValueError as exc:
+            raise ValidationError(str(exc), code="amount") from exc
+        return self.bounded(amount)
+
+    def bounded(self, amount: int) -> int:
+        return bounds.check_amount(amount, minimum=self.minimum)
+
+    def widget_attrs(self, widget):
+        attrs = super().widget_attrs(widget)
+        attrs.update({"inputmode": "numeric", "dir": "ltr", "autocomplete": "off"})
+        return attrs
+
+
+def month_choices(calendar: str) -> list[tuple[int, str]]:
+    """The twelve months of the fund's calendar, named as its members name them. (Here and
+    not in ``calendars``, which ``preferences`` imports: the names follow the reader's
+    language.)"""
+    if calendar == "jalali":
+        names = JALALI_MONTHS_FA if preferences.language() == "fa" else JALALI_MONTHS_LATIN
+    else:
+        names = GREGORIAN_MONTHS
+    return [(i, str(name)) for i, name in enumerate(names, start=1)]
+
+
+def add_errors(form, exc: ValidationError) -> None:
+    """A service's refusal shown on the form: each field's messages beside the field, the
+    rest (and messages of fields the form does not have) above it."""
+    if not hasattr(exc, "error_dict"):
+        for message in exc.messages:
+            form.add_error(None, message)
+        return
+    for key, errors in exc.message_dict.items():
+        form.add_error(key if key in form.fields else None, errors)
+
+
+def error_lines(exc: ValidationError) -> list[str]:
+    """Every message, prefixed with where it applies (a row, an indicator, a field)."""
+    if not hasattr(exc, "error_dict"):
+        return exc.messages
+    return [
+        message if key == "__all__" else f"{key}: {message}"
+        for key, messages in exc.message_dict.items()
+        for message in messages
+    ]

@@ -10,7 +10,9 @@ from functools import lru_cache
 
 from babel import Locale
 from babel.numbers import NumberPattern, format_currency, get_currency_precision
+from django.db import models
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from .text import DIGITS_TO_ASCII, persian_digits
 
@@ -18,6 +20,13 @@ BABEL_LOCALES = {"fa": "fa_IR", "vi": "vi_VN", "en": "en"}
 # CLDR's native digits for Persian: ۰-۹ with ٬ and ٫ as separators.
 NUMBERING = {"fa": "arabext"}
 RIALS_PER_TOMAN = 10
+
+
+class Currency(models.TextChoices):
+    """The currencies a fund keeps its books in (funds and rotating funds alike)."""
+
+    IRR = "IRR", gettext_lazy("Iranian rial")
+    VND = "VND", gettext_lazy("Vietnamese đồng")
 
 
 @dataclass(frozen=True, slots=True)

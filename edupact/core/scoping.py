@@ -11,12 +11,23 @@ only their own records, which field names the person::
 
 ``Scope.filter(queryset)`` is what every selector, view, API endpoint and export
 calls; an object outside the scope is simply not found (404, never 403).
+
+A write that names other records by id (a meeting's proposals and attendees, a decision's
+assessments, a subject's parent…) resolves them with ``Scope.resolve``: an id outside the
+scope is refused exactly as an id that names nothing (``not_found``: the same message, no
+name, no hint which), so a refusal never tells a writer what exists elsewhere.
 """
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import reduce
 
+from django.core.exceptions import ValidationError
 from django.db.models import Q, QuerySet
+from django.utils.text import capfirst
+from django.utils.translation import gettext as _
+
+from .bounds import INT64_MAX
 
 
 @dataclass(frozen=True)
@@ -86,6 +97,52 @@ class Scope:
 
     def can_write_path(self, path: str) -> bool:
         return self.everything or any(path.startswith(p) for p in self.write_paths)
+
+    def resolve(
+        self, queryset, ids: Iterable, *, field: str | None = None, write: bool = False
+    ) -> dict:
+        """The records of ``queryset`` (a model or a queryset, locked or not) named by
+        ``ids``, by id — each one that exists *and* is in scope — or ``not_found`` when any
+        is missing, before any other check runs on them. The one way a service follows ids
+        a client sent: whether an id names nothing or a record outside the scope, the
+        answer is the same, so a refusal never confirms that a record exists, nor names it.
+        Ids that no row can have (not whole numbers, out of the 64-bit range) are missing
+        too, without a query that the database would refuse.
+        """
+        qs = queryset._default_manager.all() if isinstance(queryset, type) else queryset
+        wanted = {record_key(i) for i in ids}
+        if not wanted:
+            return {}
+        if None in wanted:
+            raise not_found(qs.model, field=field)
+        found = {o.pk: o for o in self.filter(qs.filter(pk__in=wanted), write=write)}
+        if len(found) != len(wanted):
+            raise not_found(qs.model, field=field)
+        return found
+
+    def resolve_one(self, queryset, pk, *, field: str | None = None, write: bool = False):
+        """``resolve`` of one id: the record, or ``not_found``."""
+        return self.resolve(queryset, [pk], field=field, write=write)[record_key(pk)]
+
+
+def not_found(model, *, field: str | None = None) -> ValidationError:
+    """The refusal of a reference the reader cannot follow, with the same words whether the
+    record does not exist or is outside the reader's scope (422 in the API)."""
+    message = capfirst(_("%(model)s not found.") % {"model": model._meta.verbose_name})
+    error = ValidationError(message, code="not_found")
+    return ValidationError({field: [error]}) if field else error
+
+
+def record_key(value) -> int | None:
+    """An id as the database can hold it (a whole number from 1 to 2^63 − 1), or None: an id
+    no row can have is simply not found, never an overflow in the database driver."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, str) and value.strip().isdigit():
+        value = int(value)
+    if isinstance(value, int) and 1 <= value <= INT64_MAX:
+        return value
+    return None
 
 
 def _keys(model, column: str = "pk", **conditions) -> QuerySet:

@@ -16,6 +16,9 @@ from collections.abc import Callable
 from django.db import connections
 from django.db.models import QuerySet
 
+from .bounds import INT64_MAX
+
+INT64_MIN = -INT64_MAX - 1
 # Stand-ins no real key equals (keys are positive), each distinct.
 _STAND_INS = tuple(-987_654_321_000 - n for n in range(8))
 _LIMIT = 1024
@@ -29,7 +32,13 @@ class Reused:
         self._compiled: dict = {}
 
     def first(self, key, *values: int):
-        """The first row of ``build(key, *values)`` as a model instance, or None."""
+        """The first row of ``build(key, *values)`` as a model instance, or None.
+
+        A value outside a signed 64-bit integer names no row (keys are ``bigint``), and the
+        raw query would not get there: SQLite cannot bind it, PostgreSQL refuses it. The
+        ORM answers such a lookup with no rows; so does this."""
+        if any(not INT64_MIN <= value <= INT64_MAX for value in values):
+            return None
         model, sql, slots, params = self._statement(key, len(values))
         params = list(params)
         for position, n in slots:

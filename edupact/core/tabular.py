@@ -11,11 +11,15 @@ already imported by its digest.
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import hashlib
 import io
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from decimal import Decimal
 
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from .text import normalise, search_key
@@ -107,7 +111,7 @@ def _raw_rows(content: bytes, filename: str) -> Iterable[Sequence]:
         dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
     except csv.Error:
         dialect = csv.excel
-    return csv.reader(io.StringIO(text), dialect)
+    return ([_csv_unescape(v) for v in row] for row in csv.reader(io.StringIO(text), dialect))
 
 
 def _cell(value) -> str:
@@ -167,33 +171,161 @@ def read_rows(
     return result
 
 
+# The writer --------------------------------------------------------------------------------------
+#
+# Every XLSX and CSV file edupact writes goes through ``Book``/``Sheet`` (XLSX) or ``to_csv``:
+# both pass each value through ``_text`` and ``formula_like``, so that text a user typed (a name,
+# a memo) can never become a live formula in the spreadsheet of whoever opens the file (OWASP
+# "CSV injection"). Numbers, dates and booleans are written typed, so a real negative amount
+# stays a number; every other value is text. Text that a spreadsheet would read as a formula —
+# beginning with ``=``, ``+``, ``-``, ``@``, a tab or a line break, even "-5" typed as a name —
+# is neutralised: in XLSX it is a string cell carrying Excel's own quote prefix (what Excel
+# stores when one types ``'=x``: the cell shows ``=x`` and stays text when edited), never a
+# formula; in CSV it gets a leading ``'`` and every text field is quoted, so a reader whose
+# separator is ``;`` cannot split a cell into a new one that starts a formula. ``read_rows``
+# removes that ``'`` again, so an exported CSV imports as the text it was written from.
+
+FORMULA_STARTS = frozenset("=+-@\t\r\n")
+# Not allowed in XML 1.0 (hence in XLSX) nor encodable as UTF-8: C0 controls other than tab and
+# line breaks, lone surrogates, U+FFFE and U+FFFF. Shown as U+FFFD in both formats alike.
+_UNWRITABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+_NUMBERS = (int, float, Decimal)
+
+
+def formula_like(text: str) -> bool:
+    """Would a spreadsheet read this text as a formula (or a signed number) if written as is?
+
+    A text that starts with ``'`` followed by such a text is included, so that the CSV escape
+    can be undone without ambiguity (``'=x`` is written ``''=x`` and read back as ``'=x``).
+    """
+    if not text:
+        return False
+    first = text[0]
+    if first == "'":
+        first = text.lstrip("'")[:1]
+    return first in FORMULA_STARTS
+
+
+def _text(value) -> str:
+    """Any non-typed value as text that both formats can carry."""
+    text = value if value.__class__ is str else str(value)
+    return _UNWRITABLE.sub("\ufffd", text) if _UNWRITABLE.search(text) else text
+
+
+def _typed(value) -> bool:
+    """Written as a number, date or boolean cell (never neutralised)."""
+    return isinstance(value, (*_NUMBERS, bool, dt.date, dt.time, dt.timedelta))
+
+
+def csv_field(value):
+    """One CSV field: numbers as numbers (unquoted), text quoted and, when formula-like,
+    prefixed with ``'``; dates as ISO 8601; None as empty."""
+    if value.__class__ is not str:  # most cells are text: skip the type tests
+        if value is None:
+            return ""
+        if isinstance(value, _NUMBERS) and not isinstance(value, bool):
+            return value
+        if isinstance(value, (dt.date, dt.time)):
+            return value.isoformat()
+    text = _text(value)
+    return "'" + text if formula_like(text) else text
+
+
+def _csv_unescape(text: str) -> str:
+    """The text ``csv_field`` was given: the ``'`` it added before a formula-like text removed."""
+    return text[1:] if text[:1] == "'" and formula_like(text[1:]) else text
+
+
+class Sheet:
+    """One worksheet of a ``Book``. Values go in only through ``append``, which writes typed
+    values as typed cells and everything else as neutralised text; ``layout`` is the openpyxl
+    worksheet for merges, widths, frozen panes and data validations (``Book.to_bytes``
+    neutralises anything written there too, outside streaming books)."""
+
+    def __init__(self, worksheet):
+        self.layout = worksheet
+
+    def cell(self, value, *, font=None):
+        """``value`` as openpyxl should append it: typed values and plain text as they are
+        (openpyxl makes them number, date or string cells), formula-like text or a styled
+        value as a cell built here."""
+        from openpyxl.cell import WriteOnlyCell
+
+        if value is None or _typed(value):
+            if isinstance(value, dt.datetime) and value.tzinfo is not None:
+                value = timezone.localtime(value).replace(tzinfo=None)  # Excel has no zones
+            if font is None:
+                return value
+            cell = WriteOnlyCell(self.layout, value=value)
+        else:
+            value = _text(value)
+            if "\r" in value:
+                value = value.replace("\r\n", "\n").replace("\r", "\n")  # Excel's line break
+            if font is None and not formula_like(value):
+                return value
+            cell = WriteOnlyCell(self.layout, value=value)
+            _neutralise(cell)
+        if font is not None:
+            cell.font = font
+        return cell
+
+    def append(self, values: Iterable = (), *, font=None) -> None:
+        self.layout.append([self.cell(v, font=font) for v in values])
+
+
+def _neutralise(cell) -> None:
+    """A text cell stays text: never a formula, and Excel's quote prefix when formula-like."""
+    if isinstance(cell.value, str):
+        if cell.data_type == "f":  # openpyxl makes any text beginning with "=" a formula
+            cell.data_type = "s"
+        if formula_like(cell.value):
+            cell.quotePrefix = True
+
+
+class Book:
+    """The one XLSX writer: a workbook whose sheets are ``Sheet``s. ``streaming`` writes rows
+    as they come (large exports stay flat in memory) but allows no layout after the rows."""
+
+    def __init__(self, *, streaming: bool = False):
+        from openpyxl import Workbook
+
+        self.streaming = streaming
+        self._book = Workbook(write_only=streaming)
+        if not streaming:
+            self._book.remove(self._book.active)
+
+    def sheet(self, title: str) -> Sheet:
+        return Sheet(self._book.create_sheet(title=(_text(title) or "Sheet1")[:31]))
+
+    def to_bytes(self) -> bytes:
+        if not self.streaming:
+            for worksheet in self._book.worksheets:
+                for row in worksheet.iter_rows():
+                    for cell in row:
+                        _neutralise(cell)
+        out = io.BytesIO()
+        self._book.save(out)
+        return out.getvalue()
+
+
 def to_xlsx(headers: Sequence[str], rows: Iterable[Sequence], *, title: str = "") -> bytes:
-    """A workbook with one sheet: bold headers, then the rows as given (numbers stay numbers,
-    so totals can be checked in Excel). Streams rows, so exports of large tables stay flat."""
-    from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
+    """A workbook with one sheet: bold headers, then the rows (numbers stay numbers, so totals
+    can be checked in Excel; text stays text). Streams rows, so large tables stay flat."""
     from openpyxl.styles import Font
 
-    book = Workbook(write_only=True)
-    sheet = book.create_sheet(title=(title or "Sheet1")[:31])
-    bold = Font(bold=True)
-    cells = []
-    for text in headers:
-        cell = WriteOnlyCell(sheet, value=str(text))
-        cell.font = bold
-        cells.append(cell)
-    sheet.append(cells)
+    book = Book(streaming=True)
+    sheet = book.sheet(title)
+    sheet.append(headers, font=Font(bold=True))
     for row in rows:
-        sheet.append(list(row))
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
+        sheet.append(row)
+    return book.to_bytes()
 
 
 def to_csv(headers: Sequence[str], rows: Iterable[Sequence]) -> bytes:
-    """UTF-8 with a byte-order mark so that Excel opens Persian and Vietnamese text correctly."""
+    """UTF-8 with a byte-order mark so that Excel opens Persian and Vietnamese text correctly;
+    every field through ``csv_field``."""
     out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow([str(h) for h in headers])
-    writer.writerows(rows)
+    writer = csv.writer(out, quoting=csv.QUOTE_NONNUMERIC)
+    writer.writerow([csv_field(h) for h in headers])
+    writer.writerows([csv_field(v) for v in row] for row in rows)
     return out.getvalue().encode("utf-8-sig")

@@ -3,10 +3,20 @@
 Persian: Arabic yeh/kaf become Persian ones, ZWNJ (U+200C) is kept, Persian and
 Arabic-Indic digits become ASCII for storage. Vietnamese: NFC on input; search keys
 drop diacritics so that "nguyen" finds "Nguyễn".
+
+Text that no database can store is refused on input, with a translated message: a NUL
+character (PostgreSQL refuses it; SQLite would store it and cut the text short in other
+programs) and a lone UTF-16 surrogate (half of an emoji, as a JSON ``"\\ud800"`` escape can
+carry it; it is not a character and cannot be encoded as UTF-8). ``normalise`` refuses it,
+and so does the API's parser for every string of every body and query (``edupact.api``);
+web forms refuse NUL already (Django's CharField) and cannot carry a lone surrogate.
 """
 
+import re
 import unicodedata
 
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
 from persiantools import characters
 
 ZWNJ = "\u200c"
@@ -37,10 +47,33 @@ def reader_digits(value, language: str) -> str:
     return persian_digits(text) if language == "fa" else text
 
 
+UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+
+
+def unstorable(value: str) -> bool:
+    """Whether ``value`` holds a NUL or a lone surrogate (see the module's docstring)."""
+    return UNSTORABLE.search(value) is not None
+
+
+def check_text(value: str, *, field: str | None = None) -> str:
+    """``value`` unchanged, or a translated ValidationError (on ``field``) if it cannot be
+    stored."""
+    if unstorable(value):
+        error = ValidationError(
+            _("Remove the invalid character from this text (a null character or a broken one)."),
+            code="unstorable_text",
+        )
+        raise ValidationError({field: error}) if field else error
+    return value
+
+
 def normalise(value: str | None) -> str:
-    """What every text field stores: NFC, Persian letters, ASCII digits, single spaces."""
+    """What every text field stores: NFC, Persian letters, ASCII digits, single spaces.
+
+    Text that cannot be stored is refused (``check_text``)."""
     if not value:
         return ""
+    check_text(value)
     if value.isascii():  # nothing to fold: spares bulk imports most of the work
         return " ".join(value.split())
     folded = value.translate(DIGITS_TO_ASCII)
@@ -53,8 +86,11 @@ def normalise(value: str | None) -> str:
 
 
 def search_key(value: str | None) -> str:
-    """A folded form for matching: lower case, no diacritics, ZWNJ treated as a space."""
-    value = normalise(value).replace(ZWNJ, " ").lower().translate(_EXTRA_FOLD)
+    """A folded form for matching: lower case, no diacritics, ZWNJ treated as a space.
+
+    A search is not stored: characters that cannot be stored match nothing and are dropped."""
+    value = normalise(UNSTORABLE.sub("", value or ""))
+    value = value.replace(ZWNJ, " ").lower().translate(_EXTRA_FOLD)
     decomposed = unicodedata.normalize("NFD", value)
     stripped = "".join(c for c in decomposed if not unicodedata.combining(c))
     return " ".join(unicodedata.normalize("NFC", stripped).split())

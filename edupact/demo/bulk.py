@@ -9,7 +9,7 @@ organisations (``services.save_organisation``).
 from edupact.core.text import normalise, search_key
 from edupact.directory.models import COUNTRY_DEFAULTS, Organisation, Person
 from edupact.directory.places import translated_search_key
-from edupact.directory.services import _segment
+from edupact.directory.services import path_segment
 
 BATCH = 500
 
@@ -58,7 +58,7 @@ def bulk_create_organisations(orgs: list[Organisation]) -> list[Organisation]:
     for org in orgs:
         if org.pk is None:
             raise RuntimeError("This database does not return ids from bulk inserts.")
-        org.path = (org.parent.path if org.parent_id else "") + _segment(org.pk)
+        org.path = (org.parent.path if org.parent_id else "") + path_segment(org.pk)
         org.depth = org.path.count(".") - 1
     Organisation.objects.bulk_update(orgs, ["path", "depth"], batch_size=BATCH)
     return orgs

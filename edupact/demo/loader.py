@@ -25,14 +25,14 @@ from edupact.directory.models import (
     Position,
 )
 from edupact.directory.places import load_places, translated_search_key, unit_key
-from edupact.evaluation.demo import load_demo as load_evaluation_demo
 from edupact.evaluation.services import load_frameworks
-from edupact.funds.demo import load_funds_demo
-from edupact.funds.demo_rounds import load_rounds_demo
-from edupact.rotating.demo import load_rotating_demo
 
 from .bulk import BATCH, bulk_create_organisations, bulk_create_people
-from .plan import Plan, build_plan
+from .directory_plan import Plan, build_plan
+from .evaluation import load_demo as load_evaluation_demo
+from .fund_rounds import load_rounds_demo
+from .funds import load_funds_demo
+from .rotating import load_rotating_demo
 
 CHUNK = 500  # ids per IN (…) query
 

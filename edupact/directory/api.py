@@ -4,8 +4,10 @@ import datetime as dt
 
 from ninja import FilterSchema, Query, Router, Schema, Status
 from ninja.pagination import paginate
+from pydantic import field_validator
 
 from edupact.accounts.selectors import scope_for, scoped_get_or_404
+from edupact.core.bounds import text_of
 from edupact.core.identifiers import mask
 from edupact.core.paging import CappedLimitOffsetPagination
 
@@ -30,7 +32,7 @@ class OrganisationOut(Schema):
 
 
 class OrganisationIn(Schema):
-    name: str
+    name: text_of(Organisation, "name")
     kind: Organisation.Kind
     parent_id: int | None = None
     country: str
@@ -58,27 +60,35 @@ class PersonOut(Schema):
 
 
 class PersonIn(Schema):
-    family_name: str
-    given_name: str = ""
-    middle_name: str = ""
-    honorific: str = ""
+    family_name: text_of(Person, "family_name")
+    given_name: text_of(Person, "given_name") = ""
+    middle_name: text_of(Person, "middle_name") = ""
+    honorific: text_of(Person, "honorific") = ""
     name_order: Person.NameOrder = Person.NameOrder.GIVEN_FIRST
     sex: str = ""
     birth_year: int | None = None
     id_kind: str = ""
     national_id: str = ""
     phone: str = ""
-    email: str = ""
+    email: text_of(Person, "email") = ""
     home_organisation_id: int
 
 
 class PersonPatch(Schema):
-    family_name: str | None = None
+    """Only the fields sent change. ``null`` clears an optional field (a part of the name,
+    the phone, the email); the family name is required, so it may change but not be null."""
+
+    family_name: str = None  # type: ignore[assignment]  # left out: unchanged; never null
     given_name: str | None = None
     middle_name: str | None = None
     honorific: str | None = None
     phone: str | None = None
     email: str | None = None
+
+    @field_validator("given_name", "middle_name", "honorific", "phone", "email")
+    @classmethod
+    def _null_clears(cls, value: str | None) -> str:
+        return "" if value is None else value
 
 
 class PartnershipOut(Schema):

@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from edupact.core import identifiers
-from edupact.core.calendars import Calendar
+from edupact.core.calendars import CALENDAR_CHOICES, Calendar
 from edupact.core.scoping import ScopeRule
 from edupact.core.text import normalise, search_key
 
@@ -176,10 +176,7 @@ class Organisation(Translated):
     calendar = models.CharField(
         _("calendar"),
         max_length=10,
-        choices=[
-            (Calendar.JALALI, _("Jalali (Solar Hijri)")),
-            (Calendar.GREGORIAN, _("Gregorian")),
-        ],
+        choices=CALENDAR_CHOICES,
         default=Calendar.JALALI,
     )
     currency = models.CharField(_("currency"), max_length=3, default="IRR")
@@ -226,6 +223,15 @@ class Organisation(Translated):
             errors["parent"] = [_("An organisation cannot be placed inside itself.")]
         if errors:
             raise ValidationError(errors)
+
+
+# The one refusal of a national identifier already held by someone. Uniqueness cannot help
+# telling that the identifier is taken, but nothing more: the refusal names no one and reads
+# the same wherever the holder is, in the caller's scope or far outside it (issue 9).
+NATIONAL_ID_TAKEN = _(
+    "This national identifier cannot be used. If this person is already recorded, ask the "
+    "platform administrator to find the record."
+)
 
 
 class Person(models.Model):
@@ -314,7 +320,12 @@ class Person(models.Model):
         return reverse("directory:person", args=[self.pk])
 
     def clean(self):
-        """Check identifiers as the person's country writes them; store normalised forms."""
+        """Check identifiers as the person's country writes them; store normalised forms.
+        An optional text left empty as ``None`` (a client's ``null``) is stored empty."""
+        optional = ("honorific", "middle_name", "given_name", "national_id", "phone", "email")
+        for name in (*optional, "bank_account"):
+            if getattr(self, name) is None:
+                setattr(self, name, "")
         country = self.home_organisation.country if self.home_organisation_id else Country.IRAN
         checks = {
             "national_id": self._clean_national_id,
@@ -331,6 +342,20 @@ class Person(models.Model):
             errors.setdefault("id_kind", []).append(_("Choose the type of identifier."))
         if errors:
             raise ValidationError(errors)
+
+    def validate_constraints(self, exclude=None):
+        """An identifier held by another person is refused on the identifier, with
+        ``NATIONAL_ID_TAKEN`` (every path — forms, the API, imports — runs this), not with
+        the constraint's technical message; the database constraint stays the guarantee."""
+        exclude = set(exclude or ())
+        if self.national_id and not {"national_id", "id_kind"} & exclude:
+            held = Person._default_manager.filter(
+                id_kind=self.id_kind, national_id=self.national_id
+            ).exclude(pk=self.pk)
+            if held.exists():
+                error = ValidationError(NATIONAL_ID_TAKEN, code="national_id_taken")
+                raise ValidationError({"national_id": [error]})
+        super().validate_constraints(exclude=exclude)
 
     def _clean_national_id(self):
         if not self.national_id:

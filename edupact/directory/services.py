@@ -13,7 +13,9 @@ from .models import COUNTRY_DEFAULTS, AdminUnit, Organisation, Person, Position
 SEGMENT = 7  # width of one id in a path ("0000042.")
 
 
-def _segment(pk: int) -> str:
+def path_segment(pk: int) -> str:
+    """One organisation's part of a materialised path; public because the demo's bulk insert
+    writes paths without ``save()`` and must write exactly what ``save()`` would."""
     return f"{pk:06d}."
 
 
@@ -48,7 +50,7 @@ def save_organisation(scope: Scope, org: Organisation) -> Organisation:
     org.path = org.path or "pending."
     org.save()
     parent_path = org.parent.path if org.parent_id else ""
-    new_path = parent_path + _segment(org.pk)
+    new_path = parent_path + path_segment(org.pk)
     if new_path != old_path:
         org.path, org.depth = new_path, new_path.count(".") - 1
         Organisation.objects.filter(pk=org.pk).update(path=org.path, depth=org.depth)

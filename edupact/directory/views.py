@@ -12,7 +12,7 @@ from django.views.decorators.http import require_POST
 from edupact.accounts.selectors import scope_for, scoped_get_or_404
 from edupact.audit.selectors import history
 from edupact.audit.services import log_sensitive_access
-from edupact.web.paging import page_of
+from edupact.core.paging import page_of
 
 from . import selectors, services
 from .forms import HamletForm, OrganisationForm, PersonForm, PositionForm

@@ -12,6 +12,7 @@ from ninja import Body, File, FilterSchema, Form, Query, Router, Schema, Status,
 from ninja.pagination import paginate
 
 from edupact.accounts.selectors import scope_for, scoped_get_or_404
+from edupact.core.bounds import Year, YearParam
 from edupact.core.paging import CappedLimitOffsetPagination
 from edupact.directory.models import AdminUnit, Organisation
 
@@ -186,14 +187,14 @@ class AssessmentOut(Schema):
 
 class AssessmentIn(Schema):
     subject_id: int
-    year: int
+    year: Year
     framework_id: int | None = None
     answers: dict[str, Any]
     notes: str = ""
 
 
 class AssessmentFilter(FilterSchema):
-    year: int | None = None
+    year: YearParam | None = None
     subject: int | None = None
     kind: str | None = None
     recognised: bool | None = None
@@ -218,7 +219,9 @@ def create_subject(request, data: SubjectIn):
 
 
 @router.get("/subjects/{pk}/share-recognised")
-def share_recognised(request, pk: int, year: int, kind: LearningModel = LearningModel.CITIZEN):
+def share_recognised(
+    request, pk: int, year: YearParam, kind: LearningModel = LearningModel.CITIZEN
+):
     """A derived indicator: the share of the subject's citizens (or households…) recognised."""
     return selectors.share_recognised(scoped_get_or_404(request.user, Subject, pk), year, kind)
 
@@ -269,7 +272,7 @@ class RollupOut(Schema):
 
 
 class RollupFilter(FilterSchema):
-    year: int | None = None
+    year: YearParam | None = None
     model: str | None = None
     level: str | None = None
     unit: int | None = None
@@ -326,7 +329,7 @@ def _annual_line(line: reports.Line) -> dict:
 
 
 @router.get("/reports/annual", response=AnnualReportOut)
-def annual_report(request, place: int, year: int | None = None):
+def annual_report(request, place: int, year: YearParam | None = None):
     """The annual statistics of a place the reader sees: registered vs recognised by model for
     each place directly below it and the total (consolidated bottom-up from the rollups)."""
     try:
@@ -365,7 +368,7 @@ def list_targets(request, indicator: str | None = None, model: str | None = None
 class TargetIn(Schema):
     indicator: str
     model: str = ""
-    year: int
+    year: Year
     admin_unit_id: int
     value: float
     source: str
@@ -409,7 +412,7 @@ def delete_target(request, pk: int):
 
 class IndicatorValueIn(Schema):
     code: str
-    year: int
+    year: Year
     numerator: int
     denominator: int
     admin_unit_id: int | None = None
@@ -437,7 +440,7 @@ class IndicatorValueOut(Schema):
 
 class IndicatorValueFilter(Schema):
     code: str | None = None
-    year: int | None = None
+    year: YearParam | None = None
     place: int | None = None
     source: str | None = None
 
@@ -523,7 +526,7 @@ def delete_indicator_value(request, pk: int):
 
 @router.get("/assessments/template")
 def assessment_template(
-    request, unit: int, year: int, model: LearningModel = LearningModel.HOUSEHOLD
+    request, unit: int, year: YearParam, model: LearningModel = LearningModel.HOUSEHOLD
 ):
     """The bulk-entry workbook of a hamlet or commune for a year and a learning model."""
     from . import bulk
@@ -545,7 +548,7 @@ def assessment_template(
 def import_assessments(
     request,
     file: File[UploadedFile],
-    year: Form[int],
+    year: Form[YearParam],
     model: Form[LearningModel] = LearningModel.HOUSEHOLD,
     dry_run: Form[bool] = False,
 ):
@@ -582,7 +585,7 @@ class DeadlineOut(Schema):
 
 
 class DeadlineIn(Schema):
-    year: int
+    year: Year
     step: str
     due: dt.date
     admin_unit_id: int | None = None
@@ -612,7 +615,7 @@ def _place(request, pk: int) -> AdminUnit:
 
 
 @router.get("/deadlines", response=list[DeadlineOut])
-def list_deadlines(request, year: int, unit: int | None = None):
+def list_deadlines(request, year: YearParam, unit: int | None = None):
     """The deadline of each step of a year that applies to a place (default: everywhere)."""
     from .workflow import deadlines_for
 
@@ -629,7 +632,7 @@ def set_deadline(request, data: DeadlineIn):
 
 
 @router.delete("/deadlines", response={204: None})
-def clear_deadline(request, year: int, step: str, unit: int):
+def clear_deadline(request, year: YearParam, step: str, unit: int):
     """Remove a place's own deadline of a step: the one of the place above (or the default)
     applies again. 404 when the place has none of its own."""
     from .workflow import clear_deadline as clear
@@ -640,7 +643,7 @@ def clear_deadline(request, year: int, step: str, unit: int):
 
 
 @router.get("/cycle/{pk}/{year}")
-def commune_cycle(request, pk: int, year: int):
+def commune_cycle(request, pk: int, year: YearParam):
     """A commune's year: each hamlet's progress and light, the deadlines, the approvals. A
     province's year: each commune's approval and light, and the province's closure."""
     from .workflow import can_approve, can_reopen
@@ -709,7 +712,7 @@ def commune_cycle(request, pk: int, year: int):
 
 
 @router.post("/cycle/{pk}/{year}/approve", response=ApprovalOut)
-def approve_year(request, pk: int, year: int):
+def approve_year(request, pk: int, year: YearParam):
     """Approve a hamlet's year (the commune) or a commune's year (the province), or close a
     province's year (the province, once every commune is approved)."""
     from .workflow import approve_year as approve
@@ -718,7 +721,7 @@ def approve_year(request, pk: int, year: int):
 
 
 @router.post("/cycle/{pk}/{year}/reopen", response=ApprovalOut)
-def reopen_year(request, pk: int, year: int, data: ReasonIn):
+def reopen_year(request, pk: int, year: YearParam, data: ReasonIn):
     """Re-open an approved year, giving the reason; its records are unlocked (a province's
     closed year: platform administrators, the national level)."""
     from .workflow import reopen_year as reopen

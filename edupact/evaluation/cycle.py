@@ -28,6 +28,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils.translation import gettext as _
 
+from edupact.core.downloads import EXTENSIONS, sniff
 from edupact.core.scoping import Scope
 from edupact.core.text import normalise
 from edupact.directory.models import AdminUnit, Organisation, Person
@@ -48,8 +49,8 @@ from .services import REVIEWED_IN_HAMLET
 
 Status = Assessment.Status
 
-#: Before the meeting: evidence may still be added or removed.
-BEFORE_REVIEW = (Status.REGISTERED, Status.SELF_ASSESSED)
+#: Before the meeting: evidence may still be added or removed, as the answers may change.
+BEFORE_REVIEW = services.ANSWERS_OPEN
 
 
 def _require_write(scope: Scope, organisation: Organisation) -> None:
@@ -155,14 +156,6 @@ def register(scope: Scope, subject: Subject, registration: Registration, user=No
 
 # Evidence files ---------------------------------------------------------------------------------
 
-#: What a file's first bytes must be for each accepted type.
-SIGNATURES = {
-    "application/pdf": (b"%PDF-",),
-    "image/jpeg": (b"\xff\xd8\xff",),
-    "image/png": (b"\x89PNG\r\n\x1a\n",),
-}
-EXTENSIONS = {"application/pdf": ".pdf", "image/jpeg": ".jpg", "image/png": ".png"}
-
 
 def max_evidence_bytes() -> int:
     return getattr(settings, "EDUPACT_EVIDENCE_MAX_BYTES", 10 * 1024 * 1024)
@@ -171,14 +164,6 @@ def max_evidence_bytes() -> int:
 def evidence_storage() -> FileSystemStorage:
     """Files live under ``MEDIA_ROOT/evidence``; nothing serves that folder directly."""
     return FileSystemStorage(location=Path(settings.MEDIA_ROOT) / "evidence", base_url=None)
-
-
-def sniff(head: bytes) -> str | None:
-    """The content type proven by the file's first bytes, or None for anything else."""
-    for content_type, magics in SIGNATURES.items():
-        if any(head.startswith(m) for m in magics):
-            return content_type
-    return None
 
 
 def _assessment_for_write(scope: Scope, assessment: Assessment) -> Assessment:
@@ -269,9 +254,12 @@ def meeting_area_q(organisation: Organisation, unit: AdminUnit | None) -> Q:
 
 @dataclass
 class AttendeeRow:
+    """One attendee: a name as typed, or a directory person by id (followed through the
+    writer's scope: a person they cannot see is not found)."""
+
     name: str = ""
     role: str = ""
-    person: Person | None = None
+    person_id: int | None = None
 
 
 @dataclass
@@ -300,6 +288,23 @@ class Meeting:
     proposals: list[ProposalRow] = field(default_factory=list)
 
 
+def _references(scope: Scope, data: Meeting, own: frozenset = frozenset()) -> tuple[dict, dict]:
+    """The assessments (locked) and the directory people the meeting names. Those it does
+    not already hold (``own``, when it is corrected) are followed through the writer's
+    scope (``Scope.resolve``): an id outside it is refused as one that names nothing, first
+    and alone, so the refusal names no household and tells nothing of other places."""
+    assessments = (
+        Assessment.objects.select_for_update(of=("self",)).select_related("subject").order_by("pk")
+    )
+    ids = {p.assessment for p in data.proposals}
+    rows = scope.resolve(assessments, ids - own, field="proposals")
+    rows |= {a.pk: a for a in assessments.filter(pk__in=own)}
+    people = scope.resolve(
+        Person, [a.person_id for a in data.attendees if a.person_id], field="attendees"
+    )
+    return rows, people
+
+
 def _meeting_errors(data: Meeting) -> dict[str, list]:
     errors: dict[str, list] = {}
     if data.date is None:
@@ -320,7 +325,7 @@ def _meeting_errors(data: Meeting) -> dict[str, list]:
     elif data.present > data.invited:
         errors["present"] = [_("More members present than invited.")]
     for n, row in enumerate(data.attendees, start=1):
-        if not normalise(row.name) and row.person is None:
+        if not normalise(row.name) and row.person_id is None:
             errors.setdefault("attendees", []).append(
                 _("Attendee %(n)d: enter the name.") % {"n": n}
             )
@@ -336,12 +341,12 @@ def _proposal_errors(
     if not data.proposals:
         problems.append(_("The meeting reviews at least one self-assessment."))
     for p in data.proposals:
-        a = rows.get(p.assessment)
-        if a is None or p.assessment in seen:
-            problems.append(_("Some of the chosen assessments do not exist."))
+        a = rows[p.assessment]  # every id resolved in the writer's scope (``_references``)
+        values = {"subject": a.subject.name, "year": data.year}
+        if p.assessment in seen:
+            problems.append(_("%(subject)s is proposed twice.") % values)
             continue
         seen.add(p.assessment)
-        values = {"subject": a.subject.name, "year": data.year}
         if p.assessment not in in_area:
             problems.append(_("%(subject)s is not reviewed by this hamlet.") % values)
         elif a.year != data.year:
@@ -378,19 +383,14 @@ def record_review_meeting(
 ) -> ReviewMeeting:
     """Record a hamlet's review meeting, its attendees and its proposals, and move each
     reviewed assessment to ``proposed`` or ``reviewed``. Any error refuses the whole
-    meeting, with every message, and changes nothing."""
+    meeting, with every message, and changes nothing; an assessment or person the writer
+    cannot see is refused first, alone, exactly as one that does not exist."""
     _require_write(scope, organisation)
     _check_year(data.year)
     unit = unit or organisation.admin_unit
-    errors = _meeting_errors(data)
     ids = [p.assessment for p in data.proposals]
-    rows = {
-        a.pk: a
-        for a in Assessment.objects.select_for_update(of=("self",))
-        .select_related("subject")
-        .filter(pk__in=ids)
-        .order_by("pk")
-    }
+    rows, people = _references(scope, data)
+    errors = _meeting_errors(data)
     in_area = set(
         Assessment.objects.filter(pk__in=ids)
         .filter(meeting_area_q(organisation, unit))
@@ -420,15 +420,16 @@ def record_review_meeting(
     )
     meeting.full_clean(validate_constraints=False)
     meeting.save()
-    _write_attendees(meeting, data.attendees)
+    _write_attendees(meeting, data.attendees, people)
     _write_proposals(meeting, data.proposals, rows)
     return meeting
 
 
-def _write_attendees(meeting: ReviewMeeting, attendees: list[AttendeeRow]) -> None:
+def _write_attendees(meeting: ReviewMeeting, attendees: list[AttendeeRow], people: dict) -> None:
     for row in attendees:
-        name = normalise(row.name) or (row.person.full_name if row.person else "")
-        Attendee.objects.create(meeting=meeting, person=row.person, name=name, role=row.role)
+        person = people.get(row.person_id)
+        name = normalise(row.name) or (person.full_name if person else "")
+        Attendee.objects.create(meeting=meeting, person=person, name=name, role=row.role)
 
 
 def _write_proposals(
@@ -543,18 +544,12 @@ def correct_review_meeting(
     if refused:
         raise ValidationError(refused)
     data.year = meeting.year
+    own = frozenset(meeting.proposals.values_list("assessment_id", flat=True))
+    ids = [p.assessment for p in data.proposals]
+    rows, people = _references(scope, data, own)
     errors = _meeting_errors(data)
     if not reason:
         errors["reason"] = [_("Give the reason for the correction.")]
-    own = frozenset(meeting.proposals.values_list("assessment_id", flat=True))
-    ids = [p.assessment for p in data.proposals]
-    rows = {
-        a.pk: a
-        for a in Assessment.objects.select_for_update(of=("self",))
-        .select_related("subject")
-        .filter(pk__in=[*ids, *own])
-        .order_by("pk")
-    }
     in_area = own | set(
         Assessment.objects.filter(pk__in=ids)
         .filter(meeting_area_q(meeting.organisation, meeting.admin_unit))
@@ -582,7 +577,7 @@ def correct_review_meeting(
     meeting.full_clean(validate_constraints=False)
     meeting.save()
     meeting.attendees.all().delete()  # the earlier list is in the revision
-    _write_attendees(meeting, data.attendees)
+    _write_attendees(meeting, data.attendees, people)
     dropped = own - set(ids)
     for proposal in meeting.proposals.filter(assessment_id__in=dropped):
         proposal.delete()

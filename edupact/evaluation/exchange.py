@@ -20,6 +20,7 @@ from decimal import Decimal
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
+from edupact.core import tabular
 from edupact.core.text import normalise
 
 from . import scoring
@@ -295,13 +296,11 @@ def _cell_text(value) -> str:
 
 
 def to_xlsx(framework: Framework) -> bytes:
-    from openpyxl import Workbook
     from openpyxl.styles import Font
 
     data = to_data(framework)
-    wb = Workbook()
-    meta = wb.active
-    meta.title = "framework"
+    wb = tabular.Book()
+    meta = wb.sheet("framework")
     legal = data["legal_basis"] or {}
     values = {
         **data,
@@ -314,13 +313,13 @@ def to_xlsx(framework: Framework) -> bytes:
         "bands": bands_text(data["bands"]),
         "unconfirmed": ", ".join(data["unconfirmed"]),
     }
-    meta.append(["field", "value"])
+    meta.append(["field", "value"], font=Font(bold=True))
     for key in FRAMEWORK_FIELDS:
         value = values.get(key)
         meta.append([key, "" if value is None else value])
-    sheet = wb.create_sheet("indicators")
+    sheet = wb.sheet("indicators")
     level_columns = [f"level {lv}" for lv in data["levels"]]
-    sheet.append([*ROW_COLUMNS, *level_columns, *TAIL_COLUMNS])
+    sheet.append([*ROW_COLUMNS, *level_columns, *TAIL_COLUMNS], font=Font(bold=True))
     for c in data["criteria"]:
         sheet.append(
             [c["code"], c["name"], c["name_i18n"].get("en", ""), "", "", "", "", c["max"]]
@@ -340,12 +339,7 @@ def to_xlsx(framework: Framework) -> bytes:
                 + per_level
                 + ["yes" if i["placeholder"] else "", i["derived_from"], i["guidance"]]
             )
-    for ws in (meta, sheet):
-        for cell in ws[1]:
-            cell.font = Font(bold=True)
-    out = io.BytesIO()
-    wb.save(out)
-    return out.getvalue()
+    return wb.to_bytes()
 
 
 def _yes(text: str) -> bool:

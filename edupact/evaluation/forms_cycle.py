@@ -129,7 +129,7 @@ def attendee_rows(formset) -> list[cycle.AttendeeRow]:
         cycle.AttendeeRow(
             name=f.cleaned_data.get("name") or "",
             role=f.cleaned_data.get("role") or "",
-            person=f.cleaned_data.get("person"),
+            person_id=f.cleaned_data["person"].pk if f.cleaned_data.get("person") else None,
         )
         for f in formset.forms
         if f.cleaned_data.get("name") or f.cleaned_data.get("person")

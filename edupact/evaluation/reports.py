@@ -10,7 +10,6 @@ approximately) are shown on their own line so that the lines always add up to th
 
 from __future__ import annotations
 
-import io
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -19,6 +18,7 @@ from django.utils import timezone
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 
+from edupact.core import tabular
 from edupact.core.pdf import render_pdf
 from edupact.core.templatetags.edupact import in_language
 from edupact.directory.models import AdminUnit
@@ -134,22 +134,21 @@ def _percent(value: Decimal | None):
 def to_xlsx(report: AnnualStatistics) -> bytes:
     """The association's layout: a two-row header (model over registered / recognised / %),
     one row per place, the total in bold; numbers stay numbers so Excel can check the sums."""
-    from openpyxl import Workbook
     from openpyxl.styles import Alignment, Font
     from openpyxl.utils import get_column_letter
 
-    book = Workbook()
-    sheet = book.active
-    sheet.title = str(report.year)
+    book = tabular.Book()
+    rows = book.sheet(str(report.year))
+    sheet = rows.layout
     bold, centre = (
         Font(bold=True),
         Alignment(horizontal="center", vertical="center", wrap_text=True),
     )
-    sheet.append([title(report)])
-    sheet.append([in_language(report.unit)])
-    sheet.append([])
-    sheet.append([_("No."), _("Place")] + [label for _m, label in report.models for _i in range(3)])
-    sheet.append(["", ""] + [_("Registered"), _("Recognised"), _("Share (%)")] * len(REPORT_MODELS))
+    rows.append([title(report)])
+    rows.append([in_language(report.unit)])
+    rows.append([])
+    rows.append([_("No."), _("Place")] + [label for _m, label in report.models for _i in range(3)])
+    rows.append(["", ""] + [_("Registered"), _("Recognised"), _("Share (%)")] * len(REPORT_MODELS))
     sheet.merge_cells("A4:A5")
     sheet.merge_cells("B4:B5")
     for index in range(len(REPORT_MODELS)):
@@ -159,8 +158,8 @@ def to_xlsx(report: AnnualStatistics) -> bytes:
         for cell in row:
             cell.font, cell.alignment = bold, centre
     for number, line in enumerate(report.lines, start=1):
-        sheet.append([number, _line_label(line)] + _figures(line))
-    sheet.append(["", _line_label(report.total)] + _figures(report.total))
+        rows.append([number, _line_label(line)] + _figures(line))
+    rows.append(["", _line_label(report.total)] + _figures(report.total))
     for cell in sheet[sheet.max_row]:
         cell.font = bold
     for row in sheet.iter_rows(min_row=6):
@@ -170,9 +169,7 @@ def to_xlsx(report: AnnualStatistics) -> bytes:
     for column in range(3, 3 + 3 * len(REPORT_MODELS)):
         sheet.column_dimensions[get_column_letter(column)].width = 12
     sheet.freeze_panes = "C6"
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
+    return book.to_bytes()
 
 
 def _line_label(line: Line) -> str:

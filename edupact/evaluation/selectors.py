@@ -19,6 +19,7 @@ from django.db.models import (
 )
 from django.db.models.functions import Cast, NullIf
 
+from edupact.core.bounds import check_year
 from edupact.core.scoping import Scope
 from edupact.core.text import matching, search_key
 from edupact.directory.models import AdminUnit, Organisation, Translated
@@ -643,6 +644,7 @@ def commune_cycle(commune: AdminUnit, year: int, today: dt.date | None = None) -
     of the hamlet community (which the commune decides, not the hamlet's meeting), the
     steps' deadlines with lights (the province's closure too), and the commune's own
     approval. Five grouped queries, whatever the number of hamlets."""
+    check_year(year, field="year")
     from .models import YearApproval
     from .services import REVIEWED_IN_HAMLET
     from .workflow import deadlines_for, hamlets_of
@@ -745,6 +747,7 @@ def province_cycle(province: AdminUnit, year: int, today: dt.date | None = None)
     province itself (a city-level agency, records of an old district mapped onto the whole
     city) and still waits for a decision, and the province's own closure. A few grouped
     queries, whatever the number of communes."""
+    check_year(year, field="year")
     from .models import YearApproval
     from .workflow import communes_of, deadlines_for, pending_for_approval, retired_onto
 

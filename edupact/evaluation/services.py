@@ -165,10 +165,10 @@ def revise_framework(scope: Scope, framework: Framework, data) -> Framework:
 
 
 def lock_framework(framework: Framework) -> None:
-    """Mark a framework as used: from now on changes make a new version."""
+    """Mark a framework as used: from now on changes make a new version (audited, once)."""
     if not framework.locked:
-        Framework.objects.filter(pk=framework.pk).update(locked=True)
         framework.locked = True
+        framework.save(update_fields=["locked"])
 
 
 @transaction.atomic
@@ -210,10 +210,9 @@ def _import_one(scope, clean, existing, owner):
     if existing is None:
         latest = Framework.objects.filter(code=clean["code"]).order_by("-created_at", "-id").first()
         _require_write(scope, latest.owner if latest else owner)
-        framework = _fill(Framework(owner=latest.owner if latest else owner), clean)
-        if latest is not None:
-            Framework.objects.filter(pk=framework.pk).update(supersedes=latest)
-            framework.supersedes = latest
+        # The new version names the one it supersedes in its creation (and audit entry).
+        owner = latest.owner if latest else owner
+        framework = _fill(Framework(owner=owner, supersedes=latest), clean)
         return framework, "created" if latest is None else "revised"
     if exchange.to_data(existing) == clean:
         return existing, "unchanged"
@@ -279,8 +278,8 @@ def save_subject(scope: Scope, subject: Subject) -> Subject:
         before = Subject.objects.select_related("organisation").get(pk=subject.pk)
         _require_organisation(scope, before.organisation)
     _require_organisation(scope, subject.organisation)
-    if subject.parent_id and not scope.filter(Subject.objects.filter(pk=subject.parent_id)):
-        raise ValidationError({"parent": [_("Choose a subject you can see.")]})
+    if subject.parent_id:  # a parent out of sight is not found, as one that does not exist
+        scope.resolve_one(Subject, subject.parent_id, field="parent")
     subject.full_clean()
     subject.save()
     return subject
@@ -309,25 +308,117 @@ def framework_applies(framework: Framework, year: int) -> bool:
     )
 
 
-@transaction.atomic
-def record_assessment(
+# Recording a self-assessment: one rule for every path ------------------------------------------
+#
+# ``record_assessment`` (the assessment form, both API endpoints) is ``check_record_assessment``
+# then ``do_record_assessment``. The bulk import (``bulk.import_assessments``: the bulk-entry
+# page, ``POST /assessments/import``, ``edupact evaluation import-assessments``) checks each
+# row with the same ``check_answers_change`` and writes set-based, audited by
+# ``audit.registry.written_in_bulk``; ``tests/test_evaluation_assessment_paths.py`` proves it
+# leaves what ``record_assessment`` would.
+
+#: Statuses whose answers may still be recorded: the hamlet's review meeting has not weighed
+#: them yet.
+ANSWERS_OPEN = (Assessment.Status.REGISTERED, Assessment.Status.SELF_ASSESSED)
+DECIDED = (Assessment.Status.RECOGNISED, Assessment.Status.NOT_RECOGNISED)
+#: What a recording of answers sets; the rest of the row (subject, year, decision) stays.
+ANSWER_FIELDS = (
+    "framework",
+    "answers",
+    "result",
+    "total",
+    "level",
+    "recognised",
+    "band",
+    "status",
+    "notes",
+)
+
+
+def check_assessment_year(year: int) -> None:
+    """Assessments are of a calendar year from 2000 to next year (a registration at the
+    start of next year's cycle)."""
+    today = dt.date.today()
+    if not 2000 <= year <= today.year + 1:
+        raise ValidationError({"year": [_("Choose a year from 2000 to next year.")]})
+
+
+def stored_answers(answers: dict) -> dict:
+    """Answers as the row keeps them: indicator codes as text, numbers as JSON numbers."""
+    return {str(k): scoring.plain(v) if isinstance(v, Decimal) else v for k, v in answers.items()}
+
+
+@dataclass
+class AssessmentChange:
+    """A checked recording of answers: the row (stored and locked, or new without a key)
+    carrying the values to write, or unchanged when it already holds them."""
+
+    assessment: Assessment
+    changed: bool
+
+
+def check_answers_change(
+    assessment: Assessment, framework: Framework, answers: dict, result: dict, notes=None
+) -> AssessmentChange:
+    """The rule of recording a subject's answers, scored (``result``) by ``framework``, on
+    its assessment of the year; the caller has checked the write scope, the year, the
+    locks and that the framework applies.
+
+    The same framework version, answers and notes (``None``: notes not given, kept) are
+    not a change: nothing is written, whatever the status, so a file or a request sent
+    again is harmless. Otherwise a decided assessment, or one the review meeting has
+    weighed (proposed or not), is refused; a registered or self-assessed one (or a new
+    row) gets the values and becomes ``self_assessed``. The values are checked as the
+    model's fields (e.g. a total of at most two decimals) and set on ``assessment``, which
+    is not saved here.
+    """
+    answers = stored_answers(answers)
+    if (
+        assessment.pk is not None
+        and assessment.framework_id == framework.pk
+        and assessment.answers == answers
+        and (notes is None or notes == assessment.notes)
+    ):
+        return AssessmentChange(assessment, changed=False)
+    if assessment.status in DECIDED:
+        raise ValidationError(_("This assessment has been decided; it can no longer be changed."))
+    if assessment.status not in ANSWERS_OPEN:
+        raise ValidationError(
+            _("The review meeting has been held: this assessment can no longer change.")
+        )
+    assessment.framework = framework
+    assessment.answers = answers
+    assessment.result = result
+    assessment.total = result["total"]
+    assessment.level = result["level"]
+    assessment.recognised = result["recognised"]
+    assessment.band = (result.get("band") or {}).get("code", "")
+    assessment.status = Assessment.Status.SELF_ASSESSED
+    if notes is not None:
+        assessment.notes = notes
+    # The fields' own checks, without the queries of the foreign keys and the unique
+    # constraint: the subject and framework are loaded, the row was looked up by its key.
+    assessment.full_clean(
+        exclude=["subject", "framework", "decision"],
+        validate_unique=False,
+        validate_constraints=False,
+    )
+    return AssessmentChange(assessment, changed=True)
+
+
+def check_record_assessment(
     scope: Scope,
     subject: Subject,
     year: int,
     answers: dict,
     framework: Framework | None = None,
-    notes: str = "",
-) -> Assessment:
-    """Score and store a subject's assessment for a calendar year (data 1/1–31/12).
-
-    The framework defaults to the one version of the subject's model that applies on
-    31 December; it is locked on first use, so the result can be reproduced forever.
-    A decided assessment (recognised or not) is not re-scored.
-    """
+    notes: str | None = None,
+) -> AssessmentChange:
+    """Check a recording for one subject: write scope, year, locks, the framework (the
+    one version of the subject's model in force for the year unless given), the scorer,
+    then ``check_answers_change`` on the row, locked for the transaction."""
     _require_organisation(scope, subject.organisation)
-    today = dt.date.today()
-    if not 2000 <= year <= today.year + 1:
-        raise ValidationError({"year": [_("Choose a year from 2000 to next year.")]})
+    check_assessment_year(year)
     locks.ensure_open(locks.place_of(subject), year)
     if framework is None:
         from .selectors import framework_for
@@ -354,28 +445,40 @@ def record_assessment(
     assessment = Assessment.objects.select_for_update().filter(
         subject=subject, year=year
     ).first() or Assessment(subject=subject, year=year)
-    if assessment.status in (Assessment.Status.RECOGNISED, Assessment.Status.NOT_RECOGNISED):
-        raise ValidationError(_("This assessment has been decided; it can no longer be changed."))
-    if assessment.status in (Assessment.Status.PROPOSED, Assessment.Status.REVIEWED):
-        raise ValidationError(
-            _("The review meeting has been held: this assessment can no longer change.")
-        )
-    assessment.status = Assessment.Status.SELF_ASSESSED
-    lock_framework(framework)
-    assessment.framework = framework
-    assessment.answers = {
-        str(k): scoring.plain(v) if isinstance(v, Decimal) else v for k, v in answers.items()
-    }
-    assessment.result = result
-    assessment.total = result["total"]
-    assessment.level = result["level"]
-    assessment.recognised = result["recognised"]
-    assessment.band = (result.get("band") or {}).get("code", "")
-    assessment.notes = notes
-    assessment.full_clean()
+    return check_answers_change(assessment, framework, answers, result, notes)
+
+
+def do_record_assessment(change: AssessmentChange) -> Assessment:
+    """Write a checked recording (audited by the ``post_save`` signal), lock its framework
+    version and refresh the rollups after commit; an unchanged one writes nothing."""
+    assessment = change.assessment
+    if not change.changed:
+        return assessment
+    lock_framework(assessment.framework)
     assessment.save()
-    schedule_rollup_refresh(subject)
+    schedule_rollup_refresh(assessment.subject)
     return assessment
+
+
+@transaction.atomic
+def record_assessment(
+    scope: Scope,
+    subject: Subject,
+    year: int,
+    answers: dict,
+    framework: Framework | None = None,
+    notes: str | None = None,
+) -> Assessment:
+    """Score and store a subject's assessment for a calendar year (data 1/1–31/12).
+
+    The framework defaults to the one version of the subject's model that applies on
+    31 December; it is locked on first use, so the result can be reproduced forever.
+    Once the review meeting has weighed it or the commune decided, it cannot change
+    (``check_answers_change``: the rule every path shares). ``notes`` None keeps them.
+    """
+    return do_record_assessment(
+        check_record_assessment(scope, subject, year, answers, framework, notes)
+    )
 
 
 def decide_assessment(scope: Scope, assessment: Assessment, recognised: bool) -> Assessment:
@@ -440,7 +543,7 @@ class Signer:
 
     name: str
     title: str
-    person: object | None = None  # a directory.Person, when the signer is recorded there
+    person_id: int | None = None  # a directory person (followed through the issuer's scope)
 
 
 def area_q(organisation: Organisation, field: str = "subject") -> Q:
@@ -476,18 +579,26 @@ def issue_recognition_decision(
     Every assessment must be of the same year and learning model, in the organisation's
     area (``area_q``), meet its criteria (``recognised``) and not be decided yet. Any
     failure refuses the whole decision, with one message per assessment, and changes
-    nothing. The rollups of the subjects' places are refreshed after commit.
+    nothing; an assessment (or a signer) the issuer cannot see is refused first, alone,
+    exactly as one that does not exist (``Scope.resolve``). The rollups of the subjects'
+    places are refreshed after commit.
     """
+    from edupact.directory.models import Person
+
     if not can_issue(scope, organisation):
         raise PermissionDenied(_("You may not issue decisions for this organisation."))
-    ids = sorted({a.pk if hasattr(a, "pk") else int(a) for a in assessments})
+    ids = sorted({a.pk if hasattr(a, "pk") else a for a in assessments})
     if not ids:
         raise ValidationError({"assessments": [_("Choose at least one assessment.")]})
-    rows = list(
-        Assessment.objects.select_for_update(of=("self",))
-        .select_related("subject")
-        .filter(pk__in=ids)
-        .order_by("pk")
+    found = scope.resolve(
+        Assessment.objects.select_for_update(of=("self",)).select_related("subject").order_by("pk"),
+        ids,
+        field="assessments",
+    )
+    rows = [found[pk] for pk in sorted(found)]
+    ids = sorted(found)
+    signer_person = (
+        scope.resolve_one(Person, signer.person_id, field="signer") if signer.person_id else None
     )
     in_area = set(
         Assessment.objects.filter(pk__in=ids)
@@ -502,8 +613,6 @@ def issue_recognition_decision(
     for year in {a.year for a in rows}:
         units = {locks.place_of(a.subject) for a in rows if a.year == year}
         locked |= {(year, u): by for u, by in locks.locked(year, units, locks.DECISIONS).items()}
-    if len(rows) != len(ids):
-        problems.append(_("Some of the chosen assessments do not exist."))
     for a in rows:
         name = a.subject.name
         by = locked.get((a.year, locks.place_of(a.subject)))
@@ -554,7 +663,7 @@ def issue_recognition_decision(
         model=kinds.pop(),
         signer_name=signer.name,
         signer_title=signer.title,
-        signer=signer.person,
+        signer=signer_person,
         created_by=user if getattr(user, "pk", None) else None,
     )
     decision.full_clean(validate_constraints=False)
@@ -566,7 +675,7 @@ def issue_recognition_decision(
         a.save(update_fields=["status", "decision", "updated_at"])
         places.add(a.subject.admin_unit_id)
     for unit_id in places:
-        _enqueue_refresh(unit_id)
+        schedule_place_refresh(unit_id)
     return decision
 
 
@@ -579,10 +688,12 @@ def schedule_rollup_refresh(subject: Subject | None = None) -> None:
     unit_id = None
     if subject is not None and subject.admin_unit_id:
         unit_id = subject.admin_unit_id
-    _enqueue_refresh(unit_id)
+    schedule_place_refresh(unit_id)
 
 
-def _enqueue_refresh(unit_id: int | None) -> None:
+def schedule_place_refresh(unit_id: int | None) -> None:
+    """After the current transaction commits, refresh the rollups of a hamlet or commune
+    and the places above it (None: everything)."""
     from .tasks import refresh_rollups
 
     transaction.on_commit(lambda: refresh_rollups.enqueue(unit_id))

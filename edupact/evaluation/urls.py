@@ -1,8 +1,12 @@
-from django.urls import path
+from django.urls import path, register_converter
+
+from edupact.core.converters import YearConverter
 
 from . import views
 from . import views_cycle as cycle
 from . import views_data as data
+
+register_converter(YearConverter, "year")  # years within core.bounds: another is not found
 
 app_name = "evaluation"
 urlpatterns = [
@@ -27,14 +31,14 @@ urlpatterns = [
         data.delete_indicator_value,
         name="delete_indicator_value",
     ),
-    path("deadlines/default/<int:year>/", data.default_deadlines, name="default_deadlines"),
-    path("deadlines/<int:pk>/<int:year>/", data.deadlines, name="deadlines"),
+    path("deadlines/default/<year:year>/", data.default_deadlines, name="default_deadlines"),
+    path("deadlines/<int:pk>/<year:year>/", data.deadlines, name="deadlines"),
     path("reports/annual/", views.annual_report, name="annual_report"),
     path("reports/annual.<str:fmt>", views.annual_report_file, name="annual_report_file"),
     path("bulk-entry/", views.bulk_entry, name="bulk_entry"),
     path("cycle/", views.cycle_home, name="cycle_home"),
-    path("cycle/<int:pk>/<int:year>/", views.cycle, name="cycle"),
-    path("cycle/<int:pk>/<int:year>/<str:action>/", views.cycle_action, name="cycle_action"),
+    path("cycle/<int:pk>/<year:year>/", views.cycle, name="cycle"),
+    path("cycle/<int:pk>/<year:year>/<str:action>/", views.cycle_action, name="cycle_action"),
     path("decisions/", views.decisions, name="decisions"),
     path("decisions/new/", views.new_decision, name="new_decision"),
     path("decisions/<int:pk>/", views.decision, name="decision"),
@@ -47,8 +51,8 @@ urlpatterns = [
     path("subjects/new/", cycle.register, name="register"),
     path("subjects/<int:pk>/", cycle.subject, name="subject"),
     path("subjects/<int:pk>/register/", cycle.register, name="register_again"),
-    path("subjects/<int:pk>/assess/<int:year>/", cycle.assess, name="assess"),
-    path("subjects/<int:pk>/assess/<int:year>/preview/", cycle.preview, name="preview"),
+    path("subjects/<int:pk>/assess/<year:year>/", cycle.assess, name="assess"),
+    path("subjects/<int:pk>/assess/<year:year>/preview/", cycle.preview, name="preview"),
     path("assessments/<int:pk>/", cycle.assessment, name="assessment"),
     path("assessments/<int:pk>/evidence/", cycle.upload_evidence, name="upload_evidence"),
     path("evidence/<int:pk>/", cycle.evidence, name="evidence"),

@@ -18,11 +18,14 @@ from django.views.decorators.http import require_POST
 from edupact.accounts.selectors import scope_for
 from edupact.audit.selectors import history
 from edupact.core import preferences
+from edupact.core.converters import query_year
+from edupact.core.forms import error_lines
 from edupact.core.money import format_number
+from edupact.core.paging import page_of
+from edupact.core.scoping import record_key
 from edupact.core.tabular import XLSX_TYPE
 from edupact.core.text import reader_digits
 from edupact.directory.models import AdminUnit
-from edupact.web.paging import page_of
 
 from . import exchange, pdf, reports, scoring, selectors, services
 from .forms import DecisionForm, ImportForm, TryForm
@@ -35,17 +38,6 @@ def _framework(request, pk, write=False) -> Framework:
         return selectors.framework(scope_for(request.user), pk, write=write)
     except Framework.DoesNotExist as exc:
         raise Http404 from exc
-
-
-def _lines(exc: ValidationError) -> list[str]:
-    """Every message, prefixed with where it applies (a row, an indicator, a field)."""
-    if not hasattr(exc, "error_dict"):
-        return exc.messages
-    return [
-        message if key == "__all__" else f"{key}: {message}"
-        for key, messages in exc.message_dict.items()
-        for message in messages
-    ]
 
 
 def _can_import(request) -> bool:
@@ -160,7 +152,7 @@ def import_frameworks(request):
                     ) from exc
             outcome = services.import_frameworks(scope_for(request.user), payload, dry_run=dry_run)
         except ValidationError as exc:
-            for line in _lines(exc):
+            for line in error_lines(exc):
                 form.add_error(None, line)
         except PermissionDenied as exc:
             form.add_error(None, str(exc))
@@ -174,8 +166,9 @@ def import_frameworks(request):
 
 
 def _int(value) -> int | None:
+    """An id from a query string, or None (also for a number no row can have)."""
     try:
-        return int(value)
+        return record_key(int(value))
     except (TypeError, ValueError):
         return None
 
@@ -189,7 +182,7 @@ def dashboard(request, pk=None):
     context = {"unit": unit, "data": None, "parent": _visible_parent(scope, unit)}
     if unit is not None:
         context["data"] = selectors.dashboard(
-            scope, unit, year=_int(request.GET.get("year")), model=request.GET.get("model")
+            scope, unit, year=query_year(request.GET.get("year")), model=request.GET.get("model")
         )
         _link_places(context["data"])
     return render(request, "evaluation/dashboard.html", context)
@@ -227,7 +220,7 @@ def _annual(request):
     unit = _place_or_home(scope, _int(request.GET.get("place")))
     if unit is None:
         return scope, None
-    return scope, reports.annual_statistics(unit, _int(request.GET.get("year")))
+    return scope, reports.annual_statistics(unit, query_year(request.GET.get("year")))
 
 
 @login_required
@@ -285,7 +278,7 @@ def new_decision(request):
     organisation = next((o for o in issuers if o.pk == chosen), None) or issuers[0]
     if chosen and organisation.pk != chosen:
         raise Http404
-    year = _int(params.get("year")) or dt.date.today().year
+    year = query_year(params.get("year")) or dt.date.today().year
     model = params.get("model") or LearningModel.HOUSEHOLD
     if model not in LearningModel.values:
         raise Http404
@@ -448,7 +441,7 @@ def cycle_home(request):
     scope = scope_for(request.user)
     communes = selectors.entry_places(scope).filter(level=AdminUnit.Level.COMMUNE)
     provinces = list(selectors.cycle_provinces(scope))
-    year = _int(request.GET.get("year")) or dt.date.today().year
+    year = query_year(request.GET.get("year")) or dt.date.today().year
     if not provinces and communes.count() == 1:
         return redirect("evaluation:cycle", pk=communes.first().pk, year=year)
     context = {"page": page_of(request, communes), "year": year, "provinces": provinces}
@@ -548,6 +541,6 @@ def cycle_action(request, pk, year, action):
     except PermissionDenied as exc:
         raise Http404 from exc
     except ValidationError as exc:
-        for line in _lines(exc):
+        for line in error_lines(exc):
             messages.error(request, line)
     return redirect("evaluation:cycle", pk=commune.pk, year=year)

@@ -17,8 +17,13 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from edupact.accounts.selectors import scope_for, scoped_get_or_404
+from edupact.audit.selectors import history
+from edupact.core.converters import query_year
+from edupact.core.downloads import stored_file_response
+from edupact.core.forms import add_errors
+from edupact.core.paging import page_of
+from edupact.core.scoping import record_key
 from edupact.directory.models import AdminUnit, Person
-from edupact.web.paging import page_of
 
 from . import cycle, exchange, pdf, scoring, selectors, services
 from .forms_cycle import (
@@ -37,19 +42,11 @@ from .models import Assessment, EvidenceFile, LearningModel, ReviewMeeting, Subj
 
 
 def _int(value) -> int | None:
+    """An id from a query string, or None (also for a number no row can have)."""
     try:
-        return int(value)
+        return record_key(int(value))
     except (TypeError, ValueError):
         return None
-
-
-def _add_errors(form, exc: ValidationError) -> None:
-    if not hasattr(exc, "error_dict"):
-        for message in exc.messages:
-            form.add_error(None, message)
-        return
-    for key, errors in exc.message_dict.items():
-        form.add_error(key if key in form.fields else None, errors)
 
 
 def _require_write(request, organisation) -> None:
@@ -78,7 +75,7 @@ def _places(scope):
 @login_required
 def subjects(request):
     scope = scope_for(request.user)
-    year = _int(request.GET.get("year")) or dt.date.today().year
+    year = query_year(request.GET.get("year")) or dt.date.today().year
     status = request.GET.get("status") or ""
     qs = selectors.subject_list(
         scope,
@@ -166,7 +163,7 @@ def register(request, pk=None):
                     user=request.user,
                 )
         except ValidationError as exc:
-            _add_errors(form, exc)
+            add_errors(form, exc)
         except PermissionDenied as exc:
             form.add_error("organisation", str(exc))
         else:
@@ -234,8 +231,9 @@ def assess(request, pk, year):
                 framework,
                 form.cleaned_data["notes"],
             )
-        except ValidationError as exc:
-            for key, errors in exc.message_dict.items():
+        except ValidationError as exc:  # by indicator code, or the service's refusal
+            by_key = exc.message_dict if hasattr(exc, "error_dict") else {"": exc.messages}
+            for key, errors in by_key.items():
                 name = next((n for n, c in form.codes.items() if c == key), None)
                 form.add_error(name, errors)
         else:
@@ -294,6 +292,7 @@ def assessment(request, pk):
         "upload": EvidenceForm(),
         "criteria": selectors.criteria_with_indicators(obj.framework) if obj.framework else [],
         "max_mb": cycle.max_evidence_bytes() // (1024 * 1024),
+        "history": history(obj),
     }
     return render(request, "evaluation/assessment.html", context)
 
@@ -335,18 +334,10 @@ def _evidence(request, pk) -> EvidenceFile:
 
 @login_required
 def evidence(request, pk):
-    """The file itself, to those who see its assessment only (no public URL exists)."""
+    """The file itself, to those who see its assessment only (no public URL exists), typed
+    and named by its bytes (``core.downloads``)."""
     obj = _evidence(request, pk)
-    response = HttpResponse(cycle.evidence_bytes(obj), content_type=obj.content_type)
-    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{_quoted(obj.original_name)}"
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
-
-
-def _quoted(name: str) -> str:
-    from urllib.parse import quote
-
-    return quote(name)
+    return stored_file_response(cycle.evidence_bytes(obj), obj.original_name)
 
 
 @login_required
@@ -371,7 +362,7 @@ def delete_evidence(request, pk):
 def meetings(request):
     scope = scope_for(request.user)
     context = {
-        "page": page_of(request, selectors.meetings(scope, _int(request.GET.get("year")))),
+        "page": page_of(request, selectors.meetings(scope, query_year(request.GET.get("year")))),
         "can_record": selectors.registering_organisations(scope).exists(),
     }
     return render(request, "evaluation/meetings.html", context)
@@ -390,7 +381,7 @@ def new_meeting(request):
     organisation = next((o for o in organisations if o.pk == chosen), None) or organisations[0]
     if chosen and organisation.pk != chosen:
         raise Http404
-    year = _int(params.get("year")) or dt.date.today().year
+    year = query_year(params.get("year")) or dt.date.today().year
     under_review = list(selectors.to_review(scope, organisation, year))
     people = scope.filter(
         Person.objects.filter(home_organisation__path__startswith=organisation.path)
@@ -407,7 +398,7 @@ def new_meeting(request):
         try:
             meeting = cycle.record_review_meeting(scope, organisation, data, user=request.user)
         except ValidationError as exc:
-            _add_errors(form, exc)
+            add_errors(form, exc)
         except PermissionDenied as exc:
             raise Http404 from exc
         else:
@@ -452,6 +443,10 @@ def correct_meeting(request, pk):
     scope = scope_for(request.user)
     obj = _meeting(request, pk)
     _require_write(request, obj.organisation)
+    refused = cycle.correction_refused(obj)
+    if refused:  # decided or locked: the page says why, and offers no form (409 Conflict)
+        context = {"meeting": obj, "refused": refused}
+        return render(request, "evaluation/meeting_correct.html", context, status=409)
     current = {p.assessment_id: p for p in selectors.meeting_proposals(obj)}
     people = scope.filter(
         Person.objects.filter(home_organisation__path__startswith=obj.organisation.path)
@@ -469,10 +464,7 @@ def correct_meeting(request, pk):
     proposals = ProposalsForm(
         post, assessments=[p.assessment for p in current.values()], current=current
     )
-    refused = cycle.correction_refused(obj)
-    if refused:
-        form.add_error(None, refused)
-    elif request.method == "POST" and all(
+    if request.method == "POST" and all(
         [form.is_valid(), attendees.is_valid(), proposals.is_valid()]
     ):
         d = form.cleaned_data
@@ -480,7 +472,7 @@ def correct_meeting(request, pk):
         try:
             cycle.correct_review_meeting(scope, obj, data, d["reason"], user=request.user)
         except ValidationError as exc:
-            _add_errors(form, exc)
+            add_errors(form, exc)
         else:
             messages.success(
                 request, _("The meeting is corrected; the earlier version is kept below.")

@@ -18,8 +18,9 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 
 from edupact.accounts.selectors import scope_for
+from edupact.core.converters import query_year
+from edupact.core.paging import page_of
 from edupact.directory.models import AdminUnit
-from edupact.web.paging import page_of
 
 from . import exchange, locks, selectors, services, workflow
 from .forms_edit import (
@@ -222,7 +223,7 @@ def indicator_values(request):
     scope = scope_for(request.user)
     unit = _seen_place(scope, _int(request.GET.get("place")))
     code = (request.GET.get("code") or "").strip()
-    year = _int(request.GET.get("year"))
+    year = query_year(request.GET.get("year"))
     source = (request.GET.get("source") or "").strip()
     qs = selectors.indicator_values(scope, code=code, year=year, unit=unit, source=source)
     share = None

@@ -32,6 +32,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from edupact.accounts.models import WRITING_ROLES, Role, RoleGrant, User
+from edupact.core.bounds import check_year
 from edupact.core.scoping import Scope
 from edupact.directory.models import AdminUnit
 
@@ -101,13 +102,16 @@ def seed_deadlines(year: int) -> dict[str, Deadline]:
     return seeds
 
 
+@transaction.atomic
 def ensure_deadlines(year: int) -> int:
     """Store the default deadlines of a year that are not stored yet; returns how many."""
+    check_year(year, field="year")
     have = set(
         Deadline.objects.filter(year=year, admin_unit__isnull=True).values_list("step", flat=True)
     )
     missing = [d for s, d in seed_deadlines(year).items() if s not in have]
-    Deadline.objects.bulk_create(missing)
+    for deadline in missing:  # a handful: saved one by one, so each is audited
+        deadline.save()
     return len(missing)
 
 
@@ -120,6 +124,7 @@ def _chain(unit: AdminUnit | None) -> list[int]:
 def deadlines_for(unit: AdminUnit | None, year: int) -> dict[str, Deadline]:
     """Step → the deadline that applies to a place: its own or its commune's or province's
     (nearest first), else the stored default, else the seed (unsaved)."""
+    check_year(year, field="year")
     chain = _chain(unit)
     rows = Deadline.objects.filter(year=year).filter(
         Q(admin_unit__isnull=True) | Q(admin_unit_id__in=chain)
@@ -159,6 +164,7 @@ def set_deadline(
     commune and the places below it (those who write for it)."""
     from .services import can_write_unit
 
+    check_year(year, field="year")
     if step not in STEP_LEVEL:
         raise ValidationError({"step": [_("Choose a step of the yearly cycle.")]})
     if not settable_at(step, admin_unit):
@@ -192,6 +198,7 @@ def clear_deadline(scope: Scope, year: int, step: str, admin_unit: AdminUnit) ->
     (or the default) applies again; returns whether there was one."""
     from .services import can_write_unit
 
+    check_year(year, field="year")
     if not can_write_unit(scope, admin_unit):
         raise PermissionDenied(_("You may not set deadlines for this place."))
     deleted, _rows = Deadline.objects.filter(
@@ -457,6 +464,7 @@ def approve_year(scope: Scope, unit: AdminUnit, year: int, user=None) -> YearApp
     Nothing may wait in ``pending_for_approval``; a commune also needs every hamlet
     approved, a province every commune. Approving again changes nothing.
     """
+    check_year(year, field="year")
     if not can_approve(scope, unit):
         if unit.level == PROVINCE:
             raise PermissionDenied(_("Only the province may close its year."))
@@ -515,6 +523,7 @@ def _require_communes_approved(province: AdminUnit, year: int) -> None:
 def reopen_year(scope: Scope, unit: AdminUnit, year: int, reason: str, user=None) -> YearApproval:
     """Re-open an approved year (the level that approved it; a province's closed year, the
     national level), which unlocks its records."""
+    check_year(year, field="year")
     reason = _reason(reason)
     if not can_reopen(scope, unit):
         if unit.level == PROVINCE:

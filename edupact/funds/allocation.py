@@ -35,9 +35,10 @@ from django.utils.translation import gettext_lazy
 
 from edupact.core import bounds
 from edupact.core.draws import draw_order, new_seed, seed_problem, ticket
+from edupact.core.errors import Refused
 from edupact.core.money import Money, format_money
 from edupact.core.preferences import language
-from edupact.core.scoping import Scope
+from edupact.core.scoping import Scope, record_key
 
 from . import ledger, selectors, services
 from .models import (
@@ -250,6 +251,8 @@ def loan_for_reader(scope: Scope, pk: int, select=()) -> Loan:
     """A loan the reader sees: in their scope, or — on the fund's committee — a pending
     request or one they voted on (the committee reads what it votes on). Loan.DoesNotExist
     otherwise, so that callers answer 404 as for any record outside the scope."""
+    if record_key(pk) is None:  # an id no row can have
+        raise Loan.DoesNotExist
     loans = Loan.objects.select_related(*select)
     found = scope.filter(loans).filter(pk=pk).first()
     if found is not None:
@@ -282,7 +285,7 @@ def cast_vote(
     with transaction.atomic():
         locked = Loan.objects.select_for_update(of=("self",)).get(pk=loan.pk)
         if locked.status != LoanStatus.REQUESTED:
-            raise services.Refused("loan_not_requested", _("This loan has already been decided."))
+            raise Refused("loan_not_requested", _("This loan has already been decided."))
         vote = CommitteeVote.objects.filter(loan=locked, member=member).first()
         if vote is None:
             vote = CommitteeVote(loan=locked, member=member)
@@ -591,9 +594,9 @@ def approve_one(scope: Scope, loan: Loan, on: dt.date, *, cap: int | None = None
             .get(pk=loan.pk)
         )
         if loan.status != LoanStatus.REQUESTED:
-            raise services.Refused("loan_not_requested", _("This loan has already been decided."))
+            raise Refused("loan_not_requested", _("This loan has already been decided."))
         if loan.amount > budget and _eligible(loan, on):
-            raise services.Refused(
+            raise Refused(
                 "budget_exhausted",
                 _(
                     "Not enough money in the pool: %(budget)s can be lent on this date, "

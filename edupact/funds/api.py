@@ -20,7 +20,6 @@ from ninja.pagination import paginate
 from pydantic import Field
 
 from edupact.accounts.selectors import scope_for, scoped_get_or_404
-from edupact.api.problems import problem
 from edupact.core.bounds import (
     MAX_SMALL_COUNT,
     Amount,
@@ -36,13 +35,15 @@ from edupact.core.bounds import (
     Percent,
     Points,
     SmallCount,
+    text_of,
 )
+from edupact.core.errors import Refused
 from edupact.core.identifiers import mask
 from edupact.core.paging import CappedLimitOffsetPagination
+from edupact.core.problems import problem
 
 from . import allocation, guarantees, imports, payments, selectors, services, settlement
 from .models import (
-    AllocationRound,
     ClaimStatus,
     Fund,
     FundAccount,
@@ -131,7 +132,7 @@ class GuaranteeOut(Schema):
         return obj.guarantor.owner_name
 
 
-class OverdueOut(Schema):
+class LoanOverdueOut(Schema):
     instalments: int
     amount: int
     oldest_due: dt.date | None
@@ -157,7 +158,7 @@ class LoanOut(Schema):
     fee_waived: int
     schedule: list[InstalmentOut]
     guarantees: list[GuaranteeOut]
-    overdue: OverdueOut
+    overdue: LoanOverdueOut
 
     @staticmethod
     def resolve_product(obj):
@@ -259,7 +260,7 @@ def create_deposit(request, pk: int, data: DepositIn):
             idempotency_key=f"api:{request.user.pk}:{key}"[:255] if key else None,
             memo=data.memo,
         )
-    except services.Refused as exc:
+    except Refused as exc:
         return problem(request, 409, _("Refused"), exc.messages[0], code=exc.reason)
     return Status(201, entry)
 
@@ -353,7 +354,7 @@ def request_loan(request, pk: int, data: LoanRequestIn):
             purpose=data.purpose,
             idempotency_key=f"api:{request.user.pk}:{key}"[:255] if key else None,
         )
-    except services.Refused as exc:
+    except Refused as exc:
         return problem(request, 409, _("Refused"), exc.messages[0], code=exc.reason)
     return Status(201, loan)
 
@@ -383,7 +384,7 @@ def add_guarantor(request, pk: int, data: GuarantorIn):
         made = guarantees.invite_guarantor(
             scope, loan, guarantor, data.amount, timezone.localdate()
         )
-    except services.Refused as exc:
+    except Refused as exc:
         return problem(request, 409, _("Refused"), exc.messages[0], code=exc.reason)
     return Status(201, made)
 
@@ -403,7 +404,7 @@ def _decide(request, pk: int, confirm: bool):
         return guarantees.decide(
             scope_for(request.user), guarantee, confirm=confirm, user=request.user
         )
-    except services.Refused as exc:
+    except Refused as exc:
         return problem(request, 409, _("Refused"), exc.messages[0], code=exc.reason)
 
 
@@ -442,7 +443,7 @@ def resend_invitation(request, pk: int):
     guarantee = _guarantee(request, pk)
     try:
         notice = guarantees.resend_invitation(scope_for(request.user), guarantee, user=request.user)
-    except services.Refused as exc:
+    except Refused as exc:
         return problem(request, 409, _("Refused"), exc.messages[0], code=exc.reason)
     return Status(201, notice)
 
@@ -475,8 +476,8 @@ class SettleIn(Schema):
 
     on: MoneyDay | None = None
     source: PaymentSource = PaymentSource.PAID_IN
-    reference: str = ""
-    note: str = ""
+    reference: text_of(PaymentClaim, "reference") = ""
+    note: text_of(PaymentClaim, "note") = ""
 
 
 class RepaymentIn(SettleIn):
@@ -501,7 +502,7 @@ class ClaimOut(Schema):
 
 
 class RejectIn(Schema):
-    reason: str
+    reason: text_of(PaymentClaim, "reason")
 
 
 class RescheduleIn(Schema):
@@ -513,7 +514,7 @@ class RescheduleIn(Schema):
 def _refused_or(request, work):
     try:
         return work()
-    except services.Refused as exc:
+    except Refused as exc:
         return problem(request, 409, _("Refused"), exc.messages[0], code=exc.reason)
 
 
@@ -718,7 +719,7 @@ class ConfirmIn(Schema):
     code: str
 
 
-def _refused(request, exc: services.Refused):
+def _refused(request, exc: Refused):
     status = 422 if exc.reason == "wrong_code" else 409
     return problem(request, status, _("Refused"), exc.messages[0], code=exc.reason)
 
@@ -749,7 +750,7 @@ def start_gift(request, pk: int, data: GiftIn):
             kind=data.kind,
             user=request.user,
         )
-    except services.Refused as exc:
+    except Refused as exc:
         return _refused(request, exc)
     return Status(201, pending)
 
@@ -764,7 +765,7 @@ def confirm_gift(request, pk: int, data: ConfirmIn):
         raise Http404
     try:
         services.confirm_gift(scope, pending, data.code)
-    except services.Refused as exc:
+    except Refused as exc:
         return _refused(request, exc)
     return pending
 
@@ -938,7 +939,7 @@ class RoundOut(Schema):
 
     @staticmethod
     def resolve_decisions(obj):
-        return list(selectors.round_decisions(obj))
+        return obj.shown  # the reader's own, read with the round (``selectors.rounds``)
 
 
 class VoteIn(Schema):
@@ -1004,8 +1005,9 @@ def put_allocation(request, pk: int, data: AllocationIn):
 @router.get("/{pk}/rounds", response=list[RoundOut])
 @paginate(CappedLimitOffsetPagination)
 def list_rounds(request, pk: int):
-    """The fund's allocation rounds, newest first, each with its decisions."""
-    return selectors.rounds(_fund(request, pk))
+    """The fund's allocation rounds, newest first, each with the decisions the caller may
+    see: a member, only the rounds that decided their requests and only their decisions."""
+    return selectors.rounds(scope_for(request.user), _fund(request, pk), decisions=True)
 
 
 @router.post("/{pk}/rounds", response={201: RoundOut})
@@ -1024,12 +1026,17 @@ def run_round(request, pk: int, data: RoundIn):
         )
     except ValidationError as exc:
         return problem(request, 422, _("Invalid input"), " ".join(exc.messages))
-    return Status(201, record)
+    return Status(201, _round(request, record.pk))
+
+
+def _round(request, pk: int):
+    return get_object_or_404(selectors.rounds(scope_for(request.user), pk=pk, decisions=True))
 
 
 @router.get("/rounds/{pk}", response=RoundOut)
 def get_round(request, pk: int):
-    return scoped_get_or_404(request.user, AllocationRound, pk, select=["fund"])
+    """One round as the list shows it, with the decisions the caller may see."""
+    return _round(request, pk)
 
 
 @router.get("/loans/{pk}/votes", response=list[VoteOut])
@@ -1049,7 +1056,7 @@ def cast_vote(request, pk: int, data: VoteIn):
         )
     except PermissionDenied as exc:
         return problem(request, 403, _("Forbidden"), str(exc))
-    except services.Refused as exc:
+    except Refused as exc:
         return _refused(request, exc)
 
 

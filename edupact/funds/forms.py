@@ -6,10 +6,14 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from edupact.core import bounds, preferences
-from edupact.core.calendars import JALALI_MONTHS_FA
-from edupact.core.forms import LocalDateField, LocalisedModelForm, identity_field
-from edupact.core.money import parse_amount
+from edupact.core import bounds
+from edupact.core.forms import (
+    AmountField,
+    LocalDateField,
+    LocalisedModelForm,
+    identity_field,
+    month_choices,
+)
 
 from .models import (
     ImportKind,
@@ -19,33 +23,6 @@ from .models import (
     PointsUse,
     TransferKind,
 )
-
-
-class AmountField(forms.CharField):
-    """A whole amount in minor units; Persian digits and separators allowed. Within the
-    domain bounds (``core.bounds``): from ``minimum`` (1 by default) to ``MAX_AMOUNT``."""
-
-    def __init__(self, *args, minimum: int = 1, **kwargs):
-        self.minimum = minimum
-        super().__init__(*args, **kwargs)
-
-    def to_python(self, value):
-        value = super().to_python(value)
-        if not value:
-            return None
-        try:
-            amount = parse_amount(value)
-        except ValueError as exc:
-            raise ValidationError(str(exc), code="amount") from exc
-        return self.bounded(amount)
-
-    def bounded(self, amount: int) -> int:
-        return bounds.check_amount(amount, minimum=self.minimum)
-
-    def widget_attrs(self, widget):
-        attrs = super().widget_attrs(widget)
-        attrs.update({"inputmode": "numeric", "dir": "ltr", "autocomplete": "off"})
-        return attrs
 
 
 class DepositForm(forms.Form):
@@ -95,27 +72,6 @@ class ConfirmGiftForm(forms.Form):
             attrs={"inputmode": "numeric", "dir": "ltr", "autocomplete": "one-time-code"}
         ),
     )
-
-
-GREGORIAN_MONTHS = [
-    _("January"), _("February"), _("March"), _("April"), _("May"), _("June"), _("July"),
-    _("August"), _("September"), _("October"), _("November"), _("December"),
-]  # fmt: skip
-
-
-JALALI_MONTHS_LATIN = [
-    "Farvardin", "Ordibehesht", "Khordad", "Tir", "Mordad", "Shahrivar",
-    "Mehr", "Aban", "Azar", "Dey", "Bahman", "Esfand",
-]  # fmt: skip
-
-
-def month_choices(calendar: str) -> list[tuple[int, str]]:
-    """The twelve months of the fund's calendar, named as its members name them."""
-    if calendar == "jalali":
-        names = JALALI_MONTHS_FA if preferences.language() == "fa" else JALALI_MONTHS_LATIN
-    else:
-        names = GREGORIAN_MONTHS
-    return [(i, str(name)) for i, name in enumerate(names, start=1)]
 
 
 class ProductForm(LocalisedModelForm):

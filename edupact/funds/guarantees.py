@@ -18,11 +18,11 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from edupact.core.errors import Refused
 from edupact.core.money import format_number
 from edupact.core.scoping import Scope
 
 from . import notices, selectors
-from .errors import Refused
 from .models import (
     AccountKind,
     FundAccount,

@@ -23,12 +23,14 @@ from typing import NamedTuple
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
+from django.db.models import Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from edupact.core import bounds, identifiers
 from edupact.core.calendars import Calendar, InvalidDate, parse_date
+from edupact.core.errors import Refused
 from edupact.core.money import parse_amount
 from edupact.core.scoping import Scope
 from edupact.core.tabular import (
@@ -40,10 +42,9 @@ from edupact.core.tabular import (
     to_xlsx,
 )
 from edupact.core.text import ascii_digits, normalise, search_key
-from edupact.directory.models import Country, Organisation, Person
+from edupact.directory.models import NATIONAL_ID_TAKEN, Country, Organisation, Person
 
 from . import ledger, payments, services
-from .errors import Refused
 from .models import (
     AccountKind,
     EntryKind,
@@ -262,7 +263,7 @@ def import_members(
     skipped, not an error.
     """
     services._require_write(scope, fund)
-    checker = _MemberRows(fund)
+    checker = _MemberRows(fund, scope)
 
     def write(plan: list[_Member]) -> None:
         today = timezone.localdate()
@@ -283,8 +284,9 @@ def import_members(
 class _MemberRows:
     """Validation of a members file against the directory and the fund, in few queries."""
 
-    def __init__(self, fund: Fund):
+    def __init__(self, fund: Fund, scope: Scope):
         self.fund = fund
+        self.scope = scope
         self.kanoon = fund.kanoon
         self.country = self.kanoon.country or Country.IRAN
         self.id_kind = (
@@ -305,10 +307,26 @@ class _MemberRows:
             code = self._code(row)
             if code:
                 codes.setdefault(code, row.number)
-        people = _in_chunks(
-            lambda part: Person.objects.filter(id_kind=self.id_kind, national_id__in=part), codes
+
+        # A person is linked only if the importer sees them (in the directory, or as a member
+        # of this fund already); a code held by someone out of sight is refused as the
+        # directory refuses it, naming no one (``NATIONAL_ID_TAKEN``).
+        def holders(part):
+            return Person.objects.filter(id_kind=self.id_kind, national_id__in=part)
+
+        def seen(part):
+            members = holders(part).filter(fund_accounts__fund=self.fund).values("pk")
+            return holders(part).filter(
+                Q(pk__in=self.scope.filter(holders(part)).values("pk")) | Q(pk__in=members)
+            )
+
+        people = {p.national_id: p for p in _in_chunks(seen, codes)}
+        self.taken = set(
+            _in_chunks(
+                lambda part: holders(part).values_list("national_id", flat=True),
+                [c for c in codes if c not in people],
+            )
         )
-        people = {p.national_id: p for p in people}
         members = FundAccount.objects.filter(fund=self.fund, kind=AccountKind.MEMBER)
         member_people = set(members.exclude(person=None).values_list("person_id", flat=True))
         member_orgs = set(
@@ -416,6 +434,9 @@ class _MemberRows:
         seen[code] = row.number
         home = self._organisation(report, row) if row["organisation"] else self.kanoon
         person = people.get(code)
+        if person is None and code in self.taken:
+            report.error(row.number, "national_code", str(NATIONAL_ID_TAKEN))
+            return None
         if person is None:
             person = self._new_person(report, row, code, home)
         else:

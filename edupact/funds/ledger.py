@@ -50,11 +50,11 @@ from django.utils.translation import gettext as _
 
 from edupact.audit.context import current_actor
 from edupact.core import bounds
+from edupact.core.errors import Refused
 from edupact.core.idempotency import by_key, once
 from edupact.core.money import Money, format_money
 from edupact.core.preferences import language
 
-from .errors import Refused
 from .models import (
     BALANCE_BOUND,
     SYSTEM_KINDS,

@@ -23,8 +23,8 @@ from django.utils.translation import gettext_lazy as _
 
 from edupact.core import bounds
 from edupact.core.bounds import MAX_AMOUNT, MAX_BALANCE, MAX_MONTHS
-from edupact.core.calendars import Calendar
-from edupact.core.money import Money
+from edupact.core.calendars import CALENDAR_CHOICES, Calendar
+from edupact.core.money import Currency, Money
 from edupact.core.scoping import ScopeRule
 
 # Lines store the posting date as a day number too, so that Σ a × d is a plain integer sum
@@ -47,17 +47,6 @@ def day_number(day: dt.date) -> int:
 
 def from_day_number(number: int) -> dt.date:
     return EPOCH + dt.timedelta(days=number)
-
-
-class Currency(models.TextChoices):
-    IRR = "IRR", _("Iranian rial")
-    VND = "VND", _("Vietnamese đồng")
-
-
-CALENDAR_CHOICES = [
-    (Calendar.JALALI, _("Jalali (Solar Hijri)")),
-    (Calendar.GREGORIAN, _("Gregorian")),
-]
 
 
 class Fund(models.Model):
@@ -1277,7 +1266,11 @@ class AllocationRound(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
-    scope = ScopeRule(org_paths=["fund__kanoon__path"])
+    # A member sees the rounds that decided one of their requests (and, through
+    # ``AllocationDecision.scope``, only their own decisions in them).
+    scope = ScopeRule(
+        org_paths=["fund__kanoon__path"], person="decisions__loan__account__person_id"
+    )
 
     class Meta:
         ordering = ["-on", "-id"]
@@ -1323,6 +1316,9 @@ class AllocationDecision(models.Model):
     reasons = models.JSONField(_("reasons"), default=list, blank=True)
     score = models.IntegerField(_("score"), null=True, blank=True)
     details = models.JSONField(_("details"), default=dict, blank=True)
+
+    # Another member's decision (loan, amount, outcome, reasons, votes) is theirs alone.
+    scope = ScopeRule(org_paths=["round__fund__kanoon__path"], person="loan__account__person_id")
 
     class Meta:
         ordering = ["round", "position"]

@@ -22,9 +22,9 @@ from django.db import IntegrityError, transaction
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from edupact.core import sms
 from edupact.core.money import Money, format_money
 
-from . import sms
 from .models import Fund, Guarantee, GuaranteeNotice, NoticeKind
 
 logger = logging.getLogger("edupact.sms")

@@ -27,13 +27,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from edupact.core import bounds, idempotency
+from edupact.core.errors import Refused
 from edupact.core.money import format_money
 from edupact.core.preferences import language
 from edupact.core.scoping import Scope
 from edupact.core.text import normalise
 
 from . import services, settlement
-from .errors import Refused
 from .models import (
     ClaimKind,
     ClaimStatus,

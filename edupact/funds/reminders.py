@@ -13,11 +13,12 @@ from django.db.models import F
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from edupact.core import sms
 from edupact.core.calendars import format_date
 from edupact.core.money import Money, format_money
 from edupact.core.preferences import default_calendar
 
-from . import selectors, sms
+from . import selectors
 from .models import Fund, Instalment, LoanStatus, Reminder, ReminderKind
 
 FUND_LANGUAGES = {"IRR": "fa", "VND": "vi"}

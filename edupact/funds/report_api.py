@@ -11,10 +11,11 @@ from django.utils.translation import gettext as _
 from ninja import Router, Schema
 
 from edupact.accounts.selectors import scope_for, scoped_get_or_404
-from edupact.api.problems import problem
+from edupact.core import calendars
 from edupact.core.bounds import MoneyDay
+from edupact.core.problems import problem
 
-from . import reports, rules
+from . import reports
 from .models import Fund, FundAccount
 
 router = Router(tags=["fund reports"])
@@ -146,7 +147,7 @@ def cash_flow(request, pk: int, start: MoneyDay | None = None, end: MoneyDay | N
     """Month by month in the fund's calendar (the last twelve months by default)."""
     fund = _fund(request, pk)
     end = end or timezone.localdate()
-    start = start or rules.add_months(end, -11, fund.calendar)
+    start = start or calendars.add_months(end, -11, fund.calendar)
     if start > end or (end - start).days > 366 * 10:
         return problem(
             request, 422, _("Invalid period"), _("Choose a period of at most ten years.")

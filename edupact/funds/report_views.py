@@ -5,17 +5,19 @@ member, who sees the fund through their own account, does not see its reports (4
 import datetime as dt
 
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.http import HttpResponseBadRequest
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from edupact.accounts.selectors import scope_for, scoped_get_or_404
-from edupact.core import charts, exports, preferences
+from edupact.core import calendars, charts, exports, preferences
+from edupact.core.bounds import MONEY_DATE_MIN, check_date
 from edupact.core.calendars import InvalidDate, month_label, parse_date
 from edupact.core.money import Money, format_money, format_number
 
-from . import reports, rules, tables
+from . import reports, tables
 from .models import AccountKind, Fund, LoanStatus
 
 
@@ -24,9 +26,16 @@ def report_fund(request, pk) -> Fund:
 
 
 def _day(request, name: str, default: dt.date | None) -> dt.date | None:
-    """A date typed in the reader's calendar (``?on=1403/01/20``), else ``default``."""
+    """A date typed in the reader's calendar (``?on=1403/01/20``), else ``default``; a date
+    outside the funds' days (``MONEY_DATE_MIN`` … ``DATE_MAX``) is refused (InvalidDate)."""
     text = request.GET.get(name, "").strip()
-    return parse_date(text, preferences.calendar()) if text else default
+    if not text:
+        return default
+    day = parse_date(text, preferences.calendar())
+    try:
+        return check_date(day, earliest=MONEY_DATE_MIN)
+    except ValidationError as exc:
+        raise InvalidDate(" ".join(exc.messages)) from exc
 
 
 def _bad(message) -> HttpResponseBadRequest:
@@ -90,7 +99,7 @@ def cash_flow(request, pk):
     today = timezone.localdate()
     try:
         end = _day(request, "to", today)
-        start = _day(request, "from", rules.add_months(end, -11, fund.calendar))
+        start = _day(request, "from", calendars.add_months(end, -11, fund.calendar))
     except InvalidDate as exc:
         return _bad(exc)
     if start > end:
@@ -172,7 +181,7 @@ def _cash_chart(fund, months):
 def dashboard(fund: Fund, today: dt.date) -> dict:
     """What the kanoon dashboard adds to the summary: the on-time repayment rate over the last
     twelve months of the fund's calendar and three charts."""
-    start = rules.add_months(today, -11, fund.calendar)
+    start = calendars.add_months(today, -11, fund.calendar)
     months = reports.cash_flow(fund, start, today)
     label = _label(fund)
     first = months[0].month.first

@@ -25,6 +25,7 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce
 
+from edupact.core.bounds import check_date
 from edupact.core.calendars import Month, months_between
 from edupact.core.scoping import Scope
 
@@ -278,7 +279,10 @@ class CashMonth:
 def cash_flow(fund: Fund, start: dt.date, end: dt.date) -> list[CashMonth]:
     """Month by month in the fund's calendar, from the month holding ``start`` to the one
     holding ``end``: one GROUP BY over the pool and fee lines by day and entry kind, placed into
-    months by bisection, plus one sum for the pool's opening balance."""
+    months by bisection, plus one sum for the pool's opening balance. Both days lie within
+    ``core.bounds`` (a day no calendar holds is refused, not converted)."""
+    check_date(start, field="start")
+    check_date(end, field="end")
     months = months_between(start, end, fund.calendar)
     first, last = day_number(months[0].first), day_number(months[-1].last)
     rows = (

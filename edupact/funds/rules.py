@@ -1,18 +1,16 @@
-"""Pure arithmetic of the fund rules: points, fees, instalment schedules, calendar months.
+"""Pure arithmetic of the fund rules: points, fees, instalment schedules (months are counted
+by ``core.calendars.add_months``).
 
 Everything here works on integers (minor units, days) and ``Fraction`` for rates, never on
 floats, so results are exact and rounding happens once, where the rule says.
 """
 
-import calendar as gregorian
 import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
 
-import jdatetime
-
-from edupact.core.calendars import Calendar
+from edupact.core.calendars import Calendar, add_months
 
 from .models import FeeStrategy
 
@@ -71,37 +69,6 @@ def points_earned(md: int, days_per_unit: int) -> int:
 def points_needed(amount: int, months: int, loan_factor: int) -> int:
     """A loan of ``amount`` over ``months`` needs ceil(amount × months / loan_factor)."""
     return ceil_div(amount * months, loan_factor)
-
-
-# Calendar months --------------------------------------------------------------------------------
-
-
-def jalali_month_days(year: int, month: int) -> int:
-    if month <= 6:
-        return 31
-    if month <= 11:
-        return 30
-    return 30 if jdatetime.date(year, 1, 1).isleap() else 29
-
-
-def add_months(day: dt.date, months: int, calendar: Calendar | str) -> dt.date:
-    """The same day of the month ``months`` later in ``calendar``, or that month's last day."""
-    if Calendar(calendar) == Calendar.JALALI:
-        j = jdatetime.date.fromgregorian(date=day)
-        index = j.year * 12 + (j.month - 1) + months
-        year, month = divmod(index, 12)
-        month += 1
-        return jdatetime.date(year, month, min(j.day, jalali_month_days(year, month))).togregorian()
-    index = day.year * 12 + (day.month - 1) + months
-    year, month = divmod(index, 12)
-    month += 1
-    return dt.date(year, month, min(day.day, gregorian.monthrange(year, month)[1]))
-
-
-def month_of(day: dt.date, calendar: Calendar | str) -> int:
-    if Calendar(calendar) == Calendar.JALALI:
-        return jdatetime.date.fromgregorian(date=day).month
-    return day.month
 
 
 # Fees and schedules -----------------------------------------------------------------------------

@@ -42,6 +42,7 @@ from .models import (
     CREDIT_NORMAL,
     EPOCH,
     AccountKind,
+    AllocationDecision,
     Fund,
     FundAccount,
     Guarantee,
@@ -538,25 +539,49 @@ def products_offered(fund: Fund, on: dt.date) -> QuerySet:
 # Allocation rounds --------------------------------------------------------------------------
 
 
-def rounds(fund: Fund) -> QuerySet:
-    """The fund's allocation rounds, newest first, with how many requests each approved."""
+def rounds(scope: Scope, fund: Fund | None = None, *, pk=None, decisions: bool = False):
+    """The allocation rounds the reader may see, newest first, with how many of the decisions
+    the reader may see each approved, rejected or left waiting; with ``decisions`` those
+    decisions too, in the policy's order (``round.shown``).
+
+    A reader of the kanoon sees every round and decision. A member sees the rounds that
+    decided one of their own requests and, in them, only their own decisions: another
+    member's loan, amount, outcome, reasons and votes are not theirs to see. The round's own
+    facts stay (budget, policy, and a lottery's seed, eligible list and drawn order, which
+    name requests by their draw keys only), so that every participant can re-run the draw.
+    Every page (the fund's list, the round page, the API, exports) reads rounds here.
+    """
     from .models import AllocationRound
 
-    return (
-        AllocationRound.objects.filter(fund=fund)
-        .annotate(
-            approved=Count("decisions", filter=Q(decisions__outcome="approved")),
-            rejected=Count("decisions", filter=Q(decisions__outcome="rejected")),
-            waiting=Count("decisions", filter=Q(decisions__outcome="waiting")),
-        )
-        .order_by("-on", "-id")
+    seen = scope.q(AllocationDecision)
+
+    def counted(outcome: str) -> Count:
+        condition = Q(decisions__outcome=outcome)
+        if seen is not None:
+            condition &= Q(decisions__in=AllocationDecision.objects.filter(seen).values("pk"))
+        return Count("decisions", filter=condition)
+
+    qs = AllocationRound.objects.select_related("fund", "fund__kanoon")
+    if fund is not None:
+        qs = qs.filter(fund=fund)
+    qs = scope.filter(qs, pk=pk).annotate(
+        approved=counted("approved"), rejected=counted("rejected"), waiting=counted("waiting")
     )
+    if decisions:
+        qs = qs.prefetch_related(
+            Prefetch("decisions", queryset=round_decisions(scope), to_attr="shown")
+        )
+    return qs.order_by("-on", "-id")
 
 
-def round_decisions(record) -> QuerySet:
-    return record.decisions.select_related(
+def round_decisions(scope: Scope, record=None) -> QuerySet:
+    """The decisions the reader may see (of ``record``, when given), in the policy's order."""
+    qs = AllocationDecision.objects.select_related(
         "loan", "loan__account", "loan__account__person", "loan__account__organisation"
-    ).order_by("position")
+    )
+    if record is not None:
+        qs = qs.filter(round=record)
+    return scope.filter(qs).order_by("position")
 
 
 def committee(fund: Fund) -> QuerySet:

@@ -27,15 +27,15 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
-from edupact.core import bounds, idempotency
+from edupact.core import bounds, calendars, idempotency, sms
+from edupact.core.errors import Refused
 from edupact.core.identifiers import phone_e164
 from edupact.core.money import format_money, format_number
 from edupact.core.preferences import language
 from edupact.core.scoping import Scope
 from edupact.core.text import ascii_digits
 
-from . import ledger, otp, rules, sms
-from .errors import Refused
+from . import ledger, otp, rules
 from .models import (
     CREDIT_NORMAL,
     OPEN_REQUEST_SLOT,
@@ -506,7 +506,7 @@ def eligibility(loan: Loan, on: dt.date, account: FundAccount | None = None) -> 
     history_ok = first is not None and first <= on and (on - first).days >= fund.min_history_days
     if not history_ok and state.received < need:
         reasons.append("history_too_short")
-    if product.blackout_months and rules.month_of(on, fund.calendar) in product.blackout_months:
+    if product.blackout_months and calendars.month_of(on, fund.calendar) in product.blackout_months:
         reasons.append("blackout_month")
     if product.cooling_off_days:
         since = on - dt.timedelta(days=product.cooling_off_days)

@@ -15,7 +15,8 @@ from django.db import transaction
 from django.db.models import F, Max
 from django.utils.translation import gettext as _
 
-from edupact.core import bounds
+from edupact.core import bounds, calendars
+from edupact.core.errors import Refused
 from edupact.core.scoping import Scope
 
 from . import rules
@@ -32,7 +33,6 @@ from .models import (
     ScheduleChangeKind,
 )
 from .services import (
-    Refused,
     _receivable,
     _require_owner_or_writer,
     _require_write,
@@ -189,7 +189,7 @@ def reschedule(scope: Scope, loan: Loan, months: int, on: dt.date, reason: str) 
         )
         amounts = rules.equal_split(locked.outstanding, months)
         rows = [
-            (rules.add_months(on, k, locked.fund.calendar), amount, 0)
+            (calendars.add_months(on, k, locked.fund.calendar), amount, 0)
             for k, amount in enumerate(amounts, start=1)
         ]
         _replace_unpaid(locked, change, rows)

@@ -26,6 +26,7 @@ from django.utils.translation import gettext as _
 
 from edupact.core import bounds, identifiers
 from edupact.core.calendars import InvalidDate, parse_date
+from edupact.core.errors import Refused
 from edupact.core.scoping import Scope
 from edupact.core.text import ascii_digits
 from edupact.rotating import simulation as rotating_sim
@@ -592,7 +593,7 @@ def run(scenario: Scenario, inspect=None) -> dict:
     it to check the ledger the scenario produced). No SMS goes out: its people are not real.
     """
     with (
-        override_settings(EDUPACT_SMS_BACKEND="edupact.funds.sms.DiscardBackend"),
+        override_settings(EDUPACT_SMS_BACKEND="edupact.core.sms.DiscardBackend"),
         bounds.postings_until(bounds.DATE_MAX),  # a scenario's years are not bounded by today
         transaction.atomic(),
     ):
@@ -699,7 +700,7 @@ def _run(s: Scenario, inspect=None) -> dict:
                     rotating_sim.apply(lottery, event, owners)
                 else:
                     _apply(fund, event, accounts, products, loans)
-        except services.Refused as exc:
+        except Refused as exc:
             rejected.append({"index": event["index"], "reason": exc.reason})
     if inspect is not None:
         inspect(fund, accounts, loans)
@@ -778,11 +779,9 @@ def _confirm_guarantee(loan, account) -> None:
     """The guarantor confirms in person: the simulation acts as that member."""
     guarantee = loan.guarantees.filter(guarantor=account).select_related("guarantor").first()
     if guarantee is None:
-        raise services.Refused(
-            "no_guarantee", _("This member has not been asked to guarantee this loan.")
-        )
+        raise Refused("no_guarantee", _("This member has not been asked to guarantee this loan."))
     if not account.person_id:
-        raise services.Refused(
+        raise Refused(
             "guarantor_not_a_person", _("A guarantor is a person who confirms personally.")
         )
     guarantees.decide(Scope(person_id=account.person_id), guarantee, confirm=True)

@@ -7,14 +7,9 @@ numbers in the display unit, dates are given as the reader sees them and as ISO.
 
 from django.utils.translation import gettext as _
 
-from edupact.core.exports import date_cells, date_headers, money_cell, money_header
+from edupact.core.exports import date_cells, date_headers, money_cell, money_header, plain
 
 from .reports import CashMonth, Institution, LoanPosition, TrialBalance
-
-
-def _plain(text) -> str:
-    """Names and references as stored (ASCII digits), so that the file can be searched."""
-    return str(text or "")
 
 
 def members(fund, rows) -> tuple[list, list]:
@@ -46,7 +41,7 @@ def loans(fund, loans) -> tuple[list, list]:
     ]
     return headers, [
         [
-            _plain(loan),
+            plain(loan),
             loan.account.owner_name,
             money_cell(loan.amount, c),
             loan.months,
@@ -219,7 +214,7 @@ def overdue(fund, positions: list[LoanPosition]) -> tuple[list, list]:
     ]
     return headers, [
         [
-            _plain(p.loan),
+            plain(p.loan),
             p.loan.account.owner_name,
             money_cell(p.loan.amount, c),
             money_cell(p.loan.outstanding, c),

@@ -15,8 +15,8 @@ from edupact.accounts.selectors import scope_for, scoped_get_or_404
 from edupact.core import exports, pdf, preferences
 from edupact.core.calendars import InvalidDate, parse_date
 from edupact.core.money import format_number
+from edupact.core.paging import page_of
 from edupact.core.tabular import XLSX_TYPE
-from edupact.web.paging import page_of
 
 from . import (
     allocation,
@@ -44,7 +44,6 @@ from .forms import (
     SettleForm,
 )
 from .models import (
-    AllocationRound,
     Fund,
     FundAccount,
     Guarantee,
@@ -117,7 +116,7 @@ def fund(request, pk):
                 :50
             ],
             "can_write": scope.can_write_path(obj.kanoon.path),
-            "rounds": selectors.rounds(obj)[:20],
+            "rounds": selectors.rounds(scope, obj)[:20],
             "committee": selectors.committee(obj),
             "parameters": parameters,
             "need_weights": [
@@ -217,8 +216,8 @@ def allocate(request, pk):
 def allocation_round(request, pk):
     """A recorded round: budget, each request's outcome in the policy's order with its score
     or votes, and for a lottery the seed, the eligible list and how to re-run the draw."""
-    record = scoped_get_or_404(request.user, AllocationRound, pk, select=["fund", "fund__kanoon"])
-    decisions = list(selectors.round_decisions(record))
+    record = get_object_or_404(selectors.rounds(scope_for(request.user), pk=pk, decisions=True))
+    decisions = record.shown  # a member's own alone
     for d in decisions:
         d.messages = [allocation.outcome_message(code) for code in d.reasons]
     return render(

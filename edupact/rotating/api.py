@@ -15,7 +15,6 @@ from ninja.files import UploadedFile
 from ninja.pagination import paginate
 
 from edupact.accounts.selectors import scope_for
-from edupact.api.problems import problem
 from edupact.core.bounds import (
     Amount,
     AmountParam,
@@ -25,7 +24,9 @@ from edupact.core.bounds import (
     SmallCount,
     SmallCountParam,
 )
+from edupact.core.errors import Refused
 from edupact.core.paging import CappedLimitOffsetPagination
+from edupact.core.problems import problem
 from edupact.core.tabular import Row, TableError, read_rows
 from edupact.directory.models import Organisation
 
@@ -35,7 +36,7 @@ from .models import Code, DrawMode, DuePayment, RotatingFund
 router = Router(tags=["rotating"])
 
 
-class FundOut(Schema):
+class RotatingFundOut(Schema):
     id: int
     name: str
     organisation_id: int
@@ -151,13 +152,13 @@ def _key(request) -> str | None:
     return f"api:{request.user.pk}:{key}"[:255] if key else None
 
 
-@router.get("", response=list[FundOut])
+@router.get("", response=list[RotatingFundOut])
 @paginate(CappedLimitOffsetPagination)
 def list_funds(request):
     return selectors.funds(scope_for(request.user))
 
 
-@router.get("/{int:pk}", response=FundOut)
+@router.get("/{int:pk}", response=RotatingFundOut)
 def get_fund(request, pk: int):
     return _fund(request, pk)
 
@@ -207,7 +208,7 @@ def record_due(request, pk: int, data: DueIn):
             memo=data.memo,
             idempotency_key=_key(request),
         )
-    except services.Refused as exc:
+    except Refused as exc:
         return problem(request, 409, _("Refused"), exc.messages[0], code=exc.reason)
     return Status(201, payment)
 
@@ -233,7 +234,7 @@ def run_draw(request, pk: int, data: DrawIn):
             reason=data.reason,
             idempotency_key=_key(request),
         )
-    except services.Refused as exc:
+    except Refused as exc:
         return problem(request, 409, _("Refused"), exc.messages[0], code=exc.reason)
     return Status(201, draw)
 
@@ -301,7 +302,7 @@ def _form(request, terms: TermsIn, rows: list[Row]):
         return problem(request, 422, _("The data is not valid"), **body)
     if not report.written:
         return Status(200, body)
-    return Status(201, {**body, "fund": FundOut.model_validate(report.fund).model_dump()})
+    return Status(201, {**body, "fund": RotatingFundOut.model_validate(report.fund).model_dump()})
 
 
 @router.post("", response={200: dict, 201: dict})
@@ -347,7 +348,7 @@ def reverse_due(request, pk: int, due_id: int, data: ReversalIn):
             data.reason,
             idempotency_key=_key(request),
         )
-    except services.Refused as exc:
+    except Refused as exc:
         return problem(request, 409, _("Refused"), exc.messages[0], code=exc.reason)
     return Status(201, reversal)
 

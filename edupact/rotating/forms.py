@@ -8,10 +8,10 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from edupact.core import preferences
-from edupact.core.forms import LocalDateField, identity_field
+from edupact.core.calendars import CALENDAR_CHOICES
+from edupact.core.forms import AmountField, LocalDateField, identity_field
+from edupact.core.money import Currency
 from edupact.core.text import ascii_digits
-from edupact.funds.forms import AmountField
-from edupact.funds.models import CALENDAR_CHOICES, Currency
 
 from .forming import MAX_CODES, parse_start
 from .models import DrawMode

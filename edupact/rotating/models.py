@@ -21,10 +21,9 @@ from django.utils.translation import gettext_lazy as _
 
 from edupact.core import bounds
 from edupact.core.bounds import MAX_AMOUNT
-from edupact.core.calendars import Calendar
-from edupact.core.money import Money
+from edupact.core.calendars import CALENDAR_CHOICES, Calendar
+from edupact.core.money import Currency, Money
 from edupact.core.scoping import ScopeRule
-from edupact.funds.models import CALENDAR_CHOICES, Currency
 
 MAX_CODES = 240  # twenty years of monthly draws
 

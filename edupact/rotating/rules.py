@@ -3,27 +3,13 @@
 Integers only, so that the parts of a payout sum exactly to the pot.
 """
 
-import calendar as gregorian
-import datetime as dt
 from collections.abc import Sequence
-
-import jdatetime
-
-from edupact.core.calendars import Calendar
-from edupact.funds.rules import jalali_month_days
 
 
 def calendar_month(start_year: int, start_month: int, n: int) -> tuple[int, int]:
     """(year, month) of month ``n`` of the cycle, month 1 being the start month."""
     year, month = divmod(start_year * 12 + start_month - 1 + n - 1, 12)
     return year, month + 1
-
-
-def day_in_month(year: int, month: int, day: int, calendar: Calendar | str) -> dt.date:
-    """Day ``day`` of a month of ``calendar``, or that month's last day when it is shorter."""
-    if Calendar(calendar) == Calendar.JALALI:
-        return jdatetime.date(year, month, min(day, jalali_month_days(year, month))).togregorian()
-    return dt.date(year, month, min(day, gregorian.monthrange(year, month)[1]))
 
 
 def split_pot(pot: int, numerators: Sequence[int], denominator: int) -> list[int]:

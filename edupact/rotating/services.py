@@ -21,14 +21,14 @@ from django.db.models import Q, Sum
 from django.utils.translation import gettext as _
 
 from edupact.audit.context import current_actor
-from edupact.core import bounds
+from edupact.core import bounds, calendars
 from edupact.core.draws import draw_order, new_seed, seed_problem
+from edupact.core.errors import Refused
 from edupact.core.idempotency import once
 from edupact.core.money import format_money
 from edupact.core.preferences import language
 from edupact.core.scoping import Scope
 from edupact.core.text import reader_digits
-from edupact.funds.errors import Refused
 
 from . import rules
 from .models import MAX_CODES, Code, DrawMode, DuePayment, Payout, RotatingFund, Share
@@ -60,11 +60,11 @@ def _user():
 def month_date(fund: RotatingFund, n: int) -> dt.date:
     """The draw date of month ``n``; that month's dues are due by then."""
     year, month = rules.calendar_month(fund.start_year, fund.start_month, n)
-    return rules.day_in_month(year, month, fund.draw_day, fund.calendar)
+    return calendars.day_in_month(year, month, fund.draw_day, fund.calendar)
 
 
 def start_date(fund: RotatingFund) -> dt.date:
-    return rules.day_in_month(fund.start_year, fund.start_month, 1, fund.calendar)
+    return calendars.day_in_month(fund.start_year, fund.start_month, 1, fund.calendar)
 
 
 def _check_month(fund: RotatingFund, month: int) -> None:

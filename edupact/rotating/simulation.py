@@ -16,9 +16,9 @@ import re
 from django.utils.translation import gettext as _
 
 from edupact.core import bounds
+from edupact.core.errors import Refused
 from edupact.core.scoping import Scope
 from edupact.core.text import ascii_digits
-from edupact.funds.services import Refused
 
 from . import selectors, services
 from .models import MAX_CODES, DrawMode, RotatingFund

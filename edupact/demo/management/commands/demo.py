@@ -5,8 +5,8 @@ import time
 
 from django.core.management.base import BaseCommand
 
+from edupact.demo.directory_plan import SIZES
 from edupact.demo.loader import load_demo
-from edupact.demo.plan import SIZES
 
 DEFAULT_PASSWORD = "edupact-demo-2017"
 

@@ -217,7 +217,10 @@ class Command(BaseCommand):
     def _deadlines(self, year, **options):
         from edupact.evaluation import workflow
 
-        created = workflow.ensure_deadlines(year)
+        try:
+            created = workflow.ensure_deadlines(year)
+        except ValidationError as exc:
+            raise CommandError(" ".join(exc.messages), returncode=INPUT_ERROR) from exc
         self.stdout.write(f"Deadlines of {year}: {created} created.")
         for step, d in workflow.deadlines_for(None, year).items():
             self.stdout.write(f"  {step}: {d.due:%d/%m/%Y} ({d.level})")

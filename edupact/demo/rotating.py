@@ -30,10 +30,10 @@ from edupact.core.calendars import Calendar
 from edupact.core.scoping import Scope
 from edupact.core.text import normalise
 from edupact.directory.models import Organisation, Person, Position
-from edupact.funds.demo import KANOON_NAME
+from edupact.rotating import services
+from edupact.rotating.models import DrawMode, RotatingFund
 
-from . import services
-from .models import DrawMode, RotatingFund
+from .funds import KANOON_NAME
 
 FUND_NAME = "صندوق قرعه‌کشی کارکنان مدارس منطقه 9"
 EVERYTHING = Scope(everything=True)

@@ -26,7 +26,7 @@ idempotency key (the fund, its products and accounts are found by their natural 
 replaying the year on the fund creates nothing; ``load_funds_demo`` does not even replay
 once the fund (found by its kanoon and name) exists, since it is written in one
 transaction. The kanoon's second fund, with rounds under the other allocation policies
-(priority, lottery, committee), is ``demo_rounds``; its lottery fund is ``rotating.demo``.
+(priority, lottery, committee), is ``fund_rounds``; its lottery fund is ``rotating``.
 """
 
 import datetime as dt
@@ -41,14 +41,14 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 
 from edupact.audit.context import acting_as
+from edupact.core import calendars
 from edupact.core.calendars import Calendar
 from edupact.core.scoping import Scope
 from edupact.core.text import normalise
 from edupact.demo import vocabulary as V
 from edupact.directory.models import Organisation, Person, Position
-
-from . import rules, services
-from .models import (
+from edupact.funds import rules, services
+from edupact.funds.models import (
     FeeStrategy,
     Fund,
     FundAccount,
@@ -60,7 +60,7 @@ from .models import (
     PointsUse,
     TransferKind,
 )
-from .selectors import account_points
+from edupact.funds.selectors import account_points
 
 SEED = 1396
 KANOON_NAME = "کانون کارکنان آموزش و پرورش منطقه 9"
@@ -432,7 +432,7 @@ class FundDemo:
         if disbursed:
             late = min(disbursed, key=lambda role: role.round)
             late.skip = 2
-            due = rules.add_months(late.round + PAYOUT_DELAY, 2, Calendar.JALALI)
+            due = calendars.add_months(late.round + PAYOUT_DELAY, 2, Calendar.JALALI)
             after = [r for r in ROUNDS if r - dt.timedelta(days=4) > due]
             if after:
                 ask(

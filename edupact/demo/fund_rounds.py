@@ -1,6 +1,6 @@
 """Demo data of the allocation policies other than FIFO: the kanoon's mutual-help fund.
 
-The main demo fund (``demo``) allocates first come, first served. Here the same District 9
+The main demo fund (``funds``) allocates first come, first served. Here the same District 9
 staff kanoon keeps a second, smaller fund (IRR, Jalali, a point per 180 money-days, loan
 factor 10, 90 days of history) with one zero-fee product (up to 100,000,000 rials over
 1–12 months), ten members who each save once on 1396/02/01, and three recorded rounds, the
@@ -37,10 +37,10 @@ from edupact.audit.context import acting_as
 from edupact.core.scoping import Scope
 from edupact.core.text import normalise
 from edupact.directory.models import Organisation, Person, Position
+from edupact.funds import allocation, services
+from edupact.funds.models import FeeStrategy, Fund, Loan, LoanProduct, LoanStatus, NeedCategory
 
-from . import allocation, services
-from .demo import KANOON_NAME, counts, create_kanoon_fund
-from .models import FeeStrategy, Fund, Loan, LoanProduct, LoanStatus, NeedCategory
+from .funds import KANOON_NAME, counts, create_kanoon_fund
 
 FUND_NAME = "صندوق همیاری کانون کارکنان آموزش و پرورش منطقه 9"
 KEY = "demo-rounds-1396:"

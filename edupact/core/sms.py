@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.utils.module_loading import import_string
 
-DEFAULT_BACKEND = "edupact.funds.sms.ConsoleBackend"
+DEFAULT_BACKEND = "edupact.core.sms.ConsoleBackend"
 logger = logging.getLogger("edupact.sms")
 
 

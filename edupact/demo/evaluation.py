@@ -21,9 +21,8 @@ from django.utils import timezone
 from edupact.demo import vocabulary as V
 from edupact.directory.models import AdminUnit, Organisation
 from edupact.directory.places import translated_search_key
-
-from . import exchange, rollups, scoring, services
-from .models import Assessment, Framework, Rollup, Subject
+from edupact.evaluation import exchange, rollups, scoring, services
+from edupact.evaluation.models import Assessment, Framework, Rollup, Subject
 
 YEARS = (2023, 2024, 2025)
 TARGET = {"household": 70, "clan": 65, "hamlet": 65, "unit": 80}
