@@ -1,7 +1,7 @@
 """The directory's services keep the tree consistent and refuse bad records whole."""
 
 import pytest
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext
@@ -9,6 +9,7 @@ from factories import EVERYTHING, OrganisationFactory
 
 from edupact.accounts.models import Role
 from edupact.accounts.selectors import scope_for
+from edupact.core.scoping import NotFound, ReadOnly
 from edupact.directory import services
 from edupact.directory.models import Organisation, Person
 
@@ -91,15 +92,20 @@ def test_only_writers_of_the_parent_create_or_move(tree):
         officer, Organisation(name="New school", kind="school", country="IR", parent=tree.district9)
     )
     assert school.path.startswith(tree.district9.path)
-    with pytest.raises(PermissionDenied):
+    with pytest.raises(NotFound):  # Tehran's department is not the officer's to see
         services.save_organisation(
             officer, Organisation(name="Elsewhere", kind="school", country="IR", parent=tree.tehran)
         )
-    with pytest.raises(PermissionDenied):  # top level: platform administrators only
+    with pytest.raises(ReadOnly) as refused:  # top level: platform administrators only
         services.save_organisation(officer, Organisation(name="Top", kind="ministry", country="IR"))
+    assert str(refused.value) == "Only platform administrators create top-level records."
     school.parent = tree.kanoon
-    with pytest.raises(PermissionDenied):
+    with pytest.raises(NotFound):
         services.save_organisation(officer, school)
+    school.parent = None  # moved to the top: the same rule as creating there
+    with pytest.raises(ReadOnly):
+        services.save_organisation(officer, school)
+    assert Organisation.objects.get(pk=school.pk).parent_id == tree.district9.pk
 
 
 # People --------------------------------------------------------------------------------------
@@ -216,12 +222,14 @@ def test_a_national_id_is_used_once(tree):
 
 def test_people_are_changed_only_inside_the_write_scope(tree):
     banker = scope_for(tree.users[Role.SOCIAL_BANKER])
-    with pytest.raises(PermissionDenied):
+    with pytest.raises(ReadOnly):  # reads the kanoon, changes nothing
         services.save_person(banker, person(tree))
+    with pytest.raises(NotFound):  # the kanoon is not the principal's to see
+        services.save_person(scope_for(tree.users[Role.PRINCIPAL]), person(tree))
     leader = scope_for(tree.users[Role.KANOON_LEADER])
     moved = Person.objects.get(pk=tree.member.pk)
     moved.home_organisation = tree.school_a  # out of the kanoon leader's reach
-    with pytest.raises(PermissionDenied):
+    with pytest.raises(ReadOnly):  # they read the person, not where it would go
         services.save_person(leader, moved)
     assert Person.objects.get(pk=tree.member.pk).home_organisation_id == tree.kanoon.pk
 

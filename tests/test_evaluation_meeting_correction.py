@@ -7,12 +7,13 @@ import datetime as dt
 import json
 
 import pytest
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from test_evaluation_cycle import DAY, assessed, hamlet, meeting  # noqa: F401
 from test_evaluation_rollups import places  # noqa: F401 — the shared fixture
 
 from edupact.accounts.selectors import scope_for
 from edupact.audit.models import AuditEntry
+from edupact.core.scoping import NotFound, ReadOnly
 from edupact.evaluation import cycle, services, workflow
 from edupact.evaluation.models import Assessment, MeetingRevision, Proposal
 
@@ -129,9 +130,9 @@ def test_a_bad_correction_changes_nothing(held):
 def test_only_the_branch_corrects_and_never_after_the_commune_acted_or_approved(held):
     p = held
     data = corrected(p, [cycle.ProposalRow(p.ba.pk, True, 21)])
-    with pytest.raises(PermissionDenied):
+    with pytest.raises(ReadOnly):  # reads the branch's meeting, changes nothing
         cycle.correct_review_meeting(scope_for(p.tree.users["trainer"]), p.meeting, data, "x")
-    with pytest.raises(PermissionDenied):
+    with pytest.raises(NotFound):  # another country's school: no such meeting
         cycle.correct_review_meeting(scope_for(p.tree.users["principal"]), p.meeting, data, "x")
     # The commune recognises Hộ Ba: the meeting's record is now the basis of a decision.
     services.decide_assessment(p.commune, p.ba, True)

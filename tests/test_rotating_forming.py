@@ -4,11 +4,11 @@ parts of 12 summing to a whole code), typed or uploaded as XLSX/CSV; every error
 its row, a dry run, nothing written when anything is wrong; only writers may form a fund."""
 
 import pytest
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from edupact.accounts.selectors import scope_for
-from edupact.core.scoping import Scope
+from edupact.core.scoping import NotFound, ReadOnly, Scope
 from edupact.core.tabular import to_csv, to_xlsx
 from edupact.directory.models import Organisation
 from edupact.rotating import forming, services
@@ -124,10 +124,12 @@ def test_bad_terms_and_other_organisations_are_refused(tree, kanoon_legal_id):
             lines(tree, kanoon_legal_id),
         )
     assert set(caught.value.error_dict) == {"codes_count", "draw_day", "start_month"}
-    with pytest.raises(PermissionDenied):
+    with pytest.raises(NotFound):  # school A is not the kanoon leader's to see
         forming.form_fund(scope, draft(tree.school_a), [])
-    with pytest.raises(PermissionDenied):
+    with pytest.raises(NotFound):  # a member reads her own records, not the kanoon's
         forming.form_fund(scope_for(tree.users["member"]), draft(tree.kanoon), [])
+    with pytest.raises(ReadOnly):
+        forming.form_fund(scope_for(tree.users["social_banker"]), draft(tree.kanoon), [])
     forming.form_fund(scope, draft(tree.kanoon), lines(tree, kanoon_legal_id))
     with pytest.raises(ValidationError):  # the same name twice in one organisation
         forming.form_fund(scope, draft(tree.kanoon), lines(tree, kanoon_legal_id))

@@ -36,10 +36,11 @@ def test_pages_are_scoped(fund, tree, client_as):
     member = client_as(tree.users["member"])
     page = member.get(fund.get_absolute_url()).content.decode()
     assert "Tehrani" in page and "Ebrahimi" not in page  # only the codes she holds
-    assert member.get(f"/rotating/{fund.pk}/draw/").status_code == 404
-    assert member.get(f"/rotating/{fund.pk}/dues/").status_code == 404
+    assert member.get(f"/rotating/{fund.pk}/draw/").status_code == 403  # she reads the fund
+    assert member.get(f"/rotating/{fund.pk}/dues/").status_code == 403
     outsider = client_as(tree.users["principal"])
     assert outsider.get(fund.get_absolute_url()).status_code == 404
+    assert outsider.get(f"/rotating/{fund.pk}/dues/").status_code == 404
 
 
 def test_persian_page_names_jalali_months_in_persian_digits(fund, tree, client_as):

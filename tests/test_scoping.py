@@ -1,5 +1,6 @@
 """The security promise: each role sees and changes only its own subtree (or, for a
-member, their own record); anything else is simply not there (404, never 403)."""
+member, their own record); anything else is simply not there (404). A record one reads but
+may not change says so (403, "You may only read these records.")."""
 
 import pytest
 from django.urls import reverse
@@ -171,6 +172,11 @@ def _status(client, url, method="get"):
     return getattr(client, method)(url).status_code
 
 
+def _write_status(pk, readable, writable, done=200) -> int:
+    """A write's answer: done for a writer, 403 for a reader, 404 for anyone else."""
+    return done if pk in writable else 403 if pk in readable else 404
+
+
 @pytest.mark.parametrize("role", ROLES)
 def test_web_pages_of_people(tree, client_as, role):
     client = client_as(tree.users[role], "en")
@@ -183,7 +189,7 @@ def test_web_pages_of_people(tree, client_as, role):
         edit_url = reverse("directory:person_edit", args=[person.pk])
         if seen == 200:
             assert (edit_url in page.content.decode()) == (person.pk in writable)
-        assert _status(client, edit_url) == (200 if person.pk in writable else 404), (
+        assert _status(client, edit_url) == _write_status(person.pk, readable, writable), (
             role,
             person.full_name,
         )
@@ -203,7 +209,7 @@ def test_web_pages_of_organisations(tree, client_as, role):
         url = reverse("directory:organisation", args=[org.pk])
         assert _status(client, url) == (200 if org.pk in readable else 404), (role, org.name)
         edit = reverse("directory:organisation_edit", args=[org.pk])
-        assert _status(client, edit) == (200 if org.pk in writable else 404), (role, org.name)
+        assert _status(client, edit) == _write_status(org.pk, readable, writable), (role, org)
     for partnership in tree.partnerships:
         url = reverse("directory:partnership", args=[partnership.pk])
         assert _status(client, url) == (
@@ -232,13 +238,19 @@ def test_a_member_sees_their_own_record_only(tree, client_as):
     assert client.get(tree.other_member.get_absolute_url()).status_code == 404
     assert client.get(tree.kanoon.get_absolute_url()).status_code == 404
     # a member changes nothing, not even their own record, through the directory
-    assert client.get(reverse("directory:person_edit", args=[tree.member.pk])).status_code == 404
+    assert client.get(reverse("directory:person_edit", args=[tree.member.pk])).status_code == 403
+    other = reverse("directory:person_edit", args=[tree.other_member.pk])
+    assert client.get(other).status_code == 404
 
 
 def test_a_posted_edit_outside_the_write_scope_changes_nothing(tree, client_as):
     client = client_as(tree.users[Role.SOCIAL_BANKER], "en")
     url = reverse("directory:person_edit", args=[tree.secretary.pk])
-    assert client.post(url, {"family_name": "Changed"}).status_code == 404
+    refused = client.post(url, {"family_name": "Changed"})
+    assert refused.status_code == 403
+    assert "You may only read these records." in refused.content.decode()
+    outsider = client_as(tree.users[Role.PRINCIPAL], "en")
+    assert outsider.post(url, {"family_name": "Changed"}).status_code == 404
     tree.secretary.refresh_from_db()
     assert tree.secretary.family_name == "Sadeghi"
 
@@ -295,7 +307,10 @@ def test_api_records_by_id(tree, api_client, role):
             {"email": "new@example.org"},
             content_type="application/json",
         )
-        assert patched.status_code == (200 if person.pk in writable else 404), (role, person)
+        assert patched.status_code == _write_status(person.pk, readable, writable), (role, person)
+        if patched.status_code == 403:
+            # the caller's language (Persian by default): "You may only read these records."
+            assert patched.json()["detail"] == "شما فقط می‌توانید این سوابق را ببینید."
     for org in tree.organisations:
         got = client.get(f"/api/v1/organisations/{org.pk}")
         assert got.status_code == (

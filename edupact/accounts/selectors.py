@@ -32,9 +32,7 @@ def scope_for(user) -> Scope:
     else:
         read = tuple(path for role, path in grants if role not in SELF_ONLY_ROLES)
         write = tuple(path for role, path in grants if role in WRITING_ROLES)
-        scope = Scope(
-            read_paths=read, write_paths=write, person_id=user.person_id, own_records_writable=False
-        )
+        scope = Scope(read_paths=read, write_paths=write, person_id=user.person_id)
     user._edupact_scope = scope
     return scope
 

@@ -137,7 +137,7 @@ def create_person(request, data: PersonIn):
 
 @router.patch("/people/{pk}", response=PersonOut)
 def update_person(request, pk: int, data: PersonPatch):
-    person = scoped_get_or_404(request.user, Person, pk, write=True)
+    person = scoped_get_or_404(request.user, Person, pk)
     for field, value in data.dict(exclude_unset=True).items():
         setattr(person, field, value)
     return services.save_person(scope_for(request.user), person)

@@ -87,6 +87,10 @@ class OrganisationForm(LocalisedModelForm):
     def __init__(self, *args, organisations=None, **kwargs):
         super().__init__(*args, **kwargs)
         if organisations is not None:
+            if self.instance.parent_id:  # keeping the parent it has is no move: always offered
+                organisations = organisations | Organisation.objects.filter(
+                    pk=self.instance.parent_id
+                )
             self.fields["parent"].queryset = organisations
         if self.instance.admin_unit_id:
             self.initial["place_code"] = self.instance.admin_unit.code

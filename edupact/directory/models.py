@@ -186,7 +186,13 @@ class Organisation(Translated):
     address = models.CharField(_("address"), max_length=300, blank=True)
     active = models.BooleanField(_("active"), default=True)
 
-    scope = ScopeRule(org_paths=["path"])
+    # A new organisation is created by who writes for its parent; one at the top, by
+    # platform administrators only.
+    scope = ScopeRule(
+        org_paths=["path"],
+        new_paths=["parent__path"],
+        unowned=_("Only platform administrators create top-level records."),
+    )
 
     class Meta:
         ordering = ["path"]

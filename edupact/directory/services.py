@@ -1,12 +1,16 @@
-"""Operations that change the directory: validation, scope checks and tree upkeep."""
+"""Operations that change the directory: validation, scope checks and tree upkeep.
 
-from django.core.exceptions import PermissionDenied, ValidationError
+Every change is checked by ``Scope.require_write`` on the record (before and after, when it
+moves): who only reads it is told so (403), who does not even read it finds nothing (404).
+"""
+
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F, Value
 from django.db.models.functions import Concat, Substr
 from django.utils.translation import gettext as _
 
-from edupact.core.scoping import Scope
+from edupact.core.scoping import ReadOnly, Scope
 
 from .models import COUNTRY_DEFAULTS, AdminUnit, Organisation, Person, Position
 
@@ -19,21 +23,12 @@ def path_segment(pk: int) -> str:
     return f"{pk:06d}."
 
 
-def _require_write(scope: Scope, organisation: Organisation | None) -> None:
-    if organisation is None:
-        if not scope.everything:
-            raise PermissionDenied(_("Only platform administrators create top-level records."))
-        return
-    if not scope.can_write_path(organisation.path):
-        raise PermissionDenied(_("You may not change records of this organisation."))
-
-
 @transaction.atomic
 def save_organisation(scope: Scope, org: Organisation) -> Organisation:
     """Create or update an organisation; moving it moves its whole subtree in one UPDATE."""
     creating = org.pk is None
     if creating:
-        _require_write(scope, org.parent)
+        scope.require_write(org)  # by who writes for the parent; at the top, administrators
         for field, value in COUNTRY_DEFAULTS.get(org.country, {}).items():
             if (
                 not getattr(org, field)
@@ -42,9 +37,9 @@ def save_organisation(scope: Scope, org: Organisation) -> Organisation:
                 setattr(org, field, value)
     else:
         before = Organisation.objects.select_for_update().get(pk=org.pk)
-        _require_write(scope, before)
-        if org.parent_id != before.parent_id:
-            _require_write(scope, org.parent)
+        scope.require_write(before)
+        if org.parent_id != before.parent_id:  # moved: as if created under the new parent
+            scope.require_write(Organisation(parent=org.parent))
     org.full_clean()
     old_path = org.path
     org.path = org.path or "pending."
@@ -70,9 +65,8 @@ def _move_descendants(old: str, new: str) -> None:
 def save_person(scope: Scope, person: Person) -> Person:
     """Create or update a person inside an organisation the user may change."""
     if person.pk:
-        before = Person.objects.select_related("home_organisation").get(pk=person.pk)
-        _require_write(scope, before.home_organisation)
-    _require_write(scope, person.home_organisation)
+        scope.require_write(Person.objects.select_related("home_organisation").get(pk=person.pk))
+    scope.require_write(person)  # by the home organisation it has now
     person.full_clean()
     person.save()
     return person
@@ -80,7 +74,7 @@ def save_person(scope: Scope, person: Person) -> Person:
 
 @transaction.atomic
 def save_position(scope: Scope, position: Position) -> Position:
-    _require_write(scope, position.organisation)
+    scope.require_write(position)
     position.full_clean()
     position.save()
     return position
@@ -93,9 +87,8 @@ def save_hamlet(scope: Scope, hamlet: AdminUnit) -> AdminUnit:
         raise ValidationError(_("A hamlet belongs to a commune."))
     if hamlet.parent.level != AdminUnit.Level.COMMUNE:
         raise ValidationError({"parent": [_("A hamlet belongs to a commune.")]})
-    managing = Organisation.objects.filter(admin_unit=hamlet.parent)
-    if not scope.everything and not any(scope.can_write_path(o.path) for o in managing):
-        raise PermissionDenied(_("You may not change places of this commune."))
+    if not scope.can_write_place(hamlet.parent):  # places are read by all: a 403, with why
+        raise ReadOnly(_("You may not change places of this commune."))
     hamlet.country = hamlet.parent.country
     hamlet.full_clean()
     hamlet.save()

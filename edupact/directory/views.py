@@ -1,8 +1,14 @@
-"""Thin views: read through selectors, change through services, everything scoped."""
+"""Thin views: read through selectors, change through services, everything scoped.
+
+A page fetches its record to read it; whether the user may change it is the service's
+check (``Scope.require_write``): a reader gets 403 "You may only read these records.", an
+outsider the 404 of a record that does not exist. A page that only offers a form asks the
+same check before showing it; a page's "edit" link asks ``Scope.can_write``.
+"""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.html import escape
@@ -28,14 +34,13 @@ def _list(request, template, queryset, **extra):
 
 
 def _save(request, form, save, success_url):
-    """Run a service on a valid form; its refusals and errors land on the form."""
+    """Run a service on a valid form; its errors land on the form, its refusal of the
+    change (``ReadOnly``, ``NotFound``) answers the request (403, 404)."""
     if form.is_valid():
         try:
             obj = save(scope_for(request.user), form.instance)
         except ValidationError as exc:
             form.add_error(None, exc)
-        except PermissionDenied as exc:
-            form.add_error(None, str(exc))
         else:
             messages.success(request, _("Saved."))
             return redirect(success_url(obj))
@@ -72,7 +77,7 @@ def me(request):
 
 @login_required
 def person(request, pk):
-    obj = scoped_get_or_404(request.user, Person, pk)
+    obj = scoped_get_or_404(request.user, Person, pk, select=("home_organisation",))
     scope = scope_for(request.user)
     return render(
         request,
@@ -81,7 +86,7 @@ def person(request, pk):
             "person": obj,
             "positions": obj.positions.select_related("organisation"),
             "history": history(obj),
-            "can_edit": scope.can_write_path(obj.home_organisation.path),
+            "can_edit": scope.can_write(obj),
         },
     )
 
@@ -89,7 +94,9 @@ def person(request, pk):
 @login_required
 def person_edit(request, pk=None):
     scope = scope_for(request.user)
-    obj = scoped_get_or_404(request.user, Person, pk, write=True) if pk else None
+    obj = scoped_get_or_404(request.user, Person, pk, select=("home_organisation",)) if pk else None
+    if obj:
+        scope.require_write(obj)
     writable = scope.filter(Organisation.objects.all(), write=True)
     form = PersonForm(
         request.POST or None,
@@ -168,7 +175,7 @@ def organisation(request, pk):
             "people_page": page_of(request, selectors.people(scope, organisation=obj.pk)),
             "partnerships": obj.partnerships.all(),
             "history": history(obj),
-            "can_edit": scope.can_write_path(obj.path),
+            "can_edit": scope.can_write(obj),
         },
     )
 
@@ -176,7 +183,9 @@ def organisation(request, pk):
 @login_required
 def organisation_edit(request, pk=None):
     scope = scope_for(request.user)
-    obj = scoped_get_or_404(request.user, Organisation, pk, write=True) if pk else None
+    obj = scoped_get_or_404(request.user, Organisation, pk) if pk else None
+    if obj:
+        scope.require_write(obj)
     form = OrganisationForm(
         request.POST or None,
         instance=obj,
@@ -242,7 +251,9 @@ def places(request):
 def place(request, pk):
     unit = get_object_or_404(AdminUnit.objects.select_related("parent"), pk=pk)
     form = None
-    if unit.level == AdminUnit.Level.COMMUNE:
+    if unit.level == AdminUnit.Level.COMMUNE and (
+        request.method == "POST" or scope_for(request.user).can_write_place(unit)
+    ):  # the form for who keeps the commune's places; a post by anyone else, the service's 403
         form = HamletForm(request.POST or None)
         form.instance.parent, form.instance.level = unit, AdminUnit.Level.HAMLET
         if request.method == "POST":

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.storage import FileSystemStorage
 from django.db import IntegrityError, transaction
@@ -51,11 +51,6 @@ Status = Assessment.Status
 
 #: Before the meeting: evidence may still be added or removed, as the answers may change.
 BEFORE_REVIEW = services.ANSWERS_OPEN
-
-
-def _require_write(scope: Scope, organisation: Organisation) -> None:
-    if not scope.can_write_path(organisation.path):
-        raise PermissionDenied(_("You may not change the records of this organisation."))
 
 
 # Registration -----------------------------------------------------------------------------------
@@ -172,7 +167,7 @@ def _assessment_for_write(scope: Scope, assessment: Assessment) -> Assessment:
         .select_related("subject__organisation")
         .get(pk=assessment.pk)
     )
-    _require_write(scope, assessment.subject.organisation)
+    scope.require_write(assessment)
     locks.ensure_open(locks.place_of(assessment.subject), assessment.year)
     return assessment
 
@@ -385,7 +380,7 @@ def record_review_meeting(
     reviewed assessment to ``proposed`` or ``reviewed``. Any error refuses the whole
     meeting, with every message, and changes nothing; an assessment or person the writer
     cannot see is refused first, alone, exactly as one that does not exist."""
-    _require_write(scope, organisation)
+    scope.require_write(ReviewMeeting(organisation=organisation))  # by the branch holding it
     _check_year(data.year)
     unit = unit or organisation.admin_unit
     ids = [p.assessment for p in data.proposals]
@@ -538,7 +533,7 @@ def correct_review_meeting(
         .select_related("organisation")
         .get(pk=meeting.pk)
     )
-    _require_write(scope, meeting.organisation)
+    scope.require_write(meeting)
     reason = " ".join((reason or "").split())
     refused = correction_refused(meeting)
     if refused:

@@ -49,9 +49,6 @@ def _int(value) -> int | None:
         return None
 
 
-def _require_write(request, organisation) -> None:
-    if not scope_for(request.user).can_write_path(organisation.path):
-        raise PermissionDenied(_("You may only read these records."))
 
 
 # Subjects ---------------------------------------------------------------------------------------
@@ -122,7 +119,7 @@ def subject(request, pk):
         "members": obj.members.all(),
         "branches": scope.filter(obj.children.all()),
         "assessments": selectors.history_of(obj),
-        "can_write": scope.can_write_path(obj.organisation.path),
+        "can_write": scope.can_write(obj),
         "this_year": dt.date.today().year,
     }
     return render(request, "evaluation/subject.html", context)
@@ -139,7 +136,7 @@ def register(request, pk=None):
     existing = None
     if pk is not None:
         existing = scoped_get_or_404(request.user, Subject, pk, select=("organisation",))
-        _require_write(request, existing.organisation)
+        scope.require_write(existing)  # a form page: refused before the form is shown
     units, former = _places(scope)
     form = SubjectForm(
         request.POST or None,
@@ -204,7 +201,7 @@ def _framework_for(request, subject, year, assessment):
 
 def _assessment_context(request, pk, year):
     subject = scoped_get_or_404(request.user, Subject, pk, select=("organisation", "admin_unit"))
-    _require_write(request, subject.organisation)
+    scope_for(request.user).require_write(subject)  # a form page: refused before it is shown
     assessment = Assessment.objects.filter(subject=subject, year=year).first()
     framework, candidates = _framework_for(request, subject, year, assessment)
     criteria = selectors.criteria_with_indicators(framework) if framework else []
@@ -282,7 +279,7 @@ def assessment(request, pk):
         pk,
         select=("subject__organisation", "subject__admin_unit", "framework", "decision"),
     )
-    can_write = scope_for(request.user).can_write_path(obj.subject.organisation.path)
+    can_write = scope_for(request.user).can_write(obj)
     context = {
         "assessment": obj,
         "subject": obj.subject,
@@ -304,7 +301,6 @@ def assessment(request, pk):
 @require_POST
 def upload_evidence(request, pk):
     obj = scoped_get_or_404(request.user, Assessment, pk, select=("subject__organisation",))
-    _require_write(request, obj.subject.organisation)
     form = EvidenceForm(request.POST, request.FILES)
     if form.is_valid():
         upload = form.cleaned_data["file"]
@@ -344,7 +340,6 @@ def evidence(request, pk):
 @require_POST
 def delete_evidence(request, pk):
     obj = _evidence(request, pk)
-    _require_write(request, obj.assessment.subject.organisation)
     try:
         cycle.delete_evidence(scope_for(request.user), obj)
     except ValidationError as exc:
@@ -399,8 +394,6 @@ def new_meeting(request):
             meeting = cycle.record_review_meeting(scope, organisation, data, user=request.user)
         except ValidationError as exc:
             add_errors(form, exc)
-        except PermissionDenied as exc:
-            raise Http404 from exc
         else:
             messages.success(request, _("The review meeting is recorded."))
             return redirect(meeting.get_absolute_url())
@@ -424,7 +417,7 @@ def _meeting(request, pk) -> ReviewMeeting:
 def meeting(request, pk):
     """The meeting as it stands, with its earlier versions (corrections) and their reasons."""
     obj = _meeting(request, pk)
-    can_write = scope_for(request.user).can_write_path(obj.organisation.path)
+    can_write = scope_for(request.user).can_write(obj)
     context = {
         "meeting": obj,
         "attendees": obj.attendees.all(),
@@ -442,7 +435,7 @@ def correct_meeting(request, pk):
     the earlier version is kept and shown on the meeting's page."""
     scope = scope_for(request.user)
     obj = _meeting(request, pk)
-    _require_write(request, obj.organisation)
+    scope.require_write(obj)  # a form page: refused before the form is shown
     refused = cycle.correction_refused(obj)
     if refused:  # decided or locked: the page says why, and offers no form (409 Conflict)
         context = {"meeting": obj, "refused": refused}

@@ -11,7 +11,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from fractions import Fraction
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import translation
 from django.utils.translation import gettext as _
@@ -100,8 +100,7 @@ def parse_parts(text: str, denominator: int) -> int:
 def prepare(scope: Scope, fund: RotatingFund) -> RotatingFund:
     """Check the terms (and the right to form a fund there) and take the currency and
     calendar the organisation uses unless given; raises ValidationError naming each wrong field."""
-    if not scope.can_write_path(fund.organisation.path):
-        raise PermissionDenied(_("You may not change this organisation."))
+    scope.require_write(fund)  # not saved yet: by who writes for its organisation
     fund.currency = fund.currency or fund.organisation.currency  # as a kanoon's fund does
     fund.calendar = fund.calendar or fund.organisation.calendar
     errors = {}

@@ -1,6 +1,7 @@
 """Operations that change a rotating fund: codes and shares, dues, draws, transfers.
 
-Every write checks that the caller may change the fund's organisation, validates everything
+Every write checks that the caller may change the fund (``Scope.require_write``: a reader
+is told they may only read, 403; an outsider finds nothing, 404), validates everything
 before writing (a refused operation raises ``Refused`` and changes nothing), and takes an
 ``idempotency_key`` where a client may retry. Payments and draws are never edited: a wrong
 payment is reversed by a compensating row; a draw stands, with its seed and candidates, so
@@ -15,7 +16,7 @@ falls within the century the bounds allow.
 import datetime as dt
 from collections.abc import Sequence
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q, Sum
 from django.utils.translation import gettext as _
@@ -37,16 +38,7 @@ from .models import Draw as DrawRecord
 MAX_SEED = 64
 
 
-# Scope and idempotency ------------------------------------------------------------------------
-
-
-def may_write(scope: Scope, fund: RotatingFund) -> bool:
-    return scope.can_write_path(fund.organisation.path)
-
-
-def _require_write(scope: Scope, fund: RotatingFund) -> None:
-    if not may_write(scope, fund):
-        raise PermissionDenied(_("You may not change this fund."))
+# The actor ------------------------------------------------------------------------------------
 
 
 def _user():
@@ -82,8 +74,7 @@ def _check_month(fund: RotatingFund, month: int) -> None:
 @transaction.atomic
 def create_fund(scope: Scope, fund: RotatingFund) -> RotatingFund:
     """Create the fund and its codes 1…n; holders are assigned with ``assign_code``."""
-    if not scope.can_write_path(fund.organisation.path):
-        raise PermissionDenied(_("You may not change this organisation."))
+    scope.require_write(fund)  # not saved yet: by who writes for its organisation
     fund.currency = fund.currency or fund.organisation.currency
     fund.calendar = fund.calendar or fund.organisation.calendar
     fund.full_clean()
@@ -144,7 +135,7 @@ def assign_code(scope: Scope, code: Code, holders: Sequence[tuple[object, int]])
     [(a, 12)] for a whole code of a 12-part fund, [(a, 6), (b, 6)] for two halves.
     """
     fund = code.fund
-    _require_write(scope, fund)
+    scope.require_write(fund)
     if code.shares.exists():
         raise Refused("assigned", _("This code already has holders; transfer a share instead."))
     parts = [k for _, k in holders]
@@ -192,7 +183,7 @@ def transfer_share(
     the new holders; a transfer may not reach back before the fund's last draw.
     """
     fund = share.code.fund
-    _require_write(scope, fund)
+    scope.require_write(share)  # the share changed: one the user does not see is not there
     bounds.check_date(on, earliest=bounds.MONEY_DATE_MIN, field="on")
     holder = _holder(person, organisation)
     share = Share.objects.select_for_update().get(pk=share.pk)
@@ -249,7 +240,7 @@ def record_due(
 ) -> DuePayment:
     """Record a payment towards one code's due of one month (never more than is owed)."""
     fund = code.fund
-    _require_write(scope, fund)
+    scope.require_write(fund)
     bounds.check_amount(amount, field="amount")
     bounds.check_posting_date(paid_on, field="paid_on")
     key = (idempotency_key or "")[:255]
@@ -289,7 +280,7 @@ def reverse_due(
 ) -> DuePayment:
     """Cancel a wrong payment with a negative row naming it and saying why (once; a retry
     with the same key gets the same reversal)."""
-    _require_write(scope, payment.fund)
+    scope.require_write(payment)
     bounds.check_posting_date(on, field="on")
     key = (idempotency_key or "")[:255]
 
@@ -391,7 +382,7 @@ def run_draw(
     after the leader's exclusions (each with a reason); manual: the leader names the code.
     The draw cannot happen before the month's draw day.
     """
-    _require_write(scope, fund)
+    scope.require_write(fund)
     key = (idempotency_key or "")[:255]
     if mode not in DrawMode.values:
         raise Refused("mode", _("Choose how the winner is drawn."))

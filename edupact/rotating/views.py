@@ -1,4 +1,8 @@
-"""Thin views of rotating funds: read through selectors, change through services, scoped."""
+"""Thin views of rotating funds: read through selectors, change through services, scoped.
+
+A form page fetches its fund (share, payment) to read it and asks the services' own check,
+``Scope.require_write``, before showing the form: a reader gets 403 "You may only read these
+records.", someone outside the scope the 404 of a fund that does not exist."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -58,7 +62,7 @@ def fund(request, pk):
             "draws": selectors.draw_history(scope, obj, month_list),
             "summary": selectors.fund_summary(obj),
             "next": month_list[upcoming - 1] if upcoming else None,
-            "can_write": services.may_write(scope, obj),
+            "can_write": scope.can_write(obj),
             "payments": selectors.payments_page(
                 scope, obj, month_list, request.GET.get("payments")
             ),
@@ -69,8 +73,9 @@ def fund(request, pk):
 
 @login_required
 def pay(request, pk):
-    obj = scoped_get_or_404(request.user, RotatingFund, pk, write=True, select=["organisation"])
+    obj = scoped_get_or_404(request.user, RotatingFund, pk, select=["organisation"])
     scope = scope_for(request.user)
+    scope.require_write(obj)
     today = timezone.localdate()
     month_list = selectors.months(obj, today)
     codes = {c.number: c for c in obj.codes.all()}
@@ -109,8 +114,9 @@ def pay(request, pk):
 
 @login_required
 def draw(request, pk):
-    obj = scoped_get_or_404(request.user, RotatingFund, pk, write=True, select=["organisation"])
+    obj = scoped_get_or_404(request.user, RotatingFund, pk, select=["organisation"])
     scope = scope_for(request.user)
+    scope.require_write(obj)
     today = timezone.localdate()
     upcoming = services.next_month(obj)
     form = DrawForm(request.POST or None, initial={"mode": obj.draw_mode})
@@ -160,10 +166,10 @@ def transfer(request, pk):
         request.user,
         Share,
         pk,
-        write=True,
         select=["code", "code__fund", "code__fund__organisation", "person", "organisation"],
     )
     scope = scope_for(request.user)
+    scope.require_write(share)
     obj = share.code.fund
     form = TransferForm(
         request.POST or None,
@@ -283,8 +289,9 @@ def _add_errors(form, exc: ValidationError) -> None:
 @login_required
 def reverse(request, pk):
     payment = scoped_get_or_404(
-        request.user, DuePayment, pk, write=True, select=["fund", "fund__organisation", "code"]
+        request.user, DuePayment, pk, select=["fund", "fund__organisation", "code"]
     )
+    scope_for(request.user).require_write(payment)
     obj = payment.fund
     form = ReverseForm(request.POST or None, initial={"on": timezone.localdate()})
     if request.method == "POST" and form.is_valid():

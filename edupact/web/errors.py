@@ -23,6 +23,7 @@ from django.utils.translation import get_language_bidi
 from django.utils.translation import gettext as _
 
 from edupact.core.problems import problem
+from edupact.core.scoping import ReadOnly
 
 logger = logging.getLogger(__name__)
 
@@ -70,8 +71,11 @@ def bad_request(request, exception=None):
 
 
 def permission_denied(request, exception=None):
+    """403; a record the reader may read but not change says so (``ReadOnly``'s reason)."""
     title = _("Not allowed")
     message = _("You may not open this page. Ask your organisation for the role it needs.")
+    if isinstance(exception, ReadOnly):
+        message = str(exception)
     if _api(request):
         return problem(request, 403, title, str(exception or "") or message)
     return _page(request, 403, title, message)
