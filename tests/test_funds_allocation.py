@@ -41,7 +41,7 @@ def kanoon(tree):
     D+100 Zahra gave Kazemi 400,000 points. 180 money-days earn a point."""
     fund = services.create_fund(EVERYTHING, Fund(name="Kanoon 9", kanoon=tree.kanoon))
     fund.product = services.save_product(
-        EVERYTHING, LoanProduct(fund=fund, code="qard0", max_amount=10**10)
+        EVERYTHING, LoanProduct(fund=fund, code="qard0", max_amount=10**10, open_requests=10)
     )
     fund.a = services.open_account(EVERYTHING, fund, person=tree.member)
     fund.b = services.open_account(EVERYTHING, fund, person=tree.other_member)

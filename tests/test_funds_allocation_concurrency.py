@@ -52,7 +52,8 @@ def _fund_of_four(kanoon_name: str, fund_name: str, family: str):
         EVERYTHING, Fund(name=fund_name, kanoon=kanoon, days_per_unit=1, min_history_days=0)
     )
     product = services.save_product(
-        EVERYTHING, LoanProduct(fund=fund, code="p", max_amount=10**9, max_months=60)
+        EVERYTHING,
+        LoanProduct(fund=fund, code="p", max_amount=10**9, max_months=60, open_requests=100),
     )
     members = [
         services.open_account(

@@ -73,7 +73,8 @@ def test_parallel_gifts_and_approvals_never_overspend():
         EVERYTHING, Fund(name="F", kanoon=kanoon, days_per_unit=1, min_history_days=0)
     )
     product = services.save_product(
-        EVERYTHING, LoanProduct(fund=fund, code="p", max_amount=10**9, max_months=60)
+        EVERYTHING,
+        LoanProduct(fund=fund, code="p", max_amount=10**9, max_months=60, open_requests=10),
     )
     giver, *others = (services.open_account(EVERYTHING, fund, person=p) for p in _people(kanoon, 4))
     services.deposit(EVERYTHING, giver, 1, D)  # 1 point a day: 100 points on ON

@@ -301,7 +301,12 @@ def test_only_the_borrower_or_a_leader_settles(kanoon, tree):
     loan = declining_loan(k)
     with pytest.raises(PermissionDenied):
         settlement.settle(scope_for(k.bob_user), loan, D + dt.timedelta(days=1))
-    settled = settlement.settle(scope_for(tree.users["member"]), loan, D + dt.timedelta(days=1))
+    # The borrower's word alone posts no money paid in (issue 9 §8: a claim, in payments).
+    with pytest.raises(services.Refused) as refused:
+        settlement.settle(scope_for(tree.users["member"]), loan, D + dt.timedelta(days=1))
+    assert refused.value.reason == "confirmation_needed"
+    leader = scope_for(tree.users["kanoon_leader"])
+    settled = settlement.settle(leader, loan, D + dt.timedelta(days=1))
     assert settled.status == LoanStatus.REPAID
 
 

@@ -228,8 +228,16 @@ def test_settle_and_reschedule_on_the_loan_page(setup, tree, client_as):
     page = borrower.get(loan.get_absolute_url()).content.decode()
     assert "Settle the loan now" in page
     settle = reverse("funds:settle", args=[loan.pk])
-    assert borrower.post(settle, {"key": "s1"}).status_code == 302
-    assert borrower.post(settle, {"key": "s1"}).status_code == 302  # replay
+    paid_in = {"key": "s1", "source": "paid_in", "reference": "TR-77"}
+    assert borrower.post(settle, paid_in).status_code == 302
+    assert borrower.post(settle, paid_in).status_code == 302  # replay
+    loan.refresh_from_db()
+    assert loan.status == LoanStatus.DISBURSED  # the borrower's word: for the treasurer
+    claim = loan.claims.get()
+    page = leader.get(loan.get_absolute_url()).content.decode()
+    assert f'id="claim-{claim.pk}"' in page and "TR-77" in page
+    decide = reverse("funds:decide_claim", args=[claim.pk])
+    assert leader.post(decide, {"decision": "confirm"}).status_code == 302
     loan.refresh_from_db()
     assert loan.status == LoanStatus.REPAID and loan.outstanding == 0
     assert services.verify(fund) == []

@@ -5,7 +5,7 @@ points and every eligibility rule — on the web, the API and in the service, pe
 import datetime as dt
 
 import pytest
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 from django.utils import translation
 
@@ -29,7 +29,7 @@ def k(tree):
         Fund(name="صندوق کانون ۹", kanoon=tree.kanoon, days_per_unit=1, min_history_days=30),
     )
     product = services.save_product(
-        EVERYTHING, LoanProduct(fund=fund, code="qard0", max_amount=2_500_000)
+        EVERYTHING, LoanProduct(fund=fund, code="qard0", max_amount=2_500_000, open_requests=10)
     )
     zahra = services.open_account(EVERYTHING, fund, person=tree.member)
     bob = services.open_account(EVERYTHING, fund, person=tree.other_member)
@@ -123,8 +123,11 @@ def test_a_decided_loan_cannot_be_approved_again_and_a_bad_cap_is_refused(k):
     with pytest.raises(Refused) as refused:
         services.approve(EVERYTHING, loan, ON)
     assert refused.value.reason == "loan_not_requested"
-    with pytest.raises(Exception, match="cap is a whole amount"):
+    with pytest.raises(ValidationError) as refused:
         services.approve(EVERYTHING, ask(zahra, 1, "L2"), ON, cap=-1)
+    assert refused.value.message_dict == {
+        "cap": ["Enter a whole amount between 0 and 10,000,000,000,000."]
+    }
 
 
 def test_the_refusal_reads_in_persian_and_vietnamese(k):

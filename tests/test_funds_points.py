@@ -54,6 +54,7 @@ def standard(fund):
             max_amount=3 * M,
             fee_strategy=FeeStrategy.DECLINING_BALANCE,
             fee_rate_percent=2,
+            open_requests=10,
         ),
     )
 
@@ -61,7 +62,8 @@ def standard(fund):
 @pytest.fixture
 def qard0(fund):
     return services.save_product(
-        EVERYTHING, LoanProduct(fund=fund, code="qard0", max_amount=3 * M, max_months=36)
+        EVERYTHING,
+        LoanProduct(fund=fund, code="qard0", max_amount=3 * M, max_months=36, open_requests=10),
     )
 
 

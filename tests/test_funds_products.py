@@ -64,6 +64,7 @@ def test_the_leader_adds_a_version_in_jalali_with_esfand_closed(fund, tree, clie
             "min_amount": "۱", "max_amount": "۲۰٬۰۰۰", "min_months": "1", "max_months": "60",
             "fee_strategy": "declining_balance", "fee_rate_percent": "2",
             "cooling_off_days": "90", "blackout_months": ["12"], "guarantors_required": "1",
+            "open_requests": "۱",
         },
     )  # fmt: skip
     assert response.status_code == 302
@@ -83,7 +84,7 @@ def test_bad_input_changes_nothing(fund, tree, client_as):
          "cooling_off_days": "0", "guarantors_required": "0"},
     )  # fmt: skip
     assert response.status_code == 200
-    assert "Enter a positive whole amount." in response.content.decode()
+    assert "Enter a whole amount between 1 and 10,000,000,000,000." in response.content.decode()
     assert LoanProduct.objects.filter(fund=fund).count() == 1
 
 

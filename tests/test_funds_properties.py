@@ -165,8 +165,14 @@ def build(steps, strategy, calendar):
                     "max_amount": 3_000_000,
                     "max_months": 24,
                     "fee": {"strategy": strategy, "annual_rate_percent": 4},
+                    "open_requests": 100,
                 },
-                {"code": "free", "max_amount": 3_000_000, "fee": {"strategy": "zero"}},
+                {
+                    "code": "free",
+                    "max_amount": 3_000_000,
+                    "fee": {"strategy": "zero"},
+                    "open_requests": 100,
+                },
             ],
         },
         "members": [{"id": m} for m in MEMBERS],
@@ -300,7 +306,14 @@ def test_approvals_never_use_more_points_than_available(wants, gifts):
             "calendar": "gregorian",
             "currency": "VND",
             "points": {"days_per_unit": 1, "loan_factor": 10, "min_history_days": 0},
-            "products": [{"code": "p", "max_amount": 10**9, "fee": {"strategy": "zero"}}],
+            "products": [
+                {
+                    "code": "p",
+                    "max_amount": 10**9,
+                    "fee": {"strategy": "zero"},
+                    "open_requests": 100,
+                }
+            ],
         },
         "members": [{"id": m} for m in MEMBERS],
         "events": events,

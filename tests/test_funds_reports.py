@@ -43,6 +43,7 @@ def example(tree):
             max_amount=10**9,
             fee_strategy=FeeStrategy.DECLINING_BALANCE,
             fee_rate_percent=2,
+            open_requests=100,  # the random journeys ask many times at once
         ),
     )
     zahra = services.open_account(EVERYTHING, fund, person=tree.member)

@@ -19,6 +19,7 @@ from ninja.errors import AuthenticationError, AuthorizationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 from pydantic import ConfigDict
 
+from edupact.core.bounds import schema_message
 from edupact.core.errors import Refused
 from edupact.core.problems import problem
 
@@ -84,7 +85,7 @@ def install(api) -> None:
     @api.exception_handler(NinjaValidationError)
     def schema_invalid(request, exc):
         errors = {
-            ".".join(str(p) for p in e.get("loc", [])): [e.get("msg", "")] for e in exc.errors
+            ".".join(str(p) for p in e.get("loc", [])): [schema_message(e)] for e in exc.errors
         }
         return problem(request, 422, _("The data is not valid"), errors=errors)
 

@@ -18,12 +18,25 @@ SQLite (which silently turns an overflowing integer into a float) or on PostgreS
   below 2^63 − 1 ≈ 9.22 × 10^18. ``tests/test_core_bounds.py`` checks the arithmetic.
 - One amount (a deposit, a loan, a round's budget) is at most ``MAX_AMOUNT`` = 10^13, so that
   a few of them cannot jump over the balance bound unseen.
+- Points are money-days divided by the fund's days per point (at least 1): no account can
+  hold more than ``MAX_POINTS`` = ``MAX_BALANCE × CENTURY_DAYS``, and the members of one fund
+  together (their deposits are at most the pool plus the loans out, 2 × ``MAX_BALANCE``)
+  at most twice that, still below 2^63 − 1.
+
+Money is posted on or before today: ``check_posting_date``. Only the rule simulator, whose
+scenarios are hypothetical, moves "today" (``postings_until``); a loan's schedule, a product's
+start or a share transfer are dates of what will happen, not postings, and are only kept
+within ``DATE_MIN`` … ``DATE_MAX``.
 """
 
 import datetime as dt
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Annotated
 
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from pydantic import Field
@@ -47,6 +60,10 @@ MAX_MONTHS = 360  # a loan's term, a reschedule, a plan's period in months
 MAX_COUNT = 10**9  # how many of anything: people, shares, votes, rows
 MAX_OFFSET = 10**9  # how far into a list a page may start
 MAX_PAGE_LIMIT = 1000  # how many rows one page of an API list may ask for
+MAX_DAYS = CENTURY_DAYS  # a rule's number of days: history, cooling-off, default after
+MAX_POINTS = MAX_BALANCE * CENTURY_DAYS  # the money-days of the largest balance over a century
+MAX_PERCENT = 100  # a fee rate, per year or once
+MAX_SMALL_COUNT = 1000  # a count kept in a small column: guarantors, codes, parts of a code
 
 
 def _number(value: int) -> str:
@@ -136,15 +153,150 @@ def check_not_future(value: dt.date, *, today: dt.date, field=None) -> dt.date:
     return check_date(value, earliest=MONEY_DATE_MIN, latest=min(today, DATE_MAX), field=field)
 
 
+def check_points(value, *, minimum: int = 1, field=None) -> int:
+    """A whole number of points (a gift, a pledge) within what any account can hold."""
+    return check_count(value, minimum=minimum, maximum=MAX_POINTS, field=field)
+
+
+# Postings are dated on or before today ---------------------------------------------------------
+
+_POSTINGS_UNTIL: ContextVar[dt.date | None] = ContextVar("postings_until", default=None)
+
+
+def latest_posting_day() -> dt.date:
+    """The last day money may be posted on: today, unless a simulation says otherwise."""
+    return _POSTINGS_UNTIL.get() or min(timezone.localdate(), DATE_MAX)
+
+
+@contextmanager
+def postings_until(day: dt.date = DATE_MAX) -> Iterator[None]:
+    """Allow postings up to ``day`` (at most ``DATE_MAX``) inside the block: the rule
+    simulator plays hypothetical years, whose dates are not bounded by the real today."""
+    token = _POSTINGS_UNTIL.set(min(day, DATE_MAX))
+    try:
+        yield
+    finally:
+        _POSTINGS_UNTIL.reset(token)
+
+
+def check_posting_date(value, *, field=None) -> dt.date:
+    """The date of money moving (a deposit, a repayment, a due paid) or of points moving:
+    from ``MONEY_DATE_MIN`` (the money-days epoch) to today."""
+    if not isinstance(value, dt.date) or isinstance(value, dt.datetime):
+        raise TypeError("a posting is dated by a date")
+    return check_date(value, earliest=MONEY_DATE_MIN, latest=latest_posting_day(), field=field)
+
+
+# Django validators (model fields run them in ``full_clean``, forms of those models too) -------
+
+
+def valid_amount(value) -> None:
+    check_amount(value)
+
+
+def valid_amount_or_zero(value) -> None:
+    check_amount(value, minimum=0)
+
+
+def valid_months(value) -> None:
+    check_months(value)
+
+
+def valid_days(value) -> None:
+    check_count(value, maximum=MAX_DAYS)
+
+
+def valid_day_count(value) -> None:
+    """A number of days of at least one (days per point)."""
+    check_count(value, minimum=1, maximum=MAX_DAYS)
+
+
+def valid_small_count(value) -> None:
+    check_count(value, maximum=MAX_SMALL_COUNT)
+
+
+def valid_percent(value) -> None:
+    if not 0 <= value <= MAX_PERCENT:
+        raise ValidationError(
+            _("Enter a rate between %(min)s and %(max)s percent.")
+            % {"min": _number(0), "max": _number(MAX_PERCENT)},
+            code="percent_out_of_bounds",
+        )
+
+
+def valid_money_date(value) -> None:
+    check_date(value, earliest=MONEY_DATE_MIN)
+
+
+def valid_date(value) -> None:
+    check_date(value)
+
+
+def schema_message(error: dict) -> str:
+    """A pydantic error of a bounded schema field as the reader reads it (the API's 422):
+    its bound in their digits or calendar; other errors keep pydantic's own message."""
+    kind, ctx = error.get("type", ""), error.get("ctx") or {}
+    if kind in ("int_type", "int_parsing", "int_from_float"):
+        return _("Enter a whole number.")
+    if kind in ("float_type", "float_parsing", "finite_number"):
+        return _("Enter a number.")
+    limit = next((ctx[k] for k in ("le", "lt", "ge", "gt") if k in ctx), None)
+    if isinstance(limit, str):  # pydantic states a date bound as ISO text
+        try:
+            limit = dt.date.fromisoformat(limit)
+        except ValueError:
+            return error.get("msg", "")
+    if limit is None:
+        return error.get("msg", "")
+    if isinstance(limit, dt.date):
+        from . import preferences
+        from .calendars import format_date
+
+        shown = format_date(limit, preferences.calendar(), (get_language() or "en")[:2])
+        if kind in ("less_than_equal", "less_than"):
+            return _("Enter a date on or before %(max)s.") % {"max": shown}
+        return _("Enter a date on or after %(min)s.") % {"min": shown}
+    if isinstance(limit, int | float) and not isinstance(limit, bool):
+        shown = _number(int(limit)) if float(limit).is_integer() else str(limit)
+    else:
+        return error.get("msg", "")
+    if kind in ("less_than_equal", "less_than"):
+        return _("Enter a value of at most %(max)s.") % {"max": shown}
+    if kind in ("greater_than_equal", "greater_than"):
+        return _("Enter a value of at least %(min)s.") % {"min": shown}
+    return error.get("msg", "")
+
+
 # The same bounds as API schema types: pydantic refuses the value (422) before the service runs,
 # and the OpenAPI document states them. ``strict`` refuses JSON booleans and numeric strings.
 Amount = Annotated[int, Field(strict=True, ge=1, le=MAX_AMOUNT)]
+AmountOrZero = Annotated[int, Field(strict=True, ge=0, le=MAX_AMOUNT)]
+Points = Annotated[int, Field(strict=True, ge=1, le=MAX_POINTS)]
+Days = Annotated[int, Field(strict=True, ge=0, le=MAX_DAYS)]
+Percent = Annotated[float, Field(strict=True, ge=0, le=MAX_PERCENT, allow_inf_nan=False)]
+Id = Annotated[int, Field(strict=True, ge=1, le=INT64_MAX)]
 SignedAmount = Annotated[int, Field(strict=True, ge=-MAX_AMOUNT, le=MAX_AMOUNT)]
 Count = Annotated[int, Field(strict=True, ge=0, le=MAX_COUNT)]
+SmallCount = Annotated[int, Field(strict=True, ge=0, le=MAX_SMALL_COUNT)]
+Month = Annotated[int, Field(strict=True, ge=1, le=12)]  # a month of the year
 Months = Annotated[int, Field(strict=True, ge=1, le=MAX_MONTHS)]
 Year = Annotated[int, Field(strict=True, ge=YEAR_MIN, le=YEAR_MAX)]
-Day = Annotated[dt.date, Field(ge=DATE_MIN, le=DATE_MAX)]
-MoneyDay = Annotated[dt.date, Field(ge=MONEY_DATE_MIN, le=DATE_MAX)]
+Day = Annotated[
+    dt.date,
+    Field(
+        ge=DATE_MIN,
+        le=DATE_MAX,
+        json_schema_extra={"formatMinimum": str(DATE_MIN), "formatMaximum": str(DATE_MAX)},
+    ),
+]
+MoneyDay = Annotated[
+    dt.date,
+    Field(
+        ge=MONEY_DATE_MIN,
+        le=DATE_MAX,
+        json_schema_extra={"formatMinimum": str(MONEY_DATE_MIN), "formatMaximum": str(DATE_MAX)},
+    ),
+]
 
 
 def text_of(model, field: str):
@@ -157,3 +309,6 @@ def text_of(model, field: str):
 # Query and path parameters arrive as text: bounded, not strict.
 YearParam = Annotated[int, Field(ge=YEAR_MIN, le=YEAR_MAX)]
 IdParam = Annotated[int, Field(ge=1, le=INT64_MAX)]
+AmountParam = Annotated[int, Field(ge=1, le=MAX_AMOUNT)]
+MonthsParam = Annotated[int, Field(ge=1, le=MAX_MONTHS)]
+SmallCountParam = Annotated[int, Field(ge=0, le=MAX_SMALL_COUNT)]

@@ -2,9 +2,8 @@
 
 from django import forms
 from django.core.exceptions import ValidationError
-from django.utils.translation import gettext_lazy as _
 
-from . import preferences
+from . import bounds, preferences
 from .calendars import (
     GREGORIAN_MONTHS,
     JALALI_MONTHS_FA,
@@ -106,7 +105,12 @@ def identity_field(label, *, phone: bool = False, max_length: int = 20) -> forms
 
 
 class AmountField(forms.CharField):
-    """A whole amount in minor units; Persian digits and separators allowed."""
+    """A whole amount in minor units; Persian digits and separators allowed. Within the
+    domain bounds (``core.bounds``): from ``minimum`` (1 by default) to ``MAX_AMOUNT``."""
+
+    def __init__(self, *args, minimum: int = 1, **kwargs):
+        self.minimum = minimum
+        super().__init__(*args, **kwargs)
 
     def to_python(self, value):
         value = super().to_python(value)
@@ -116,9 +120,10 @@ class AmountField(forms.CharField):
             amount = parse_amount(value)
         except ValueError as exc:
             raise ValidationError(str(exc), code="amount") from exc
-        if amount <= 0:
-            raise ValidationError(_("Enter a positive whole amount."), code="amount")
-        return amount
+        return self.bounded(amount)
+
+    def bounded(self, amount: int) -> int:
+        return bounds.check_amount(amount, minimum=self.minimum)
 
     def widget_attrs(self, widget):
         attrs = super().widget_attrs(widget)

@@ -33,6 +33,7 @@ from django.db.models import Count, Q, Sum
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from edupact.core import bounds
 from edupact.core.draws import draw_order, new_seed, seed_problem, ticket
 from edupact.core.errors import Refused
 from edupact.core.money import Money, format_money
@@ -316,8 +317,8 @@ def lock_budget(fund: Fund, on: dt.date, cap: int | None = None) -> tuple[int, i
     the loans, then the borrowers' accounts), so decisions on one fund run one at a time and
     each sees the money the previous ones committed: together they never lend more than the
     pool holds. The budget is ``lendable`` capped by ``cap`` when one is given."""
-    if cap is not None and not _whole(cap):
-        raise ValidationError(_("The cap is a whole amount of zero or more."))
+    if cap is not None:
+        bounds.check_amount(cap, minimum=0, field="cap")
     # NO KEY: rows inserted meanwhile that point at the fund (entries, transfers) take a KEY
     # SHARE lock on it, which FOR UPDATE would block — a deadlock with a gift or a deposit
     # holding an account this decision waits for. Decisions still exclude each other.
@@ -506,8 +507,9 @@ def run_round(
     services._require_write(scope, fund)
     policy = policy or fund.allocation_policy
     params = parameters_of(fund, policy)
-    if cap is not None and not _whole(cap):
-        raise ValidationError(_("The cap is a whole amount of zero or more."))
+    if cap is not None:
+        bounds.check_amount(cap, minimum=0, field="cap")
+    bounds.check_posting_date(on, field="on")
     if seed is not None and (problem := seed_problem(seed, MAX_SEED)):
         raise ValidationError(problem)
     with transaction.atomic():
@@ -583,6 +585,7 @@ def approve_one(scope: Scope, loan: Loan, on: dt.date, *, cap: int | None = None
     and is otherwise refused with ``budget_exhausted``, changing nothing; an ineligible one
     is rejected with every reason, as a round rejects it."""
     services._require_write(scope, loan.fund)
+    bounds.check_posting_date(on, field="on")
     with transaction.atomic():
         _pool, budget = lock_budget(loan.fund, on, cap)
         loan = (

@@ -7,6 +7,7 @@ response can never post twice.
 
 import datetime as dt
 from decimal import Decimal
+from typing import Annotated
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
@@ -16,21 +17,42 @@ from django.utils.translation import gettext as _
 from ninja import File, Router, Schema, Status
 from ninja.files import UploadedFile
 from ninja.pagination import paginate
+from pydantic import Field
 
 from edupact.accounts.selectors import scope_for, scoped_get_or_404
+from edupact.core.bounds import (
+    MAX_SMALL_COUNT,
+    Amount,
+    AmountOrZero,
+    AmountParam,
+    Day,
+    Days,
+    Id,
+    MoneyDay,
+    Month,
+    Months,
+    MonthsParam,
+    Percent,
+    Points,
+    SmallCount,
+    text_of,
+)
 from edupact.core.errors import Refused
 from edupact.core.identifiers import mask
 from edupact.core.paging import CappedLimitOffsetPagination
 from edupact.core.problems import problem
 
-from . import allocation, guarantees, imports, selectors, services, settlement
+from . import allocation, guarantees, imports, payments, selectors, services, settlement
 from .models import (
+    ClaimStatus,
     Fund,
     FundAccount,
     Guarantee,
     ImportKind,
     Loan,
     LoanProduct,
+    PaymentClaim,
+    PaymentSource,
     PendingGift,
     PointsUse,
     TransferKind,
@@ -69,9 +91,9 @@ class AccountOut(Schema):
 
 
 class DepositIn(Schema):
-    account_id: int
-    amount: int
-    on: dt.date | None = None
+    account_id: Id
+    amount: Amount
+    on: MoneyDay | None = None
     memo: str = ""
 
 
@@ -198,7 +220,7 @@ def get_fund(request, pk: int):
 
 @router.get("/{pk}/accounts", response=list[AccountOut])
 @paginate(CappedLimitOffsetPagination)
-def list_accounts(request, pk: int, on: dt.date | None = None):
+def list_accounts(request, pk: int, on: MoneyDay | None = None):
     """Member accounts with balance, money-days and points on ``on`` (today by default)."""
     fund = _fund(request, pk)
     day = on or timezone.localdate()
@@ -252,7 +274,7 @@ def list_loans(request, pk: int, status: str | None = None):
 
 
 @router.get("/accounts/{pk}", response=AccountOut)
-def get_account(request, pk: int, on: dt.date | None = None):
+def get_account(request, pk: int, on: MoneyDay | None = None):
     account = scoped_get_or_404(
         request.user, FundAccount, pk, select=["fund", "person", "organisation"]
     )
@@ -269,8 +291,8 @@ def get_loan(request, pk: int):
 
 class LoanRequestIn(Schema):
     product: str
-    amount: int
-    months: int
+    amount: Amount
+    months: Months
     purpose: str = ""
 
 
@@ -302,11 +324,9 @@ def _product(account: FundAccount, code: str) -> LoanProduct:
 
 
 @router.get("/accounts/{pk}/eligibility", response=EligibilityOut)
-def eligibility(request, pk: int, product: str, amount: int, months: int):
+def eligibility(request, pk: int, product: str, amount: AmountParam, months: MonthsParam):
     """Every reason a request like this would fail today, with the points it needs."""
     account = _member_account(request, pk)
-    if amount <= 0 or months <= 0:
-        return problem(request, 422, _("Invalid"), _("Enter a positive whole amount."))
     today = timezone.localdate()
     reasons, needed = services.preview_loan(
         account, _product(account, product), amount, months, today
@@ -343,10 +363,10 @@ def request_loan(request, pk: int, data: LoanRequestIn):
 
 
 class GuarantorIn(Schema):
-    account_id: int | None = None
+    account_id: Id | None = None
     national_code: str = ""
     mobile: str = ""
-    amount: int
+    amount: Amount
 
 
 @router.post("/loans/{pk}/guarantees", response={201: GuaranteeOut})
@@ -450,12 +470,44 @@ class QuoteOut(Schema):
 
 
 class SettleIn(Schema):
-    on: dt.date | None = None
+    """``source``: ``paid_in`` (cash to the treasurer, a bank transfer) or ``deposits`` (the
+    borrower's own deposits in the fund). Money paid in that the borrower records is a claim
+    the treasurer confirms (202); ``reference`` is the bank's tracking number, if any."""
+
+    on: MoneyDay | None = None
+    source: PaymentSource = PaymentSource.PAID_IN
+    reference: text_of(PaymentClaim, "reference") = ""
+    note: text_of(PaymentClaim, "note") = ""
+
+
+class RepaymentIn(SettleIn):
+    amount: Amount
+
+
+class ClaimOut(Schema):
+    id: int
+    loan_id: int
+    kind: str
+    amount: int
+    paid_on: dt.date
+    reference: str
+    note: str
+    status: str
+    reason: str
+    claimed_by_id: int | None
+    decided_by_id: int | None
+    decided_at: dt.datetime | None
+    entry_id: int | None
+    created_at: dt.datetime
+
+
+class RejectIn(Schema):
+    reason: text_of(PaymentClaim, "reason")
 
 
 class RescheduleIn(Schema):
-    months: int
-    on: dt.date | None = None
+    months: Months
+    on: MoneyDay | None = None
     reason: str
 
 
@@ -467,7 +519,7 @@ def _refused_or(request, work):
 
 
 @router.get("/loans/{pk}/settlement", response=QuoteOut)
-def settlement_quote(request, pk: int, on: dt.date | None = None):
+def settlement_quote(request, pk: int, on: MoneyDay | None = None):
     loan = scoped_get_or_404(request.user, Loan, pk, select=["fund", "product"])
     day = on or timezone.localdate()
 
@@ -483,24 +535,119 @@ def settlement_quote(request, pk: int, on: dt.date | None = None):
     return _refused_or(request, work)
 
 
-@router.post("/loans/{pk}/settle", response=LoanOut)
-def settle(request, pk: int, data: SettleIn):
-    loan = scoped_get_or_404(request.user, Loan, pk, select=["fund", "product", "account"])
+def _paid(payment: payments.Payment, status: int):
+    """Posted: the loan as it now is (``status``); a claim: 202 with the claim."""
+    if payment.claim is not None:
+        return Status(202, payment.claim)
+    return Status(status, Loan.objects.select_related("product", "fund").get(pk=payment.loan.pk))
+
+
+def _key(request, prefix: str = "api") -> str | None:
     key = request.headers.get("Idempotency-Key")
+    return f"{prefix}:{request.user.pk}:{key}"[:255] if key else None
+
+
+@router.post("/loans/{pk}/settle", response={200: LoanOut, 202: ClaimOut})
+def settle(request, pk: int, data: SettleIn):
+    """Settle the loan early. The treasurer's money received, or the borrower's deposits, is
+    posted (200, the settled loan); money the borrower says they paid in is a payment to
+    confirm (202, the claim): the loan is settled when the treasurer confirms it."""
+    loan = scoped_get_or_404(
+        request.user, Loan, pk, select=["fund", "fund__kanoon", "product", "account"]
+    )
     return _refused_or(
         request,
-        lambda: settlement.settle(
-            scope_for(request.user),
-            loan,
-            data.on or timezone.localdate(),
-            idempotency_key=f"api:{request.user.pk}:{key}"[:255] if key else None,
+        lambda: _paid(
+            payments.settle(
+                scope_for(request.user),
+                loan,
+                data.on or timezone.localdate(),
+                source=data.source,
+                reference=data.reference,
+                note=data.note,
+                idempotency_key=_key(request),
+                user=request.user,
+            ),
+            200,
         ),
     )
 
 
+@router.post("/loans/{pk}/repayments", response={201: LoanOut, 202: ClaimOut})
+def repay(request, pk: int, data: RepaymentIn):
+    """Record a repayment: posted when the treasurer records money received or when it comes
+    from the borrower's deposits (201, the loan); money the borrower says they paid in is a
+    payment to confirm (202, the claim)."""
+    loan = scoped_get_or_404(
+        request.user, Loan, pk, select=["fund", "fund__kanoon", "product", "account"]
+    )
+    return _refused_or(
+        request,
+        lambda: _paid(
+            payments.repay(
+                scope_for(request.user),
+                loan,
+                data.amount,
+                data.on or timezone.localdate(),
+                source=data.source,
+                reference=data.reference,
+                note=data.note,
+                idempotency_key=_key(request),
+                user=request.user,
+            ),
+            201,
+        ),
+    )
+
+
+@router.get("/loans/{pk}/claims", response=list[ClaimOut])
+def loan_claims(request, pk: int):
+    """The payments recorded for the loan and what became of them, newest first."""
+    loan = scoped_get_or_404(request.user, Loan, pk)
+    return list(selectors.claims(scope_for(request.user)).filter(loan=loan))
+
+
+@router.get("/{pk}/claims", response=list[ClaimOut])
+@paginate(CappedLimitOffsetPagination)
+def fund_claims(request, pk: int, status: ClaimStatus | None = None):
+    """The payments recorded in the fund that the caller sees (a member: their own);
+    ``status=pending`` lists what waits for the treasurer."""
+    qs = selectors.claims(scope_for(request.user)).filter(loan__fund=_fund(request, pk))
+    return qs.filter(status=status) if status else qs
+
+
+def _claim(request, pk: int) -> PaymentClaim:
+    return scoped_get_or_404(
+        request.user,
+        PaymentClaim,
+        pk,
+        select=["loan", "loan__fund", "loan__fund__kanoon", "loan__account"],
+    )
+
+
+@router.post("/claims/{pk}/confirm", response=ClaimOut)
+def confirm_claim(request, pk: int):
+    """The treasurer (or leader) has the money: the repayment or settlement is posted.
+    403 for the borrower, who sees the claim but may not vouch for their own payment."""
+    claim = _claim(request, pk)
+    return _refused_or(
+        request, lambda: payments.confirm(scope_for(request.user), claim, user=request.user)
+    )
+
+
+@router.post("/claims/{pk}/reject", response=ClaimOut)
+def reject_claim(request, pk: int, data: RejectIn):
+    """The money did not arrive: the claim is closed with the reason; the loan is unchanged."""
+    claim = _claim(request, pk)
+    return _refused_or(
+        request,
+        lambda: payments.reject(scope_for(request.user), claim, data.reason, user=request.user),
+    )
+
+
 class ApproveIn(Schema):
-    on: dt.date | None = None
-    cap: int | None = None
+    on: MoneyDay | None = None
+    cap: AmountOrZero | None = None
 
 
 @router.post("/loans/{pk}/approve", response=LoanOut)
@@ -541,10 +688,10 @@ def reschedule(request, pk: int, data: RescheduleIn):
 
 
 class GiftIn(Schema):
-    account_id: int | None = None
+    account_id: Id | None = None
     national_code: str
     mobile: str
-    points: int
+    points: Points
     use: PointsUse = PointsUse.ANY_LOAN
     kind: TransferKind = TransferKind.GIFT
 
@@ -638,25 +785,27 @@ class ProductOut(Schema):
     cooling_off_days: int
     blackout_months: list[int]
     guarantors_required: int
+    open_requests: int
 
 
 class ProductIn(Schema):
     code: str
     name: str = ""
-    valid_from: dt.date
-    min_amount: int = 1
-    max_amount: int
-    min_months: int = 1
-    max_months: int = 60
+    valid_from: Day
+    min_amount: Amount = 1
+    max_amount: Amount
+    min_months: Months = 1
+    max_months: Months = 60
     fee_strategy: str = "zero"
-    fee_rate_percent: float = 0
-    cooling_off_days: int = 0
-    blackout_months: list[int] = []
-    guarantors_required: int = 0
+    fee_rate_percent: Percent = 0
+    cooling_off_days: Days = 0
+    blackout_months: list[Month] = []
+    guarantors_required: SmallCount = 0
+    open_requests: Annotated[int, Field(strict=True, ge=1, le=MAX_SMALL_COUNT)] = 1
 
 
 @router.get("/{pk}/products", response=list[ProductOut])
-def list_products(request, pk: int, on: dt.date | None = None):
+def list_products(request, pk: int, on: Day | None = None):
     """Every dated version of the fund's loan products, or those offered on ``on``."""
     return selectors.products(_fund(request, pk), on)
 
@@ -722,8 +871,8 @@ def import_file(
 
 
 class CommitteeIn(Schema):
-    leader_id: int
-    member_ids: list[int] = []
+    leader_id: Id
+    member_ids: list[Id] = []
 
 
 class AllocationIn(Schema):
@@ -749,8 +898,8 @@ class AllocationOut(Schema):
 
 
 class RoundIn(Schema):
-    on: dt.date | None = None
-    cap: int | None = None
+    on: MoneyDay | None = None
+    cap: AmountOrZero | None = None
     seed: str | None = None
 
 

@@ -26,5 +26,6 @@ class FundsConfig(AppConfig):
             m.GuaranteeNotice,
             m.ScheduleChange,
             m.FileImport,
+            m.PaymentClaim,
         )
         register(m.CommitteeMember, m.CommitteeVote, m.AllocationRound)

@@ -6,6 +6,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from edupact.core import bounds
 from edupact.core.forms import (
     AmountField,
     LocalDateField,
@@ -14,7 +15,14 @@ from edupact.core.forms import (
     month_choices,
 )
 
-from .models import ImportKind, LoanProduct, NeedCategory, PointsUse, TransferKind
+from .models import (
+    ImportKind,
+    LoanProduct,
+    NeedCategory,
+    PaymentSource,
+    PointsUse,
+    TransferKind,
+)
 
 
 class DepositForm(forms.Form):
@@ -32,12 +40,19 @@ class DepositForm(forms.Form):
             self.initial.setdefault("key", uuid.uuid4().hex)
 
 
+class PointsField(AmountField):
+    """A whole number of points (``core.bounds.check_points``)."""
+
+    def bounded(self, amount: int) -> int:
+        return bounds.check_points(amount, minimum=self.minimum)
+
+
 class GiveForm(forms.Form):
     """Give points to a member found by national code and mobile (both must match)."""
 
     national_code = identity_field(_("Beneficiary's national code"))
     mobile = identity_field(_("Beneficiary's mobile number"), phone=True)
-    points = AmountField(label=_("Points"), help_text=_("In 10-month units."))
+    points = PointsField(label=_("Points"), help_text=_("In 10-month units."))
     use = forms.ChoiceField(label=_("Allowed use"), choices=PointsUse.choices)
     kind = forms.ChoiceField(
         label=_("Kind"),
@@ -76,7 +91,7 @@ class ProductForm(LocalisedModelForm):
         fields = [
             "code", "name", "valid_from", "min_amount", "max_amount", "min_months",
             "max_months", "fee_strategy", "fee_rate_percent", "cooling_off_days",
-            "blackout_months", "guarantors_required",
+            "blackout_months", "guarantors_required", "open_requests",
         ]  # fmt: skip
 
     def __init__(self, *args, fund, **kwargs):
@@ -94,7 +109,7 @@ class LoanRequestForm(forms.Form):
     months = forms.IntegerField(
         label=_("Months"),
         min_value=1,
-        max_value=600,
+        max_value=bounds.MAX_MONTHS,
         widget=forms.NumberInput(attrs={"dir": "ltr"}),
     )
     purpose = forms.CharField(label=_("Purpose"), max_length=255, required=False)
@@ -123,8 +138,44 @@ class GuarantorForm(forms.Form):
     amount = AmountField(label=_("Committed amount"))
 
 
+class SettleForm(forms.Form):
+    """Where the money of a settlement comes from; paid in, with the bank's reference if any
+    (a bank statement with that reference then confirms it)."""
+
+    source = forms.ChoiceField(
+        label=_("The money"),
+        choices=PaymentSource.choices,
+        initial=PaymentSource.PAID_IN,
+        widget=forms.RadioSelect,
+    )
+    reference = forms.CharField(
+        label=_("Bank reference"),
+        max_length=200,
+        required=False,
+        help_text=_("The bank's tracking number of the transfer, if any."),
+        widget=forms.TextInput(attrs={"dir": "ltr", "autocomplete": "off"}),
+    )
+    note = forms.CharField(label=_("Note"), max_length=255, required=False)
+    key = forms.CharField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not self.is_bound:
+            self.initial.setdefault("key", uuid.uuid4().hex)
+
+
+class RepaymentForm(SettleForm):
+    """A repayment: how much, when it was paid, and where the money comes from."""
+
+    amount = AmountField(label=_("Amount"), help_text=_("In rials or đồng (minor units)."))
+    on = LocalDateField(label=_("Paid on"))
+    field_order = ["amount", "on", "source", "reference", "note"]
+
+
 class RescheduleForm(forms.Form):
-    months = forms.IntegerField(label=_("New number of monthly instalments"), min_value=1)
+    months = forms.IntegerField(
+        label=_("New number of monthly instalments"), min_value=1, max_value=bounds.MAX_MONTHS
+    )
     on = LocalDateField(label=_("From"))
     reason = forms.CharField(label=_("Reason"), max_length=255)
 

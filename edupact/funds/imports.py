@@ -28,8 +28,9 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from edupact.core import identifiers
+from edupact.core import bounds, identifiers
 from edupact.core.calendars import Calendar, InvalidDate, parse_date
+from edupact.core.errors import Refused
 from edupact.core.money import parse_amount
 from edupact.core.scoping import Scope
 from edupact.core.tabular import (
@@ -43,7 +44,7 @@ from edupact.core.tabular import (
 from edupact.core.text import ascii_digits, normalise, search_key
 from edupact.directory.models import NATIONAL_ID_TAKEN, Country, Organisation, Person
 
-from . import ledger, services
+from . import ledger, payments, services
 from .models import (
     AccountKind,
     EntryKind,
@@ -60,7 +61,6 @@ from .models import (
 LANGUAGES = ("en", "fa", "vi")
 CHUNK = 900  # rows per IN (…) and per bulk insert: under every database's parameter limit
 WRITE_CHUNK = {"postgresql": 20_000}  # rows per COPY; SQLite writes in CHUNKs
-MAX_AMOUNT = 10**15
 
 # Each field: its header as the template shows it (translated), then headers people type.
 MEMBER_COLUMNS = {
@@ -211,6 +211,9 @@ def _run(fund, kind, content, filename, dry_run, user, validate, write) -> Repor
         with transaction.atomic():
             write(plan)
             _record(fund, kind, file_digest, filename, user, report)
+    except Refused as exc:  # checked under lock: a balance past its bound, posted meanwhile
+        report.error(1, "", exc.messages[0])
+        report.created = 0
     except IntegrityError:
         # The same file imported meanwhile by someone else: its rows are in, ours are not.
         if not _already(fund, kind, file_digest, report):
@@ -536,12 +539,21 @@ def import_deposits(
     user=None,
     today: dt.date | None = None,
 ) -> Report:
-    """Post each row of a bank statement as a deposit to the payer's member account."""
+    """Post each row of a bank statement as a deposit to the payer's member account — or,
+    when the row is a payment a borrower recorded (its bank reference, payer and amount are
+    the claim's), confirm that payment instead (``payments.confirm_from_statement``)."""
     services._require_write(scope, fund)
     checker = _DepositRows(fund, today or timezone.localdate())
 
     def write(plan: list[Posting]) -> None:
-        write_deposits(fund, plan, user=user)
+        # The claims still waiting, locked with their loans first: the order every repayment
+        # takes (claim, loan, accounts, pool). A claim decided meanwhile: its row is a deposit.
+        claims = payments.lock_claims(checker.claims)
+        deposits = [p for p in plan if p.key not in claims]
+        write_deposits(fund, deposits, user=user, also_lock=payments.receivables(claims))
+        payments.confirm_from_statement(
+            [(p, claims[p.key]) for p in plan if p.key in claims], user=user
+        )
 
     return _run(fund, ImportKind.DEPOSITS, content, filename, dry_run, user, checker.check, write)
 
@@ -567,6 +579,7 @@ class _DepositRows:
         self.dates = _Memo(self._date)
         self.amounts = _Memo(self._amount)
         self.accounts = _Memo(self._payer)
+        self.claims: dict = {}  # row key → the borrower's payment the row confirms
 
     def check(self, report: Report, rows: list[Row]) -> list[Posting]:
         plan, seen = [], {}
@@ -578,8 +591,39 @@ class _DepositRows:
             return []
         done = _posted_keys(self.fund, [p.key for p in plan])
         fresh = [p for p in plan if p.key not in done]
+        self.claims = payments.matching_claims(self.fund, fresh)
+        self._within_balances(report, fresh)
+        if not report.ok:
+            return []
         report.created, report.skipped = len(fresh), len(plan) - len(fresh)
         return fresh
+
+    def _within_balances(self, report: Report, postings: list[Posting]) -> None:
+        """No member's balance, and not the pool's, may pass ``MAX_BALANCE``: the row that
+        would take it past is an error (``write_deposits`` checks again under lock)."""
+        if not postings:
+            return
+        ids = {p.account_id for p in postings}
+        running = dict(
+            _in_chunks(
+                lambda part: FundAccount.objects.filter(pk__in=part).values_list("pk", "balance"),
+                ids,
+            )
+        )
+        pool = ledger.system_account(self.fund, AccountKind.POOL).balance
+        over = set()  # the accounts already reported: one error for each, on its first row
+        for p in postings:
+            if p.key not in self.claims:  # a repayment credits the loan, not the member
+                running[p.account_id] += p.amount
+            pool += p.amount
+            past = {
+                key
+                for key, balance in ((p.account_id, running[p.account_id]), ("pool", pool))
+                if balance > bounds.MAX_BALANCE and key not in over
+            }
+            if past:
+                over |= past
+                report.error(p.row, "amount", ledger.above_max_balance(self.fund).messages[0])
 
     def _row(self, report: Report, row: Row, seen: dict) -> Posting | None:
         values, number, failed = row.values, row.number, False
@@ -624,6 +668,10 @@ class _DepositRows:
             return None, _("The date is in the future.")
         if on < self.start:
             return None, _("The date is before the fund existed.")
+        try:
+            bounds.check_date(on, earliest=bounds.MONEY_DATE_MIN)
+        except ValidationError as exc:
+            return None, exc.messages[0]
         return on, None
 
     @staticmethod
@@ -632,9 +680,10 @@ class _DepositRows:
             amount = parse_amount(text)
         except ValueError as exc:
             return None, str(exc)
-        if amount <= 0 or amount >= MAX_AMOUNT:
-            return None, _("Enter a positive whole amount.")
-        return amount, None
+        try:
+            return bounds.check_amount(amount), None
+        except ValidationError as exc:
+            return None, exc.messages[0]
 
     def _payer(self, text: str) -> tuple[int | None, str | None]:
         if not text:
@@ -731,7 +780,7 @@ def _payer_index(fund: Fund) -> dict[str, int]:
 ROLLED_FIELDS = ("balance", "last_posting_date", "money_days_at_last_posting", "first_deposit_date")
 
 
-def write_deposits(fund: Fund, postings: list[Posting], *, user=None) -> None:
+def write_deposits(fund: Fund, postings: list[Posting], *, user=None, also_lock=()) -> None:
     """Post ``postings`` as deposits (Dr pool, Cr member) in the caller's transaction.
 
     Members are locked in id order and the pool last; entries and lines go in by the
@@ -744,13 +793,13 @@ def write_deposits(fund: Fund, postings: list[Posting], *, user=None) -> None:
     pool = ledger.system_account(fund, AccountKind.POOL)
     # Members in id order, the pool last: the order every posting takes (ledger), so an
     # import and a deposit to the same member never wait on each other in a cycle.
-    accounts = _lock(sorted({p.account_id for p in postings} - {pool.pk}))
+    accounts = _lock(sorted(({p.account_id for p in postings} | set(also_lock)) - {pool.pk}))
     accounts.update(_lock([pool.pk]))
     author_id = user.pk if getattr(user, "pk", None) else None
     size = WRITE_CHUNK.get(connection.vendor, CHUNK)
     for start in range(0, len(postings), size):
         _insert_chunk(fund, postings[start : start + size], pool.pk, author_id)
-    _save_running_sums(_rolled_all(accounts, postings, pool.pk))
+    _save_running_sums(_rolled_all(fund, accounts, postings, pool.pk))
 
 
 @dataclass(slots=True)
@@ -920,7 +969,7 @@ def _save_running_sums(accounts: list[Running]) -> None:
         cursor.executemany(f"UPDATE {table} SET {assignments} WHERE {key} = %s", rows)
 
 
-def _rolled_all(accounts: dict[int, Running], postings, pool_id: int) -> list[Running]:
+def _rolled_all(fund: Fund, accounts: dict[int, Running], postings, pool_id: int) -> list[Running]:
     """New running sums of every touched account: one pass over the postings gathers, per
     member account, Σa, Σa·d and the first and last day (the pool's are their totals);
     the closed form does the rest."""
@@ -947,6 +996,8 @@ def _rolled_all(accounts: dict[int, Running], postings, pool_id: int) -> list[Ru
     changed = []
     for pk, (total, weighted, first, last) in sums.items():
         roll(accounts[pk], total, weighted, first, last)
+        if abs(accounts[pk].balance) > bounds.MAX_BALANCE:  # the database check backs this
+            raise ledger.above_max_balance(fund)
         changed.append(accounts[pk])
     return changed
 

@@ -8,6 +8,11 @@ from the services so that these guarantees are read, and changed, in one place:
 - **Lines balance per entry.** An entry's lines, merged by account, sum to zero, touch at
   least two accounts, all of the entry's own fund, in integer minor units (one currency per
   fund). Entries are never changed or deleted: a correction is a compensating entry.
+- **Within the domain bounds** (``core.bounds``). Every line is at most ``MAX_AMOUNT``; an
+  entry is dated from ``MONEY_DATE_MIN`` to today (``check_posting_date``: never in the
+  future); no balance passes ``MAX_BALANCE`` (the database's checks on the account row refuse
+  it under the row lock, and the refusal comes back as ``Refused("above_max_balance")``).
+  Within these bounds the money-days running sums never leave a signed 64-bit integer.
 - **Never below zero for members.** A member account that an entry debits is locked
   (``select_for_update``) and checked before anything else is written: the balance covers
   the debit and the debit is not dated before the account's last posting. The database
@@ -36,17 +41,22 @@ process; the entry returned carries its lines, so the API answers without readin
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable
+from contextlib import nullcontext
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, connection
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from edupact.audit.context import current_actor
+from edupact.core import bounds
 from edupact.core.errors import Refused
 from edupact.core.idempotency import by_key, once
+from edupact.core.money import Money, format_money
+from edupact.core.preferences import language
 
 from .models import (
+    BALANCE_BOUND,
     SYSTEM_KINDS,
     AccountKind,
     EntryKind,
@@ -117,20 +127,45 @@ def post_entry(
     On PostgreSQL an entry that debits no member (a deposit, a disbursement) is one
     statement (``_post_at_once``); otherwise, and on SQLite, ``_post`` in a transaction.
     """
+    bounds.check_posting_date(on, field="on")
     merged, kinds, natural = _balanced(fund, lines)
     debited = [pk for pk in merged if kinds[pk] == AccountKind.MEMBER and natural[pk] < 0]
-    if connection.vendor == "postgresql" and not debited:
-        return _post_at_once(
-            fund, on, kind, merged, kinds, natural, memo, idempotency_key, reverses, loan
+    try:
+        if connection.vendor == "postgresql" and not debited:
+            return _post_at_once(
+                fund, on, kind, merged, kinds, natural, memo, idempotency_key, reverses, loan
+            )
+        return once(
+            JournalEntry,
+            idempotency_key,
+            lambda: _post(
+                fund,
+                on,
+                kind,
+                merged,
+                kinds,
+                natural,
+                debited,
+                memo,
+                idempotency_key,
+                reverses,
+                loan,
+            ),
+            look_first=False,
+            fund=fund,
         )
-    return once(
-        JournalEntry,
-        idempotency_key,
-        lambda: _post(
-            fund, on, kind, merged, kinds, natural, debited, memo, idempotency_key, reverses, loan
-        ),
-        look_first=False,
-        fund=fund,
+    except IntegrityError as exc:
+        if BALANCE_BOUND in str(exc):
+            raise above_max_balance(fund) from None
+        raise
+
+
+def above_max_balance(fund: Fund) -> Refused:
+    """The refusal of a posting (or an import) that would take a balance past the bound."""
+    return Refused(
+        "above_max_balance",
+        _("This would take a balance of the fund above %(max)s, the most one account may hold.")
+        % {"max": format_money(Money(bounds.MAX_BALANCE, fund.currency), language())},
     )
 
 
@@ -148,6 +183,8 @@ def _balanced(fund, lines) -> tuple[dict[int, int], dict[int, str], dict[int, in
         merged[account.pk] += amount
         kinds[account.pk], signs[account.pk] = account.kind, account.sign
     merged = {pk: amount for pk, amount in merged.items() if amount}
+    for amount in merged.values():
+        bounds.check_amount(abs(amount), field="amount")
     if len(merged) < 2:
         raise ValidationError(_("An entry needs at least two accounts."))
     if sum(merged.values()) != 0:
@@ -284,7 +321,10 @@ def _post_at_once(fund, on, kind, merged, kinds, natural, memo, key, reverses, l
         "deltas": [natural[pk] for pk in order],
         "deposits": [kinds[pk] == AccountKind.MEMBER and natural[pk] > 0 for pk in order],
     }
-    with connection.cursor() as cursor:
+    # Inside a caller's transaction, a refused statement (a balance past its bound) must not
+    # abort that transaction: a savepoint, which costs nothing in autocommit (the API's path).
+    block = transaction.atomic() if connection.in_atomic_block else nullcontext()
+    with block, connection.cursor() as cursor:
         cursor.execute(sql, params)
         rows = cursor.fetchall()
     if not rows:  # the key was used: the first entry stands

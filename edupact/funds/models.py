@@ -15,11 +15,14 @@ import datetime as dt
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from edupact.core import bounds
+from edupact.core.bounds import MAX_AMOUNT, MAX_BALANCE, MAX_MONTHS
 from edupact.core.calendars import CALENDAR_CHOICES, Calendar
 from edupact.core.money import Currency, Money
 from edupact.core.scoping import ScopeRule
@@ -27,6 +30,15 @@ from edupact.core.scoping import ScopeRule
 # Lines store the posting date as a day number too, so that Σ a × d is a plain integer sum
 # on every database (no date arithmetic in SQL): money_days(T) = T·Σa − Σ a·d.
 EPOCH = dt.date(2000, 1, 1)
+# The database check that keeps every account's balance within ``core.bounds.MAX_BALANCE``;
+# the ledger recognises its refusal by this name.
+BALANCE_BOUND = "fundaccount_balance_bounded"
+# The partial unique index that allows a member only the open requests a product allows.
+OPEN_REQUEST_SLOT = "loan_open_request_slot"
+
+
+def _between(field: str, low: int, high: int) -> Q:
+    return Q(**{f"{field}__gte": low, f"{field}__lte": high})
 
 
 def day_number(day: dt.date) -> int:
@@ -54,16 +66,19 @@ class Fund(models.Model):
     days_per_unit = models.PositiveIntegerField(
         _("money-days per point"),
         default=180,
+        validators=[bounds.valid_day_count],
         help_text=_("Keeping an amount for this many days earns it as 10-month points."),
     )
     loan_factor = models.PositiveIntegerField(
         _("loan factor"),
         default=10,
+        validators=[bounds.valid_day_count],
         help_text=_("A loan of A over n months needs A × n / loan factor points."),
     )
     min_history_days = models.PositiveIntegerField(
         _("minimum history (days)"),
         default=90,
+        validators=[bounds.valid_days],
         help_text=_("Days between a member's first deposit and their first loan."),
     )
     allocation_policy = models.CharField(
@@ -84,6 +99,7 @@ class Fund(models.Model):
     default_after_days = models.PositiveIntegerField(
         _("default after (days late)"),
         default=90,
+        validators=[bounds.valid_days],
         help_text=_(
             "A loan this many days in arrears is in default; its guarantors may not borrow."
         ),
@@ -91,6 +107,7 @@ class Fund(models.Model):
     remind_days_before = models.PositiveIntegerField(
         _("reminder (days before the due date)"),
         default=3,
+        validators=[bounds.valid_days],
         help_text=_("Borrowers get an SMS this many days before an instalment falls due."),
     )
     created_at = models.DateTimeField(auto_now_add=True)
@@ -225,6 +242,9 @@ class FundAccount(models.Model):
             models.CheckConstraint(
                 condition=~Q(kind=AccountKind.MEMBER) | Q(balance__gte=0),
                 name="fundaccount_member_not_negative",
+            ),
+            models.CheckConstraint(
+                condition=_between("balance", -MAX_BALANCE, MAX_BALANCE), name=BALANCE_BOUND
             ),
             models.UniqueConstraint(
                 fields=["fund", "kind"],
@@ -372,6 +392,10 @@ class JournalEntry(models.Model):
                 condition=Q(reverses__isnull=False),
                 name="journalentry_reversed_once",
             ),
+            models.CheckConstraint(
+                condition=_between("date", bounds.MONEY_DATE_MIN, bounds.DATE_MAX),
+                name="journalentry_date_bounded",
+            ),
         ]
 
     def __str__(self):
@@ -423,6 +447,14 @@ class JournalLine(models.Model):
         ]
         constraints = [
             models.CheckConstraint(condition=~Q(amount=0), name="journalline_not_zero"),
+            models.CheckConstraint(
+                condition=_between("amount", -MAX_AMOUNT, MAX_AMOUNT),
+                name="journalline_amount_bounded",
+            ),
+            models.CheckConstraint(
+                condition=_between("day", 0, bounds.CENTURY_DAYS - 1),
+                name="journalline_day_bounded",
+            ),
         ]
 
     def __str__(self):
@@ -525,24 +557,44 @@ class LoanProduct(models.Model):
     name = models.CharField(_("name"), max_length=255, blank=True)
     valid_from = models.DateField(_("valid from"), null=True, blank=True)
     valid_to = models.DateField(_("valid until"), null=True, blank=True)
-    min_amount = models.BigIntegerField(_("minimum amount"), default=1)
-    max_amount = models.BigIntegerField(_("maximum amount"))
-    min_months = models.PositiveSmallIntegerField(_("minimum term (months)"), default=1)
-    max_months = models.PositiveSmallIntegerField(_("maximum term (months)"), default=60)
+    min_amount = models.BigIntegerField(
+        _("minimum amount"), default=1, validators=[bounds.valid_amount]
+    )
+    max_amount = models.BigIntegerField(_("maximum amount"), validators=[bounds.valid_amount])
+    min_months = models.PositiveSmallIntegerField(
+        _("minimum term (months)"), default=1, validators=[bounds.valid_months]
+    )
+    max_months = models.PositiveSmallIntegerField(
+        _("maximum term (months)"), default=60, validators=[bounds.valid_months]
+    )
     fee_strategy = models.CharField(
         _("fee"), max_length=30, choices=FeeStrategy.choices, default=FeeStrategy.ZERO
     )
     fee_rate_percent = models.DecimalField(
-        _("fee rate (%)"), max_digits=7, decimal_places=4, default=0
+        _("fee rate (%)"),
+        max_digits=7,
+        decimal_places=4,
+        default=0,
+        validators=[bounds.valid_percent],
     )
-    cooling_off_days = models.PositiveIntegerField(_("cooling-off after a loan (days)"), default=0)
+    cooling_off_days = models.PositiveIntegerField(
+        _("cooling-off after a loan (days)"), default=0, validators=[bounds.valid_days]
+    )
     blackout_months = models.JSONField(
         _("months without lending"),
         default=list,
         blank=True,
         help_text=_("Months of the fund's calendar, e.g. [12] for Esfand."),
     )
-    guarantors_required = models.PositiveSmallIntegerField(_("guarantors required"), default=0)
+    guarantors_required = models.PositiveSmallIntegerField(
+        _("guarantors required"), default=0, validators=[bounds.valid_small_count]
+    )
+    open_requests = models.PositiveSmallIntegerField(
+        _("open requests per member"),
+        default=1,
+        validators=[MinValueValidator(1), bounds.valid_small_count],
+        help_text=_("How many requests for this product one member may have waiting at once."),
+    )
 
     scope = ScopeRule(org_paths=["fund__kanoon__path"])
 
@@ -556,6 +608,18 @@ class LoanProduct(models.Model):
             ),
             models.CheckConstraint(
                 condition=Q(max_amount__gte=models.F("min_amount")), name="loanproduct_amounts"
+            ),
+            models.CheckConstraint(
+                condition=Q(min_amount__gte=1, max_amount__lte=MAX_AMOUNT),
+                name="loanproduct_amounts_bounded",
+            ),
+            models.CheckConstraint(
+                condition=Q(min_months__gte=1, max_months__lte=MAX_MONTHS),
+                name="loanproduct_terms_bounded",
+            ),
+            models.CheckConstraint(
+                condition=_between("fee_rate_percent", 0, bounds.MAX_PERCENT),
+                name="loanproduct_fee_rate_bounded",
             ),
             models.CheckConstraint(
                 condition=Q(valid_to__isnull=True)
@@ -605,13 +669,17 @@ class Loan(models.Model):
     need = models.CharField(
         _("need"), max_length=12, choices=NeedCategory.choices, default=NeedCategory.OTHER
     )
-    amount = models.BigIntegerField(_("amount"))
-    months = models.PositiveSmallIntegerField(_("months"))
-    requested_on = models.DateField(_("requested on"))
+    amount = models.BigIntegerField(_("amount"), validators=[bounds.valid_amount])
+    months = models.PositiveSmallIntegerField(_("months"), validators=[bounds.valid_months])
+    requested_on = models.DateField(_("requested on"), validators=[bounds.valid_money_date])
     status = models.CharField(
         _("status"), max_length=12, choices=LoanStatus.choices, default=LoanStatus.REQUESTED
     )
     reasons = models.JSONField(_("reasons"), default=list, blank=True)
+    # Which of the product's open requests of this member this is (1 … open_requests): with
+    # the partial unique index below, the database itself keeps a member from having more
+    # requests waiting than the product allows, however many arrive at once.
+    slot = models.PositiveSmallIntegerField(default=1, editable=False)
     decided_on = models.DateField(_("decided on"), null=True, blank=True)
     points_needed = models.BigIntegerField(_("points needed"), default=0)
     points_used = models.BigIntegerField(_("points used"), default=0)
@@ -638,6 +706,11 @@ class Loan(models.Model):
             models.CheckConstraint(condition=Q(months__gt=0), name="loan_months_positive"),
             models.CheckConstraint(condition=Q(outstanding__gte=0), name="loan_outstanding"),
             models.CheckConstraint(
+                condition=Q(amount__lte=MAX_AMOUNT, outstanding__lte=MAX_AMOUNT),
+                name="loan_amounts_bounded",
+            ),
+            models.CheckConstraint(condition=Q(months__lte=MAX_MONTHS), name="loan_months_bounded"),
+            models.CheckConstraint(
                 condition=Q(points_used__gte=0) & Q(points_released__lte=models.F("points_used")),
                 name="loan_points",
             ),
@@ -645,6 +718,11 @@ class Loan(models.Model):
                 fields=["fund", "idempotency_key"],
                 condition=~Q(idempotency_key=""),
                 name="loan_idempotency_unique",
+            ),
+            models.UniqueConstraint(
+                fields=["account", "product", "slot"],
+                condition=Q(status=LoanStatus.REQUESTED),
+                name=OPEN_REQUEST_SLOT,
             ),
         ]
 
@@ -679,6 +757,14 @@ class ScheduleChange(models.Model):
         ordering = ["loan", "on", "id"]
         verbose_name = _("schedule change")
         verbose_name_plural = _("schedule changes")
+        constraints = [
+            models.CheckConstraint(
+                condition=_between("months", 0, MAX_MONTHS)
+                & _between("outstanding", 0, MAX_AMOUNT)
+                & _between("fee_waived", 0, MAX_AMOUNT),
+                name="schedulechange_bounded",
+            ),
+        ]
 
     def __str__(self):
         return f"{self.loan} {self.get_kind_display()} {self.on}"
@@ -725,6 +811,9 @@ class Instalment(models.Model):
                 condition=Q(paid__gte=0) & Q(paid__lte=models.F("amount")),
                 name="instalment_paid_range",
             ),
+            models.CheckConstraint(
+                condition=Q(amount__lte=MAX_AMOUNT), name="instalment_amount_bounded"
+            ),
         ]
 
     def __str__(self):
@@ -752,7 +841,7 @@ class Guarantee(models.Model):
         related_name="guarantees_given",
         verbose_name=_("guarantor"),
     )
-    amount = models.BigIntegerField(_("committed amount"))
+    amount = models.BigIntegerField(_("committed amount"), validators=[bounds.valid_amount])
     status = models.CharField(
         _("status"),
         max_length=10,
@@ -778,6 +867,9 @@ class Guarantee(models.Model):
         verbose_name_plural = _("guarantees")
         constraints = [
             models.CheckConstraint(condition=Q(amount__gt=0), name="guarantee_amount_positive"),
+            models.CheckConstraint(
+                condition=Q(amount__lte=MAX_AMOUNT), name="guarantee_amount_bounded"
+            ),
             models.UniqueConstraint(fields=["loan", "guarantor"], name="guarantee_unique"),
         ]
 
@@ -986,6 +1078,108 @@ class FileImport(models.Model):
         return f"{self.filename} ({self.get_kind_display()})"
 
 
+class PaymentSource(models.TextChoices):
+    """Where the money of a repayment or a settlement comes from."""
+
+    PAID_IN = "paid_in", _("paid in: cash to the treasurer or a bank transfer")
+    DEPOSITS = "deposits", _("from the borrower's deposits in the fund")
+
+
+class ClaimKind(models.TextChoices):
+    REPAYMENT = "repayment", _("repayment")
+    SETTLEMENT = "settlement", _("early settlement")
+
+
+class ClaimStatus(models.TextChoices):
+    PENDING = "pending", _("waiting for the treasurer")
+    CONFIRMED = "confirmed", _("confirmed")
+    REJECTED = "rejected", _("rejected")
+
+
+class PaymentClaim(models.Model):
+    """A repayment or settlement the borrower says they paid into the fund (cash to the
+    treasurer, a bank transfer): nothing is posted and the loan is unchanged until the
+    kanoon's treasurer (a writer of the fund, never the borrower) confirms it against the
+    money received, or a bank statement row with its reference, payer and amount arrives
+    (``funds.payments``). Then the repayment is posted and ``entry`` names it."""
+
+    loan = models.ForeignKey(Loan, on_delete=models.PROTECT, related_name="claims")
+    kind = models.CharField(_("kind"), max_length=12, choices=ClaimKind.choices)
+    amount = models.BigIntegerField(_("amount"), validators=[bounds.valid_amount])
+    paid_on = models.DateField(_("paid on"), validators=[bounds.valid_money_date])
+    reference = models.CharField(
+        _("bank reference"),
+        max_length=200,
+        blank=True,
+        help_text=_("The bank's tracking number of the transfer, if any."),
+    )
+    note = models.CharField(_("note"), max_length=255, blank=True)
+    status = models.CharField(
+        _("status"), max_length=10, choices=ClaimStatus.choices, default=ClaimStatus.PENDING
+    )
+    claimed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("recorded by"),
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("decided by"),
+    )
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    reason = models.CharField(_("reason"), max_length=255, blank=True)
+    entry = models.OneToOneField(
+        JournalEntry,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="claim",
+        verbose_name=_("posted as"),
+    )
+    idempotency_key = models.CharField(max_length=255, blank=True, default="")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    scope = ScopeRule(org_paths=["loan__fund__kanoon__path"], person="loan__account__person_id")
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("payment to confirm")
+        verbose_name_plural = _("payments to confirm")
+        constraints = [
+            models.CheckConstraint(
+                condition=_between("amount", 1, MAX_AMOUNT), name="paymentclaim_amount_bounded"
+            ),
+            models.CheckConstraint(
+                condition=Q(status=ClaimStatus.CONFIRMED, entry__isnull=False)
+                | (~Q(status=ClaimStatus.CONFIRMED) & Q(entry__isnull=True)),
+                name="paymentclaim_confirmed_is_posted",
+            ),
+            models.UniqueConstraint(
+                fields=["loan"],
+                condition=Q(status=ClaimStatus.PENDING),
+                name="paymentclaim_one_pending",
+            ),
+            models.UniqueConstraint(
+                fields=["loan", "idempotency_key"],
+                condition=~Q(idempotency_key=""),
+                name="paymentclaim_idempotency_unique",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.loan} {self.get_kind_display()} {self.amount} ({self.status})"
+
+    def get_absolute_url(self):
+        return reverse("funds:loan", args=[self.loan_id]) + f"#claim-{self.pk}"
+
+
 # Allocation -------------------------------------------------------------------------------------
 
 
@@ -1086,6 +1280,12 @@ class AllocationRound(models.Model):
             models.CheckConstraint(
                 condition=Q(used__gte=0) & Q(used__lte=models.F("budget")),
                 name="allocationround_within_budget",
+            ),
+            models.CheckConstraint(
+                condition=_between("pool", 0, MAX_BALANCE)
+                & _between("budget", 0, MAX_BALANCE)
+                & (Q(cap__isnull=True) | _between("cap", 0, MAX_AMOUNT)),
+                name="allocationround_bounded",
             ),
         ]
 

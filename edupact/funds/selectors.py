@@ -603,3 +603,31 @@ def committee_candidates(fund: Fund) -> QuerySet:
     held = FundAccount.objects.filter(fund=fund, person__isnull=False).values("person_id")
     seated = CommitteeMember.objects.filter(fund=fund).values("person_id")
     return Person.objects.filter(Q(pk__in=held) | Q(pk__in=seated)).order_by("family_name", "id")
+
+
+# Payments to confirm --------------------------------------------------------------------------
+
+
+def claims(scope: Scope) -> QuerySet:
+    """Payments borrowers recorded, as the reader sees them (a member: their own), newest
+    first, with their loans and borrowers."""
+    from .models import PaymentClaim
+
+    return scope.filter(
+        PaymentClaim.objects.select_related(
+            "loan",
+            "loan__fund",
+            "loan__account",
+            "loan__account__person",
+            "loan__account__organisation",
+        )
+    ).order_by("-created_at", "-id")
+
+
+def claims_waiting(scope: Scope, fund: Fund | None = None) -> QuerySet:
+    """The payments waiting for the treasurer (of ``fund``, or of every fund the reader sees),
+    oldest first: the treasurer's work."""
+    from .models import ClaimStatus
+
+    qs = claims(scope).filter(status=ClaimStatus.PENDING)
+    return (qs.filter(loan__fund=fund) if fund is not None else qs).order_by("created_at", "id")

@@ -12,28 +12,33 @@ Rules every write follows:
   (``core.idempotency.once``).
 
 A refused operation raises ``Refused`` (a ``ValidationError`` with a stable ``code``)
-before anything is written.
+before anything is written. Every amount, term, number of points and date is checked against
+the domain bounds (``core.bounds``) here, whoever calls — web, API, import, simulator, demo;
+the ledger checks the amounts, dates and resulting balances of every posting again.
 """
 
 import datetime as dt
 from collections import defaultdict
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 
-from edupact.core import calendars, idempotency, sms
+from edupact.core import bounds, calendars, idempotency, sms
 from edupact.core.errors import Refused
 from edupact.core.identifiers import phone_e164
+from edupact.core.money import format_money, format_number
+from edupact.core.preferences import language
 from edupact.core.scoping import Scope
 from edupact.core.text import ascii_digits
 
 from . import ledger, otp, rules
 from .models import (
     CREDIT_NORMAL,
+    OPEN_REQUEST_SLOT,
     AccountKind,
     EntryKind,
     Fund,
@@ -44,6 +49,7 @@ from .models import (
     Loan,
     LoanProduct,
     LoanStatus,
+    PaymentSource,
     PendingGift,
     PendingGiftStatus,
     PointsTransfer,
@@ -125,8 +131,35 @@ def open_account(
 def save_product(scope: Scope, product: LoanProduct) -> LoanProduct:
     _require_write(scope, product.fund)
     product.full_clean()
+    _check_largest_loan(product)
     product.save()
     return product
+
+
+def _check_largest_loan(product: LoanProduct) -> None:
+    """The product's largest loan — its maximum amount over its longest term, fee included —
+    is one posting when paid out: at most ``MAX_AMOUNT``, or no loan of it could be paid."""
+    terms = rules.loan_terms(
+        product.max_amount,
+        product.max_months,
+        product.fee_strategy,
+        product.fee_rate_percent,
+        bounds.MONEY_DATE_MIN,
+        "gregorian",
+    )
+    if terms.total_due > bounds.MAX_AMOUNT:
+        raise ValidationError(
+            {
+                "max_amount": _(
+                    "With its fee, the largest loan of this product would owe %(total)s, more "
+                    "than %(max)s: lower the maximum amount, the term or the fee."
+                )
+                % {
+                    "total": format_money(product.fund.money(terms.total_due), language()),
+                    "max": format_money(product.fund.money(bounds.MAX_AMOUNT), language()),
+                }
+            }
+        )
 
 
 def revise_product(scope: Scope, product: LoanProduct) -> LoanProduct:
@@ -148,6 +181,7 @@ def revise_product(scope: Scope, product: LoanProduct) -> LoanProduct:
                 {"valid_from": _("Another version of this product starts on or after this date.")}
             )
         product.full_clean()
+        _check_largest_loan(product)
         for current in versions.filter(
             Q(valid_to__isnull=True) | Q(valid_to__gt=product.valid_from)
         ):
@@ -165,9 +199,9 @@ def _member_accounts(account: FundAccount) -> None:
         raise ValidationError(_("Deposits and withdrawals go to member accounts."))
 
 
-def _positive(amount: int) -> None:
-    if not isinstance(amount, int) or isinstance(amount, bool) or amount <= 0:
-        raise ValidationError(_("Enter a positive whole amount."))
+def _positive(amount: int, field: str = "amount") -> None:
+    """A whole amount within the bounds (``core.bounds.check_amount``)."""
+    bounds.check_amount(amount, field=field)
 
 
 def _member_movement(
@@ -184,6 +218,7 @@ def _member_movement(
     _require_write(scope, account.fund)
     _member_accounts(account)
     _positive(amount)
+    bounds.check_posting_date(on, field="on")
     signed = -amount if kind == EntryKind.DEPOSIT else amount
     pool = ledger.own_account(account.fund, AccountKind.POOL)
     return ledger.post_entry(
@@ -287,7 +322,8 @@ def gift_points(
         raise ValidationError(_("Points move between member accounts."))
     if giver.pk == receiver.pk:
         raise Refused("gift_to_self", _("Points cannot be given to oneself."))
-    _positive(points)
+    bounds.check_points(points, field="points")
+    bounds.check_posting_date(on, field="on")
     PointsUse(use)
 
     def work():
@@ -348,17 +384,35 @@ def request_loan(
     idempotency_key: str | None = None,
 ) -> Loan:
     """A member asks for a loan, saying what it is for (``need``, a category that the
-    priority policy weighs); allocation decides later."""
+    priority policy weighs); allocation decides later.
+
+    A member has at most ``product.open_requests`` requests (one by default) of a product
+    waiting for a decision, counting every version of the product: a further one is refused
+    (``request_open``). Each open request takes a free slot, and the partial unique index on
+    (account, product, slot) of open requests holds the rule under parallel requests too.
+    A retry with the same ``idempotency_key`` gets the first request."""
     _require_owner_or_writer(scope, account)
     if account.kind != AccountKind.MEMBER:
         raise ValidationError(_("Loans are requested from a member account."))
     if product.fund_id != account.fund_id:
         raise ValidationError(_("This product belongs to another fund."))
     _positive(amount)
-    _positive(months)
+    bounds.check_months(months, field="months")
+    bounds.check_posting_date(on, field="on")
     fund = account.fund
 
     def work():
+        taken = set(
+            Loan.objects.filter(
+                account=account,
+                product__fund=fund,
+                product__code=product.code,
+                status=LoanStatus.REQUESTED,
+            ).values_list("slot", flat=True)
+        )
+        free = [n for n in range(1, product.open_requests + 1) if n not in taken]
+        if len(taken) >= product.open_requests:
+            raise _request_open(product)
         loan = Loan(
             fund=fund,
             account=account,
@@ -372,11 +426,36 @@ def request_loan(
             points_needed=rules.points_needed(amount, months, fund.loan_factor),
             idempotency_key=idempotency_key or "",
         )
-        loan.full_clean(exclude=["idempotency_key"])
-        loan.save()
-        return loan
+        loan.full_clean(exclude=["idempotency_key"], validate_constraints=False)
+        for slot in free:  # a slot a parallel request took meanwhile: the next one
+            loan.pk, loan.slot = None, slot
+            try:
+                with transaction.atomic():
+                    loan.save(force_insert=True)
+            except IntegrityError as exc:
+                if OPEN_REQUEST_SLOT not in str(exc):
+                    raise  # a retry with the same key: ``once`` answers with the first request
+                continue
+            return loan
+        raise _request_open(product)  # parallel requests took every slot
 
     return idempotency.once(Loan, idempotency_key, work, fund=fund)
+
+
+def _request_open(product: LoanProduct) -> Refused:
+    allowed = product.open_requests
+    return Refused(
+        "request_open",
+        ngettext(
+            "A request of this member for this product is already waiting for a decision (a "
+            "member may have %(allowed)s at a time); wait for it before asking again.",
+            "%(allowed)s requests of this member for this product are already waiting for a "
+            "decision, the most the product allows; wait for one before asking again.",
+            allowed,
+        )
+        % {"allowed": format_number(allowed, language())},
+        allowed=allowed,
+    )
 
 
 REASON_MESSAGES = {
@@ -535,6 +614,7 @@ def disburse(scope: Scope, loan: Loan, on: dt.date, *, idempotency_key: str | No
     """Pay out an approved loan: fix the fee and the schedule, and post
     Dr loans receivable (what is owed), Cr pool (what is paid out), Cr fee income."""
     _require_write(scope, loan.fund)
+    bounds.check_posting_date(on, field="on")
     fund = loan.fund
     if idempotency_key:
         done = idempotency.by_key(JournalEntry, idempotency_key, fund=fund)
@@ -605,15 +685,57 @@ def _require_guarantees(loan: Loan) -> None:
         )
 
 
+def receives_money(scope: Scope, loan: Loan) -> bool:
+    """Who may record money paid into the fund for ``loan``: the kanoon's treasurer — a
+    writer of the fund's kanoon (the treasurer or the leader) — but never the borrower in
+    person: what a borrower says they paid is a claim the treasurer confirms (``payments``)."""
+    if scope.person_id and scope.person_id == loan.account.person_id:
+        return False
+    return scope.can_write_path(loan.fund.kanoon.path)
+
+
+def check_source(scope: Scope, loan: Loan, source: str) -> PaymentSource:
+    """Money paid in is recorded only by those who receive it; money from the borrower's own
+    deposits moves inside the fund and may be recorded by the borrower."""
+    source = PaymentSource(source)
+    if source == PaymentSource.PAID_IN and not receives_money(scope, loan):
+        raise Refused(
+            "confirmation_needed",
+            _(
+                "Money paid in is recorded by the kanoon's treasurer: record the payment for "
+                "the treasurer to confirm, or pay from your deposits in the fund."
+            ),
+        )
+    return source
+
+
+def paying_account(loan: Loan, source: PaymentSource) -> FundAccount:
+    """The account a repayment debits: the pool (money paid in) or the borrower's own deposits
+    (never below zero: the ledger checks the member account it debits)."""
+    if source == PaymentSource.DEPOSITS:
+        return loan.account
+    return ledger.own_account(loan.fund, AccountKind.POOL)
+
+
 def repay(
-    scope: Scope, loan: Loan, amount: int, on: dt.date, *, idempotency_key: str | None = None
+    scope: Scope,
+    loan: Loan,
+    amount: int,
+    on: dt.date,
+    *,
+    source: str = PaymentSource.PAID_IN,
+    idempotency_key: str | None = None,
 ) -> JournalEntry:
-    """A repayment, applied to the oldest unpaid instalment first: Dr pool, Cr receivable.
+    """A repayment, applied to the oldest unpaid instalment first: Dr pool (money paid in,
+    recorded by the treasurer) or Dr the borrower's deposits, Cr receivable.
 
     When nothing is left the loan is repaid and the pledges it used go back to their givers.
+    A borrower who paid in money records it as a claim (``payments.repay``).
     """
     _require_owner_or_writer(scope, loan.account)
     _positive(amount)
+    bounds.check_posting_date(on, field="on")
+    source = check_source(scope, loan, source)
     fund = loan.fund
 
     def work():
@@ -634,10 +756,7 @@ def repay(
             fund,
             on=on,
             kind=EntryKind.REPAYMENT,
-            lines=[
-                (ledger.own_account(fund, AccountKind.POOL), amount),
-                (_receivable(locked), -amount),
-            ],
+            lines=[(paying_account(locked, source), amount), (_receivable(locked), -amount)],
             idempotency_key=idempotency_key,
             loan=locked,
         )
@@ -855,7 +974,7 @@ def start_gift(
     if kind not in (TransferKind.GIFT, TransferKind.PLEDGE):
         raise ValidationError(_("A gift is a gift or a pledge."))
     PointsUse(use)
-    _positive(points)
+    bounds.check_points(points, field="points")
     beneficiary = _beneficiary_by_identity(supporter.fund, national_code, mobile)
     if beneficiary is None:
         raise Refused("beneficiary_not_found", str(NO_MATCH_MESSAGE))

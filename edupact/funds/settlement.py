@@ -15,7 +15,7 @@ from django.db import transaction
 from django.db.models import F, Max
 from django.utils.translation import gettext as _
 
-from edupact.core import calendars
+from edupact.core import bounds, calendars
 from edupact.core.errors import Refused
 from edupact.core.scoping import Scope
 
@@ -28,15 +28,17 @@ from .models import (
     JournalEntry,
     Loan,
     LoanStatus,
+    PaymentSource,
     ScheduleChange,
     ScheduleChangeKind,
 )
 from .services import (
-    _positive,
     _receivable,
     _require_owner_or_writer,
     _require_write,
     _return_pledges,
+    check_source,
+    paying_account,
 )
 
 
@@ -95,11 +97,21 @@ def _replace_unpaid(loan: Loan, change: ScheduleChange, rows: list[tuple[dt.date
     )
 
 
-def settle(scope: Scope, loan: Loan, on: dt.date, *, idempotency_key: str | None = None) -> Loan:
+def settle(
+    scope: Scope,
+    loan: Loan,
+    on: dt.date,
+    *,
+    source: str = PaymentSource.PAID_IN,
+    idempotency_key: str | None = None,
+) -> Loan:
     """Pay everything outstanding on ``on``; the fee share of instalments not yet due is
-    waived by a compensating entry. The borrower or a leader settles; a retry with the same
-    key returns the settled loan."""
+    waived by a compensating entry. The money comes from ``source``: paid in (recorded by the
+    treasurer; a borrower's word is a claim, ``payments.settle``) or the borrower's deposits.
+    A retry with the same key returns the settled loan."""
     _require_owner_or_writer(scope, loan.account)
+    bounds.check_posting_date(on, field="on")
+    source = PaymentSource(source)
     fund = loan.fund
     if (
         idempotency_key
@@ -109,6 +121,8 @@ def settle(scope: Scope, loan: Loan, on: dt.date, *, idempotency_key: str | None
     with transaction.atomic():
         locked = _locked(loan)
         quote = settlement_quote(locked, on)
+        if quote.to_pay:  # nothing to pay in: no money to vouch for
+            check_source(scope, locked, source)
         change = ScheduleChange.objects.create(
             loan=locked,
             kind=ScheduleChangeKind.SETTLEMENT,
@@ -134,10 +148,7 @@ def settle(scope: Scope, loan: Loan, on: dt.date, *, idempotency_key: str | None
                 fund,
                 on=on,
                 kind=EntryKind.REPAYMENT,
-                lines=[
-                    (own_account(fund, AccountKind.POOL), quote.to_pay),
-                    (receivable, -quote.to_pay),
-                ],
+                lines=[(paying_account(locked, source), quote.to_pay), (receivable, -quote.to_pay)],
                 idempotency_key=idempotency_key,
                 loan=locked,
             )
@@ -157,7 +168,8 @@ def reschedule(scope: Scope, loan: Loan, months: int, on: dt.date, reason: str) 
     """Spread what is outstanding over ``months`` new monthly instalments from ``on`` in the
     fund's calendar (floor each, the remainder on the last). A leader's decision."""
     _require_write(scope, loan.fund)
-    _positive(months)
+    bounds.check_months(months, field="months")
+    bounds.check_date(on, earliest=bounds.MONEY_DATE_MIN, field="on")
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError(_("Give the reason for the rescheduling."))

@@ -24,7 +24,7 @@ from django.db import transaction
 from django.test.utils import override_settings
 from django.utils.translation import gettext as _
 
-from edupact.core import identifiers
+from edupact.core import bounds, identifiers
 from edupact.core.calendars import InvalidDate, parse_date
 from edupact.core.errors import Refused
 from edupact.core.scoping import Scope
@@ -98,19 +98,34 @@ class _Checker:
     def fail(self, where: str, message: str) -> None:
         self.errors.append(f"{where}: {message}")
 
-    def integer(self, where, value, *, minimum=1, required=True, default=None):
+    def integer(
+        self, where, value, *, minimum=1, maximum=bounds.MAX_COUNT, required=True, default=None
+    ):
+        """A whole number within the domain bounds (``core.bounds``): amounts up to
+        ``MAX_AMOUNT``, terms up to ``MAX_MONTHS``… as the services will check them."""
         if value is None and not required:
             return default
-        if not isinstance(value, int) or isinstance(value, bool) or value < minimum:
+        if not isinstance(value, int) or isinstance(value, bool) or not minimum <= value <= maximum:
             self.fail(
                 where,
-                _("expected a whole number of at least %(min)s, got %(value)s")
-                % {"min": minimum, "value": _show(value)},
+                _("expected a whole number from %(min)s to %(max)s, got %(value)s")
+                % {"min": minimum, "max": maximum, "value": _show(value)},
             )
             return default
         return value
 
+    def amount(self, where, value, **options):
+        return self.integer(where, value, maximum=bounds.MAX_AMOUNT, **options)
+
+    def months(self, where, value, **options):
+        return self.integer(where, value, maximum=bounds.MAX_MONTHS, **options)
+
+    def days(self, where, value, **options):
+        return self.integer(where, value, maximum=bounds.MAX_DAYS, **options)
+
     def date(self, where, value, calendar):
+        """A date as the scenario's calendar writes it, from 2000 (the money-days epoch) to
+        2099: a simulation posts on any day of that century (``bounds.postings_until``)."""
         text = ascii_digits(str(value)) if isinstance(value, str) else None
         if text is None or not _DATE.match(text):
             self.fail(
@@ -120,10 +135,14 @@ class _Checker:
             )
             return None
         try:
-            return parse_date(text, calendar)
+            return bounds.check_date(
+                parse_date(text, calendar), earliest=bounds.MONEY_DATE_MIN, latest=bounds.DATE_MAX
+            )
         except InvalidDate as exc:
             self.fail(where, f"{exc.args[0]} ({value})")
-            return None
+        except ValidationError as exc:
+            self.fail(where, f"{exc.messages[0]} ({value})")
+        return None
 
     def choice(self, where, value, options, default=None):
         if value is None and default is not None:
@@ -183,20 +202,20 @@ def load(data: Any) -> Scenario:
         "name": str(fund_in.get("name") or _("Simulated fund"))[:255],
         "currency": currency,
         "calendar": calendar,
-        "days_per_unit": check.integer(
+        "days_per_unit": check.days(
             "fund.points.days_per_unit", pts.get("days_per_unit"), required=False, default=180
         ),
-        "loan_factor": check.integer(
+        "loan_factor": check.days(
             "fund.points.loan_factor", pts.get("loan_factor"), required=False, default=10
         ),
-        "min_history_days": check.integer(
+        "min_history_days": check.days(
             "fund.points.min_history_days",
             pts.get("min_history_days"),
             minimum=0,
             required=False,
             default=90,
         ),
-        "default_after_days": check.integer(
+        "default_after_days": check.days(
             "fund.default_after_days",
             fund_in.get("default_after_days"),
             minimum=0,
@@ -321,19 +340,19 @@ def _load_products(check: _Checker, items, calendar) -> list[dict]:
         product = {
             "code": code,
             "name": str(item.get("name") or code)[:255],
-            "max_amount": check.integer(f"{where} max_amount", item.get("max_amount"), default=1),
-            "min_amount": check.integer(
+            "max_amount": check.amount(f"{where} max_amount", item.get("max_amount"), default=1),
+            "min_amount": check.amount(
                 f"{where} min_amount", item.get("min_amount"), required=False, default=1
             ),
-            "min_months": check.integer(
+            "min_months": check.months(
                 f"{where} min_months", item.get("min_months"), required=False, default=1
             ),
-            "max_months": check.integer(
+            "max_months": check.months(
                 f"{where} max_months", item.get("max_months"), required=False, default=60
             ),
             "fee_strategy": strategy,
             "fee_rate_percent": _rate(check, f"{where} fee", fee),
-            "cooling_off_days": check.integer(
+            "cooling_off_days": check.days(
                 f"{where} cooling_off_days",
                 item.get("cooling_off_days"),
                 minimum=0,
@@ -345,8 +364,16 @@ def _load_products(check: _Checker, items, calendar) -> list[dict]:
                 f"{where} guarantors_required",
                 item.get("guarantors_required"),
                 minimum=0,
+                maximum=bounds.MAX_SMALL_COUNT,
                 required=False,
                 default=0,
+            ),
+            "open_requests": check.integer(
+                f"{where} open_requests",
+                item.get("open_requests"),
+                maximum=bounds.MAX_SMALL_COUNT,
+                required=False,
+                default=1,
             ),
             "valid_from": None,
             "valid_to": None,
@@ -471,13 +498,15 @@ def _load_events(
 
         if kind in ("deposit", "withdraw"):
             member("member")
-            event["amount"] = check.integer(f"{where} amount", item.get("amount"))
+            event["amount"] = check.amount(f"{where} amount", item.get("amount"))
         elif kind == "gift_points":
             member("from")
             member("to")
             if item.get("from") == item.get("to"):
                 check.fail(where, _("a member cannot give points to themselves"))
-            event["points"] = check.integer(f"{where} points", item.get("points"))
+            event["points"] = check.integer(
+                f"{where} points", item.get("points"), maximum=bounds.MAX_POINTS
+            )
             event["use"] = check.choice(
                 f"{where} use", item.get("use"), [u.value for u in PointsUse], PointsUse.ANY_LOAN
             )
@@ -502,8 +531,8 @@ def _load_events(
                     _("unknown product %(product)s") % {"product": _show(item.get("product"))},
                 )
             event["product"] = item.get("product")
-            event["amount"] = check.integer(f"{where} amount", item.get("amount"))
-            event["months"] = check.integer(f"{where} months", item.get("months"))
+            event["amount"] = check.amount(f"{where} amount", item.get("amount"))
+            event["months"] = check.months(f"{where} months", item.get("months"))
             event["purpose"] = str(item.get("purpose") or "")[:255]
             event["need"] = check.choice(
                 f"{where} need", item.get("need"), list(NeedCategory.values), NeedCategory.OTHER
@@ -514,7 +543,7 @@ def _load_events(
                 if item.get("policy") is None
                 else check.choice(f"{where} policy", item.get("policy"), list(allocation.POLICIES))
             )
-            event["budget"] = check.integer(
+            event["budget"] = check.amount(
                 f"{where} budget", item.get("budget"), minimum=0, required=False
             )
             seed = item.get("seed")
@@ -536,17 +565,17 @@ def _load_events(
             loan_ref("loan")
         elif kind == "repay":
             loan_ref("loan")
-            event["amount"] = check.integer(f"{where} amount", item.get("amount"))
+            event["amount"] = check.amount(f"{where} amount", item.get("amount"))
         elif kind in ("guarantee", "confirm_guarantee"):
             loan_ref("loan")
             member("member")
             if kind == "guarantee":
-                event["amount"] = check.integer(f"{where} amount", item.get("amount"))
+                event["amount"] = check.amount(f"{where} amount", item.get("amount"))
         elif kind == "settle":
             loan_ref("loan")
         elif kind == "reschedule":
             loan_ref("loan")
-            event["months"] = check.integer(f"{where} months", item.get("months"))
+            event["months"] = check.months(f"{where} months", item.get("months"))
             event["reason"] = str(item.get("reason") or _("rescheduled"))[:255]
         elif kind in rotating_sim.EVENT_TYPES:
             rotating_sim.load_event(check, where, item, event, rotating, member)
@@ -565,6 +594,7 @@ def run(scenario: Scenario, inspect=None) -> dict:
     """
     with (
         override_settings(EDUPACT_SMS_BACKEND="edupact.core.sms.DiscardBackend"),
+        bounds.postings_until(bounds.DATE_MAX),  # a scenario's years are not bounded by today
         transaction.atomic(),
     ):
         try:
@@ -623,6 +653,7 @@ def _run(s: Scenario, inspect=None) -> dict:
                 cooling_off_days=p["cooling_off_days"],
                 blackout_months=p["blackout_months"],
                 guarantors_required=p["guarantors_required"],
+                open_requests=p["open_requests"],
                 valid_from=p["valid_from"],
                 valid_to=p["valid_to"],
             ),
@@ -660,7 +691,7 @@ def _run(s: Scenario, inspect=None) -> dict:
         allocation.set_committee(EVERYTHING, fund, people[0], people[1:])
     owners = {mid: a.person or a.organisation for mid, a in accounts.items()}
     lottery = rotating_sim.create(kanoon, s.rotating, owners) if s.rotating else None
-    loans: dict[str, Loan] = {}
+    loans: dict[str, Loan] = _Loans()
     rejected = []
     for event in s.events:
         try:
@@ -680,6 +711,17 @@ def _run(s: Scenario, inspect=None) -> dict:
             lottery, s.report_on, lambda holder: member_of[(holder._meta.model_name, holder.pk)]
         )
     return report
+
+
+class _Loans(dict):
+    """The scenario's loans by id. An event on a loan whose request was refused (one already
+    open for the product, out of bounds…) is refused in turn, and listed as such."""
+
+    def __missing__(self, key):
+        raise services.Refused(
+            "request_refused",
+            _("The request for this loan was refused, so nothing can be done with the loan."),
+        )
 
 
 def _apply(fund, event, accounts, products, loans) -> None:

@@ -1,7 +1,6 @@
 """Thin views of the funds: read through selectors, change through services, all scoped."""
 
 import datetime as dt
-import uuid
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -19,7 +18,17 @@ from edupact.core.money import format_number
 from edupact.core.paging import page_of
 from edupact.core.tabular import XLSX_TYPE
 
-from . import allocation, guarantees, imports, report_views, selectors, services, settlement, tables
+from . import (
+    allocation,
+    guarantees,
+    imports,
+    payments,
+    report_views,
+    selectors,
+    services,
+    settlement,
+    tables,
+)
 from .forms import (
     AllocationSettingsForm,
     ConfirmGiftForm,
@@ -29,8 +38,10 @@ from .forms import (
     ImportForm,
     LoanRequestForm,
     ProductForm,
+    RepaymentForm,
     RescheduleForm,
     RoundForm,
+    SettleForm,
 )
 from .models import (
     Fund,
@@ -42,6 +53,7 @@ from .models import (
     LoanStatus,
     NeedCategory,
     Outcome,
+    PaymentClaim,
     PendingGift,
     PendingGiftStatus,
 )
@@ -57,7 +69,16 @@ def home(request):
         today = timezone.localdate()
         for account in selectors.accounts_of_person(scope, request.user.person_id):
             mine.append((account, selectors.account_points(account, today)))
-    return render(request, "funds/home.html", {"funds": selectors.funds(scope)[:200], "mine": mine})
+    waiting = selectors.claims_waiting(scope)
+    return render(
+        request,
+        "funds/home.html",
+        {
+            "funds": selectors.funds(scope)[:200],
+            "mine": mine,
+            "claims_waiting": [c for c in waiting[:50] if payments.may_decide(scope, c)],
+        },
+    )
 
 
 @login_required
@@ -103,6 +124,9 @@ def fund(request, pk):
                 for k, w in parameters.get("weights", {}).get("need", {}).items()
             ],
             "reports": report_views.dashboard(obj, today) if reports_visible else None,
+            "claims_waiting": [
+                c for c in selectors.claims_waiting(scope, obj) if payments.may_decide(scope, c)
+            ],
         },
     )
 
@@ -488,6 +512,10 @@ def loan(request, pk):
     quote = None
     if obj.status == LoanStatus.DISBURSED and acts and today >= obj.disbursed_on:
         quote = settlement.settlement_quote(obj, today)
+    claims = list(selectors.claims(scope).filter(loan=obj))
+    for claim in claims:
+        claim.loan = obj  # may_decide reads the borrower and the kanoon
+        claim.may_decide = payments.may_decide(scope, claim)
     return render(
         request,
         "funds/loan.html",
@@ -506,7 +534,10 @@ def loan(request, pk):
             "can_reschedule": can_write and obj.status == LoanStatus.DISBURSED,
             "can_approve": can_write and obj.status == LoanStatus.REQUESTED,
             "quote": quote,
-            "settle_key": uuid.uuid4().hex,
+            "settle_form": SettleForm(),
+            "claims": claims,
+            "can_repay": acts and obj.status == LoanStatus.DISBURSED,
+            "receives_money": services.receives_money(scope, obj),
             "votes": selectors.votes_of(obj),
             "may_vote": obj.status == LoanStatus.REQUESTED
             and allocation.committee_member(scope, obj.fund) is not None,
@@ -716,20 +747,125 @@ def guarantee(request, pk):
 @login_required
 @require_POST
 def settle(request, pk):
+    """Settle today: posted (the treasurer's money received, or the borrower's deposits) or
+    recorded for the treasurer to confirm (money the borrower says they paid in)."""
     obj = _loan(request, pk)
     scope = scope_for(request.user)
     if not services.acts_for_member(scope, obj.account):
         raise Http404
-    key = request.POST.get("key", "")[:64]
+    form = SettleForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, " ".join(m for ms in form.errors.values() for m in ms))
+        return redirect(obj.get_absolute_url())
+    data = form.cleaned_data
+    key = data["key"][:64]
     try:
-        settlement.settle(
-            scope, obj, timezone.localdate(), idempotency_key=f"web-settle:{key}" if key else None
+        paid = payments.settle(
+            scope,
+            obj,
+            timezone.localdate(),
+            source=data["source"],
+            reference=data["reference"],
+            note=data["note"],
+            idempotency_key=f"web-settle:{key}" if key else None,
+            user=request.user,
         )
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     else:
-        messages.success(request, _("The loan was settled."))
+        if paid.posted:
+            messages.success(request, _("The loan was settled."))
+        else:
+            messages.info(
+                request,
+                _(
+                    "Your settlement was recorded. The loan is settled once the kanoon's "
+                    "treasurer confirms that the money arrived."
+                ),
+            )
     return redirect(obj.get_absolute_url())
+
+
+@login_required
+def repay(request, pk):
+    """Record a repayment: the borrower's deposits, the treasurer's money received, or what
+    the borrower says they paid in (a payment for the treasurer to confirm)."""
+    obj = _loan(request, pk)
+    scope = scope_for(request.user)
+    if not services.acts_for_member(scope, obj.account):
+        raise Http404
+    form = RepaymentForm(request.POST or None, initial={"on": timezone.localdate()})
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            paid = payments.repay(
+                scope,
+                obj,
+                data["amount"],
+                data["on"],
+                source=data["source"],
+                reference=data["reference"],
+                note=data["note"],
+                idempotency_key=f"web-repay:{data['key']}" if data["key"] else None,
+                user=request.user,
+            )
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            if paid.posted:
+                messages.success(request, _("The repayment was recorded."))
+            else:
+                messages.info(
+                    request,
+                    _(
+                        "Your repayment was recorded. It counts once the kanoon's treasurer "
+                        "confirms that the money arrived."
+                    ),
+                )
+            return redirect(obj.get_absolute_url() + "#payments")
+    return render(
+        request,
+        "funds/repay.html",
+        {
+            "form": form,
+            "loan": obj,
+            "fund": obj.fund,
+            "title": _("Record a repayment"),
+            "receives_money": services.receives_money(scope, obj),
+        },
+    )
+
+
+@login_required
+@require_POST
+def decide_claim(request, pk):
+    """The treasurer confirms a payment against the money received, or rejects it with the
+    reason; the borrower, who sees it, may not (403); anyone else gets 404."""
+    claim = scoped_get_or_404(
+        request.user,
+        PaymentClaim,
+        pk,
+        select=["loan", "loan__fund", "loan__fund__kanoon", "loan__account"],
+    )
+    scope = scope_for(request.user)
+    decision = request.POST.get("decision")
+    if decision not in ("confirm", "reject"):
+        return HttpResponseBadRequest(_("Choose to confirm or to reject."))
+    try:
+        if decision == "confirm":
+            payments.confirm(scope, claim, user=request.user)
+        else:
+            payments.reject(scope, claim, request.POST.get("reason", ""), user=request.user)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(
+            request,
+            _("The payment was confirmed and posted.")
+            if decision == "confirm"
+            else _("The payment was rejected."),
+        )
+    return redirect(claim.get_absolute_url())
 
 
 @login_required

@@ -15,6 +15,15 @@ from ninja.files import UploadedFile
 from ninja.pagination import paginate
 
 from edupact.accounts.selectors import scope_for
+from edupact.core.bounds import (
+    Amount,
+    AmountParam,
+    Id,
+    IdParam,
+    MoneyDay,
+    SmallCount,
+    SmallCountParam,
+)
 from edupact.core.errors import Refused
 from edupact.core.paging import CappedLimitOffsetPagination
 from edupact.core.problems import problem
@@ -63,10 +72,10 @@ class CodeOut(Schema):
 
 
 class DueIn(Schema):
-    code: int
-    month: int
-    amount: int
-    paid_on: dt.date | None = None
+    code: SmallCount
+    month: SmallCount
+    amount: Amount
+    paid_on: MoneyDay | None = None
     memo: str = ""
 
 
@@ -92,8 +101,8 @@ class DueOut(Schema):
 class DrawIn(Schema):
     mode: str = DrawMode.AUTOMATIC
     seed: str = ""
-    exclusions: dict[int, str] = {}
-    code: int | None = None
+    exclusions: dict[SmallCount, str] = {}
+    code: SmallCount | None = None
     reason: str = ""
 
 
@@ -155,7 +164,7 @@ def get_fund(request, pk: int):
 
 
 @router.get("/{pk}/codes", response=list[CodeOut])
-def list_codes(request, pk: int, on: dt.date | None = None):
+def list_codes(request, pk: int, on: MoneyDay | None = None):
     """The codes the caller may see (a member: their own) with their holders on ``on``."""
     fund = _fund(request, pk)
     codes = selectors.codes(scope_for(request.user), fund, on or timezone.localdate())
@@ -180,7 +189,7 @@ def list_codes(request, pk: int, on: dt.date | None = None):
 
 @router.get("/{pk}/dues", response=list[DueOut])
 @paginate(CappedLimitOffsetPagination)
-def list_dues(request, pk: int, month: int | None = None):
+def list_dues(request, pk: int, month: SmallCountParam | None = None):
     qs = selectors.payments(scope_for(request.user), _fund(request, pk))
     return qs.filter(month=month) if month else qs
 
@@ -234,25 +243,31 @@ def run_draw(request, pk: int, data: DrawIn):
 
 
 class HolderIn(Schema):
-    code: int
+    code: SmallCount
     holder: str  # a person's national code or an organisation's legal ID
     parts: str | int  # parts of 12, or a fraction of the code such as "1/2"
 
 
 class TermsIn(Schema):
     name: str
-    organisation_id: int
+    organisation_id: IdParam  # bounded, not strict: the upload sends the terms as form fields
     currency: str = ""  # empty: the organisation's country's currency
     calendar: str = ""  # empty: the organisation's country's calendar
-    due: int
+    due: AmountParam
     start: str  # the first month, year/month in the fund's calendar: "1403/07"
-    codes_count: int
-    draw_day: int = 1
+    codes_count: SmallCountParam
+    draw_day: SmallCountParam = 1
     draw_mode: str = DrawMode.AUTOMATIC
     dry_run: bool = False
 
 
 class FundIn(TermsIn):
+    """The terms as JSON (numbers are numbers: no booleans, no numeric strings) and the holders."""
+
+    organisation_id: Id
+    due: Amount
+    codes_count: SmallCount
+    draw_day: SmallCount = 1
     holders: list[HolderIn]
 
 
@@ -315,7 +330,7 @@ def form_fund_from_file(request, data: Form[TermsIn], file: File[UploadedFile]):
 
 class ReversalIn(Schema):
     reason: str
-    on: dt.date | None = None
+    on: MoneyDay | None = None
 
 
 @router.post("/{pk}/dues/{due_id}/reversal", response={201: DueOut})

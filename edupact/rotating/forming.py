@@ -17,6 +17,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
+from edupact.core import bounds
 from edupact.core.calendars import Calendar
 from edupact.core.scoping import Scope
 from edupact.core.tabular import Report, Row
@@ -24,9 +25,8 @@ from edupact.core.text import ascii_digits, normalise
 from edupact.directory.models import Organisation, Person
 
 from . import services
-from .models import RotatingFund
+from .models import MAX_CODES, RotatingFund
 
-MAX_CODES = 240  # twenty years of monthly draws
 YEARS = {Calendar.JALALI: (1300, 1500), Calendar.GREGORIAN: (1950, 2150)}
 
 # The headers of a holders file; the first is the one exports write (in the reader's language).
@@ -108,8 +108,10 @@ def prepare(scope: Scope, fund: RotatingFund) -> RotatingFund:
         errors["codes_count"] = _("A fund has from 2 to %(max)s codes.") % {"max": MAX_CODES}
     if not 1 <= (fund.draw_day or 0) <= 31:
         errors["draw_day"] = _("The draw day is a day of the month, from 1 to 31.")
-    if (fund.due or 0) <= 0:
-        errors["due"] = _("Enter a positive whole amount.")
+    try:
+        bounds.check_amount(fund.due)
+    except ValidationError as exc:
+        errors["due"] = exc.messages[0]
     low, high = YEARS[Calendar(fund.calendar)]
     if not (low <= (fund.start_year or 0) <= high and 1 <= (fund.start_month or 0) <= 12):
         errors["start_month"] = _(
@@ -118,6 +120,7 @@ def prepare(scope: Scope, fund: RotatingFund) -> RotatingFund:
     if errors:
         raise ValidationError(errors)
     fund.full_clean()
+    services.check_terms(fund)
     return fund
 
 

@@ -19,9 +19,13 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from edupact.core import bounds
+from edupact.core.bounds import MAX_AMOUNT
 from edupact.core.calendars import CALENDAR_CHOICES, Calendar
 from edupact.core.money import Currency, Money
 from edupact.core.scoping import ScopeRule
+
+MAX_CODES = 240  # twenty years of monthly draws
 
 
 class DrawMode(models.TextChoices):
@@ -45,7 +49,9 @@ class RotatingFund(models.Model):
         _("calendar"), max_length=10, choices=CALENDAR_CHOICES, default=Calendar.JALALI
     )
     due = models.BigIntegerField(
-        _("monthly due per code"), help_text=_("In rials or đồng (minor units), for a whole code.")
+        _("monthly due per code"),
+        help_text=_("In rials or đồng (minor units), for a whole code."),
+        validators=[bounds.valid_amount],
     )
     start_year = models.PositiveSmallIntegerField(_("first month's year"))
     start_month = models.PositiveSmallIntegerField(_("first month"))
@@ -53,6 +59,7 @@ class RotatingFund(models.Model):
     share_denominator = models.PositiveSmallIntegerField(
         _("share denominator"),
         default=12,
+        validators=[bounds.valid_small_count],
         help_text=_("A share is a number of these parts of a code; 12 allows 1/2, 1/3 and 1/4."),
     )
     draw_day = models.PositiveSmallIntegerField(
@@ -73,6 +80,10 @@ class RotatingFund(models.Model):
             models.CheckConstraint(condition=Q(due__gt=0), name="rotatingfund_due_positive"),
             models.CheckConstraint(
                 condition=Q(codes_count__gte=2), name="rotatingfund_at_least_two_codes"
+            ),
+            models.CheckConstraint(
+                condition=Q(due__lte=MAX_AMOUNT, codes_count__lte=MAX_CODES),
+                name="rotatingfund_bounded",
             ),
             models.CheckConstraint(
                 condition=Q(start_month__gte=1, start_month__lte=12), name="rotatingfund_month"
@@ -247,6 +258,11 @@ class DuePayment(models.Model):
                 name="duepayment_negative_only_reversal",
             ),
             models.CheckConstraint(condition=Q(month__gte=1), name="duepayment_month"),
+            models.CheckConstraint(
+                condition=Q(amount__gte=-MAX_AMOUNT, amount__lte=MAX_AMOUNT)
+                & Q(paid_on__gte=bounds.MONEY_DATE_MIN, paid_on__lte=bounds.DATE_MAX),
+                name="duepayment_bounded",
+            ),
         ]
 
     def __str__(self):
@@ -305,6 +321,7 @@ class Draw(models.Model):
                 name="draw_idempotency_unique",
             ),
             models.CheckConstraint(condition=Q(pot__gt=0), name="draw_pot_positive"),
+            models.CheckConstraint(condition=Q(pot__lte=MAX_AMOUNT), name="draw_pot_bounded"),
         ]
 
     def __str__(self):
@@ -336,6 +353,7 @@ class Payout(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["draw", "share"], name="payout_once_per_share"),
             models.CheckConstraint(condition=Q(amount__gte=0), name="payout_not_negative"),
+            models.CheckConstraint(condition=Q(amount__lte=MAX_AMOUNT), name="payout_bounded"),
         ]
 
     def __str__(self):

@@ -6,24 +6,33 @@ before writing (a refused operation raises ``Refused`` and changes nothing), and
 ``idempotency_key`` where a client may retry. Payments and draws are never edited: a wrong
 payment is reversed by a compensating row; a draw stands, with its seed and candidates, so
 that anyone can re-run it.
+
+Every amount, month and date is checked against the domain bounds (``core.bounds``) here,
+whoever calls (web, API, forming from a file, the simulator, the demo): a due and a pot are
+amounts (at most ``MAX_AMOUNT``), payments are dated from 2000 to today, and the whole cycle
+falls within the century the bounds allow.
 """
 
 import datetime as dt
 from collections.abc import Sequence
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q, Sum
 from django.utils.translation import gettext as _
 
 from edupact.audit.context import current_actor
-from edupact.core import calendars
+from edupact.core import bounds, calendars
 from edupact.core.draws import draw_order, new_seed, seed_problem
 from edupact.core.errors import Refused
 from edupact.core.idempotency import once
+from edupact.core.money import format_money
+from edupact.core.preferences import language
 from edupact.core.scoping import Scope
+from edupact.core.text import reader_digits
 
 from . import rules
-from .models import Code, DrawMode, DuePayment, Payout, RotatingFund, Share
+from .models import MAX_CODES, Code, DrawMode, DuePayment, Payout, RotatingFund, Share
 from .models import Draw as DrawRecord
 
 MAX_SEED = 64
@@ -69,9 +78,40 @@ def create_fund(scope: Scope, fund: RotatingFund) -> RotatingFund:
     fund.currency = fund.currency or fund.organisation.currency
     fund.calendar = fund.calendar or fund.organisation.calendar
     fund.full_clean()
+    check_terms(fund)
     fund.save()
     Code.objects.bulk_create([Code(fund=fund, number=n) for n in range(1, fund.codes_count + 1)])
     return fund
+
+
+def check_terms(fund: RotatingFund) -> None:
+    """The bounds of a fund's terms: from 2 to ``MAX_CODES`` codes, a pot (the due of every
+    code) of at most ``MAX_AMOUNT``, and every month of the cycle from 2000 to 2099."""
+    errors = {}
+    if not 2 <= fund.codes_count <= MAX_CODES:
+        errors["codes_count"] = _("A fund has from 2 to %(max)s codes.") % {"max": MAX_CODES}
+    elif fund.pot > bounds.MAX_AMOUNT:
+        errors["due"] = _(
+            "The pot (the due of all %(codes)s codes) would be more than %(max)s; lower the due."
+        ) % {
+            "codes": reader_digits(fund.codes_count, language()),
+            "max": format_money(fund.money(bounds.MAX_AMOUNT), language()),
+        }
+    else:
+        try:
+            first, last = start_date(fund), month_date(fund, fund.codes_count)
+            bounds.check_date(first, earliest=bounds.MONEY_DATE_MIN)
+            bounds.check_date(last, earliest=bounds.MONEY_DATE_MIN)
+        except (ValueError, ValidationError):
+            errors["start_month"] = _(
+                "Every month of the cycle falls between %(min)s and %(max)s: choose another "
+                "first month."
+            ) % {
+                "min": reader_digits(bounds.MONEY_DATE_MIN.year, language()),
+                "max": reader_digits(bounds.DATE_MAX.year, language()),
+            }
+    if errors:
+        raise ValidationError(errors)
 
 
 def _holder(person=None, organisation=None) -> dict:
@@ -144,6 +184,7 @@ def transfer_share(
     """
     fund = share.code.fund
     scope.require_write(share)  # the share changed: one the user does not see is not there
+    bounds.check_date(on, earliest=bounds.MONEY_DATE_MIN, field="on")
     holder = _holder(person, organisation)
     share = Share.objects.select_for_update().get(pk=share.pk)
     k = share.numerator if numerator is None else numerator
@@ -200,12 +241,12 @@ def record_due(
     """Record a payment towards one code's due of one month (never more than is owed)."""
     fund = code.fund
     scope.require_write(fund)
+    bounds.check_amount(amount, field="amount")
+    bounds.check_posting_date(paid_on, field="paid_on")
     key = (idempotency_key or "")[:255]
 
     def work():
         _check_month(fund, month)
-        if amount <= 0:
-            raise Refused("amount", _("Enter a positive whole amount."))
         Code.objects.select_for_update().filter(pk=code.pk).first()  # one payer at a time
         owed = fund.due - paid_for(code, month)
         if amount > owed:
@@ -240,6 +281,7 @@ def reverse_due(
     """Cancel a wrong payment with a negative row naming it and saying why (once; a retry
     with the same key gets the same reversal)."""
     scope.require_write(payment)
+    bounds.check_posting_date(on, field="on")
     key = (idempotency_key or "")[:255]
 
     def work():

@@ -15,16 +15,16 @@ import re
 
 from django.utils.translation import gettext as _
 
+from edupact.core import bounds
 from edupact.core.errors import Refused
 from edupact.core.scoping import Scope
 from edupact.core.text import ascii_digits
 
 from . import selectors, services
-from .models import DrawMode, RotatingFund
+from .models import MAX_CODES, DrawMode, RotatingFund
 
 EVERYTHING = Scope(everything=True)
 EVENT_TYPES = ("pay_dues", "draw", "transfer_share")
-MAX_CODES = 240
 MAX_SEED = services.MAX_SEED
 _MONTH = re.compile(r"^\s*(\d{4})[/-](\d{1,2})\s*$")
 
@@ -42,7 +42,7 @@ def load(check, given, member_ids: set[str]) -> dict | None:
         return None
     spec = {
         "name": str(given.get("name") or _("Simulated lottery fund"))[:255],
-        "due": check.integer(f"{where}.due", given.get("due"), default=1),
+        "due": check.amount(f"{where}.due", given.get("due"), default=1),
         "codes": check.integer(f"{where}.codes", given.get("codes"), minimum=2, default=2),
         "draw_day": check.integer(
             f"{where}.draw_day", given.get("draw_day"), required=False, default=1
@@ -50,6 +50,7 @@ def load(check, given, member_ids: set[str]) -> dict | None:
         "share_denominator": check.integer(
             f"{where}.share_denominator",
             given.get("share_denominator"),
+            maximum=bounds.MAX_SMALL_COUNT,
             required=False,
             default=12,
         ),
@@ -144,7 +145,7 @@ def load_event(check, where: str, item: dict, event: dict, spec: dict | None, me
         if month is not None and month > codes:
             check.fail(f"{where} month", _("the month must be between 1 and %(n)s") % {"n": codes})
         event["month"] = month
-        event["amount"] = check.integer(
+        event["amount"] = check.amount(
             f"{where} amount", item.get("amount"), required=False, default=spec["due"]
         )
     elif kind == "draw":
