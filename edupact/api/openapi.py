@@ -112,8 +112,39 @@ class ProblemsSchema(OpenAPISchema):
         super().add_schema_definitions(definitions)
 
 
+# Clients generated from the document name their methods after the operationIds, and
+# django-ninja derives an id from the handler's module: moving a handler between modules (the
+# subpackages of issue 10) would rename its operation. The id is therefore the app and the
+# handler's name, ``edupact_<app>_api_<handler>``, wherever the handler lives; these operations
+# kept the module they were published under first.
+FIRST_PUBLISHED = {
+    ("funds", name): f"edupact_funds_report_api_{name}"
+    for name in ("trial_balance", "cash_flow", "overdue", "institutions", "enabled_loans")
+} | {
+    ("evaluation", name): f"edupact_evaluation_api_cycle_{name}"
+    for name in (
+        "subject_detail",
+        "register",
+        "self_assessment",
+        "list_evidence",
+        "upload_evidence",
+        "download_evidence",
+        "delete_evidence",
+        "record_meeting",
+        "get_meeting",
+        "correct_meeting",
+        "meeting_revisions",
+    )
+}
+
+
 class ProblemsAPI(NinjaAPI):
     """The edupact API: django-ninja with the error answers in its OpenAPI document."""
+
+    def get_openapi_operation_id(self, operation) -> str:
+        name = operation.view_func.__name__
+        app = operation.view_func.__module__.split(".")[1]
+        return FIRST_PUBLISHED.get((app, name), f"edupact_{app}_api_{name}")
 
     def get_openapi_schema(self, *, path_prefix=None, path_params=None):
         if path_prefix is None:
