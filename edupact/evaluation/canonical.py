@@ -36,6 +36,7 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
+from edupact.core import bounds
 from edupact.core.text import normalise
 
 from . import scoring
@@ -79,10 +80,12 @@ def _text(value):
 Text = Annotated[str, BeforeValidator(_text), WithJsonSchema({"type": "string"})]
 
 
-def _needed(message: str):
+def _needed(message):
+    """A text that must not be empty; ``message()`` says so in the reader's language."""
+
     def check(value: str) -> str:
         if not value:
-            raise _fail(message)
+            raise _fail(message())
         return value
 
     return AfterValidator(check)
@@ -203,7 +206,7 @@ class IndicatorFile(_Model):
     boolean that must hold at its ``levels``."""
 
     code: str
-    name: Annotated[Text, _needed(_("The indicator needs a name."))] = ""
+    name: Annotated[Text, _needed(lambda: _("The indicator needs a name."))] = ""
     name_i18n: I18n = {}
     kind: Literal[scoring.POINTS, scoring.PERCENT, scoring.BOOLEAN] | None = None
     max: Annotated[Number, Field(gt=0)] | None = None
@@ -216,7 +219,7 @@ class IndicatorFile(_Model):
 
 class CriterionFile(_Model):
     code: str
-    name: Annotated[Text, _needed(_("The criterion needs a name."))] = ""
+    name: Annotated[Text, _needed(lambda: _("The criterion needs a name."))] = ""
     name_i18n: I18n = {}
     max: Number | None = None
     placeholder: bool | None = None
@@ -242,8 +245,8 @@ class FrameworkFile(_Model):
     )
 
     code: Annotated[str, BeforeValidator(lambda v: str(v or "").strip())]
-    version: Annotated[Text, _needed(_("The framework needs a version label."))] = ""
-    name: Annotated[Text, _needed(_("The framework needs a name."))] = ""
+    version: Annotated[Text, _needed(lambda: _("The framework needs a version label."))] = ""
+    name: Annotated[Text, _needed(lambda: _("The framework needs a name."))] = ""
     name_i18n: Annotated[
         dict[str, str],
         BeforeValidator(lambda v: _translations(v, "name")),
@@ -436,21 +439,29 @@ def _at(data, *path):
     return data
 
 
+_TYPES = {
+    "string_type": lambda: _("a text"),
+    "dict_type": lambda: _("an object"),
+    "model_type": lambda: _("an object"),
+    "list_type": lambda: _("a list"),
+    "int_type": lambda: _("a whole number"),
+    "int_parsing": lambda: _("a whole number"),
+}
+
+
 def _message(error: dict) -> str:
-    kind, ctx, field = (
-        error["type"],
-        error.get("ctx") or {},
-        error["loc"][-1] if error["loc"] else "",
-    )
+    kind, ctx = error["type"], error.get("ctx") or {}
+    field = next((p for p in reversed(error["loc"]) if isinstance(p, str)), "")
     if kind == "missing":
         return _("%(field)s: this field is required.") % {"field": field}
     if kind in ("number", "decimal_type", "decimal_parsing", "finite_number"):
         return _("%(field)s: expected a number.") % {"field": field}
     if kind in ("greater_than", "greater_than_equal", "less_than", "less_than_equal"):
-        return _("%(field)s: the value is out of bounds (%(bound)s).") % {
-            "field": field,
-            "bound": ", ".join(f"{k} {v}" for k, v in ctx.items()),
-        }
+        return f"{field}: {bounds.schema_message(error)}"
+    if kind in ("bool_type", "bool_parsing"):
+        return _("%(field)s: expected true or false.") % {"field": field}
+    if kind in ("string_type", "dict_type", "list_type", "model_type", "int_type", "int_parsing"):
+        return _("%(field)s: expected %(type)s.") % {"field": field, "type": _TYPES[kind]()}
     if kind == "literal_error":
         return _("%(field)s: expected one of %(choices)s.") % {
             "field": field,

@@ -133,9 +133,10 @@ def _day(value, info: ValidationInfo) -> dt.date:
         raise _fail(f"{exc.messages[0]} ({value})") from None
 
 
+_D = "[0-9\u06f0-\u06f9\u0660-\u0669]"  # ASCII, Persian or Arabic-Indic digits
 _DAY_SCHEMA = {
     "type": "string",
-    "pattern": r"^\d{4}[/-]\d{1,2}[/-]\d{1,2}$",
+    "pattern": rf"^\s*{_D}{{4}}[/-]{_D}{{1,2}}[/-]{_D}{{1,2}}\s*$",
     "description": "A date in the scenario's calendar, YYYY/MM/DD or YYYY-MM-DD, 2000 to 2099.",
 }
 Day = Annotated[dt.date, BeforeValidator(_day), WithJsonSchema(_DAY_SCHEMA)]
@@ -443,7 +444,13 @@ class Rotating(_Model):
     start: Annotated[
         tuple[int, int],
         BeforeValidator(_start),
-        WithJsonSchema({"type": "string", "pattern": r"^\d{4}[/-]\d{1,2}$"}),
+        WithJsonSchema(
+            {
+                "type": "string",
+                "pattern": rf"^\s*{_D}{{4}}[/-]{_D}{{1,2}}\s*$",
+                "description": "The first month, YYYY/MM in the fund's calendar.",
+            }
+        ),
     ]
     holders: list[Holder]
     _holders: dict = PrivateAttr(default_factory=dict)
