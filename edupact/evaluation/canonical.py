@@ -440,12 +440,12 @@ def _at(data, *path):
 
 
 _TYPES = {
-    "string_type": lambda: _("a text"),
-    "dict_type": lambda: _("an object"),
-    "model_type": lambda: _("an object"),
-    "list_type": lambda: _("a list"),
-    "int_type": lambda: _("a whole number"),
-    "int_parsing": lambda: _("a whole number"),
+    "string_type": lambda: _("%(field)s: expected a text."),
+    "dict_type": lambda: _("%(field)s: expected an object."),
+    "model_type": lambda: _("%(field)s: expected an object."),
+    "list_type": lambda: _("%(field)s: expected a list."),
+    "int_type": lambda: _("%(field)s: expected a whole number."),
+    "int_parsing": lambda: _("%(field)s: expected a whole number."),
 }
 
 
@@ -461,7 +461,7 @@ def _message(error: dict) -> str:
     if kind in ("bool_type", "bool_parsing"):
         return _("%(field)s: expected true or false.") % {"field": field}
     if kind in ("string_type", "dict_type", "list_type", "model_type", "int_type", "int_parsing"):
-        return _("%(field)s: expected %(type)s.") % {"field": field, "type": _TYPES[kind]()}
+        return _TYPES[kind]() % {"field": field}
     if kind == "literal_error":
         return _("%(field)s: expected one of %(choices)s.") % {
             "field": field,

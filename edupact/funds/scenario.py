@@ -105,7 +105,11 @@ def _many(problems: list[tuple[tuple, str]]) -> PydanticCustomError:
 
 
 def _show(value) -> str:
-    return "nothing" if value is None else repr(value)
+    """The value at fault as the message quotes it (cut short: a message is read)."""
+    if value is None:
+        return "nothing"
+    text = repr(value)
+    return text if len(text) <= 60 else text[:59] + "…"
 
 
 def _ctx(info: ValidationInfo) -> dict:
@@ -676,10 +680,10 @@ class Draw(_RotatingEvent):
                     % {"n": MAX_SEED},
                 )
             )
-        codes = _ctx(info).get("codes") or 0
+        codes = _ctx(info).get("codes")  # None: the lottery fund is itself at fault
         for key, why in exclude.items():
             number = _int(key)
-            if number is None or not 1 <= number <= codes:
+            if number is None or (codes is not None and not 1 <= number <= codes):
                 problems.append((("exclude",), _("there is no code %(code)s") % {"code": key}))
             if not (why or "").strip():
                 problems.append(
@@ -963,6 +967,11 @@ def _message(error: dict, annotation) -> str:
     if base is str:
         low = next((m.min_length for m in meta if isinstance(m, MinLen)), 0)
         high = next((m.max_length for m in meta if isinstance(m, MaxLen)), None)
+        if high is not None and not low:
+            return _("expected a text of at most %(max)s characters, got %(value)s") % {
+                "max": high,
+                "value": _show(value),
+            }
         if high is not None:
             return _("expected a text of %(min)s to %(max)s characters, got %(value)s") % {
                 "min": low,
@@ -972,6 +981,14 @@ def _message(error: dict, annotation) -> str:
         if low:
             return _("expected a text that is not empty, got %(value)s") % {"value": _show(value)}
         return _("expected a text, got %(value)s") % {"value": _show(value)}
+    if base is dt.date:
+        return _("expected a date as YYYY/MM/DD or YYYY-MM-DD, got %(value)s") % {
+            "value": _show(value)
+        }
+    if typing.get_origin(base) is tuple:  # the lottery fund's first month
+        return _("expected the first month as YYYY/MM in the fund's calendar, got %(value)s") % {
+            "value": _show(value)
+        }
     if typing.get_origin(base) is list or kind == "list_type":
         return _("expected a list")
     if typing.get_origin(base) is dict or (isinstance(base, type) and issubclass(base, BaseModel)):
