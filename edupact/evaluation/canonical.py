@@ -312,10 +312,6 @@ def answers_schema() -> dict:
 # The check ------------------------------------------------------------------------------------
 
 
-def _num(value):
-    return scoring.plain(value if isinstance(value, Decimal) else scoring._number(value))
-
-
 def canonical(data) -> dict:
     """The framework checked and normalised; ValidationError listing every fault, keyed by
     the framework's field, the criterion's code or the indicator's code."""
@@ -350,14 +346,14 @@ def canonical(data) -> dict:
         "legal_basis": given.legal_basis.plain() if given.legal_basis else None,
         "style": given.style,
         "unconfirmed": given.unconfirmed,
-        "pass_total": _num(checked.pass_total) if points else None,
-        "min_indicator": _num(checked.min_indicator) if points else None,
+        "pass_total": scoring.plain(checked.pass_total) if points else None,
+        "min_indicator": scoring.plain(checked.min_indicator) if points else None,
         "levels": list(checked.levels),
         "bands": [
             {
                 "code": b.code,
                 "name": b.name,
-                "min": _num(b.min),
+                "min": scoring.plain(b.min),
                 "requires_recognition": b.requires_recognition,
             }
             for b in checked.bands
@@ -367,7 +363,7 @@ def canonical(data) -> dict:
                 "code": criterion.code.strip(),
                 "name": criterion.name,
                 "name_i18n": criterion.name_i18n,
-                "max": _num(criterion.max) if points and criterion.max is not None else None,
+                "max": scoring.plain(criterion.max) if points else None,
                 "placeholder": bool(criterion.placeholder),
                 "indicators": [
                     _indicator(by_code[item.code.strip()], item) for item in criterion.indicators
@@ -384,8 +380,8 @@ def _indicator(ind: scoring.Indicator, item: IndicatorFile) -> dict:
         "name": item.name,
         "name_i18n": item.name_i18n,
         "kind": ind.kind,
-        "max": _num(ind.max) if ind.kind == scoring.POINTS else None,
-        "thresholds": {str(k): _num(v) for k, v in sorted(ind.thresholds.items())},
+        "max": scoring.plain(ind.max) if ind.kind == scoring.POINTS else None,
+        "thresholds": {str(k): scoring.plain(v) for k, v in sorted(ind.thresholds.items())},
         "levels": list(ind.levels) if ind.kind == scoring.BOOLEAN else [],
         "placeholder": bool(item.placeholder),
         "derived_from": item.derived_from,

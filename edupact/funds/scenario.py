@@ -49,8 +49,7 @@ from pydantic_core import PydanticCustomError
 from edupact.core import bounds, identifiers
 from edupact.core.calendars import InvalidDate, parse_date
 from edupact.core.text import ascii_digits
-from edupact.rotating.models import MAX_CODES, DrawMode
-from edupact.rotating.services import MAX_SEED
+from edupact.rotating.simulation import MAX_CODES, MAX_SEED, DrawMode
 
 from . import allocation
 from .models import FeeStrategy, NeedCategory, PointsUse, TransferKind

@@ -19,10 +19,14 @@ from edupact.core.errors import Refused
 from edupact.core.scoping import Scope
 
 from . import selectors, services
-from .models import DrawMode, RotatingFund
+from .models import MAX_CODES, DrawMode, RotatingFund
 
 EVERYTHING = Scope(everything=True)
 EVENT_TYPES = ("pay_dues", "draw", "transfer_share")
+# The bounds the scenario's ``rotating`` object and events are checked against
+# (``funds.scenario``): this module is the simulator's one point of contact with rotating.
+MAX_SEED = services.MAX_SEED
+__all__ = ["EVENT_TYPES", "MAX_CODES", "MAX_SEED", "DrawMode", "apply", "create", "report"]
 
 
 # Running ----------------------------------------------------------------------------------------
