@@ -2,9 +2,10 @@
 
 The JSON form is the scorer's format plus metadata (model, validity, legal basis,
 translations, placeholder flags); a file exported here can be given straight to
-``edupact evaluation score --framework``. :func:`canonical` checks a framework completely
-(metadata here, rules in :mod:`scoring`) and returns it with every default filled in, so
-that two descriptions of the same framework compare equal.
+``edupact evaluation score --framework``. :func:`canonical` (in :mod:`.canonical`: the
+file's pydantic models, its JSON Schema, and the rules of :mod:`scoring`) checks a framework
+completely and returns it with every default filled in, so that two descriptions of the
+same framework compare equal.
 
 The workbook has a ``framework`` sheet (one field per row) and an ``indicators`` sheet
 (one row per criterion or indicator). Every row is checked and every error is reported
@@ -13,7 +14,6 @@ with its row number; nothing is imported when any row fails.
 
 from __future__ import annotations
 
-import datetime as dt
 import io
 from decimal import Decimal
 
@@ -23,8 +23,11 @@ from django.utils.translation import gettext as _
 from edupact.core import tabular
 from edupact.core.text import normalise
 
+__all__ = ["bands_text", "canonical", "from_xlsx", "parse_bands", "to_data", "to_xlsx"]
+
 from . import scoring
-from .models import LEGAL_NUMBER, Framework, LearningModel
+from .canonical import canonical
+from .models import Framework
 
 LANGUAGES = ("en", "vi", "fa")
 FRAMEWORK_FIELDS = (
@@ -63,166 +66,6 @@ MAX_LEVEL_COLUMNS = 5
 
 def _num(value):
     return scoring.plain(value if isinstance(value, Decimal) else scoring._number(value))
-
-
-def _date(value, key: str, errors: dict) -> str | None:
-    if value in (None, ""):
-        return None
-    if isinstance(value, dt.datetime):
-        value = value.date()
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    try:
-        return dt.date.fromisoformat(str(value).strip()).isoformat()
-    except ValueError:
-        errors.setdefault(key, []).append(_("Write the date as YYYY-MM-DD."))
-        return None
-
-
-def _i18n(value, key: str, errors: dict) -> dict:
-    if value in (None, ""):
-        return {}
-    if not isinstance(value, dict) or not all(
-        isinstance(k, str) and isinstance(v, str) for k, v in value.items()
-    ):
-        errors.setdefault(key, []).append(_("Translations are a map: language → text."))
-        return {}
-    return {k: normalise(v) for k, v in sorted(value.items()) if normalise(v)}
-
-
-def _legal(data: dict, errors: dict) -> dict | None:
-    raw = data.get("legal_basis")
-    if raw in (None, "", {}):
-        return None
-    if isinstance(raw, str):
-        raw = {"reference": raw}
-    if not isinstance(raw, dict):
-        errors.setdefault("legal_basis", []).append(_("The legal basis is not understood."))
-        return None
-    parts = {k: normalise(str(raw.get(k) or "")) for k in ("number", "type", "issuer")}
-    reference = normalise(str(raw.get("reference") or ""))
-    if reference:
-        match = LEGAL_NUMBER.match(reference)
-        if not match:
-            errors.setdefault("legal_basis", []).append(
-                _("Write the document number as number/type-issuer, e.g. 448/QĐ-KHVN.")
-            )
-            return None
-        parts = {k: match.group(k) or "" for k in ("number", "type", "issuer")}
-    if not (parts["type"] and parts["issuer"]):
-        errors.setdefault("legal_basis", []).append(
-            _("A legal basis needs at least its type and issuer (and its number when known).")
-        )
-        return None
-    return {
-        **parts,
-        "date": _date(raw.get("date"), "legal_basis", errors),
-        "title": normalise(str(raw.get("title") or "")),
-    }
-
-
-def canonical(data) -> dict:
-    """The framework checked and normalised; ValidationError listing every fault."""
-    if not isinstance(data, dict):
-        raise ValidationError(_("A framework must be a JSON object."))
-    errors: dict[str, list[str]] = {}
-    try:
-        checked = scoring.validate_framework(data)
-    except scoring.ScoringError as exc:
-        errors.update(exc.by_key())
-        checked = None
-    name = normalise(str(data.get("name") or ""))
-    if not name:
-        errors.setdefault("name", []).append(_("The framework needs a name."))
-    version = normalise(str(data.get("version") or ""))
-    if not version:
-        errors.setdefault("version", []).append(_("The framework needs a version label."))
-    if data.get("model") not in LearningModel.values:
-        errors.setdefault("model", []).append(
-            _("Choose the learning model: %(choices)s.")
-            % {"choices": ", ".join(LearningModel.values)}
-        )
-    unconfirmed = data.get("unconfirmed") or []
-    if not isinstance(unconfirmed, list) or not all(isinstance(u, str) for u in unconfirmed):
-        errors.setdefault("unconfirmed", []).append(_("List the unconfirmed fields by name."))
-        unconfirmed = []
-    out = {
-        "code": str(data.get("code") or "").strip(),
-        "version": version,
-        "name": name,
-        "name_i18n": _i18n(data.get("name_i18n"), "name", errors),
-        "model": data.get("model"),
-        "description": normalise(str(data.get("description") or "")),
-        "valid_from": _date(data.get("valid_from"), "valid_from", errors),
-        "valid_to": _date(data.get("valid_to"), "valid_to", errors),
-        "legal_basis": _legal(data, errors),
-        "style": data.get("style"),
-        "unconfirmed": sorted(set(unconfirmed)),
-    }
-    if out["valid_from"] and out["valid_to"] and out["valid_to"] <= out["valid_from"]:
-        errors.setdefault("valid_to", []).append(
-            _("The end of validity must come after its start.")
-        )
-    criteria = data.get("criteria") if isinstance(data.get("criteria"), list) else []
-    if errors or checked is None:
-        raise ValidationError(errors)
-
-    points = checked.style == scoring.POINTS
-    out |= {
-        "pass_total": _num(checked.pass_total) if points else None,
-        "min_indicator": _num(checked.min_indicator) if points else None,
-        "levels": list(checked.levels),
-        "bands": [
-            {
-                "code": b.code,
-                "name": b.name,
-                "min": _num(b.min),
-                "requires_recognition": b.requires_recognition,
-            }
-            for b in checked.bands
-        ],
-        "criteria": [],
-    }
-    by_code = {i.code: i for i in checked.indicators}
-    for criterion in criteria:
-        ccode = str(criterion["code"]).strip()
-        cname = normalise(str(criterion.get("name") or ""))
-        if not cname:
-            errors.setdefault(ccode, []).append(_("The criterion needs a name."))
-        indicators = []
-        for item in criterion["indicators"]:
-            ind = by_code[str(item["code"]).strip()]
-            iname = normalise(str(item.get("name") or ""))
-            if not iname:
-                errors.setdefault(ind.code, []).append(_("The indicator needs a name."))
-            indicators.append(
-                {
-                    "code": ind.code,
-                    "name": iname,
-                    "name_i18n": _i18n(item.get("name_i18n"), ind.code, errors),
-                    "kind": ind.kind,
-                    "max": _num(ind.max) if ind.kind == scoring.POINTS else None,
-                    "thresholds": {str(k): _num(v) for k, v in sorted(ind.thresholds.items())},
-                    "levels": list(ind.levels) if ind.kind == scoring.BOOLEAN else [],
-                    "placeholder": bool(item.get("placeholder")),
-                    "derived_from": normalise(str(item.get("derived_from") or "")),
-                    "guidance": str(item.get("guidance") or "").strip(),
-                }
-            )
-        declared = criterion.get("max")
-        out["criteria"].append(
-            {
-                "code": ccode,
-                "name": cname,
-                "name_i18n": _i18n(criterion.get("name_i18n"), ccode, errors),
-                "max": _num(declared) if points and declared is not None else None,
-                "placeholder": bool(criterion.get("placeholder")),
-                "indicators": indicators,
-            }
-        )
-    if errors:
-        raise ValidationError(errors)
-    return out
 
 
 def to_data(framework: Framework) -> dict:
