@@ -54,7 +54,7 @@ class RotatingFundOut(Schema):
 
     @staticmethod
     def resolve_next_month(obj):
-        return services.next_month(obj)
+        return selectors.next_month(obj)
 
 
 class HolderOut(Schema):

@@ -49,7 +49,7 @@ def fund(request, pk):
     month_list = selectors.months(obj, today)
     codes = list(selectors.codes(scope, obj, today))
     rows = selectors.grid(obj, codes, month_list)
-    upcoming = services.next_month(obj)
+    upcoming = selectors.next_month(obj)
     return render(
         request,
         "rotating/fund.html",
@@ -87,7 +87,7 @@ def pay(request, pk):
             "paid_on": today,
             "amount": obj.due,
             "code": request.GET.get("code"),
-            "month": request.GET.get("month") or services.next_month(obj),
+            "month": request.GET.get("month") or selectors.next_month(obj),
         },
     )
     if request.method == "POST" and form.is_valid():
@@ -118,7 +118,7 @@ def draw(request, pk):
     scope = scope_for(request.user)
     scope.require_write(obj)
     today = timezone.localdate()
-    upcoming = services.next_month(obj)
+    upcoming = selectors.next_month(obj)
     form = DrawForm(request.POST or None, initial={"mode": obj.draw_mode})
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -154,7 +154,7 @@ def draw(request, pk):
             "form": form,
             "fund": obj,
             "month": month,
-            "candidates": services.not_won(obj),
+            "candidates": selectors.not_won(obj),
             "title": _("Run the month's draw"),
         },
     )
