@@ -200,20 +200,25 @@ def draw_history(scope: Scope, fund: RotatingFund, month_list: list[Month]) -> l
     ]
 
 
-def payments(scope: Scope, fund: RotatingFund):
-    """The payments the reader may see, newest first, each knowing whether it was reversed."""
+def payments(scope: Scope, fund: RotatingFund, *, month: int | None = None):
+    """The payments the reader may see (of one month of the cycle if given), newest first,
+    each knowing whether it was reversed."""
     reversal = DuePayment.objects.filter(reverses=OuterRef("pk")).values("pk")[:1]
+    qs = scope.filter(DuePayment.objects.filter(fund=fund))
+    if month is not None:
+        qs = qs.filter(month=month)
     return (
-        scope.filter(DuePayment.objects.filter(fund=fund))
-        .select_related("code")
+        qs.select_related("code")
         .annotate(reversal_id=Subquery(reversal))
         .order_by("-paid_on", "-id")
     )
 
 
-def payments_page(scope: Scope, fund: RotatingFund, month_list: list[Month], number):
+def payments_page(
+    scope: Scope, fund: RotatingFund, month_list: list[Month], number, *, month: int | None = None
+):
     """One page of 50 payments, each with its month's label."""
-    page = Paginator(payments(scope, fund), 50).get_page(number)
+    page = Paginator(payments(scope, fund, month=month), 50).get_page(number)
     labels = {m.n: m.label for m in month_list}
     page.object_list = list(page.object_list)
     for p in page.object_list:

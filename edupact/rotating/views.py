@@ -4,6 +4,8 @@ A form page fetches its fund (share, payment) to read it and asks the services' 
 ``Scope.require_write``, before showing the form: a reader gets 403 "You may only read these
 records.", someone outside the scope the 404 of a fund that does not exist."""
 
+from urllib.parse import urlencode
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -20,6 +22,7 @@ from edupact.core.text import ascii_digits
 from edupact.directory.models import Organisation, Person
 
 from . import forming, selectors, services, tables
+from .filters import PaymentFilter
 from .forms import DrawForm, DueForm, FundForm, ReverseForm, TransferForm
 from .models import DrawMode, DuePayment, RotatingFund, Share
 
@@ -50,6 +53,14 @@ def fund(request, pk):
     codes = list(selectors.codes(scope, obj, today))
     rows = selectors.grid(obj, codes, month_list)
     upcoming = selectors.next_month(obj)
+    filtered = PaymentFilter.read(request.GET)  # the payment history's filter, as the API's
+    payments = (
+        selectors.payments_page(
+            scope, obj, month_list, request.GET.get("payments"), **filtered.filters.values()
+        )
+        if filtered.ok
+        else None  # a filter it cannot read: its message, and no rows (decision 0003)
+    )
     return render(
         request,
         "rotating/fund.html",
@@ -63,9 +74,12 @@ def fund(request, pk):
             "summary": selectors.fund_summary(obj),
             "next": month_list[upcoming - 1] if upcoming else None,
             "can_write": scope.can_write(obj),
-            "payments": selectors.payments_page(
-                scope, obj, month_list, request.GET.get("payments")
-            ),
+            "payments": payments,
+            "payment_month": filtered.given.get("month") or "",
+            "payment_query": urlencode({"month": filtered.filters.month})
+            if filtered.ok and filtered.filters.month
+            else "",
+            "filter_errors": filtered.messages(),
             "tables": tables.TABLES,
         },
     )
@@ -326,4 +340,7 @@ def export(request, pk, table, fmt):
     """A table of the fund page as XLSX or CSV, with exactly the rows the page shows."""
     scope = scope_for(request.user)
     obj = get_object_or_404(selectors.funds(scope), pk=pk)
-    return tables.download(scope, obj, table, fmt, timezone.localdate())
+    filtered = PaymentFilter.read(request.GET)  # the payments as the page filters them
+    if not filtered.ok:
+        return filtered.refusal()
+    return tables.download(scope, obj, table, fmt, timezone.localdate(), filtered.filters)
