@@ -21,6 +21,7 @@ option of a select) is no filter, in the page and the API alike.
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Annotated, ClassVar, Generic, TypeVar
+from urllib.parse import urlencode
 
 from django.core.exceptions import ValidationError
 from django.http import HttpResponse
@@ -107,6 +108,13 @@ class Filtered(Generic[F]):
             for name, messages in self.errors.items()
             for message in messages
         ]
+
+    def query(self) -> str:
+        """The filters that apply, as a query string for the page's links (pager, download):
+        "" when none applies or the filters could not be read."""
+        if not self.ok:
+            return ""
+        return urlencode(self.filters.model_dump(mode="json", exclude_none=True))
 
     def refusal(self) -> HttpResponse:
         """A download's answer to filters it cannot read: 400 with the messages as text."""

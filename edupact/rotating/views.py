@@ -4,8 +4,6 @@ A form page fetches its fund (share, payment) to read it and asks the services' 
 ``Scope.require_write``, before showing the form: a reader gets 403 "You may only read these
 records.", someone outside the scope the 404 of a fund that does not exist."""
 
-from urllib.parse import urlencode
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -76,9 +74,7 @@ def fund(request, pk):
             "can_write": scope.can_write(obj),
             "payments": payments,
             "payment_month": filtered.given.get("month") or "",
-            "payment_query": urlencode({"month": filtered.filters.month})
-            if filtered.ok and filtered.filters.month
-            else "",
+            "payment_query": filtered.query(),
             "filter_errors": filtered.messages(),
             "tables": tables.TABLES,
         },
