@@ -261,3 +261,10 @@ def test_the_same_payments_on_the_page_in_the_api_and_in_both_exports(
     if month and on_page:
         link = f"/rotating/{fund.pk}/payments.csv?month={month}"
         assert link in page.content.decode()  # the download link keeps the filter
+
+
+@pytest.mark.parametrize("pk", [HUGE, str(2**63), "0"])
+def test_a_fund_no_row_can_be_is_not_found_in_every_list(fund, tree, api_client, pk):
+    api = api_client(tree.users["kanoon_leader"])
+    for url in ("dues", "codes", "draws", "export/payments"):
+        assert api.get(f"/api/v1/rotating/{pk}/{url}").status_code in (404, 422), url
