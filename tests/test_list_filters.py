@@ -10,6 +10,7 @@ from html import unescape
 import pytest
 from test_rotating import EVERYTHING, make_fund
 
+from edupact.core.text import persian_digits
 from edupact.rotating import rules, services
 
 pytestmark = pytest.mark.django_db
@@ -152,6 +153,10 @@ def test_a_filter_reveals_nothing_outside_the_scope(tree, client_as, api_client)
         assert _api_ids(api_client(principal), "/api/v1/people", query) == []
     own = {"organisation": tree.school_a.pk}
     assert _api_ids(api_client(principal), "/api/v1/people", own) == [tree.principal.pk]
+    persian = {"organisation": persian_digits(str(tree.school_a.pk))}  # typed as in any form
+    assert _page_ids(client_as(principal, "fa"), "/directory/people/", persian) == [
+        tree.principal.pk
+    ]
     member = tree.users["member"]
     assert _api_ids(api_client(member), "/api/v1/organisations", {"country": "VN"}) == []
     assert _page_ids(client_as(member, "en"), "/directory/organisations/", {"kind": "school"}) == []

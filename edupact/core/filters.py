@@ -20,18 +20,22 @@ option of a select) is no filter, in the page and the API alike.
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Annotated, ClassVar, Generic, TypeVar
+from typing import Annotated, ClassVar, Generic, TypeVar, get_args
 from urllib.parse import urlencode
 
 from django.core.exceptions import ValidationError
 from django.http import HttpResponse
-from ninja import Schema
-from pydantic import AfterValidator, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 from pydantic import ValidationError as SchemaError
 from pydantic_core import PydanticCustomError
 
 from .bounds import MAX_SEARCH_LENGTH, schema_message
-from .text import check_text
+from .text import ascii_digits, check_text
+
+
+def _numeric(annotation) -> bool:
+    """Whether a field's type is a whole number (``IdParam``, ``int | None``, …)."""
+    return annotation is int or any(_numeric(a) for a in get_args(annotation))
 
 
 def _storable(value: str | None) -> str | None:
@@ -49,7 +53,7 @@ def _storable(value: str | None) -> str | None:
 Search = Annotated[str, Field(max_length=MAX_SEARCH_LENGTH), AfterValidator(_storable)]
 
 
-class ListFilter(Schema):
+class ListFilter(BaseModel):
     """The filters of one list. Subclasses declare optional fields with bounded types
     (``IdParam``, ``YearParam``, ``Search``, a model's ``TextChoices``) and, in ``labels``,
     each field's name as a page shows it."""
@@ -59,10 +63,20 @@ class ListFilter(Schema):
 
     @model_validator(mode="before")
     @classmethod
-    def _blank_is_no_filter(cls, data):
-        if isinstance(data, Mapping):
-            return {k: v for k, v in data.items() if v != ""}  # the field's default
-        return data
+    def _as_typed(cls, data):
+        """A blank value is no filter (the field's default); a number may be typed in
+        Persian digits, as in every form of edupact (``core.forms.LocalIntegerField``)."""
+        if not isinstance(data, Mapping):
+            return data
+        typed = {}
+        for name, value in data.items():
+            if value == "":
+                continue
+            field = cls.model_fields.get(name)
+            if isinstance(value, str) and field is not None and _numeric(field.annotation):
+                value = ascii_digits(value)
+            typed[name] = value
+        return typed
 
     @classmethod
     def read(cls, query: Mapping[str, str]) -> "Filtered":
