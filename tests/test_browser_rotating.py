@@ -15,7 +15,7 @@ from edupact.core.draws import draw_order
 from edupact.core.money import Money, format_money
 from edupact.core.scoping import Scope
 from edupact.core.text import reader_digits
-from edupact.rotating import rules, services
+from edupact.rotating import rules, selectors, services
 from edupact.rotating.models import Draw, RotatingFund
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -82,7 +82,7 @@ def test_the_leader_runs_the_months_draw(fund, tree, page_as, live_server, langu
             assert format_money(Money(amount, "IRR"), language) in text
     assert sum(parts) == 3_000_000
     # The winning code is marked in the codes table; the next draw is month 2.
-    assert services.next_month(fund) == 2
+    assert selectors.next_month(fund) == 2
 
 
 @pytest.fixture

@@ -127,12 +127,13 @@ def test_rotating_payments_export_keeps_reversals_negative_and_reasons_text(
 ):
     from test_rotating import make_fund
 
+    from edupact.rotating import rules as rotating_rules
     from edupact.rotating import services as rotating
 
     f = make_fund(tree.kanoon, codes=2, due=2_000_000)
     code = f.codes.get(number=1)
     rotating.assign_code(EVERYTHING, code, [(tree.member, 12)])
-    day = rotating.start_date(f) + dt.timedelta(days=3)
+    day = rotating_rules.start_date(f) + dt.timedelta(days=3)
     paid = rotating.record_due(EVERYTHING, code, 1, 2_000_000, day, memo="=1+1")
     rotating.reverse_due(EVERYTHING, paid, day, "-2+3")
     api = api_client(tree.users["kanoon_leader"])

@@ -167,7 +167,7 @@ def test_automatic_draw_takes_the_first_of_draw_order_and_splits_the_pot(fund):
     assert services.rerun(draw) == expected
     payouts = list(draw.payouts.all())
     assert sum(p.amount for p in payouts) == 20_000_000
-    holders = list(services.holders_on(fund.c[expected], draw.drawn_on))
+    holders = list(selectors.holders_on(fund.c[expected], draw.drawn_on))
     assert [p.amount for p in payouts] == rules.split_pot(
         20_000_000, [s.numerator for s in holders], 12
     )
@@ -244,7 +244,7 @@ def test_a_share_transferred_mid_way_pays_the_holder_on_the_draw_date(fund, tree
     )
     half.refresh_from_db()
     assert half.valid_to == jalali(1402, 1, 10) and new.transferred_from == half
-    on_draw = list(services.holders_on(fund.c[2], jalali(1402, 1, 15)))
+    on_draw = list(selectors.holders_on(fund.c[2], jalali(1402, 1, 15)))
     assert sorted((s.person.family_name, s.numerator) for s in on_draw) == [
         ("Ebrahimi", 3),
         ("Kazemi", 3),
@@ -337,7 +337,7 @@ def test_a_full_cycle_each_code_wins_once_and_draws_rerun(tree, codes, splits, p
     for code, split in zip(f.codes.all(), splits, strict=False):
         services.assign_code(EVERYTHING, code, list(zip(people, split, strict=False)))
     for mode, seed, rnd in plan[:codes]:
-        left = services.not_won(f)
+        left = selectors.not_won(f)
         kwargs = {}
         if mode == DrawMode.SEMI_AUTOMATIC and len(left) > 1:
             kwargs["exclusions"] = {

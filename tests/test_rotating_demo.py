@@ -54,14 +54,14 @@ def test_the_lottery_fund_of_the_demo(fund):
         assert services.rerun(d) in (None, d.code.number)
     assert draws[0].drawn_on == jdatetime.date(1396, 2, 15).togregorian()
     assert DuePayment.objects.filter(fund=fund).count() == 20 * 9 - 3
-    assert services.next_month(fund) == 9
+    assert selectors.next_month(fund) == 9
 
 
 def test_halves_a_transfer_and_one_member_in_arrears(fund):
     codes = {c.number: c for c in fund.codes.all()}
     today = jdatetime.date(1404, 1, 1).togregorian()
     for n in (5, 9, 14):
-        assert [s.numerator for s in services.holders_on(codes[n], today)] == [6, 6]
+        assert [s.numerator for s in selectors.holders_on(codes[n], today)] == [6, 6]
     ended = Share.objects.get(code=codes[12], valid_to__isnull=False)
     assert ended.transferred_to.count() == 2
     rows = selectors.grid(

@@ -11,7 +11,7 @@ from edupact.accounts.selectors import scope_for
 from edupact.core.scoping import NotFound, ReadOnly, Scope
 from edupact.core.tabular import to_csv, to_xlsx
 from edupact.directory.models import Organisation
-from edupact.rotating import forming, services
+from edupact.rotating import forming, rules
 from edupact.rotating.models import Code, RotatingFund, Share
 
 pytestmark = pytest.mark.django_db
@@ -61,7 +61,7 @@ def test_a_leader_forms_a_fund_with_halves_and_an_organisation(tree, kanoon_lega
         (2, tree.kanoon_head, 6),
         (3, tree.kanoon, 12),
     ]
-    assert {s.valid_from for s in shares} == {services.start_date(fund)}  # 1403/07/01
+    assert {s.valid_from for s in shares} == {rules.start_date(fund)}  # 1403/07/01
 
 
 def test_every_error_is_named_and_nothing_is_written(tree):

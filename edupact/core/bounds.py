@@ -64,6 +64,7 @@ MAX_DAYS = CENTURY_DAYS  # a rule's number of days: history, cooling-off, defaul
 MAX_POINTS = MAX_BALANCE * CENTURY_DAYS  # the money-days of the largest balance over a century
 MAX_PERCENT = 100  # a fee rate, per year or once
 MAX_SMALL_COUNT = 1000  # a count kept in a small column: guarantors, codes, parts of a code
+MAX_SEARCH_LENGTH = 200  # the search text of a list: longer than any name it could match
 
 
 def _number(value: int) -> str:
@@ -240,6 +241,21 @@ def schema_message(error: dict) -> str:
         return _("Enter a whole number.")
     if kind in ("float_type", "float_parsing", "finite_number"):
         return _("Enter a number.")
+    if kind in ("enum", "literal_error"):
+        return _("Choose one of the values offered.")
+    if kind in ("bool_type", "bool_parsing"):
+        return _("Enter true or false.")
+    if kind in (
+        "date_type",
+        "date_parsing",
+        "date_from_datetime_parsing",
+        "date_from_datetime_inexact",
+    ):
+        return _("Enter a date as year-month-day (2025-01-31).")
+    if kind in ("string_too_long", "too_long"):
+        limit = ctx.get("max_length")
+        if isinstance(limit, int):
+            return _("Enter at most %(max)s characters.") % {"max": _number(limit)}
     limit = next((ctx[k] for k in ("le", "lt", "ge", "gt") if k in ctx), None)
     if isinstance(limit, str):  # pydantic states a date bound as ISO text
         try:

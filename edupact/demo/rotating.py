@@ -30,7 +30,7 @@ from edupact.core.calendars import Calendar
 from edupact.core.scoping import Scope
 from edupact.core.text import normalise
 from edupact.directory.models import Organisation, Person, Position
-from edupact.rotating import services
+from edupact.rotating import selectors, services
 from edupact.rotating.models import DrawMode, RotatingFund
 
 from .funds import KANOON_NAME
@@ -138,8 +138,8 @@ def _draw(fund: RotatingFund, month: int) -> None:
     on = _month(month, 15)
     if month in MANUAL:
         number, reason = MANUAL[month]
-        if number not in services.not_won(fund):  # already drawn: let the lottery decide
-            number = services.not_won(fund)[0]
+        if number not in selectors.not_won(fund):  # already drawn: let the lottery decide
+            number = selectors.not_won(fund)[0]
         services.run_draw(
             EVERYTHING, fund, mode=DrawMode.MANUAL, today=on, code_number=number, reason=reason
         )
@@ -151,7 +151,7 @@ def _draw(fund: RotatingFund, month: int) -> None:
         mode=DrawMode.SEMI_AUTOMATIC if excluded else DrawMode.AUTOMATIC,
         today=on,
         seed=f"1396/{month + 1:02d}",
-        exclusions={n: why for n, why in excluded.items() if n in services.not_won(fund)},
+        exclusions={n: why for n, why in excluded.items() if n in selectors.not_won(fund)},
     )
 
 

@@ -2,7 +2,7 @@
 
 import datetime as dt
 
-from ninja import FilterSchema, Query, Router, Schema, Status
+from ninja import Query, Router, Schema, Status
 from ninja.pagination import paginate
 from pydantic import field_validator
 
@@ -12,6 +12,7 @@ from edupact.core.identifiers import mask
 from edupact.core.paging import CappedLimitOffsetPagination
 
 from . import selectors, services
+from .filters import OrganisationFilter, PartnershipFilter, PeopleFilter
 from .models import Organisation, Partnership, Person
 
 router = Router(tags=["directory"])
@@ -105,22 +106,10 @@ class PartnershipOut(Schema):
         return [m.organisation_id for m in obj.members.all()]
 
 
-class PeopleFilter(FilterSchema):
-    q: str | None = None
-    organisation: int | None = None
-    sex: str | None = None
-
-
-class OrganisationFilter(FilterSchema):
-    q: str | None = None
-    kind: str | None = None
-    country: str | None = None
-
-
 @router.get("/people", response=list[PersonOut])
 @paginate(CappedLimitOffsetPagination)
 def list_people(request, filters: Query[PeopleFilter]):
-    return selectors.people(scope_for(request.user), **filters.dict())
+    return selectors.people(scope_for(request.user), **filters.values())
 
 
 @router.get("/people/{pk}", response=PersonOut)
@@ -146,7 +135,7 @@ def update_person(request, pk: int, data: PersonPatch):
 @router.get("/organisations", response=list[OrganisationOut])
 @paginate(CappedLimitOffsetPagination)
 def list_organisations(request, filters: Query[OrganisationFilter]):
-    return selectors.organisations(scope_for(request.user), **filters.dict())
+    return selectors.organisations(scope_for(request.user), **filters.values())
 
 
 @router.get("/organisations/{pk}", response=OrganisationOut)
@@ -165,8 +154,9 @@ def create_organisation(request, data: OrganisationIn):
 
 @router.get("/partnerships", response=list[PartnershipOut])
 @paginate(CappedLimitOffsetPagination)
-def list_partnerships(request, q: str | None = None):
-    return selectors.partnerships(scope_for(request.user), q=q).prefetch_related("members")
+def list_partnerships(request, filters: Query[PartnershipFilter]):
+    scope = scope_for(request.user)
+    return selectors.partnerships(scope, **filters.values()).prefetch_related("members")
 
 
 @router.get("/partnerships/{pk}", response=PartnershipOut)

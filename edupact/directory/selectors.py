@@ -52,8 +52,10 @@ def admin_units(
     level: str | None = None,
     parent: int | None = None,
     on: dt.date | None = None,
+    current: bool | None = None,
 ) -> QuerySet:
-    """Places are public reference data: not scoped, but filterable by validity date."""
+    """Places are public reference data: not scoped, but filterable by validity date;
+    ``current``: only those still valid (no end date)."""
     qs = matching(AdminUnit.objects.select_related("parent"), q)
     if country:
         qs = qs.filter(country=country)
@@ -65,6 +67,8 @@ def admin_units(
         qs = qs.filter(Q(valid_from__isnull=True) | Q(valid_from__lte=on)).filter(
             Q(valid_to__isnull=True) | Q(valid_to__gt=on)
         )
+    if current:
+        qs = qs.filter(valid_to__isnull=True)
     return qs.order_by("code", "name")
 
 

@@ -18,16 +18,29 @@ from django.views.decorators.http import require_POST
 from edupact.accounts.selectors import scope_for, scoped_get_or_404
 from edupact.audit.selectors import history
 from edupact.audit.services import log_sensitive_access
+from edupact.core.filters import ListFilter
 from edupact.core.paging import page_of
 
 from . import selectors, services
+from .filters import OrganisationFilter, PartnershipFilter, PeopleFilter, PlaceFilter
 from .forms import HamletForm, OrganisationForm, PersonForm, PositionForm
 from .models import AdminUnit, Organisation, Partnership, Person
 
 
-def _list(request, template, queryset, **extra):
-    page = page_of(request, queryset)
-    context = {"page": page, "q": request.GET.get("q", ""), **extra}
+def _list(request, template, schema: type[ListFilter], select, **extra):
+    """A list page: its filters read by the list's schema (the API's), the rows of
+    ``select(**filters)``. Filters it cannot read are shown with their messages above an
+    empty list (200, like a form with errors; decision 0003), never applied in part."""
+    filtered = schema.read(request.GET)
+    rows = select(**filtered.filters.values()) if filtered.ok else []
+    shown = filtered.filters.model_dump() if filtered.ok else filtered.given  # as typed
+    context = {
+        "page": page_of(request, rows),
+        "filter_errors": filtered.messages(),
+        **{name: "" if value is None else value for name, value in shown.items()},
+        **extra,
+    }
+    context.setdefault("q", "")
     if request.htmx:  # the search box swaps in just the results
         return render(request, template.replace(".html", "_results.html"), context)
     return render(request, template, context)
@@ -53,18 +66,12 @@ def _save(request, form, save, success_url):
 @login_required
 def people(request):
     scope = scope_for(request.user)
-    qs = selectors.people(
-        scope,
-        q=request.GET.get("q"),
-        sex=request.GET.get("sex") or None,
-        organisation=request.GET.get("organisation") or None,
-    )
     return _list(
         request,
         "directory/people.html",
-        qs,
+        PeopleFilter,
+        lambda **filters: selectors.people(scope, **filters),
         sexes=Person.Sex.choices[1:],
-        sex=request.GET.get("sex", ""),
     )
 
 
@@ -147,18 +154,12 @@ def reveal(request, pk, field):
 @login_required
 def organisations(request):
     scope = scope_for(request.user)
-    qs = selectors.organisations(
-        scope,
-        q=request.GET.get("q"),
-        kind=request.GET.get("kind") or None,
-        country=request.GET.get("country") or None,
-    )
     return _list(
         request,
         "directory/organisations.html",
-        qs,
+        OrganisationFilter,
+        lambda **filters: selectors.organisations(scope, **filters),
         kinds=Organisation.Kind.choices,
-        kind=request.GET.get("kind", ""),
     )
 
 
@@ -206,8 +207,13 @@ def organisation_edit(request, pk=None):
 
 @login_required
 def partnerships(request):
-    qs = selectors.partnerships(scope_for(request.user), q=request.GET.get("q"))
-    return _list(request, "directory/partnerships.html", qs)
+    scope = scope_for(request.user)
+    return _list(
+        request,
+        "directory/partnerships.html",
+        PartnershipFilter,
+        lambda **filters: selectors.partnerships(scope, **filters),
+    )
 
 
 @login_required
@@ -230,20 +236,12 @@ def partnership(request, pk):
 
 @login_required
 def places(request):
-    qs = selectors.admin_units(
-        q=request.GET.get("q"),
-        country=request.GET.get("country") or None,
-        level=request.GET.get("level") or None,
-    )
-    if request.GET.get("current"):
-        qs = qs.filter(valid_to__isnull=True)
     return _list(
         request,
         "directory/places.html",
-        qs,
+        PlaceFilter,
+        selectors.admin_units,
         levels=AdminUnit.Level.choices,
-        level=request.GET.get("level", ""),
-        country=request.GET.get("country", ""),
     )
 
 

@@ -10,7 +10,7 @@ from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from ninja import File, Form, Router, Schema, Status
+from ninja import File, Form, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 from ninja.pagination import paginate
 
@@ -31,6 +31,7 @@ from edupact.core.tabular import Row, TableError, read_rows
 from edupact.directory.models import Organisation
 
 from . import forming, selectors, services, tables
+from .filters import CodesFilter, ExportQuery, PaymentFilter
 from .models import Code, DrawMode, DuePayment, RotatingFund
 
 router = Router(tags=["rotating"])
@@ -54,7 +55,7 @@ class RotatingFundOut(Schema):
 
     @staticmethod
     def resolve_next_month(obj):
-        return services.next_month(obj)
+        return selectors.next_month(obj)
 
 
 class HolderOut(Schema):
@@ -164,10 +165,10 @@ def get_fund(request, pk: int):
 
 
 @router.get("/{pk}/codes", response=list[CodeOut])
-def list_codes(request, pk: int, on: MoneyDay | None = None):
+def list_codes(request, pk: int, filters: Query[CodesFilter]):
     """The codes the caller may see (a member: their own) with their holders on ``on``."""
     fund = _fund(request, pk)
-    codes = selectors.codes(scope_for(request.user), fund, on or timezone.localdate())
+    codes = selectors.codes(scope_for(request.user), fund, filters.on or timezone.localdate())
     return [
         {
             "number": c.number,
@@ -189,9 +190,8 @@ def list_codes(request, pk: int, on: MoneyDay | None = None):
 
 @router.get("/{pk}/dues", response=list[DueOut])
 @paginate(CappedLimitOffsetPagination)
-def list_dues(request, pk: int, month: SmallCountParam | None = None):
-    qs = selectors.payments(scope_for(request.user), _fund(request, pk))
-    return qs.filter(month=month) if month else qs
+def list_dues(request, pk: int, filters: Query[PaymentFilter]):
+    return selectors.payments(scope_for(request.user), _fund(request, pk), **filters.values())
 
 
 @router.post("/{pk}/dues", response={201: DueOut})
@@ -354,8 +354,10 @@ def reverse_due(request, pk: int, due_id: int, data: ReversalIn):
 
 
 @router.get("/{pk}/export/{table}")
-def export(request, pk: int, table: str, format: str = "xlsx"):
+def export(request, pk: int, table: str, query: Query[ExportQuery]):
     """A table of the fund page (codes, dues, arrears, draws, payments) as XLSX or CSV, with
-    the rows the caller may see."""
+    the rows the caller may see (the payments of ``month`` if given, as ``GET …/dues``)."""
     scope = scope_for(request.user)
-    return tables.download(scope, _fund(request, pk), table, format, timezone.localdate())
+    payments = PaymentFilter(**query.values())
+    fund, today = _fund(request, pk), timezone.localdate()
+    return tables.download(scope, fund, table, query.format, today, payments)

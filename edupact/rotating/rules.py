@@ -1,9 +1,13 @@
-"""Pure arithmetic of rotating funds: months of the cycle and the split of a pot.
+"""Pure arithmetic of rotating funds: months of the cycle, their draw dates, the split of a pot.
 
-Integers only, so that the parts of a payout sum exactly to the pot.
+Integers only, so that the parts of a payout sum exactly to the pot. Reads nothing from the
+database: a fund's dates come from its own fields (start month, draw day, calendar).
 """
 
+import datetime as dt
 from collections.abc import Sequence
+
+from edupact.core import calendars
 
 
 def calendar_month(start_year: int, start_month: int, n: int) -> tuple[int, int]:
@@ -28,3 +32,13 @@ def split_pot(pot: int, numerators: Sequence[int], denominator: int) -> list[int
     for i in order[:left]:
         parts[i] += 1
     return parts
+
+
+def month_date(fund, n: int) -> dt.date:
+    """The draw date of month ``n``; that month's dues are due by then."""
+    year, month = calendar_month(fund.start_year, fund.start_month, n)
+    return calendars.day_in_month(year, month, fund.draw_day, fund.calendar)
+
+
+def start_date(fund) -> dt.date:
+    return calendars.day_in_month(fund.start_year, fund.start_month, 1, fund.calendar)

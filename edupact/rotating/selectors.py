@@ -15,12 +15,35 @@ from edupact.core import preferences
 from edupact.core.calendars import format_month
 from edupact.core.scoping import Scope
 
-from . import rules, services
+from . import rules
 from .models import Code, Draw, DuePayment, Payout, RotatingFund, Share
 
 
 def funds(scope: Scope):
     return scope.filter(RotatingFund.objects.select_related("organisation"))
+
+
+def holders_on(code: Code, day: dt.date):
+    """The shares of ``code`` held on ``day``, in a stable order."""
+    return (
+        code.shares.filter(valid_from__lte=day)
+        .filter(Q(valid_to__isnull=True) | Q(valid_to__gt=day))
+        .select_related("person", "organisation")
+        .order_by("valid_from", "id")
+    )
+
+
+def not_won(fund: RotatingFund) -> list[int]:
+    won = fund.draws.values_list("code__number", flat=True)
+    return list(
+        fund.codes.exclude(number__in=won).order_by("number").values_list("number", flat=True)
+    )
+
+
+def next_month(fund: RotatingFund) -> int | None:
+    """The month whose draw comes next; None once every code has won."""
+    done = fund.draws.count()
+    return done + 1 if done < fund.codes_count else None
 
 
 @dataclass(frozen=True)
@@ -35,8 +58,8 @@ def dues_date(fund: RotatingFund, today: dt.date) -> dt.date:
     """The day up to which dues count as owed: today, but never past the draw day of the next
     month still to draw. A month's dues pay that month's pot, so while its draw waits (a
     leader late, a fund paused) the months after it are not yet owed."""
-    upcoming = services.next_month(fund)
-    return min(today, services.month_date(fund, upcoming)) if upcoming else today
+    upcoming = next_month(fund)
+    return min(today, rules.month_date(fund, upcoming)) if upcoming else today
 
 
 def months(fund: RotatingFund, today: dt.date, language: str | None = None) -> list[Month]:
@@ -47,7 +70,7 @@ def months(fund: RotatingFund, today: dt.date, language: str | None = None) -> l
     result = []
     for n in range(1, fund.codes_count + 1):
         year, month = rules.calendar_month(fund.start_year, fund.start_month, n)
-        day = services.month_date(fund, n)
+        day = rules.month_date(fund, n)
         result.append(
             Month(n, format_month(year, month, fund.calendar, language), day, day <= owed_until)
         )
@@ -141,7 +164,7 @@ def arrears(fund: RotatingFund, rows: list[CodeRow], day: dt.date) -> list[Arrea
     for row in rows:
         if not row.owed:
             continue
-        shares = getattr(row.code, "holders", None) or list(services.holders_on(row.code, day))
+        shares = getattr(row.code, "holders", None) or list(holders_on(row.code, day))
         parts = rules.split_pot(row.owed, [s.numerator for s in shares], fund.share_denominator)
         for share, amount in zip(shares, parts, strict=True):
             result.append(Arrear(share.holder, share, row.code, row.unpaid_months, amount))
@@ -177,20 +200,25 @@ def draw_history(scope: Scope, fund: RotatingFund, month_list: list[Month]) -> l
     ]
 
 
-def payments(scope: Scope, fund: RotatingFund):
-    """The payments the reader may see, newest first, each knowing whether it was reversed."""
+def payments(scope: Scope, fund: RotatingFund, *, month: int | None = None):
+    """The payments the reader may see (of one month of the cycle if given), newest first,
+    each knowing whether it was reversed."""
     reversal = DuePayment.objects.filter(reverses=OuterRef("pk")).values("pk")[:1]
+    qs = scope.filter(DuePayment.objects.filter(fund=fund))
+    if month is not None:
+        qs = qs.filter(month=month)
     return (
-        scope.filter(DuePayment.objects.filter(fund=fund))
-        .select_related("code")
+        qs.select_related("code")
         .annotate(reversal_id=Subquery(reversal))
         .order_by("-paid_on", "-id")
     )
 
 
-def payments_page(scope: Scope, fund: RotatingFund, month_list: list[Month], number):
+def payments_page(
+    scope: Scope, fund: RotatingFund, month_list: list[Month], number, *, month: int | None = None
+):
     """One page of 50 payments, each with its month's label."""
-    page = Paginator(payments(scope, fund), 50).get_page(number)
+    page = Paginator(payments(scope, fund, month=month), 50).get_page(number)
     labels = {m.n: m.label for m in month_list}
     page.object_list = list(page.object_list)
     for p in page.object_list:

@@ -18,11 +18,11 @@ from collections.abc import Sequence
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Q, Sum
+from django.db.models import Sum
 from django.utils.translation import gettext as _
 
 from edupact.audit.context import current_actor
-from edupact.core import bounds, calendars
+from edupact.core import bounds
 from edupact.core.draws import draw_order, new_seed, seed_problem
 from edupact.core.errors import Refused
 from edupact.core.idempotency import once
@@ -31,7 +31,7 @@ from edupact.core.preferences import language
 from edupact.core.scoping import Scope
 from edupact.core.text import reader_digits
 
-from . import rules
+from . import rules, selectors
 from .models import MAX_CODES, Code, DrawMode, DuePayment, Payout, RotatingFund, Share
 from .models import Draw as DrawRecord
 
@@ -47,16 +47,6 @@ def _user():
 
 
 # Months -----------------------------------------------------------------------------------------
-
-
-def month_date(fund: RotatingFund, n: int) -> dt.date:
-    """The draw date of month ``n``; that month's dues are due by then."""
-    year, month = rules.calendar_month(fund.start_year, fund.start_month, n)
-    return calendars.day_in_month(year, month, fund.draw_day, fund.calendar)
-
-
-def start_date(fund: RotatingFund) -> dt.date:
-    return calendars.day_in_month(fund.start_year, fund.start_month, 1, fund.calendar)
 
 
 def _check_month(fund: RotatingFund, month: int) -> None:
@@ -99,7 +89,7 @@ def check_terms(fund: RotatingFund) -> None:
         }
     else:
         try:
-            first, last = start_date(fund), month_date(fund, fund.codes_count)
+            first, last = rules.start_date(fund), rules.month_date(fund, fund.codes_count)
             bounds.check_date(first, earliest=bounds.MONEY_DATE_MIN)
             bounds.check_date(last, earliest=bounds.MONEY_DATE_MIN)
         except (ValueError, ValidationError):
@@ -145,7 +135,7 @@ def assign_code(scope: Scope, code: Code, holders: Sequence[tuple[object, int]])
             _("The shares of a code must add up to one whole code (%(d)s parts).")
             % {"d": fund.share_denominator},
         )
-    day = start_date(fund)
+    day = rules.start_date(fund)
     shares = []
     for holder, k in holders:
         kind = "organisation" if holder._meta.model_name == "organisation" else "person"
@@ -154,16 +144,6 @@ def assign_code(scope: Scope, code: Code, holders: Sequence[tuple[object, int]])
         share.save()
         shares.append(share)
     return shares
-
-
-def holders_on(code: Code, day: dt.date):
-    """The shares of ``code`` held on ``day``, in a stable order."""
-    return (
-        code.shares.filter(valid_from__lte=day)
-        .filter(Q(valid_to__isnull=True) | Q(valid_to__gt=day))
-        .select_related("person", "organisation")
-        .order_by("valid_from", "id")
-    )
 
 
 @transaction.atomic
@@ -310,19 +290,6 @@ def reverse_due(
 # Draws ------------------------------------------------------------------------------------------
 
 
-def not_won(fund: RotatingFund) -> list[int]:
-    won = fund.draws.values_list("code__number", flat=True)
-    return list(
-        fund.codes.exclude(number__in=won).order_by("number").values_list("number", flat=True)
-    )
-
-
-def next_month(fund: RotatingFund) -> int | None:
-    """The month whose draw comes next; None once every code has won."""
-    done = fund.draws.count()
-    return done + 1 if done < fund.codes_count else None
-
-
 def _choose(
     fund: RotatingFund,
     mode: str,
@@ -332,7 +299,7 @@ def _choose(
     reason: str,
 ) -> tuple[int, list[str], list[dict], str]:
     """The winner, the candidates, the exclusions and the seed of a draw — or Refused."""
-    remaining = not_won(fund)
+    remaining = selectors.not_won(fund)
     if mode == DrawMode.MANUAL:
         if code_number not in remaining:
             raise Refused("code", _("Choose a code that has not won yet."))
@@ -389,17 +356,17 @@ def run_draw(
 
     def work():
         locked = RotatingFund.objects.select_for_update().get(pk=fund.pk)  # one draw at a time
-        month = next_month(locked)
+        month = selectors.next_month(locked)
         if month is None:
             raise Refused("finished", _("Every code has won: the fund has finished."))
-        drawn_on = month_date(locked, month)
+        drawn_on = rules.month_date(locked, month)
         if drawn_on > today:
             raise Refused("too_early", _("This month's draw is not due yet."), on=str(drawn_on))
         winner, candidates, excluded, used_seed = _choose(
             locked, mode, seed, exclusions or {}, code_number, reason
         )
         code = locked.codes.get(number=winner)
-        shares = list(holders_on(code, drawn_on))
+        shares = list(selectors.holders_on(code, drawn_on))
         try:
             parts = rules.split_pot(
                 locked.pot, [s.numerator for s in shares], locked.share_denominator

@@ -80,7 +80,7 @@ def apply(fund: RotatingFund, event: dict, owners: dict) -> None:
         code = fund.codes.get(number=event["code"])
         giver = owners[event["from"]]
         share = next(
-            (s for s in services.holders_on(code, on) if s.holder == giver and s.valid_from < on),
+            (s for s in selectors.holders_on(code, on) if s.holder == giver and s.valid_from < on),
             None,
         )
         if share is None:
@@ -134,7 +134,7 @@ def report(fund: RotatingFund, report_on: dt.date, member_of) -> dict:
         "pot": fund.pot,
         "collected": summary["collected"],
         "paid_out": summary["paid_out"],
-        "next_month": services.next_month(fund),
+        "next_month": selectors.next_month(fund),
         "codes": codes,
         "draws": [
             {

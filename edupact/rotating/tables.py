@@ -15,6 +15,7 @@ from edupact.core.calendars import format_date
 from edupact.core.scoping import Scope
 
 from . import selectors
+from .filters import PaymentFilter
 from .forming import HEADERS
 from .models import RotatingFund
 
@@ -41,6 +42,7 @@ class _Page:
     scope: Scope
     fund: RotatingFund
     today: dt.date
+    payments: PaymentFilter
 
     def __post_init__(self):
         self.months = selectors.months(self.fund, self.today)
@@ -123,7 +125,7 @@ def _payments(page: _Page) -> Table:
             p.memo,
             p.reverses_id,
         ]
-        for p in selectors.payments(page.scope, page.fund)
+        for p in selectors.payments(page.scope, page.fund, **page.payments.values())
     )
     headers = [
         _("Number"), _("Paid on"), _("Code"), _("Month"),
@@ -141,17 +143,32 @@ TABLES: dict[str, Callable[[_Page], Table]] = {
 }
 
 
-def table(scope: Scope, fund: RotatingFund, name: str, today: dt.date) -> Table:
+def table(
+    scope: Scope,
+    fund: RotatingFund,
+    name: str,
+    today: dt.date,
+    payments: PaymentFilter | None = None,
+) -> Table:
+    """One table of the fund page; the payments as the page's (and the API's) filter
+    ``payments`` selects them."""
     if name not in TABLES:
         raise Http404
-    return TABLES[name](_Page(scope, fund, today))
+    return TABLES[name](_Page(scope, fund, today, payments or PaymentFilter()))
 
 
-def download(scope: Scope, fund: RotatingFund, name: str, fmt: str, today: dt.date):
+def download(
+    scope: Scope,
+    fund: RotatingFund,
+    name: str,
+    fmt: str,
+    today: dt.date,
+    payments: PaymentFilter | None = None,
+):
     """The table as an attachment; unknown tables or formats are 404."""
     if fmt not in exports.FORMATS:
         raise Http404
-    t = table(scope, fund, name, today)
+    t = table(scope, fund, name, today, payments)
     return exports.file_response(
         f"rotating-{fund.pk}-{name}", fmt, t.headers, t.rows, title=t.title
     )

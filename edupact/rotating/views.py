@@ -20,6 +20,7 @@ from edupact.core.text import ascii_digits
 from edupact.directory.models import Organisation, Person
 
 from . import forming, selectors, services, tables
+from .filters import PaymentFilter
 from .forms import DrawForm, DueForm, FundForm, ReverseForm, TransferForm
 from .models import DrawMode, DuePayment, RotatingFund, Share
 
@@ -49,7 +50,15 @@ def fund(request, pk):
     month_list = selectors.months(obj, today)
     codes = list(selectors.codes(scope, obj, today))
     rows = selectors.grid(obj, codes, month_list)
-    upcoming = services.next_month(obj)
+    upcoming = selectors.next_month(obj)
+    filtered = PaymentFilter.read(request.GET)  # the payment history's filter, as the API's
+    payments = (
+        selectors.payments_page(
+            scope, obj, month_list, request.GET.get("payments"), **filtered.filters.values()
+        )
+        if filtered.ok
+        else None  # a filter it cannot read: its message, and no rows (decision 0003)
+    )
     return render(
         request,
         "rotating/fund.html",
@@ -63,9 +72,10 @@ def fund(request, pk):
             "summary": selectors.fund_summary(obj),
             "next": month_list[upcoming - 1] if upcoming else None,
             "can_write": scope.can_write(obj),
-            "payments": selectors.payments_page(
-                scope, obj, month_list, request.GET.get("payments")
-            ),
+            "payments": payments,
+            "payment_month": filtered.given.get("month") or "",
+            "payment_query": filtered.query(),
+            "filter_errors": filtered.messages(),
             "tables": tables.TABLES,
         },
     )
@@ -87,7 +97,7 @@ def pay(request, pk):
             "paid_on": today,
             "amount": obj.due,
             "code": request.GET.get("code"),
-            "month": request.GET.get("month") or services.next_month(obj),
+            "month": request.GET.get("month") or selectors.next_month(obj),
         },
     )
     if request.method == "POST" and form.is_valid():
@@ -118,7 +128,7 @@ def draw(request, pk):
     scope = scope_for(request.user)
     scope.require_write(obj)
     today = timezone.localdate()
-    upcoming = services.next_month(obj)
+    upcoming = selectors.next_month(obj)
     form = DrawForm(request.POST or None, initial={"mode": obj.draw_mode})
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -154,7 +164,7 @@ def draw(request, pk):
             "form": form,
             "fund": obj,
             "month": month,
-            "candidates": services.not_won(obj),
+            "candidates": selectors.not_won(obj),
             "title": _("Run the month's draw"),
         },
     )
@@ -326,4 +336,7 @@ def export(request, pk, table, fmt):
     """A table of the fund page as XLSX or CSV, with exactly the rows the page shows."""
     scope = scope_for(request.user)
     obj = get_object_or_404(selectors.funds(scope), pk=pk)
-    return tables.download(scope, obj, table, fmt, timezone.localdate())
+    filtered = PaymentFilter.read(request.GET)  # the payments as the page filters them
+    if not filtered.ok:
+        return filtered.refusal()
+    return tables.download(scope, obj, table, fmt, timezone.localdate(), filtered.filters)
