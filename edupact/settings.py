@@ -95,6 +95,9 @@ MIDDLEWARE = [
 ROOT_URLCONF = "edupact.urls"
 WSGI_APPLICATION = "edupact.wsgi.application"
 
+# Select options that are numbers in the reader's digits (core.forms.LocalisedRenderer).
+FORM_RENDERER = "edupact.core.forms.LocalisedRenderer"
+
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",

@@ -1,7 +1,10 @@
 """Form fields that read input the reader's way (calendar, digits, Persian letters)."""
 
+import re
+
 from django import forms
 from django.core.exceptions import ValidationError
+from django.forms.renderers import DjangoTemplates
 
 from . import bounds, preferences
 from .calendars import (
@@ -14,7 +17,7 @@ from .calendars import (
     parse_date,
 )
 from .money import parse_amount
-from .text import ascii_digits, normalise
+from .text import ascii_digits, normalise, reader_digits
 
 
 class LocalDateField(forms.CharField):
@@ -162,3 +165,32 @@ def error_lines(exc: ValidationError) -> list[str]:
         for key, messages in exc.message_dict.items()
         for message in messages
     ]
+
+
+# A choice label that is only a number (a year, a code's number, parts of 12) as opposed to
+# a name that contains one («Khu phố 1», which keeps its own digits).
+_NUMBER_LABEL = re.compile(r"[0-9]+(?:[/.][0-9]+)*")
+
+
+class LocalisedRenderer(DjangoTemplates):
+    """The form renderer (``FORM_RENDERER``): a select's options that are numbers are shown
+    in the reader's digits (۲۰۲۵, ۱۲), for every form at once. Only the label changes; the
+    submitted value stays the same, and text labels (names) are left as written."""
+
+    def render(self, template_name, context, request=None):
+        widget = context.get("widget") if isinstance(context, dict) else None
+        if isinstance(widget, dict) and "optgroups" in widget:
+            language = preferences.language()
+            if language == "fa":
+                for _group, options, _index in widget["optgroups"]:
+                    for option in options:
+                        option["label"] = _number_label(option["label"], language)
+        return super().render(template_name, context, request=request)
+
+
+def _number_label(label, language: str):
+    if isinstance(label, bool):
+        return label
+    if isinstance(label, int) or (isinstance(label, str) and _NUMBER_LABEL.fullmatch(label)):
+        return reader_digits(label, language)
+    return label

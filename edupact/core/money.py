@@ -58,6 +58,30 @@ class Money:
         return Decimal(self.amount).scaleb(-get_currency_precision(self.currency))
 
 
+class ReaderNumber(int):
+    """A whole number that prints the reader's way («۱۲٬۳۴۵» in fa) and still counts.
+
+    ``{% blocktranslate count n=x|number %}`` needs a number to choose the plural form and
+    prints the same variable in the sentence: Django renders an ``int`` with Latin digits
+    whatever the language, so the ``number`` filter hands over this ``int`` whose text is
+    the reader's.
+    """
+
+    def __new__(cls, value: int, text: str):
+        number = super().__new__(cls, value)
+        number.text = text
+        return number
+
+    def __str__(self) -> str:
+        return self.text
+
+    def __format__(self, spec: str) -> str:
+        return self.text if not spec else int(self).__format__(spec)
+
+    def __html__(self) -> str:
+        return self.text
+
+
 def format_number(value: int | Decimal, language: str) -> str:
     """Digits and separators of the reader's language (Persian digits in fa).
 

@@ -68,8 +68,20 @@ class _FontsOnly(URLFetcher):
         return super().fetch(url, headers)
 
 
+def page_counter(language: str | None = None) -> str:
+    """The CSS ``content`` of a page footer, «۲ / ۵» in fa (WeasyPrint's ``persian``
+    counter style) and "2 / 5" otherwise: ``content: {{ page_counter|safe }}``."""
+    style = "persian" if (language or preferences.language()) == "fa" else "decimal"
+    return f'counter(page, {style}) " / " counter(pages, {style})'
+
+
 def render_pdf(template_name: str, context: dict, request=None) -> bytes:
     """The template rendered in the active language, as PDF bytes."""
-    context = {**context, "font_faces": font_face_css(), "font_stack": font_stack()}
+    context = {
+        **context,
+        "font_faces": font_face_css(),
+        "font_stack": font_stack(),
+        "page_counter": page_counter(),
+    }
     html = render_to_string(template_name, context, request=request)
     return HTML(string=html, base_url=None, url_fetcher=_FontsOnly()).write_pdf()

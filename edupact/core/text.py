@@ -47,6 +47,24 @@ def reader_digits(value, language: str) -> str:
     return persian_digits(text) if language == "fa" else text
 
 
+def isolate(value) -> str:
+    """An identifier («387/QĐ-TTg») between Unicode isolates (LRI … PDI), for plain text
+    where ``<bdi>`` cannot go: its digits and order stay as written inside a Persian sentence."""
+    text = "" if value is None else str(value)
+    return f"\u2066{text}\u2069" if text else ""
+
+
+# Letters of the Arabic script (Persian included), which Persian digits belong with.
+_ARABIC_SCRIPT = re.compile("[\u0600-\u06ff\u0750-\u077f\ufb50-\ufdff\ufe70-\ufeff]")
+
+
+def script_digits(text: str) -> str:
+    """A name's digits in its own script: Persian digits in a Persian name («منطقه ۹»),
+    the ASCII ones kept in a Latin-script name («Khu phố 1»). Names are stored with ASCII
+    digits (``normalise``), so the script of their letters says which digits they had."""
+    return persian_digits(text) if _ARABIC_SCRIPT.search(text) else text
+
+
 UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
 
 

@@ -15,7 +15,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import translation
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_noop
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from edupact.core import bounds
 from edupact.core.calendars import Calendar
@@ -29,11 +29,15 @@ from .models import MAX_CODES, RotatingFund
 
 YEARS = {Calendar.JALALI: (1300, 1500), Calendar.GREGORIAN: (1950, 2150)}
 
+# In a lottery fund a "code" is a place in the draw (chân hụi), not an identifier: its labels
+# carry this message context so that they are translated apart from other codes.
+LOTTERY = "lottery fund"
+
 # The headers of a holders file; the first is the one exports write (in the reader's language).
 HEADERS = {
-    "code": gettext_noop("Code"),
-    "holder": gettext_noop("National code or legal ID"),
-    "parts": gettext_noop("Parts"),
+    "code": pgettext_lazy(LOTTERY, "Code"),
+    "holder": gettext_lazy("National code or legal ID"),
+    "parts": gettext_lazy("Parts"),
 }
 EXTRA_ALIASES = {
     "code": ["code", "کد", "شماره کد", "mã", "số"],
@@ -47,10 +51,10 @@ def columns() -> dict[str, list[str]]:
     (named in errors), then the same in the other languages, then the short forms."""
     result = {}
     for name, header in HEADERS.items():
-        aliases = [_(header)]
+        aliases = [str(header)]
         for language in ("en", "fa", "vi"):
             with translation.override(language):
-                aliases.append(_(header))
+                aliases.append(str(header))
         result[name] = [*dict.fromkeys(aliases), *EXTRA_ALIASES[name]]
     return result
 

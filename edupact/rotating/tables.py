@@ -65,7 +65,7 @@ def _codes(page: _Page) -> Table:
                     row.won_label,
                 ]
             )
-    headers = [_(HEADERS["code"]), _("Holder"), _(HEADERS["parts"]), _("Share"), _("From")]
+    headers = [str(HEADERS["code"]), _("Holder"), str(HEADERS["parts"]), _("Share"), _("From")]
     return Table(_("Codes and holders"), [*headers, _("Won in")], rows)
 
 
@@ -73,7 +73,8 @@ def _dues(page: _Page) -> Table:
     rows = [
         [row.code.number, *[amount for amount, _state in row.cells], row.owed] for row in page.rows
     ]
-    headers = [_("Code"), *[m.label for m in page.months], _with_currency(_("Owed"), page.fund)]
+    owed = _with_currency(_("Owed"), page.fund)
+    headers = [str(HEADERS["code"]), *[m.label for m in page.months], owed]
     return Table(_("Dues"), headers, rows)
 
 
@@ -82,7 +83,8 @@ def _arrears(page: _Page) -> Table:
         [a.share.holder_name, a.code.number, " · ".join(a.months), a.amount]
         for a in selectors.arrears(page.fund, page.rows, page.today)
     ]
-    headers = [_("Holder"), _("Code"), _("Unpaid months"), _with_currency(_("Owed"), page.fund)]
+    owed = _with_currency(_("Owed"), page.fund)
+    headers = [_("Holder"), str(HEADERS["code"]), _("Unpaid months"), owed]
     return Table(_("Arrears"), headers, rows)
 
 
@@ -128,7 +130,7 @@ def _payments(page: _Page) -> Table:
         for p in selectors.payments(page.scope, page.fund, **page.payments.values())
     )
     headers = [
-        _("Number"), _("Paid on"), _("Code"), _("Month"),
+        _("Number"), _("Paid on"), str(HEADERS["code"]), _("Month"),
         _with_currency(_("Amount"), page.fund), _("Memo"), _("Reverses payment"),
     ]  # fmt: skip
     return Table(_("Payments"), headers, rows)

@@ -6,8 +6,8 @@ from django.utils.safestring import mark_safe
 from .. import preferences
 from ..calendars import format_date
 from ..identifiers import mask
-from ..money import Money, format_money, format_number
-from ..text import persian_digits, reader_digits
+from ..money import Money, ReaderNumber, format_money, format_number
+from ..text import isolate, reader_digits, script_digits
 
 register = template.Library()
 
@@ -19,9 +19,15 @@ def localdate(value, style="short"):
 
 @register.filter
 def number(value):
+    """A quantity in the reader's digits and separators. A whole number stays a number
+    (``ReaderNumber``), so ``{% blocktranslate count n=x|number %}`` picks the plural form
+    and prints «۳» in fa."""
     if value is None or value == "":
         return ""
-    return format_number(value, preferences.language())
+    text = format_number(value, preferences.language())
+    if isinstance(value, int) and not isinstance(value, bool):
+        return ReaderNumber(value, text)
+    return text
 
 
 @register.filter
@@ -48,14 +54,32 @@ def masked(value):
 @register.simple_tag
 def ltr(value):
     """Numbers and codes keep their left-to-right order inside right-to-left text."""
+    return isolated(value)
+
+
+@register.filter
+def isolated(value):
+    """An identifier set apart from the text around it: a document number such as
+    «387/QĐ-TTg» keeps its own digits and its left-to-right order inside a Persian sentence
+    (``{% blocktranslate with source=target.source|isolated %}``)."""
+    if value is None or value == "":
+        return ""
     return mark_safe(f'<bdi dir="ltr">{template.defaultfilters.force_escape(value)}</bdi>')
+
+
+@register.filter
+def isolated_text(value):
+    """``isolated`` for plain text (a page title, an e-mail): Unicode isolates, no markup."""
+    return isolate(value)
 
 
 @register.filter
 def in_language(obj):
     """A name or title in the reader's language when a translation is recorded.
 
-    Digits are stored ASCII; Persian readers see Persian digits ("منطقه ۹").
+    Digits are stored ASCII; a name keeps the digits of its own script
+    (``core.text.script_digits``): «منطقه ۹» for a Persian reader, but «Khu phố 1» stays as
+    Vietnamese writes it on a Persian page.
     """
     lang = preferences.language()
     text = "" if obj is None else str(obj)
@@ -63,7 +87,7 @@ def in_language(obj):
         if hasattr(obj, attr):
             text = getattr(obj, attr)(lang)
             break
-    return persian_digits(text) if lang == "fa" else text
+    return script_digits(text) if lang == "fa" else text
 
 
 @register.inclusion_tag("includes/export_links.html", takes_context=True)
