@@ -25,6 +25,7 @@ from edupact.core.scoping import Scope
 from edupact.core.text import isolate, script_digits
 from edupact.funds import services as fund_services
 from edupact.funds.models import Fund
+from edupact.rotating import rules as rotating_rules
 from edupact.rotating import services as rotating_services
 
 TEMPLATES = Path(edupact.__file__).resolve().parent / "templates"
@@ -164,7 +165,7 @@ def test_rotating_fund_page_in_persian_digits(tree, client_as):
     rotating_services.assign_code(EVERYTHING, codes[1], [(tree.member, 12)])
     rotating_services.assign_code(EVERYTHING, codes[2], [(tree.other_member, 12)])
     rotating_services.assign_code(EVERYTHING, codes[3], [(tree.kanoon_head, 6), (tree.member, 6)])
-    draw_day = rotating_services.month_date(fund, 1)
+    draw_day = rotating_rules.month_date(fund, 1)
     rotating_services.run_draw(EVERYTHING, fund, mode="automatic", today=draw_day, seed="1396/02")
     html = client_as(tree.users["kanoon_leader"], "fa").get(fund.get_absolute_url())
     page = html.content.decode()
