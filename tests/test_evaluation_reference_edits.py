@@ -89,7 +89,7 @@ def test_a_platform_administrator_creates_a_national_framework_from_scratch(plac
     assert [b["code"] for b in f.bands] == ["tot", "kha", "tb", "cd"]
     # The same rules as an import: every error beside its field or row, nothing stored.
     bad = text(admin.post("/evaluation/frameworks/new/", new_form(code="X-1", pass_total="120")))
-    assert 'id="id_pass_total_errors"' in bad and not Framework.objects.filter(code="X-1")
+    assert 'id="id_pass_total_error"' in bad and not Framework.objects.filter(code="X-1")
     again = text(admin.post("/evaluation/frameworks/new/", new_form(version="2027")))
     assert 'id="id_code_errors"' in again and "edit it to make a new version" in again
     assert Framework.objects.filter(code="TTHTCD-HCM").count() == 1
