@@ -41,6 +41,7 @@ FORMS = [
     ("member", "request_loan"),
     ("kanoon", "deposit"),
     ("kanoon", "/funds/{fund}/products/new/"),
+    ("kanoon", "/funds/{fund}/allocation/"),
     ("kanoon", "/rotating/new/"),
     ("district9", "/directory/people/new/"),
     ("district9", "/directory/organisations/new/"),
@@ -50,8 +51,19 @@ FORMS = [
 ]
 
 
-def form_addresses(users) -> list[tuple[str, str]]:
-    """``FORMS`` with the demo's own fund and the member's own account filled in."""
+# Pages of one role's own work that its menu only leads to through others: audited too.
+OWN_PAGES = [
+    ("member", "/funds/accounts/{account}/"),
+    ("kanoon", "/funds/{fund}/allocation/"),
+    ("kanoon", "/funds/{fund}/allocate/"),
+    ("kanoon", "/funds/{fund}/import/"),
+    ("khuyenhoc", "/evaluation/dashboard/"),
+    ("commune", "/evaluation/cycle/"),
+]
+
+
+def form_addresses(users, pages=FORMS) -> list[tuple[str, str]]:
+    """``pages`` with the demo's own fund and the member's own account filled in."""
     from edupact.funds.models import Fund, FundAccount
 
     fund = Fund.objects.filter(kanoon__grants__user=users["kanoon"]).first()
@@ -61,7 +73,10 @@ def form_addresses(users) -> list[tuple[str, str]]:
         "request_loan": f"/funds/accounts/{account.pk}/request-loan/",
         "deposit": f"/funds/{fund.pk}/deposit/",
     }
-    return [(who, named.get(path) or path.format(fund=fund.pk)) for who, path in FORMS]
+    return [
+        (who, named.get(path) or path.format(fund=fund.pk, account=account.pk))
+        for who, path in pages
+    ]
 
 
 @pytest.fixture
@@ -121,6 +136,7 @@ def test_no_main_page_or_failed_form_has_a_serious_accessibility_violation(
     users = get_user_model().objects.in_bulk(ROLES, field_name="username")
     assert sorted(users) == sorted(ROLES)
     forms = form_addresses(users)
+    own_pages = form_addresses(users, OWN_PAGES)
     auditor = Auditor(new_context, live_server)
     for language in LANGUAGES:
         audited: set[str] = set()
@@ -144,6 +160,10 @@ def test_no_main_page_or_failed_form_has_a_serious_accessibility_violation(
                     if kind not in kinds:
                         kinds.add(kind)
                         details[kind] = link
+            for who, path in own_pages:
+                if who == role:
+                    auditor.visit(path)
+                    auditor.check(f"{role} {path}")
             for link in details.values():
                 auditor.visit(link)
                 auditor.check(f"{role} {link}")
