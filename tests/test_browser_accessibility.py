@@ -104,16 +104,16 @@ class Auditor:
             client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
             value = client.cookies[settings.SESSION_COOKIE_NAME].value
             cookies.append({"name": settings.SESSION_COOKIE_NAME, "value": value})
-        self.context.add_cookies(
-            [{**c, "domain": self.host, "path": "/"} for c in cookies]
-        )
+        self.context.add_cookies([{**c, "domain": self.host, "path": "/"} for c in cookies])
         self.language = language
         self.who = user.username if user else "anonymous"
 
     def visit(self, path: str) -> None:
         response = self.page.goto(self.base + path)
         assert response is not None and response.status < 400, (
-            self.who, path, response and response.status
+            self.who,
+            path,
+            response and response.status,
         )
         assert self.page.evaluate("document.documentElement.lang") == self.language
 
@@ -182,9 +182,11 @@ def test_no_main_page_or_failed_form_has_a_serious_accessibility_violation(
 def _fail(auditor: Auditor, path: str) -> None:
     """Send the page's main form with the browser's own checks off, as it stands."""
     auditor.visit(path)
-    form = auditor.page.locator("main form[method=post]").filter(
-        has=auditor.page.locator("button[type=submit], button:not([type])")
-    ).last
+    form = (
+        auditor.page.locator("main form[method=post]")
+        .filter(has=auditor.page.locator("button[type=submit], button:not([type])"))
+        .last
+    )
     form.evaluate("f => { f.noValidate = true; }")
     with auditor.page.expect_navigation():
         form.locator("button[type=submit], button:not([type])").last.click()

@@ -41,7 +41,7 @@ def test_a_failed_form_links_each_error_to_its_field():
     # The error list is a plain list (no role that would hide its items)…
     assert re.search(r'<ul class="errorlist" id="id_amount_error"><li>', html)
     # …and the summary at the top links to each field in error, in the form's order.
-    summary = html.split('data-error-summary>', 1)[1].split("</div>", 1)[0]
+    summary = html.split("data-error-summary>", 1)[1].split("</div>", 1)[0]
     assert 'role="alert"' in html.split("data-error-summary", 1)[0].rsplit("<div", 1)[1]
     assert re.findall(r'href="#([^"]+)"', summary) == ["id_amount", "id_committee_0"]
     assert "Amount: Enter a whole number." in summary
