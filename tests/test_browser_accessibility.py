@@ -41,7 +41,6 @@ FORMS = [
     ("member", "request_loan"),
     ("kanoon", "deposit"),
     ("kanoon", "/funds/{fund}/products/new/"),
-    ("kanoon", "/funds/{fund}/allocation/"),
     ("kanoon", "/rotating/new/"),
     ("district9", "/directory/people/new/"),
     ("district9", "/directory/organisations/new/"),
