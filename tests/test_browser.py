@@ -99,7 +99,7 @@ def test_form_error_on_its_field_in_each_language(page, live_server, officer, la
     page.fill("input[name=national_id]", "۱۲۳۴۵۶۷۸۹۰")
     page.select_option("select[name=home_organisation]", index=1)
     page.click("main form button[type=submit]")
-    error = page.locator("#id_national_id_errors")
+    error = page.locator("#id_national_id_error")
     error.wait_for()
     with translation.override(language):
         expected = translation.gettext("This national code is not valid.")

@@ -101,16 +101,22 @@ def test_no_page_of_any_role_logs_a_csp_violation_in_persian_or_vietnamese(
 
 
 def _choose_another_year(watch: Watch) -> None:
-    """The cycle page's year selector navigates through ``edupact.js`` (no onchange=)."""
+    """The cycle page's year menu: choosing a year alone does not navigate (WCAG 3.2.2); its
+    button opens that year's page through ``edupact.js`` (no onsubmit=)."""
     watch.visit("/evaluation/cycle/")
     watch.page.locator("main a[href*='/evaluation/cycle/']").first.click()
     watch.page.wait_for_load_state()
-    select = watch.page.locator("select[data-navigate]")
+    form = watch.page.locator("form[data-navigate]")
+    select = form.locator("select[name=year]")
     current = select.input_value()
     options = select.locator("option").evaluate_all("os => os.map(o => o.value)")
     other = next(v for v in options if v != current)
+    before = watch.page.url
+    select.select_option(other)
+    watch.page.wait_for_timeout(300)
+    assert watch.page.url == before
     with watch.page.expect_navigation():
-        select.select_option(other)
+        form.locator("button[type=submit]").click()
     assert watch.page.url.rstrip("/").endswith(f"/{other}")
     assert watch.violations == []
 

@@ -116,7 +116,7 @@ def test_the_hamlet_branch_records_a_self_assessment_and_the_review(
     # The review meeting, its attendees, the proposal and the minutes.
     page.goto(f"/evaluation/meetings/new/?year={p.year}")
     row = page.locator(f"#proposals tr[data-assessment='{a.pk}']")
-    assert row.get_by_text("Hộ ông Võ Văn Ba").count() == 1
+    assert row.get_by_text("Hộ ông Võ Văn Ba", exact=True).count() == 1
     assert row.locator(f"#id_p{a.pk}_proposed").is_checked()  # it meets the criteria
     page.fill("#id_date", typed(dt.date.today(), language))
     page.fill("#id_place", "Nhà văn hóa khu phố 1")

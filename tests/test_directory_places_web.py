@@ -53,5 +53,5 @@ def test_an_impossible_date_is_refused_on_its_field(tree, commune, client_as):
         commune.get_absolute_url(), {"name": "Ấp 4", "kind": "ấp", "valid_from": "31/02/2025"}
     )
     assert response.status_code == 200
-    assert "id_valid_from_errors" in response.content.decode()
+    assert 'id="id_valid_from_error"' in response.content.decode()
     assert not AdminUnit.objects.filter(level="hamlet").exists()

@@ -257,10 +257,10 @@ def test_the_new_person_form_shows_the_error_on_the_field(tree, client_as, langu
     response = client.post(reverse("directory:person_new"), form_data(tree))
     assert response.status_code == 200
     html = response.content.decode()
-    assert 'id="id_national_id_errors"' in html
+    assert 'id="id_national_id_error"' in html
     with translation.override(language):
         message = gettext(INVALID_CODE)
-    errors = html.split('id="id_national_id_errors"', 1)[1].split("</ul>", 1)[0]
+    errors = html.split('id="id_national_id_error"', 1)[1].split("</ul>", 1)[0]
     assert message in errors
     if language == "en":
         assert INVALID_CODE in errors
@@ -290,5 +290,5 @@ def test_the_form_offers_only_writable_home_organisations(tree, client_as):
         form_data(tree, national_id="0076229645", home_organisation=tree.school_a.pk),
     )
     assert response.status_code == 200
-    assert 'id="id_home_organisation_errors"' in response.content.decode()
+    assert 'id="id_home_organisation_error"' in response.content.decode()
     assert not Person.objects.filter(family_name="Rezaei").exists()

@@ -97,7 +97,7 @@ def test_every_error_is_shown_next_to_its_row_and_nothing_changes(places, client
         admin.post(f"/evaluation/frameworks/{f.pk}/edit/", editor_form(f, rows=rows, pass_total=99))
     )
     assert 'id="row-1-errors"' in page and "The indicator code is used twice." in page
-    assert 'id="id_pass_total_errors"' in page  # the header's error beside its field
+    assert 'id="id_pass_total_error"' in page  # the header's error beside its field
     assert services.exchange.to_data(Framework.objects.get()) == before
 
 
@@ -111,7 +111,7 @@ def test_a_framework_in_use_is_saved_as_a_new_version(places, client_as):  # noq
     url = f"/evaluation/frameworks/{f.pk}/edit/"
     assert 'id="locked-note"' in text(admin.get(url))
     same_label = text(admin.post(url, editor_form(f, pass_total=9)))
-    assert 'id="id_version_errors"' in same_label and Framework.objects.count() == 1
+    assert 'id="id_version_error"' in same_label and Framework.objects.count() == 1
     response = admin.post(url, editor_form(f, version="2", pass_total=9))
     new = Framework.objects.get(version="2")
     assert response["Location"] == f"/evaluation/frameworks/{new.pk}/"

@@ -89,9 +89,9 @@ def test_a_platform_administrator_creates_a_national_framework_from_scratch(plac
     assert [b["code"] for b in f.bands] == ["tot", "kha", "tb", "cd"]
     # The same rules as an import: every error beside its field or row, nothing stored.
     bad = text(admin.post("/evaluation/frameworks/new/", new_form(code="X-1", pass_total="120")))
-    assert 'id="id_pass_total_errors"' in bad and not Framework.objects.filter(code="X-1")
+    assert 'id="id_pass_total_error"' in bad and not Framework.objects.filter(code="X-1")
     again = text(admin.post("/evaluation/frameworks/new/", new_form(version="2027")))
-    assert 'id="id_code_errors"' in again and "edit it to make a new version" in again
+    assert 'id="id_code_error"' in again and "edit it to make a new version" in again
     assert Framework.objects.filter(code="TTHTCD-HCM").count() == 1
     # Once used, it is never changed: a revision is a new version that supersedes it.
     centre = Subject.objects.create(
@@ -109,7 +109,7 @@ def test_a_commune_creates_its_own_rubric_and_other_roles_may_not(places, client
     t = places.tree
     official = client_as(t.users["commune_official"], "en")
     national = text(official.post("/evaluation/frameworks/new/", new_form()))
-    assert 'id="id_owner_errors"' in national and not Framework.objects.filter(code="TTHTCD-HCM")
+    assert 'id="id_owner_error"' in national and not Framework.objects.filter(code="TTHTCD-HCM")
     response = official.post("/evaluation/frameworks/new/", new_form(owner=t.commune_branch.pk))
     f = Framework.objects.get(code="TTHTCD-HCM")
     assert response.status_code == 302 and f.owner == t.commune_branch

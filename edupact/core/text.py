@@ -65,6 +65,26 @@ def script_digits(text: str) -> str:
     return persian_digits(text) if _ARABIC_SCRIPT.search(text) else text
 
 
+# The Vietnamese letters and tone marks that neither English nor Persian uses.
+_VIETNAMESE = re.compile(
+    "[ăâđêôơưĂÂĐÊÔƠƯ\u0300\u0301\u0303\u0309\u0323"
+    "àáảãạằắẳẵặầấẩẫậèéẻẽẹềếểễệìíỉĩịòóỏõọồốổỗộờớởỡợùúủũụừứửữựỳýỷỹỵ"
+    "ÀÁẢÃẠẰẮẲẴẶẦẤẨẪẬÈÉẺẼẸỀẾỂỄỆÌÍỈĨỊÒÓỎÕỌỒỐỔỖỘỜỚỞỠỢÙÚỦŨỤỪỨỬỮỰỲÝỶỸỴ]"
+)
+
+
+def script_language(value: str) -> str | None:
+    """The language a name or title is written in, when its letters tell: "fa" for Arabic
+    script, "vi" for Vietnamese letters, None otherwise (Latin letters read in any of the
+    three). Pages mark such text with ``lang`` (WCAG 3.1.2) so that a screen reader speaks
+    a Vietnamese framework title on a Persian page in Vietnamese."""
+    if _ARABIC_SCRIPT.search(value):
+        return "fa"
+    if _VIETNAMESE.search(value):
+        return "vi"
+    return None
+
+
 UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
 
 

@@ -7,7 +7,7 @@ from .. import preferences
 from ..calendars import format_date
 from ..identifiers import mask
 from ..money import Money, ReaderNumber, format_money, format_number
-from ..text import isolate, reader_digits, script_digits
+from ..text import isolate, reader_digits, script_digits, script_language
 
 register = template.Library()
 
@@ -88,6 +88,18 @@ def in_language(obj):
             text = getattr(obj, attr)(lang)
             break
     return script_digits(text) if lang == "fa" else text
+
+
+@register.filter
+def named(obj):
+    """``in_language``, marked with its own language when that is not the page's: a
+    Vietnamese title on a Persian or English page is ``<span lang="vi">…</span>``."""
+    text = in_language(obj)
+    language = script_language(text)
+    if language and language != preferences.language():
+        escaped = template.defaultfilters.force_escape(text)
+        return mark_safe(f'<span lang="{language}">{escaped}</span>')
+    return text
 
 
 @register.inclusion_tag("includes/export_links.html", takes_context=True)
