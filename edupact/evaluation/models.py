@@ -104,7 +104,13 @@ class Framework(Translated):
     locked = models.BooleanField(_("locked"), default=False, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
-    scope = ScopeRule(org_paths=["owner__path"])
+    # National frameworks (no owner) are reference data every signed-in reader sees and only
+    # platform administrators change; a local rubric is its owner's (core.scoping).
+    scope = ScopeRule(
+        org_paths=["owner__path"],
+        unowned=_("Only platform administrators change national frameworks."),
+        unowned_public=True,
+    )
 
     class Meta:
         ordering = ["model", "code", "-valid_from", "-id"]
@@ -498,6 +504,14 @@ class RecognitionDecision(models.Model):
 # Targets, indicator values and rollups ------------------------------------------------------------
 
 
+#: National targets are legal texts: nobody changes them here, platform administrators
+#: neither (``services.change_target``); the shipped ``targets/*.json`` holds them.
+NATIONAL_TARGETS = _(
+    "National targets come from the legal texts (QĐ 387/QĐ-TTg, QĐ 1373/QĐ-TTg) "
+    "and cannot be changed here."
+)
+
+
 class Target(models.Model):
     """A target share for an indicator in a year, for a place or the whole country.
 
@@ -530,6 +544,15 @@ class Target(models.Model):
     source_date = models.DateField(_("source date"), null=True, blank=True)
     name = models.CharField(_("name"), max_length=300)
     name_i18n = models.JSONField(_("translated names"), default=dict, blank=True)
+
+    # Every signed-in reader sees the targets (reference data); a local plan's target is
+    # changed by who writes for its place, a national one only in targets/*.json.
+    scope = ScopeRule(
+        place="admin_unit",
+        unowned=NATIONAL_TARGETS,
+        unowned_public=True,
+        public=True,
+    )
 
     class Meta:
         ordering = ["indicator", "year", "admin_unit_id", "source"]
@@ -590,6 +613,11 @@ class IndicatorValue(models.Model):
         verbose_name=_("entered by"),
     )
     updated_at = models.DateTimeField(auto_now=True)
+
+    # A place's figures are read and entered by who reads or writes for an organisation
+    # placed there or above; national figures (no place) are read by all, entered by
+    # platform administrators.
+    scope = ScopeRule(place="admin_unit", unowned_public=True)
 
     class Meta:
         ordering = ["code", "-year", "admin_unit_id"]
@@ -985,6 +1013,14 @@ class Deadline(models.Model):
     due = models.DateField(_("due on"))
     remind_days = models.PositiveSmallIntegerField(_("remind this many days before"), default=7)
 
+    # A place's own deadlines: set by who writes for it; the defaults (no place) are read by
+    # all and set by platform administrators.
+    scope = ScopeRule(
+        place="admin_unit",
+        unowned=_("Only platform administrators set the default deadlines."),
+        unowned_public=True,
+    )
+
     class Meta:
         ordering = ["year", "due", "step", "admin_unit_id"]
         verbose_name = _("deadline")
@@ -1073,6 +1109,10 @@ class YearApproval(models.Model):
     )
     reopened_at = models.DateTimeField(_("re-opened at"), null=True, blank=True)
     reason = models.TextField(_("reason for re-opening"), blank=True)
+
+    # Read at the place; who approves is the level above (workflow.can_approve), a domain
+    # rule on top of this one.
+    scope = ScopeRule(place="admin_unit")
 
     class Meta:
         ordering = ["year", "admin_unit_id"]
