@@ -22,10 +22,14 @@ from edupact.core.scoping import Acting, NotFound, ReadOnly, Scope
 from edupact.directory.models import AdminUnit, Organisation, Person, Position
 from edupact.evaluation.models import (
     Assessment,
+    Deadline,
     Framework,
+    IndicatorValue,
     RecognitionDecision,
     ReviewMeeting,
     Subject,
+    Target,
+    YearApproval,
 )
 from edupact.funds import services as fund_services
 from edupact.funds.models import Fund, FundAccount
@@ -302,3 +306,45 @@ def test_can_write_is_the_write_filter_of_one_record(tree, records, data):
             scope.can_write(new)
             == scope.filter(Organisation.objects.all(), write=True, pk=record.pk).exists()
         )
+
+
+# Records of a place (ScopeRule.place, unowned, unowned_public, public) -------------------------
+
+
+@pytest.mark.parametrize("role", [r.value for r in Role])
+def test_a_places_records_are_read_and_changed_through_the_place(places, role):  # noqa: F811
+    """A figure of hamlet a1 is read by who reads an organisation placed at a1 or above and
+    changed by who writes for one; a national figure (no place) is read by everyone and
+    changed by platform administrators; a target is read by everyone (``public``), so a
+    refused change of one is always ReadOnly, never NotFound."""
+    scope = scope_of(places.tree, role)
+    figure = IndicatorValue(code="x", year=2025, numerator=1, denominator=2, admin_unit=places.a1)
+    national = IndicatorValue(code="x", year=2025, numerator=1, denominator=2)
+    readers = {"platform_admin", "commune_official", "hamlet_branch", "trainer"}
+    assert scope.can_read(figure) == (role in readers)
+    assert scope.can_write(figure) == (role in PLACES_WRITTEN and "a1" in PLACES_WRITTEN[role])
+    assert scope.can_read(national) and scope.can_write(national) == (role == "platform_admin")
+    target = Target(indicator="x", year=2030, value=70, admin_unit=places.a, name="x")
+    assert scope.can_read(target)
+    if role in ("platform_admin", "commune_official"):
+        scope.require_write(target)
+        return
+    with pytest.raises(ReadOnly):
+        scope.require_write(target)
+    if not scope.can_write(figure):  # the hamlet branch writes a1's figures
+        with pytest.raises(ReadOnly if role in readers else NotFound):
+            scope.require_write(figure)
+    with translation.override("en"), pytest.raises(ReadOnly) as refused:
+        scope.require_write(Deadline(year=2025, step="review"))  # the defaults
+    assert str(refused.value) == "Only platform administrators set the default deadlines."
+    assert scope.can_read(YearApproval(admin_unit=places.a1, year=2025)) == (role in readers)
+
+
+def test_a_national_framework_is_read_by_all_and_changed_by_administrators(tree):
+    national = Framework(code="N", version="1", name="N", model="household", style="points")
+    official = scope_of(tree, "commune_official")
+    assert official.can_read(national) and not official.can_write(national)
+    with translation.override("en"), pytest.raises(ReadOnly) as refused:
+        official.require_write(national)
+    assert str(refused.value) == "Only platform administrators change national frameworks."
+    assert EVERYTHING.can_write(national)
