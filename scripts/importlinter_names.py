@@ -9,8 +9,8 @@ Attributes of classes (Django's ``Model._meta``) are not module names and are no
 ``can_write_path: edupact.core.scoping`` — the one write-permission check stays the only
 place that reads the write paths.
 
-Both read each module's source with ``ast`` (the module's file is found through
-``importlib.util.find_spec``, which imports only the parent packages). Registered in
+Both read each module's source with ``ast`` (the module's file is found on disk from the
+top-level package, importing nothing below it: ``_source``). Registered in
 ``.importlinter`` with ``contract_types``; ``lint-imports`` puts the current directory on
 ``sys.path``, so run it from the repository root.
 """
@@ -21,6 +21,7 @@ import ast
 import importlib.util
 from dataclasses import dataclass
 from functools import cache
+from pathlib import Path
 
 import grimp
 from importlinter import Contract, ContractCheck, fields, output
@@ -35,12 +36,31 @@ class Use:
 
 
 @cache
-def _tree(module: str) -> ast.Module | None:
-    spec = importlib.util.find_spec(module)
-    if spec is None or not spec.origin or not spec.origin.endswith(".py"):
+def _source(module: str) -> tuple[Path, bool] | None:
+    """The module's file and whether it is a package, found on disk from the top-level
+    package: ``find_spec`` of a submodule would import its parent packages, and a parent
+    such as ``evaluation.models`` (a package that imports Django models) needs settings."""
+    top, *rest = module.split(".")
+    spec = importlib.util.find_spec(top)
+    if spec is None or not spec.submodule_search_locations:
         return None
-    with open(spec.origin, encoding="utf-8") as source:
-        return ast.parse(source.read(), filename=spec.origin)
+    path = Path(next(iter(spec.submodule_search_locations)))
+    for part in rest:
+        path = path / part
+    if (path / "__init__.py").is_file():
+        return path / "__init__.py", True
+    if path.with_suffix(".py").is_file():
+        return path.with_suffix(".py"), False
+    return None
+
+
+@cache
+def _tree(module: str) -> ast.Module | None:
+    found = _source(module)
+    if found is None:
+        return None
+    with open(found[0], encoding="utf-8") as source:
+        return ast.parse(source.read(), filename=str(found[0]))
 
 
 def _resolve(module: str, is_package: bool, level: int, name: str | None) -> str | None:
@@ -58,8 +78,7 @@ def _uses(graph: grimp.ImportGraph, module: str) -> list[Use]:
     tree = _tree(module)
     if tree is None:
         return []
-    spec = importlib.util.find_spec(module)
-    is_package = bool(spec and spec.submodule_search_locations is not None)
+    is_package = _source(module)[1]
     uses: list[Use] = []
     modules_by_alias: dict[str, str] = {}
     for node in ast.walk(tree):

@@ -5,6 +5,7 @@ import json
 
 import pytest
 from openpyxl import load_workbook
+from test_evaluation_frameworks import place_at_a_commune
 
 from edupact.core.scoping import Scope
 from edupact.evaluation import services
@@ -179,6 +180,7 @@ def test_create_refuses_a_bad_framework(admin):
 
 
 def test_a_local_rubric_is_invisible_outside_its_owner(tree, api_client):
+    place_at_a_commune(tree.commune_branch)
     rubric = services.create_framework(Scope(everything=True), _small(), owner=tree.commune_branch)
     inside = api_client(tree.users["commune_official"])
     outside = api_client(tree.users["principal"])

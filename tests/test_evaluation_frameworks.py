@@ -7,14 +7,15 @@ import json
 from io import StringIO
 
 import pytest
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from openpyxl import load_workbook
 
 from edupact.accounts.selectors import scope_for
 from edupact.audit.models import AuditEntry
-from edupact.core.scoping import Scope
+from edupact.core.scoping import NotFound, ReadOnly, Scope
+from edupact.directory.models import AdminUnit
 from edupact.evaluation import exchange, scoring, selectors, services
 from edupact.evaluation.models import Framework, Indicator
 
@@ -31,6 +32,14 @@ def shipped(code: str) -> dict:
 def loaded():
     services.load_frameworks()
     return {f.code: f for f in Framework.objects.all()}
+
+
+def place_at_a_commune(organisation) -> None:
+    """Local rubrics belong to an organisation of a province or a commune: place it in one."""
+    organisation.admin_unit = AdminUnit.objects.create(
+        country="VN", level=AdminUnit.Level.COMMUNE, name="Xã Bình Chánh", code="27595"
+    )
+    organisation.save()
 
 
 def small(**changes) -> dict:
@@ -402,7 +411,7 @@ def test_xlsx_that_is_not_a_workbook():
 
 def test_only_platform_administrators_change_national_frameworks(tree):
     officer = scope_for(tree.users["commune_official"])
-    with pytest.raises(PermissionDenied):
+    with pytest.raises(ReadOnly, match="Only platform administrators change national frameworks"):
         services.create_framework(officer, small())
     admin = scope_for(tree.users["platform_admin"])
     assert services.create_framework(admin, small()).owner is None
@@ -410,6 +419,7 @@ def test_only_platform_administrators_change_national_frameworks(tree):
 
 def test_a_local_rubric_is_seen_and_changed_inside_its_owner(tree):
     official = scope_for(tree.users["commune_official"])
+    place_at_a_commune(tree.commune_branch)
     rubric = services.create_framework(official, small(), owner=tree.commune_branch)
     national = services.create_framework(EVERYTHING, small(code="NATIONAL"))
     hamlet = scope_for(tree.users["hamlet_branch"])
@@ -422,7 +432,7 @@ def test_a_local_rubric_is_seen_and_changed_inside_its_owner(tree):
     assert selectors.framework(official, rubric.pk, write=True) == rubric
     with pytest.raises(Framework.DoesNotExist):
         selectors.framework(official, national.pk, write=True)
-    with pytest.raises(PermissionDenied):
+    with pytest.raises(NotFound):  # the rubric's owner is above the hamlet branch's sight
         services.revise_framework(hamlet, rubric, small(pass_total=16))
 
 

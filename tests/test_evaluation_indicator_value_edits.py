@@ -5,14 +5,14 @@ recomputed share follows at once — through the service, the page and the API, 
 import json
 
 import pytest
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from test_evaluation_editing_web import text
 from test_evaluation_rollups import places  # noqa: F401 — the shared fixture
 from test_evaluation_workflow import LOCKED, cycle, review_all  # noqa: F401
 
 from edupact.accounts.selectors import scope_for
 from edupact.audit.models import AuditEntry
-from edupact.core.scoping import Scope
+from edupact.core.scoping import NotFound, ReadOnly, Scope
 from edupact.evaluation import selectors, services, workflow
 from edupact.evaluation.models import IndicatorValue
 
@@ -63,19 +63,19 @@ def test_the_writer_for_the_place_corrects_and_deletes_and_the_share_follows(fig
 
 def test_who_may_change_a_figure(figures):
     p = figures
-    assert services.can_change_indicator_value(p.commune, p.f_a1)
-    assert not services.can_change_indicator_value(p.commune, p.f_b)  # another commune
-    assert not services.can_change_indicator_value(p.province, p.f_vn)  # national
-    for scope, value in (
-        (p.commune, p.f_b),
-        (p.commune, p.f_vn),
-        (p.province, p.f_vn),
-        (scope_for(p.tree.users["trainer"]), p.f_a1),  # reads the city, writes nothing
-        (p.hamlet, p.f_a2),  # the branch of a1 does not write for a2
+    assert p.commune.can_write(p.f_a1)
+    assert not p.commune.can_write(p.f_b)  # another commune
+    assert not p.province.can_write(p.f_vn)  # national
+    for scope, value, refusal in (
+        (p.commune, p.f_b, NotFound),  # another commune: out of sight
+        (p.commune, p.f_vn, ReadOnly),  # national figures: read by all
+        (p.province, p.f_vn, ReadOnly),
+        (scope_for(p.tree.users["trainer"]), p.f_a1, ReadOnly),  # reads the city only
+        (p.hamlet, p.f_a2, NotFound),  # the branch of a1 neither writes nor reads a2
     ):
-        with pytest.raises(PermissionDenied):
+        with pytest.raises(refusal):
             services.delete_indicator_value(scope, value)
-        with pytest.raises(PermissionDenied):
+        with pytest.raises(refusal):
             services.change_indicator_value(scope, value, 1, 2)
     services.change_indicator_value(p.hamlet, p.f_a1, 40, 50)  # its own hamlet
     services.delete_indicator_value(EVERYTHING, p.f_vn)  # platform administrators: national

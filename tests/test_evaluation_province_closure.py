@@ -7,13 +7,13 @@ import datetime as dt
 import json
 
 import pytest
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from test_evaluation_rollups import REFORM, add, places, unit  # noqa: F401 — the shared fixture
 from test_evaluation_workflow import LOCKED, YEAR, cycle, review_all  # noqa: F401
 
 from edupact.accounts.selectors import scope_for
 from edupact.audit.models import AuditEntry
-from edupact.core.scoping import Scope
+from edupact.core.scoping import NotFound, ReadOnly, Scope
 from edupact.directory.models import AdminUnitSuccession
 from edupact.evaluation import bulk, locks, selectors, services, workflow
 from edupact.evaluation.models import Assessment, YearApproval
@@ -80,8 +80,8 @@ def test_the_city_closes_its_year_only_after_every_commune_and_its_own_records(c
     assert exc.value.messages == ["2 assessments have not been reviewed yet."]
     decide_city_records(p)
     # Who may close: those who write for the city; a commune official or a reader may not.
-    for scope in (p.commune, p.hamlet, p.reader):
-        with pytest.raises(PermissionDenied):
+    for scope, refusal in ((p.commune, NotFound), (p.hamlet, NotFound), (p.reader, ReadOnly)):
+        with pytest.raises(refusal):  # the city is out of the commune's and hamlet's sight
             workflow.approve_year(scope, p.city, YEAR)
     closed = workflow.approve_year(p.province, p.city, YEAR, user=p.city_user)
     assert (closed.state, closed.approved_by) == ("approved", p.city_user)
@@ -141,8 +141,8 @@ def test_only_the_national_level_reopens_a_closed_year_with_a_reason(city):
     approve_communes(p)
     decide_city_records(p)
     workflow.approve_year(p.province, p.city, YEAR)
-    for scope in (p.province, p.commune, p.reader):  # the city does not re-open itself
-        with pytest.raises(PermissionDenied):
+    for scope, refusal in ((p.province, ReadOnly), (p.commune, NotFound), (p.reader, ReadOnly)):
+        with pytest.raises(refusal):  # the city does not re-open itself
             workflow.reopen_year(scope, p.city, YEAR, "Sửa số liệu")
     with pytest.raises(ValidationError) as exc:
         workflow.reopen_year(p.admin, p.city, YEAR, "  ")
@@ -192,13 +192,15 @@ def test_the_city_page_lists_the_communes_and_closes_per_role(city, client_as):
     assert "Close the province" in page.text
     reader = client_as(p.tree.users["trainer"], "en")
     assert reader.get(url).status_code == 200
-    assert reader.post(f"{url}approve/", {"unit": p.city.pk}).status_code == 404
+    refused = reader.post(f"{url}approve/", {"unit": p.city.pk})
+    assert refused.status_code == 403 and "Only the province may close its year." in refused.text
     assert not YearApproval.objects.filter(admin_unit=p.city).exists()
     done = secretariat.post(f"{url}approve/", {"unit": p.city.pk}, follow=True)
     assert "year 2024 is closed; its records are locked." in done.text
     assert YearApproval.objects.get(admin_unit=p.city).state == "approved"
     assert "Re-open the province" not in done.text  # the city does not re-open itself
-    assert secretariat.post(f"{url}reopen/", {"unit": p.city.pk, "reason": "x"}).status_code == 404
+    refused = secretariat.post(f"{url}reopen/", {"unit": p.city.pk, "reason": "x"})
+    assert refused.status_code == 403  # the national level re-opens a province's closed year
     commune_page = secretariat.get(f"/evaluation/cycle/{p.a.pk}/{YEAR}/").text
     assert "has closed the year; only the national level may re-open it." in commune_page
     assert "Re-open the commune" not in commune_page

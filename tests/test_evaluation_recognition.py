@@ -7,10 +7,11 @@ import shutil
 import subprocess
 
 import pytest
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from test_evaluation_rollups import add, assess, places  # noqa: F401 — the shared fixture
 
 from edupact.accounts.selectors import scope_for
+from edupact.core.scoping import NotFound
 from edupact.evaluation import rollups, selectors, services
 from edupact.evaluation.models import Assessment, RecognitionDecision, Rollup
 
@@ -104,7 +105,7 @@ def test_failing_and_out_of_area_assessments_are_refused_and_nothing_changes(cyc
 
 def test_only_writers_of_an_issuing_organisation_issue(cycle):
     p = cycle
-    with pytest.raises(PermissionDenied):  # the hamlet branch writes below the commune
+    with pytest.raises(NotFound):  # the hamlet branch writes (and reads) below the commune
         services.issue_recognition_decision(
             scope_for(p.tree.users["hamlet_branch"]),
             p.tree.commune_branch,
@@ -113,10 +114,14 @@ def test_only_writers_of_an_issuing_organisation_issue(cycle):
             SIGNER,
             [p.ba],
         )
-    with pytest.raises(PermissionDenied):  # a school is not an issuing organisation
+    with pytest.raises(ValidationError) as exc:  # a school is not an issuing organisation
         services.issue_recognition_decision(
             scope_for(p.tree.users["platform_admin"]), p.tree.vn_school, "1/QĐ", DAY, SIGNER, [p.ba]
         )
+    assert exc.value.message_dict == {
+        "organisation": ["You may not issue decisions for this organisation."]
+    }
+    assert not RecognitionDecision.objects.exists()
 
 
 def test_the_commune_issues_on_the_web_and_prints_certificates(cycle, client_as, tmp_path):

@@ -9,7 +9,7 @@ import json
 from decimal import Decimal
 
 import pytest
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from factories import RoleGrantFactory, UserFactory
 from test_evaluation_editing_web import text
 from test_evaluation_rollups import places  # noqa: F401 — the shared fixture
@@ -17,7 +17,7 @@ from test_evaluation_rollups import places  # noqa: F401 — the shared fixture
 from edupact.accounts.models import Role
 from edupact.accounts.selectors import scope_for
 from edupact.audit.models import AuditEntry
-from edupact.core.scoping import Scope
+from edupact.core.scoping import NotFound, ReadOnly, Scope
 from edupact.evaluation import services, workflow
 from edupact.evaluation.models import Deadline, Framework, Subject, Target
 
@@ -201,9 +201,9 @@ def test_a_local_target_is_changed_and_deleted_by_its_place_only(targets):
     assert [Decimal(str(v)) for v in update.changes["value"]] == [75, 78]
     for target in (p.national, p.other):
         target.value = 90
-        with pytest.raises(PermissionDenied):
+        with pytest.raises(ReadOnly):  # every reader sees the targets: 403, not 404
             services.change_target(p.official, target)
-    with pytest.raises(PermissionDenied):  # nor moved to a place the user does not write for
+    with pytest.raises(ReadOnly):  # nor moved to a place the user does not write for
         p.own.admin_unit = p.b
         services.change_target(p.official, p.own)
     p.own.admin_unit = p.a
@@ -212,8 +212,10 @@ def test_a_local_target_is_changed_and_deleted_by_its_place_only(targets):
         services.change_target(p.official, p.own)
     assert exc.value.message_dict == {"value": ["A target is a share from 0 to 100 %."]}
     assert Target.objects.get(pk=p.own.pk).value == 78
-    with pytest.raises(PermissionDenied):
+    with pytest.raises(ReadOnly, match="National targets come from the legal texts"):
         services.delete_target(p.official, p.national)
+    with pytest.raises(ReadOnly, match="National targets come from the legal texts"):
+        services.delete_target(EVERYTHING, p.national)  # platform administrators neither
     with pytest.raises(ValidationError) as exc:
         services.delete_target(p.official, p.past)
     assert exc.value.messages == [
@@ -353,7 +355,7 @@ def test_the_city_secretariat_sets_the_citys_deadlines_and_administrators_the_de
     assert 'name="dossier-inherit"' in page and 'name="review-inherit"' not in page
     official.post(commune_url, deadline_form({"dossier": ("12/01/2026", 5, "inherit")}))
     assert workflow.deadlines_for(p.a1, 2025)["dossier"].due == dt.date(2026, 1, 9)
-    with pytest.raises(PermissionDenied):
+    with pytest.raises(NotFound):  # the hamlet branch does not see the city
         workflow.clear_deadline(scope_for(t.users["hamlet_branch"]), 2025, "dossier", p.city)
     # The API: the commune's own again, removed with DELETE.
     client = api_client(t.users["commune_official"])

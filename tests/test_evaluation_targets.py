@@ -5,11 +5,12 @@ from decimal import Decimal
 from io import StringIO
 
 import pytest
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.management import call_command
 from test_evaluation_rollups import places  # noqa: F401 — the shared fixture
 
 from edupact.accounts.selectors import scope_for
+from edupact.core.scoping import NotFound, ReadOnly
 from edupact.evaluation import selectors, services
 from edupact.evaluation.models import IndicatorValue, Target
 
@@ -77,9 +78,9 @@ def test_figures_from_other_systems_are_entered_within_the_scope(places):  # noq
     assert value.percent == 41.2 and value.source == "manual"
     again = services.record_indicator_value(commune, "citizen.worker", 2025, 450, 1000, places.a1)
     assert again.pk == value.pk and IndicatorValue.objects.count() == 1
-    with pytest.raises(PermissionDenied):
+    with pytest.raises(NotFound):  # another commune: out of sight
         services.record_indicator_value(commune, "citizen.worker", 2025, 1, 2, places.b)
-    with pytest.raises(PermissionDenied):  # national figures: platform administrators only
+    with pytest.raises(ReadOnly):  # national figures: read by all, platform administrators
         services.record_indicator_value(commune, "citizen.worker", 2025, 1, 2, None)
     with pytest.raises(ValidationError):
         services.record_indicator_value(commune, "citizen.worker", 2025, 3, 2, places.a)

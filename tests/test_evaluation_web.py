@@ -7,6 +7,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import override_settings
 from openpyxl import load_workbook
+from test_evaluation_frameworks import place_at_a_commune
 
 from edupact.core.scoping import Scope
 from edupact.evaluation import exchange, services
@@ -126,6 +127,7 @@ def test_export_downloads(loaded, officer):
 
 def test_a_local_rubric_is_not_found_outside_its_owner(tree, client_as, loaded):
     data = exchange.to_data(loaded["TTHTCD"]) | {"code": "LOCAL", "version": "1"}
+    place_at_a_commune(tree.commune_branch)
     rubric = services.create_framework(Scope(everything=True), data, owner=tree.commune_branch)
     inside = client_as(tree.users["commune_official"])
     outside = client_as(tree.users["principal"])
@@ -153,7 +155,9 @@ def _small() -> dict:
 
 
 def test_import_is_for_platform_administrators(tree, officer):
-    assert officer.get("/evaluation/frameworks/import/").status_code == 404
+    response = officer.get("/evaluation/frameworks/import/")  # imports make national ones
+    assert response.status_code == 403
+    assert "Chỉ quản trị hệ thống mới được thay đổi bộ tiêu chí quốc gia." in response.text
 
 
 def test_import_json_dry_run_then_for_real(db, admin):

@@ -8,7 +8,7 @@ import json
 
 import pytest
 from django.core import mail
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.management import call_command
 from factories import OrganisationFactory, RoleGrantFactory, UserFactory
 from test_evaluation_rollups import add, places  # noqa: F401 — the shared fixture
@@ -16,7 +16,7 @@ from test_evaluation_rollups import add, places  # noqa: F401 — the shared fix
 from edupact.accounts.models import Role
 from edupact.accounts.selectors import scope_for
 from edupact.audit.models import AuditEntry
-from edupact.core.scoping import Scope
+from edupact.core.scoping import NotFound, ReadOnly, Scope
 from edupact.directory.models import Organisation
 from edupact.evaluation import bulk, locks, selectors, services, workflow
 from edupact.evaluation import cycle as cycle_services
@@ -83,9 +83,9 @@ def test_a_commune_sets_its_own_deadline_which_applies_below_it_only(cycle):
     assert (local.level, local.remind_days) == ("hamlet", 3)
     assert workflow.deadlines_for(p.a1, YEAR)["review"].due == dt.date(2024, 12, 5)
     assert workflow.deadlines_for(p.b1, YEAR)["review"].due == dt.date(2024, 12, 15)
-    with pytest.raises(PermissionDenied):
+    with pytest.raises(NotFound):  # the commune is out of the hamlet branch's sight
         workflow.set_deadline(p.hamlet, YEAR, "review", dt.date(2024, 12, 1), p.a)
-    with pytest.raises(PermissionDenied):  # defaults: platform administrators
+    with pytest.raises(ReadOnly, match="Only platform administrators set the default"):
         workflow.set_deadline(p.commune, YEAR, "review", dt.date(2024, 12, 1))
     with pytest.raises(ValidationError):
         workflow.set_deadline(Scope(everything=True), YEAR, "review", dt.date(2027, 1, 1))
@@ -133,7 +133,7 @@ def test_a_hamlet_is_approved_by_its_commune_only_once_everything_is_reviewed(cy
         workflow.approve_year(p.commune, p.a1, YEAR)
     assert exc.value.messages == ["1 assessment has not been reviewed yet."]
     review_all(p)
-    with pytest.raises(PermissionDenied):  # the hamlet branch does not approve itself
+    with pytest.raises(ReadOnly):  # the hamlet branch does not approve itself
         workflow.approve_year(p.hamlet, p.a1, YEAR)
     approval = workflow.approve_year(p.commune, p.a1, YEAR, user=p.tree.users["commune_official"])
     assert approval.state == "approved" and approval.approved_by.username == "commune_official"
@@ -144,7 +144,7 @@ def test_the_province_approves_a_commune_only_after_all_its_hamlets(cycle):
     p = cycle
     review_all(p)
     workflow.approve_year(p.commune, p.a1, YEAR)
-    with pytest.raises(PermissionDenied):  # the commune does not approve itself
+    with pytest.raises(ReadOnly):  # the commune does not approve itself
         workflow.approve_year(p.commune, p.a, YEAR)
     with pytest.raises(ValidationError) as exc:
         workflow.approve_year(p.province, p.a, YEAR)
@@ -202,7 +202,7 @@ def test_an_approved_commune_locks_decisions_and_reopening_goes_top_down(cycle):
     with pytest.raises(ValidationError) as exc:
         workflow.reopen_year(p.province, p.a, YEAR, "  ")
     assert exc.value.message_dict == {"reason": ["Give the reason for re-opening."]}
-    with pytest.raises(PermissionDenied):
+    with pytest.raises(ReadOnly):
         workflow.reopen_year(p.commune, p.a, YEAR, "Sai sót")
     workflow.reopen_year(p.province, p.a, YEAR, "Ấp 1 khai sai điểm", user=p.city_user)
     reopened = workflow.reopen_year(p.commune, p.a1, YEAR, "Sai điểm hộ ông Ba")
@@ -229,7 +229,7 @@ def test_reopening_an_assessment_needs_a_reason_and_an_open_year(cycle):
         "Thiếu minh chứng",
         user,
     )
-    with pytest.raises(PermissionDenied):  # another commune's records
+    with pytest.raises(NotFound):  # another organisation's records
         workflow.reopen_assessment(scope_for(p.tree.users["principal"]), p.a_tu, "x")
     review_all(p)
     workflow.approve_year(p.commune, p.a1, YEAR)
@@ -261,8 +261,10 @@ def test_the_commune_page_shows_progress_and_lets_each_role_act(cycle, client_as
     assert page.status_code == 200 and 'lang="vi"' in page.text
     city.post(f"{url}approve/", {"unit": p.a.pk})
     assert YearApproval.objects.get(admin_unit=p.a).state == "approved"
-    # A commune official cannot approve the commune: the action is refused as not found.
-    assert commune.post(f"{url}reopen/", {"unit": p.a.pk, "reason": "x"}).status_code == 404
+    # A commune official reads but cannot re-open the commune's year: the level above does.
+    refused = commune.post(f"{url}reopen/", {"unit": p.a.pk, "reason": "x"})
+    assert refused.status_code == 403
+    assert "Only the level above may re-open this year." in refused.text
     response = city.post(f"{url}reopen/", {"unit": p.a.pk, "reason": ""}, follow=True)
     assert YearApproval.objects.get(admin_unit=p.a).state == "approved"
     city.post(f"{url}reopen/", {"unit": p.a.pk, "reason": "Kiểm tra lại"})

@@ -6,6 +6,8 @@ it refuses. A hypothesis property proves that the check of one record and the li
 user may change (``Scope.filter(…, write=True)``) are one rule, on both databases.
 """
 
+import datetime as dt
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -18,7 +20,17 @@ from edupact.accounts.models import Role
 from edupact.accounts.selectors import scope_for
 from edupact.core.scoping import Acting, NotFound, ReadOnly, Scope
 from edupact.directory.models import AdminUnit, Organisation, Person, Position
-from edupact.evaluation import services as evaluation
+from edupact.evaluation.models import (
+    Assessment,
+    Deadline,
+    Framework,
+    IndicatorValue,
+    RecognitionDecision,
+    ReviewMeeting,
+    Subject,
+    Target,
+    YearApproval,
+)
 from edupact.funds import services as fund_services
 from edupact.funds.models import Fund, FundAccount
 from edupact.rotating.models import Code, RotatingFund, Share
@@ -182,14 +194,24 @@ def test_a_place_is_written_for_by_who_writes_an_organisation_placed_there_or_ab
     assert EVERYTHING.can_write_place(None) and EVERYTHING.can_write_place(province)
 
 
+# The places each role writes for in the evaluation's fixture: the answers of
+# ``evaluation.services.can_write_unit`` before ``Scope.can_write_place`` replaced it.
+PLACES_WRITTEN = {
+    "platform_admin": {"city", "a", "b", "a1", "a2", "b1", "d", None},
+    "commune_official": {"a", "a1", "a2"},  # the commune branch, placed in A: A and below
+    "hamlet_branch": {"a1"},
+}
+
+
 @pytest.mark.parametrize("role", [r.value for r in Role])
 def test_can_write_place_answers_as_the_evaluations_can_write_unit(places, role):  # noqa: F811
-    """The place rule in core gives today's answer of ``evaluation.services.can_write_unit``
-    for every place of the evaluation's fixture and every role (the call sites move to it)."""
+    """The place rule in core gives the answer ``evaluation.services.can_write_unit`` gave
+    for every place of the evaluation's fixture and every role (the call sites moved to it);
+    no place (national figures, default deadlines): platform administrators only."""
     scope = scope_of(places.tree, role)
-    units = [places.city, places.a, places.b, places.a1, places.a2, places.b1, places.d, None]
-    for unit in units:
-        assert scope.can_write_place(unit) == evaluation.can_write_unit(scope, unit), unit
+    names = ["city", "a", "b", "a1", "a2", "b1", "d", None]
+    written = {n for n in names if scope.can_write_place(getattr(places, n) if n else None)}
+    assert written == PLACES_WRITTEN.get(role, set())
 
 
 # One rule, two forms: the check of a record and the list of what one may change ---------------
@@ -200,7 +222,8 @@ def records(tree):
     """A record of every model whose rule has organisation paths, in several organisations:
     organisations, people, positions, rotating funds with codes and shares, loan funds and
     accounts of people and of organisations (read through the institution, changed by the
-    kanoon)."""
+    kanoon), and the evaluation's records of the hamlet and commune branches (local rubrics,
+    subjects, assessments, review meetings, recognition decisions)."""
     for org in (tree.kanoon, tree.hamlet_branch, tree.school_a):
         fund = create_rotating_fund(
             EVERYTHING,
@@ -219,6 +242,23 @@ def records(tree):
     fund = fund_services.create_fund(EVERYTHING, Fund(name="صندوق کانون ۹", kanoon=tree.kanoon))
     fund_services.open_account(EVERYTHING, fund, person=tree.member)
     fund_services.open_account(EVERYTHING, fund, organisation=tree.school_a)
+    for org in (tree.commune_branch, tree.hamlet_branch):
+        Framework.objects.create(
+            code=f"R-{org.pk}", version="1", name="Bộ tiêu chí", model="household",
+            style="points", owner=org,
+        )  # fmt: skip
+        subject = Subject.objects.create(
+            kind="household", name="Hộ", organisation=org, person=tree.member
+        )
+        Assessment.objects.create(subject=subject, year=2024, total=0, recognised=False)
+        ReviewMeeting.objects.create(
+            organisation=org, year=2024, date=dt.date(2024, 11, 2), place="Nhà văn hoá",
+            chair="A", secretary="B", present=10, invited=12,
+        )  # fmt: skip
+        RecognitionDecision.objects.create(
+            organisation=org, number=f"{org.pk}/QĐ-UBND", date=dt.date(2024, 12, 1),
+            year=2024, model="household", signer_name="C",
+        )  # fmt: skip
     return [
         *Organisation.objects.all(),
         *Person.objects.select_related("home_organisation"),
@@ -228,6 +268,11 @@ def records(tree):
         *Share.objects.select_related("code__fund__organisation"),
         *Fund.objects.select_related("kanoon"),
         *FundAccount.objects.select_related("fund__kanoon", "organisation"),
+        *Framework.objects.select_related("owner"),
+        *Subject.objects.select_related("organisation"),
+        *Assessment.objects.select_related("subject__organisation"),
+        *ReviewMeeting.objects.select_related("organisation"),
+        *RecognitionDecision.objects.select_related("organisation"),
     ]
 
 
@@ -261,3 +306,45 @@ def test_can_write_is_the_write_filter_of_one_record(tree, records, data):
             scope.can_write(new)
             == scope.filter(Organisation.objects.all(), write=True, pk=record.pk).exists()
         )
+
+
+# Records of a place (ScopeRule.place, unowned, unowned_public, public) -------------------------
+
+
+@pytest.mark.parametrize("role", [r.value for r in Role])
+def test_a_places_records_are_read_and_changed_through_the_place(places, role):  # noqa: F811
+    """A figure of hamlet a1 is read by who reads an organisation placed at a1 or above and
+    changed by who writes for one; a national figure (no place) is read by everyone and
+    changed by platform administrators; a target is read by everyone (``public``), so a
+    refused change of one is always ReadOnly, never NotFound."""
+    scope = scope_of(places.tree, role)
+    figure = IndicatorValue(code="x", year=2025, numerator=1, denominator=2, admin_unit=places.a1)
+    national = IndicatorValue(code="x", year=2025, numerator=1, denominator=2)
+    readers = {"platform_admin", "commune_official", "hamlet_branch", "trainer"}
+    assert scope.can_read(figure) == (role in readers)
+    assert scope.can_write(figure) == (role in PLACES_WRITTEN and "a1" in PLACES_WRITTEN[role])
+    assert scope.can_read(national) and scope.can_write(national) == (role == "platform_admin")
+    target = Target(indicator="x", year=2030, value=70, admin_unit=places.a, name="x")
+    assert scope.can_read(target)
+    if role in ("platform_admin", "commune_official"):
+        scope.require_write(target)
+        return
+    with pytest.raises(ReadOnly):
+        scope.require_write(target)
+    if not scope.can_write(figure):  # the hamlet branch writes a1's figures
+        with pytest.raises(ReadOnly if role in readers else NotFound):
+            scope.require_write(figure)
+    with translation.override("en"), pytest.raises(ReadOnly) as refused:
+        scope.require_write(Deadline(year=2025, step="review"))  # the defaults
+    assert str(refused.value) == "Only platform administrators set the default deadlines."
+    assert scope.can_read(YearApproval(admin_unit=places.a1, year=2025)) == (role in readers)
+
+
+def test_a_national_framework_is_read_by_all_and_changed_by_administrators(tree):
+    national = Framework(code="N", version="1", name="N", model="household", style="points")
+    official = scope_of(tree, "commune_official")
+    assert official.can_read(national) and not official.can_write(national)
+    with translation.override("en"), pytest.raises(ReadOnly) as refused:
+        official.require_write(national)
+    assert str(refused.value) == "Only platform administrators change national frameworks."
+    assert EVERYTHING.can_write(national)

@@ -83,7 +83,9 @@ class ScopeRule:
     not saved yet. ``place`` names an AdminUnit field for records that belong to a place
     rather than an organisation. ``unowned`` is the refusal of a record with no organisation
     or place (platform administrators only), ``unowned_public`` says every signed-in user
-    reads such records; ``personally`` is the refusal of an ``Acting.PERSONALLY`` act by
+    reads such records, ``public`` that every signed-in user reads every record (reference
+    data: a refused change is then always ``ReadOnly``, never ``NotFound``); ``personally``
+    is the refusal of an ``Acting.PERSONALLY`` act by
     anyone but the record's person.
     """
 
@@ -96,6 +98,7 @@ class ScopeRule:
     place: str | None = None
     unowned: Promise | str | None = None
     unowned_public: bool = False
+    public: bool = False
     personally: Promise | str | None = None
 
     def writing(self, new: bool = False) -> list[str]:
@@ -130,6 +133,8 @@ class Scope:
         if self.everything:
             return None
         rule: ScopeRule = model.scope
+        if rule.public and not write:
+            return None
         paths = _outermost(self.paths(write))
         one = {} if pk is None else {"pk": pk}
         keys = [
@@ -171,6 +176,8 @@ class Scope:
         if self.everything:
             return True
         rule: ScopeRule = type(obj).scope
+        if rule.public:
+            return True
         if rule.place:
             unit = _value(obj, rule.place)
             if unit is None:

@@ -105,13 +105,10 @@ def create_framework(request, data: Body[dict[str, Any]], owner: int | None = No
     """A new framework from the JSON form: national (platform administrators), or with
     ``?owner=`` a local rubric of a province's or commune's organisation the user writes
     for. A code already stored is refused (revise it instead)."""
-    scope = scope_for(request.user)
     organisation = None
-    if owner is not None:
-        organisation = services.framework_owners(scope).filter(pk=owner).first()
-        if organisation is None:
-            raise Http404
-    return Status(201, services.create_framework(scope, data, owner=organisation))
+    if owner is not None:  # fetched to read; the service refuses an owner one only reads
+        organisation = scoped_get_or_404(request.user, Organisation, owner)
+    return Status(201, services.create_framework(scope_for(request.user), data, owner=organisation))
 
 
 @router.put("/frameworks/{pk}", response=FrameworkDetail)
@@ -398,7 +395,7 @@ def add_target(request, data: TargetIn):
 @router.put("/targets/{pk}", response=TargetOut)
 def change_target(request, pk: int, data: TargetIn):
     """Correct a local target (403 for a national one or a place the user does not write
-    for)."""
+    for: every signed-in reader sees the targets)."""
     target = get_object_or_404(Target, pk=pk)
     return services.change_target(scope_for(request.user), _target_values(request, target, data))
 

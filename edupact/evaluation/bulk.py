@@ -248,10 +248,15 @@ def _subjects(model: str, keys: set[str], scope: Scope) -> tuple[dict, set[int]]
         "organisation__path",
     )
     for condition in batches:
-        for s in scope.filter(base.filter(condition)).values(*fields):
+        rows = list(scope.filter(base.filter(condition)).values(*fields))
+        for s in rows:
             found.setdefault(s["code"] or f"#{s['id']}", []).append(s)
-            if scope.can_write_path(s["organisation__path"]):
-                writable.add(s["id"])
+        # The same rule as ``Scope.require_write`` on one subject, asked of the whole batch.
+        writable.update(
+            scope.filter(
+                Subject.objects.filter(pk__in=[s["id"] for s in rows]), write=True
+            ).values_list("pk", flat=True)
+        )
     return found, writable
 
 

@@ -31,7 +31,7 @@ from django.utils.translation import gettext as _
 from edupact.core.downloads import EXTENSIONS, sniff
 from edupact.core.scoping import Scope
 from edupact.core.text import normalise
-from edupact.directory.models import AdminUnit, Organisation, Person
+from edupact.directory.models import AdminUnit, Organisation
 
 from . import locks, services
 from .models import (
@@ -45,6 +45,7 @@ from .models import (
     ReviewMeeting,
     Subject,
 )
+from .selectors import meeting_people
 from .services import REVIEWED_IN_HAMLET
 
 Status = Assessment.Status
@@ -283,11 +284,15 @@ class Meeting:
     proposals: list[ProposalRow] = field(default_factory=list)
 
 
-def _references(scope: Scope, data: Meeting, own: frozenset = frozenset()) -> tuple[dict, dict]:
+def _references(
+    scope: Scope, data: Meeting, organisation: Organisation, own: frozenset = frozenset()
+) -> tuple[dict, dict]:
     """The assessments (locked) and the directory people the meeting names. Those it does
     not already hold (``own``, when it is corrected) are followed through the writer's
     scope (``Scope.resolve``): an id outside it is refused as one that names nothing, first
-    and alone, so the refusal names no household and tells nothing of other places."""
+    and alone, so the refusal names no household and tells nothing of other places. People
+    are resolved among the branch's (``selectors.meeting_people``), the list the meeting
+    form offers: another hamlet's person, one out of sight and a missing id alike."""
     assessments = (
         Assessment.objects.select_for_update(of=("self",)).select_related("subject").order_by("pk")
     )
@@ -295,7 +300,9 @@ def _references(scope: Scope, data: Meeting, own: frozenset = frozenset()) -> tu
     rows = scope.resolve(assessments, ids - own, field="proposals")
     rows |= {a.pk: a for a in assessments.filter(pk__in=own)}
     people = scope.resolve(
-        Person, [a.person_id for a in data.attendees if a.person_id], field="attendees"
+        meeting_people(scope, organisation),
+        [a.person_id for a in data.attendees if a.person_id],
+        field="attendees",
     )
     return rows, people
 
@@ -384,7 +391,7 @@ def record_review_meeting(
     _check_year(data.year)
     unit = unit or organisation.admin_unit
     ids = [p.assessment for p in data.proposals]
-    rows, people = _references(scope, data)
+    rows, people = _references(scope, data, organisation)
     errors = _meeting_errors(data)
     in_area = set(
         Assessment.objects.filter(pk__in=ids)
@@ -541,7 +548,7 @@ def correct_review_meeting(
     data.year = meeting.year
     own = frozenset(meeting.proposals.values_list("assessment_id", flat=True))
     ids = [p.assessment for p in data.proposals]
-    rows, people = _references(scope, data, own)
+    rows, people = _references(scope, data, meeting.organisation, own)
     errors = _meeting_errors(data)
     if not reason:
         errors["reason"] = [_("Give the reason for the correction.")]

@@ -22,7 +22,7 @@ from django.db.models.functions import Cast, NullIf
 from edupact.core.bounds import check_year
 from edupact.core.scoping import Scope
 from edupact.core.text import matching, search_key
-from edupact.directory.models import AdminUnit, Organisation, Translated
+from edupact.directory.models import AdminUnit, Organisation, Person, Translated
 
 from .models import (
     Assessment,
@@ -465,13 +465,13 @@ def targets(*, indicator: str | None = None, model: str | None = None) -> QueryS
 # Recognition decisions ---------------------------------------------------------------------------
 
 
-def issuers(scope: Scope) -> QuerySet:
+def issuers(scope: Scope, write: bool = True) -> QuerySet:
     """Organisations the user may issue recognition decisions for (People's Committees and
-    associations they write for)."""
+    associations they write for; with ``write=False``, those they read)."""
     from .services import ISSUERS
 
     qs = Organisation.objects.filter(kind__in=ISSUERS, active=True).select_related("admin_unit")
-    return scope.filter(qs, write=True).order_by("path")
+    return scope.filter(qs, write=write).order_by("path")
 
 
 def awaiting_decision(organisation: Organisation, year: int, model: str | None = None) -> QuerySet:
@@ -592,10 +592,21 @@ def meeting_revisions(meeting: ReviewMeeting) -> QuerySet:
     return meeting.revisions.select_related("corrected_by").order_by("-number")
 
 
-def registering_organisations(scope: Scope) -> QuerySet:
-    """Organisations the user registers subjects for (those they write for, in Vietnam)."""
+def registering_organisations(scope: Scope, write: bool = True) -> QuerySet:
+    """Organisations the user registers subjects for (those they write for, in Vietnam;
+    with ``write=False``, those they read)."""
     qs = Organisation.objects.filter(active=True, country="VN").select_related("admin_unit")
-    return scope.filter(qs, write=True).order_by("path")
+    return scope.filter(qs, write=write).order_by("path")
+
+
+def meeting_people(scope: Scope, organisation: Organisation) -> QuerySet:
+    """Who may be named, by id, as an attendee of a meeting ``organisation`` holds: a person
+    of its branch — home organisation or a position inside its subtree, the directory's own
+    "in a subtree" (``Person.scope``) — whom the writer sees. The meeting form offers these
+    and the service resolves attendee ids in them (``cycle._references``), so web, API and
+    service agree; anyone else attends by written name."""
+    branch = Scope(read_paths=(organisation.path,)).q(Person)
+    return scope.filter(Person.objects.filter(branch)).order_by("sort_key", "pk")
 
 
 # Bulk entry and the yearly cycle ---------------------------------------------------------------
@@ -836,7 +847,7 @@ def notices(user, today: dt.date | None = None) -> list:
 
 
 def writable_places(scope: Scope, levels=(AdminUnit.Level.PROVINCE, AdminUnit.Level.COMMUNE)):
-    """Current places the user writes for (``services.can_write_unit``): where an
+    """Current places the user writes for (``Scope.can_write_place``): where an
     organisation they write for is placed, and the places below it."""
     qs = AdminUnit.objects.filter(country="VN", level__in=levels, valid_to__isnull=True)
     if not scope.everything:

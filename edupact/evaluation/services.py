@@ -8,17 +8,18 @@ from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q
 from django.utils.translation import gettext as _
 
-from edupact.core.scoping import Scope
+from edupact.core.scoping import ReadOnly, Scope
 from edupact.core.text import normalise
 from edupact.directory.models import AdminUnit, Organisation
 
 from . import exchange, locks, scoring
 from .models import (
+    NATIONAL_TARGETS,
     Assessment,
     Criterion,
     Framework,
@@ -32,16 +33,6 @@ from .models import (
 )
 
 SHIPPED = Path(__file__).resolve().parent / "frameworks"
-
-
-def _require_write(scope: Scope, owner: Organisation | None) -> None:
-    """National frameworks belong to platform administrators; local rubrics to their owner."""
-    if owner is None:
-        if not scope.everything:
-            raise PermissionDenied(_("Only platform administrators change national frameworks."))
-        return
-    if not scope.can_write_path(owner.path):
-        raise PermissionDenied(_("You may not change the frameworks of this organisation."))
 
 
 def _date(value: str | None) -> dt.date | None:
@@ -101,8 +92,17 @@ def _fill(framework: Framework, data: dict) -> Framework:
 def create_framework(scope: Scope, data, owner: Organisation | None = None) -> Framework:
     """A new framework from its JSON form (scorer format plus metadata). A code already
     stored is refused: a new version of it is made by revising it (``revise_framework``),
-    so it supersedes the version before it."""
-    _require_write(scope, owner)
+    so it supersedes the version before it. National frameworks (no owner): platform
+    administrators; a local rubric: who writes for its owner, a province's or commune's
+    organisation (``framework_owners``)."""
+    scope.require_write(Framework(owner=owner))
+    if owner is not None and not (
+        owner.active
+        and AdminUnit.objects.filter(pk=owner.admin_unit_id, level__in=RUBRIC_LEVELS).exists()
+    ):
+        raise ValidationError(
+            {"owner": [_("A local rubric belongs to a province's or commune's organisation.")]}
+        )
     clean = exchange.canonical(data)
     same_code = Framework.objects.filter(code=clean["code"])
     if same_code.exists() and not same_code.filter(version=clean["version"]).exists():
@@ -120,12 +120,15 @@ def create_framework(scope: Scope, data, owner: Organisation | None = None) -> F
     return _fill(Framework(owner=owner), clean)
 
 
+#: Local rubrics belong to the organisations of a province or a commune.
+RUBRIC_LEVELS = (AdminUnit.Level.PROVINCE, AdminUnit.Level.COMMUNE)
+
+
 def framework_owners(scope: Scope):
     """Organisations a user may create a local rubric for: those placed at a province or a
     commune that the user writes for (national frameworks: platform administrators)."""
     qs = Organisation.objects.filter(
-        active=True,
-        admin_unit__level__in=(AdminUnit.Level.PROVINCE, AdminUnit.Level.COMMUNE),
+        active=True, admin_unit__level__in=RUBRIC_LEVELS
     ).select_related("admin_unit")
     return scope.filter(qs, write=True).order_by("path")
 
@@ -142,7 +145,7 @@ def revise_framework(scope: Scope, framework: Framework, data) -> Framework:
     was; the change becomes a new version that ``supersedes`` it, under a new version label.
     """
     framework = Framework.objects.select_for_update().get(pk=framework.pk)
-    _require_write(scope, framework.owner)
+    scope.require_write(framework)
     clean = exchange.canonical(data)
     if clean["code"] != framework.code:
         raise ValidationError({"code": [_("A revision keeps the framework's code.")]})
@@ -209,10 +212,11 @@ def import_frameworks(
 def _import_one(scope, clean, existing, owner):
     if existing is None:
         latest = Framework.objects.filter(code=clean["code"]).order_by("-created_at", "-id").first()
-        _require_write(scope, latest.owner if latest else owner)
         # The new version names the one it supersedes in its creation (and audit entry).
         owner = latest.owner if latest else owner
-        framework = _fill(Framework(owner=owner, supersedes=latest), clean)
+        framework = Framework(owner=owner, supersedes=latest)
+        scope.require_write(framework)
+        framework = _fill(framework, clean)
         return framework, "created" if latest is None else "revised"
     if exchange.to_data(existing) == clean:
         return existing, "unchanged"
@@ -225,7 +229,7 @@ def _import_one(scope, clean, existing, owner):
                 ]
             }
         )
-    _require_write(scope, existing.owner)
+    scope.require_write(existing)
     return _fill(existing, clean), "updated"
 
 
@@ -266,18 +270,13 @@ def load_frameworks(directory: Path = SHIPPED) -> dict[str, int]:
 # Subjects and assessments -----------------------------------------------------------------------
 
 
-def _require_organisation(scope: Scope, organisation: Organisation) -> None:
-    if not scope.can_write_path(organisation.path):
-        raise PermissionDenied(_("You may not change the records of this organisation."))
-
-
 @transaction.atomic
 def save_subject(scope: Scope, subject: Subject) -> Subject:
     """Register or update a household, clan, hamlet, unit, citizen… inside the user's subtree."""
     if subject.pk:
         before = Subject.objects.select_related("organisation").get(pk=subject.pk)
-        _require_organisation(scope, before.organisation)
-    _require_organisation(scope, subject.organisation)
+        scope.require_write(before)
+    scope.require_write(subject)  # the organisation it is (or moves) in
     if subject.parent_id:  # a parent out of sight is not found, as one that does not exist
         scope.resolve_one(Subject, subject.parent_id, field="parent")
     subject.full_clean()
@@ -287,7 +286,7 @@ def save_subject(scope: Scope, subject: Subject) -> Subject:
 
 @transaction.atomic
 def add_member(scope: Scope, subject: Subject, member: Member) -> Member:
-    _require_organisation(scope, subject.organisation)
+    scope.require_write(subject)
     if subject.kind not in (LearningModel.HOUSEHOLD, LearningModel.CLAN):
         raise ValidationError(_("Only households and clans have members."))
     member.subject = subject
@@ -417,7 +416,7 @@ def check_record_assessment(
     """Check a recording for one subject: write scope, year, locks, the framework (the
     one version of the subject's model in force for the year unless given), the scorer,
     then ``check_answers_change`` on the row, locked for the transaction."""
-    _require_organisation(scope, subject.organisation)
+    scope.require_write(Assessment(subject=subject))
     check_assessment_year(year)
     locks.ensure_open(locks.place_of(subject), year)
     if framework is None:
@@ -489,7 +488,7 @@ def decide_assessment(scope: Scope, assessment: Assessment, recognised: bool) ->
             .select_related("subject__organisation")
             .get(pk=assessment.pk)
         )
-        _require_organisation(scope, assessment.subject.organisation)
+        scope.require_write(assessment)
         locks.ensure_open(locks.place_of(assessment.subject), assessment.year, locks.DECISIONS)
         if recognised and not assessment.recognised:
             raise ValidationError(
@@ -560,10 +559,6 @@ def area_q(organisation: Organisation, field: str = "subject") -> Q:
     return condition
 
 
-def can_issue(scope: Scope, organisation: Organisation) -> bool:
-    return organisation.kind in ISSUERS and scope.can_write_path(organisation.path)
-
-
 @transaction.atomic
 def issue_recognition_decision(
     scope: Scope,
@@ -585,8 +580,11 @@ def issue_recognition_decision(
     """
     from edupact.directory.models import Person
 
-    if not can_issue(scope, organisation):
-        raise PermissionDenied(_("You may not issue decisions for this organisation."))
+    scope.require_write(RecognitionDecision(organisation=organisation))
+    if organisation.kind not in ISSUERS:  # a People's Committee or an association issues
+        raise ValidationError(
+            {"organisation": [_("You may not issue decisions for this organisation.")]}
+        )
     ids = sorted({a.pk if hasattr(a, "pk") else a for a in assessments})
     if not ids:
         raise ValidationError({"assessments": [_("Choose at least one assessment.")]})
@@ -760,21 +758,6 @@ def load_targets(path: Path | None = None) -> dict[str, int]:
     return counts
 
 
-def can_write_unit(scope: Scope, unit: AdminUnit | None) -> bool:
-    """Whether the user writes for a place: through an organisation placed there or above
-    (national figures: platform administrators only)."""
-    if scope.everything:
-        return True
-    if unit is None:
-        return False
-    chain = [unit.pk]
-    parent = unit.parent_id
-    while parent and len(chain) < 6:
-        chain.append(parent)
-        parent = AdminUnit.objects.filter(pk=parent).values_list("parent_id", flat=True).first()
-    return scope.filter(Organisation.objects.filter(admin_unit_id__in=chain), write=True).exists()
-
-
 @transaction.atomic
 def record_indicator_value(
     scope: Scope,
@@ -789,15 +772,15 @@ def record_indicator_value(
 ) -> IndicatorValue:
     """Enter a figure from another system (or correct it): one row per (code, year, place,
     source), replaced when entered again. Refused once the place's year is locked by an
-    approval (its annual statistics are final)."""
-    if not can_write_unit(scope, admin_unit):
-        raise PermissionDenied(_("You may not enter figures for this place."))
-    _ensure_value_open(admin_unit.pk if admin_unit else None, year)
+    approval (its annual statistics are final). Entered by who writes for the place
+    (national figures: platform administrators)."""
     value = IndicatorValue.objects.filter(
         code=code.strip(), year=year, admin_unit=admin_unit, source=source.strip() or "manual"
     ).first() or IndicatorValue(
         code=code.strip(), year=year, admin_unit=admin_unit, source=source.strip() or "manual"
     )
+    scope.require_write(value)
+    _ensure_value_open(admin_unit.pk if admin_unit else None, year)
     return _save_value(value, numerator, denominator, note, user)
 
 
@@ -818,21 +801,16 @@ def _ensure_value_open(unit_id: int | None, year: int) -> None:
     locks.ensure_open(unit_id, year)
 
 
-def can_change_indicator_value(scope: Scope, value: IndicatorValue) -> bool:
-    """Who may correct or delete a figure typed in by hand: those who write for its place
-    (national figures: platform administrators). Every stored ``IndicatorValue`` is such a
-    figure; the platform's own counts are the rollups, rebuilt from the assessments."""
-    return can_write_unit(scope, value.admin_unit)
-
-
 def _locked_value(scope: Scope, value: IndicatorValue) -> IndicatorValue:
+    """The stored figure, locked, once the user may change it: who writes for its place
+    (national figures: platform administrators). Every stored ``IndicatorValue`` is typed
+    in by hand; the platform's own counts are the rollups, rebuilt from the assessments."""
     value = (
         IndicatorValue.objects.select_for_update(of=("self",))
         .select_related("admin_unit")
         .get(pk=value.pk)
     )
-    if not can_change_indicator_value(scope, value):
-        raise PermissionDenied(_("You may not enter figures for this place."))
+    scope.require_write(value)
     _ensure_value_open(value.admin_unit_id, value.year)
     return value
 
@@ -867,8 +845,7 @@ def add_target(scope: Scope, target: Target) -> Target:
     QĐ 1373/QĐ-TTg) come from ``targets/*.json`` through ``load_targets``."""
     if target.admin_unit_id is None:
         raise ValidationError({"admin_unit": [_("Choose the province or commune of the plan.")]})
-    if not can_write_unit(scope, target.admin_unit):
-        raise PermissionDenied(_("You may not set targets for this place."))
+    scope.require_write(target)
     _check_target(target)
     target.save()
     return target
@@ -881,40 +858,31 @@ def _check_target(target: Target) -> None:
     target.full_clean()
 
 
-def can_change_target(scope: Scope, target: Target) -> bool:
-    """A local plan's target, by those who write for its place; national targets
-    (QĐ 387/QĐ-TTg, QĐ 1373/QĐ-TTg) are legal texts, changed only in ``targets/*.json``."""
-    return target.admin_unit_id is not None and can_write_unit(scope, target.admin_unit)
-
-
-def _require_target(scope: Scope, target: Target) -> None:
+def require_local_target(scope: Scope, target: Target) -> None:
+    """A stored target the user may change: a local plan's, at a place they write for. A
+    national one is a legal text, refused to platform administrators too (with the words
+    of ``Target.scope``, which everyone else gets)."""
+    scope.require_write(target)
     if target.admin_unit_id is None:
-        raise PermissionDenied(
-            _(
-                "National targets come from the legal texts (QĐ 387/QĐ-TTg, QĐ 1373/QĐ-TTg) "
-                "and cannot be changed here."
-            )
-        )
-    if not can_write_unit(scope, target.admin_unit):
-        raise PermissionDenied(_("You may not set targets for this place."))
+        raise ReadOnly(NATIONAL_TARGETS)
 
 
 @transaction.atomic
 def change_target(scope: Scope, target: Target) -> Target:
     """Save a changed local target (the instance carries the new values; the audit trail
-    keeps the old ones). The place may only move to another place the user writes for."""
+    keeps the old ones). The place may only move to another place the user writes for;
+    national targets (QĐ 387/QĐ-TTg, QĐ 1373/QĐ-TTg) are legal texts, changed only in
+    ``targets/*.json`` (``Target.scope``)."""
     stored = (
         Target.objects.select_for_update(of=("self",))
         .select_related("admin_unit")
         .get(pk=target.pk)
     )
-    _require_target(scope, stored)
+    require_local_target(scope, stored)
     if target.admin_unit_id is None:
         raise ValidationError({"admin_unit": [_("Choose the province or commune of the plan.")]})
-    if target.admin_unit_id != stored.admin_unit_id and not can_write_unit(
-        scope, target.admin_unit
-    ):
-        raise PermissionDenied(_("You may not set targets for this place."))
+    if target.admin_unit_id != stored.admin_unit_id:
+        scope.require_write(target)  # and at the place it moves to
     _check_target(target)
     target.save()
     return target
@@ -929,7 +897,7 @@ def delete_target(scope: Scope, target: Target, today: dt.date | None = None) ->
         .select_related("admin_unit")
         .get(pk=target.pk)
     )
-    _require_target(scope, target)
+    require_local_target(scope, target)
     today = today or dt.date.today()
     if target.year < today.year:
         raise ValidationError(
@@ -940,11 +908,3 @@ def delete_target(scope: Scope, target: Target, today: dt.date | None = None) ->
             % {"year": target.year}
         )
     target.delete()
-
-
-def can_change_framework(scope: Scope, framework: Framework) -> bool:
-    try:
-        _require_write(scope, framework.owner)
-    except PermissionDenied:
-        return False
-    return True

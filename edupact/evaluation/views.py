@@ -7,7 +7,7 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -41,7 +41,8 @@ def _framework(request, pk, write=False) -> Framework:
 
 
 def _can_import(request) -> bool:
-    return scope_for(request.user).everything
+    """Imports make national frameworks: platform administrators (``Framework.scope``)."""
+    return scope_for(request.user).can_write(Framework())
 
 
 @login_required
@@ -78,7 +79,7 @@ def _detail_context(request, obj: Framework, form=None, result=None) -> dict:
         "result": result,
         "versions": selectors.versions(scope, obj),
         "history": history(obj),
-        "can_edit": services.can_change_framework(scope, obj),
+        "can_edit": scope.can_write(obj),
         "placeholders": obj.unconfirmed
         or any(c.placeholder or any(i.placeholder for i in c.indicator_list) for c in criteria),
     }
@@ -132,8 +133,7 @@ def export(request, pk, fmt):
 @login_required
 def import_frameworks(request):
     """Platform administrators import national frameworks (JSON or XLSX), dry run first."""
-    if not _can_import(request):
-        raise Http404
+    scope_for(request.user).require_write(Framework())  # 403 with the reason for the others
     form = ImportForm(request.POST or None, request.FILES or None)
     outcome = None
     if request.method == "POST" and form.is_valid():
@@ -154,8 +154,6 @@ def import_frameworks(request):
         except ValidationError as exc:
             for line in error_lines(exc):
                 form.add_error(None, line)
-        except PermissionDenied as exc:
-            form.add_error(None, str(exc))
         else:
             if not dry_run:
                 messages.success(request, _("Imported."))
@@ -271,13 +269,14 @@ def new_decision(request):
     issues the decision for the ticked ones."""
     scope = scope_for(request.user)
     issuers = list(selectors.issuers(scope))
-    if not issuers:
-        raise Http404
     params = request.POST if request.method == "POST" else request.GET
     chosen = _int(params.get("organisation"))
-    organisation = next((o for o in issuers if o.pk == chosen), None) or issuers[0]
-    if chosen and organisation.pk != chosen:
+    seen = selectors.issuers(scope, write=False)  # the issuer is fetched to read…
+    organisation = seen.filter(pk=chosen).first() if chosen else (issuers or [seen.first()])[0]
+    if organisation is None:
         raise Http404
+    # …and a form page is refused before it is shown (403 for an issuer one only reads)
+    scope.require_write(RecognitionDecision(organisation=organisation))
     year = query_year(params.get("year")) or dt.date.today().year
     model = params.get("model") or LearningModel.HOUSEHOLD
     if model not in LearningModel.values:
@@ -299,8 +298,6 @@ def new_decision(request):
         except ValidationError as exc:
             for key, errors in exc.message_dict.items():
                 form.add_error(key if key in form.fields else None, errors)
-        except PermissionDenied as exc:
-            raise Http404 from exc
         else:
             count = len(data["assessments"])
             messages.success(
@@ -468,9 +465,9 @@ def cycle(request, pk, year):
         "years": selectors.cycle_years(),
         "can_approve_commune": workflow.can_approve(scope, commune),
         "can_approve_hamlets": any(r["can_approve"] for r in data["hamlets"]),
-        "can_edit_deadlines": services.can_write_unit(scope, commune),
+        "can_edit_deadlines": scope.can_write_place(commune),
         "can_edit_province_deadlines": commune.parent_id is not None
-        and services.can_write_unit(scope, commune.parent),
+        and scope.can_write_place(commune.parent),
         "province": selectors.visible_parent(scope, commune),
         "closed_by": locks.locked(year, [commune.parent_id], (locks.PROVINCE,)).get(
             commune.parent_id
@@ -492,7 +489,7 @@ def _province_cycle(request, scope, province: AdminUnit, year: int):
         "can_close": workflow.can_approve(scope, province),
         "can_reopen": workflow.can_reopen(scope, province),
         "can_approve_communes": any(r["can_approve"] for r in data["communes"]),
-        "can_edit_deadlines": services.can_write_unit(scope, province),
+        "can_edit_deadlines": scope.can_write_place(province),
     }
     return render(request, "evaluation/province_cycle.html", context)
 
@@ -538,8 +535,6 @@ def cycle_action(request, pk, year, action):
                 request,
                 _("%(place)s's year %(year)d is re-opened.") % {"place": unit.name, "year": year},
             )
-    except PermissionDenied as exc:
-        raise Http404 from exc
     except ValidationError as exc:
         for line in error_lines(exc):
             messages.error(request, line)

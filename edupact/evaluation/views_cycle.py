@@ -8,7 +8,7 @@ import datetime as dt
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q
 from django.http import Http404, HttpResponse
@@ -23,7 +23,7 @@ from edupact.core.downloads import stored_file_response
 from edupact.core.forms import add_errors
 from edupact.core.paging import page_of
 from edupact.core.scoping import record_key
-from edupact.directory.models import AdminUnit, Person
+from edupact.directory.models import AdminUnit
 
 from . import cycle, exchange, pdf, scoring, selectors, services
 from .forms_cycle import (
@@ -47,8 +47,6 @@ def _int(value) -> int | None:
         return record_key(int(value))
     except (TypeError, ValueError):
         return None
-
-
 
 
 # Subjects ---------------------------------------------------------------------------------------
@@ -161,8 +159,6 @@ def register(request, pk=None):
                 )
         except ValidationError as exc:
             add_errors(form, exc)
-        except PermissionDenied as exc:
-            form.add_error("organisation", str(exc))
         else:
             messages.success(
                 request,
@@ -369,18 +365,19 @@ def new_meeting(request):
     self-assessment of the year awaiting review."""
     scope = scope_for(request.user)
     organisations = list(selectors.registering_organisations(scope))
-    if not organisations:
-        raise Http404
     params = request.POST if request.method == "POST" else request.GET
     chosen = _int(params.get("organisation"))
-    organisation = next((o for o in organisations if o.pk == chosen), None) or organisations[0]
-    if chosen and organisation.pk != chosen:
+    seen = selectors.registering_organisations(scope, write=False)  # fetched to read…
+    organisation = (
+        seen.filter(pk=chosen).first() if chosen else (organisations or [seen.first()])[0]
+    )
+    if organisation is None:
         raise Http404
+    # …and the form page is refused before it is shown (403 for a branch one only reads)
+    scope.require_write(ReviewMeeting(organisation=organisation))
     year = query_year(params.get("year")) or dt.date.today().year
     under_review = list(selectors.to_review(scope, organisation, year))
-    people = scope.filter(
-        Person.objects.filter(home_organisation__path__startswith=organisation.path)
-    ).order_by("sort_key")
+    people = selectors.meeting_people(scope, organisation)
     post = request.POST or None
     form = MeetingForm(post)
     attendees = AttendeeFormSet(post, prefix="attendees", form_kwargs={"people": people})
@@ -441,9 +438,7 @@ def correct_meeting(request, pk):
         context = {"meeting": obj, "refused": refused}
         return render(request, "evaluation/meeting_correct.html", context, status=409)
     current = {p.assessment_id: p for p in selectors.meeting_proposals(obj)}
-    people = scope.filter(
-        Person.objects.filter(home_organisation__path__startswith=obj.organisation.path)
-    ).order_by("sort_key")
+    people = selectors.meeting_people(scope, obj.organisation)
     post = request.POST or None
     form = MeetingCorrectionForm(post, instance=obj if post is None else None)
     attendees = AttendeeFormSet(

@@ -1,7 +1,8 @@
 """Pages that edit the evaluation's reference data: a framework (through
 ``services.revise_framework``), local targets, indicator values from other systems, and a
 province's or commune's own deadlines. Thin: the services decide; 404 outside the reader's
-scope, 403 for a reader who sees but may not write."""
+scope, 403 for a reader who sees but may not write — the answer of ``Scope.require_write``,
+asked of the record (an unsaved one for the pages that create one) before a form is shown."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import datetime as dt
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import Http404
 from django.shortcuts import redirect, render
@@ -31,7 +32,7 @@ from .forms_edit import (
     IndicatorValueForm,
     TargetForm,
 )
-from .models import IndicatorValue, LearningModel, Step, Target
+from .models import Deadline, Framework, IndicatorValue, LearningModel, Step, Target
 from .views import _framework, _int
 
 
@@ -41,8 +42,7 @@ def edit_framework(request, pk):
     as a new version (``revise_framework``), never changed."""
     scope = scope_for(request.user)
     obj = _framework(request, pk)
-    if not services.can_change_framework(scope, obj):
-        raise PermissionDenied
+    scope.require_write(obj)  # a form page: refused before the form is shown
     before = exchange.to_data(obj)
     editor = Editor(obj, before, request.POST if request.method == "POST" else None)
     if request.method == "POST" and editor.is_valid():
@@ -75,8 +75,8 @@ def new_framework(request):
     criteria and indicators, checked by ``services.create_framework`` with the same
     ``exchange.canonical`` rules as an import or the scorer."""
     scope = scope_for(request.user)
-    if not services.can_create_framework(scope):
-        raise PermissionDenied
+    # A national framework (platform administrators) or a rubric of an owner they write for.
+    scope.require_write(Framework(owner=services.framework_owners(scope).first()))
     editor = Editor(
         None,
         EMPTY,
@@ -113,8 +113,15 @@ def targets(request):
         "model": model or "",
         "indicator": request.GET.get("indicator", ""),
         "can_add": selectors.writable_places(scope).exists(),
-        "changeable": set(selectors.writable_places(scope).values_list("pk", flat=True)),
     }
+    page = context["page"]
+    page.object_list = rows = list(page.object_list)
+    writes: dict[int | None, bool] = {}  # per place, not per row
+    for t in rows:
+        if t.admin_unit_id not in writes:
+            # national targets are legal texts, changed by nobody here
+            writes[t.admin_unit_id] = t.admin_unit_id is not None and scope.can_write(t)
+        t.can_change = writes[t.admin_unit_id]
     return render(request, "evaluation/targets.html", context)
 
 
@@ -123,8 +130,8 @@ def new_target(request):
     """A local plan's target, for a province or commune the user writes for."""
     scope = scope_for(request.user)
     places = selectors.writable_places(scope)
-    if not places.exists():
-        raise PermissionDenied
+    # a form page: refused before it is shown (a place they write for, else where they read)
+    scope.require_write(Target(admin_unit=places.first() or selectors.home_place(scope)))
     form = TargetForm(request.POST or None, places=places, instance=Target())
     if request.method == "POST" and form.is_valid():
         try:
@@ -142,12 +149,11 @@ def new_target(request):
 
 def _target(request, pk) -> Target:
     """A target the user may change: 404 for none, 403 for a national target or a place
-    the user does not write for (every signed-in reader sees the targets)."""
+    the user does not write for (every signed-in reader sees the targets: ``Target.scope``)."""
     target = Target.objects.select_related("admin_unit").filter(pk=pk).first()
     if target is None:
         raise Http404
-    if not services.can_change_target(scope_for(request.user), target):
-        raise PermissionDenied
+    services.require_local_target(scope_for(request.user), target)  # before the form
     return target
 
 
@@ -252,7 +258,7 @@ def indicator_values(request):
     for v in rows:
         v.locked = (v.year, v.admin_unit_id) in locked
         if v.admin_unit_id not in writes:
-            writes[v.admin_unit_id] = services.can_change_indicator_value(scope, v)
+            writes[v.admin_unit_id] = scope.can_write(v)
         v.can_change = writes[v.admin_unit_id] and not v.locked
     return render(request, "evaluation/indicator_values.html", context)
 
@@ -263,8 +269,9 @@ def new_indicator_value(request):
     scope = scope_for(request.user)
     levels = (AdminUnit.Level.PROVINCE, AdminUnit.Level.COMMUNE, AdminUnit.Level.HAMLET)
     places = selectors.writable_places(scope, levels)
-    if not (scope.everything or places.exists()):
-        raise PermissionDenied
+    # a form page: refused before it is shown (national figures: platform administrators)
+    first = None if scope.everything else places.first() or selectors.home_place(scope)
+    scope.require_write(IndicatorValue(admin_unit=first))
     form = IndicatorValueForm(
         request.POST or None,
         places=places,
@@ -305,8 +312,7 @@ def _indicator_value(request, pk) -> IndicatorValue:
     value = selectors.indicator_values(scope).filter(pk=pk).first()
     if value is None:
         raise Http404
-    if not services.can_change_indicator_value(scope, value):
-        raise PermissionDenied
+    scope.require_write(value)
     return value
 
 
@@ -385,7 +391,7 @@ def deadlines(request, pk, year):
     place = _seen_place(scope, pk)
     if place.level not in (AdminUnit.Level.PROVINCE, AdminUnit.Level.COMMUNE):
         raise Http404
-    return _deadlines_page(request, scope, place, year, services.can_write_unit(scope, place))
+    return _deadlines_page(request, scope, place, year)
 
 
 @login_required
@@ -393,14 +399,16 @@ def default_deadlines(request, year):
     """The default deadlines of a year, for every place that sets none of its own; changed
     by platform administrators, read by everyone."""
     scope = scope_for(request.user)
-    return _deadlines_page(request, scope, None, year, scope.everything)
+    return _deadlines_page(request, scope, None, year)
 
 
-def _deadlines_page(request, scope, place, year, can_edit):
+def _deadlines_page(request, scope, place, year):
     if not 2000 <= year <= dt.date.today().year + 5:
         raise Http404
-    if request.method == "POST" and not can_edit:
-        raise PermissionDenied
+    own = Deadline(admin_unit=place, year=year)  # the place's own (None: the defaults)
+    if request.method == "POST":
+        scope.require_write(own)
+    can_edit = scope.can_write(own)
     current = workflow.deadlines_for(place, year)
     post = request.POST if request.method == "POST" else None
     rows = []

@@ -23,7 +23,7 @@ import logging
 import smtplib
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import Count, Q
@@ -33,7 +33,7 @@ from django.utils.translation import ngettext
 
 from edupact.accounts.models import WRITING_ROLES, Role, RoleGrant, User
 from edupact.core.bounds import check_year
-from edupact.core.scoping import Scope
+from edupact.core.scoping import ReadOnly, Scope
 from edupact.directory.models import AdminUnit
 
 from . import locks
@@ -161,9 +161,7 @@ def set_deadline(
     remind_days: int | None = None,
 ) -> Deadline:
     """Set a step's deadline for everyone (platform administrators) or for a province or
-    commune and the places below it (those who write for it)."""
-    from .services import can_write_unit
-
+    commune and the places below it (those who write for it: ``Deadline.scope``)."""
     check_year(year, field="year")
     if step not in STEP_LEVEL:
         raise ValidationError({"step": [_("Choose a step of the yearly cycle.")]})
@@ -171,10 +169,7 @@ def set_deadline(
         raise ValidationError(
             {"step": [_("This step is taken above this place: its deadline is set there.")]}
         )
-    if admin_unit is None and not scope.everything:
-        raise PermissionDenied(_("Only platform administrators set the default deadlines."))
-    if admin_unit is not None and not can_write_unit(scope, admin_unit):
-        raise PermissionDenied(_("You may not set deadlines for this place."))
+    scope.require_write(Deadline(year=year, step=step, admin_unit=admin_unit))
     if not dt.date(year, 1, 1) <= due <= dt.date(year + 1, 12, 31):
         raise ValidationError(
             {"due": [_("The deadline must fall in %(year)d or the year after.") % {"year": year}]}
@@ -196,11 +191,8 @@ def set_deadline(
 def clear_deadline(scope: Scope, year: int, step: str, admin_unit: AdminUnit) -> bool:
     """Remove a province's or commune's own deadline of a step, so the one of the place above
     (or the default) applies again; returns whether there was one."""
-    from .services import can_write_unit
-
     check_year(year, field="year")
-    if not can_write_unit(scope, admin_unit):
-        raise PermissionDenied(_("You may not set deadlines for this place."))
+    scope.require_write(Deadline(year=year, step=step, admin_unit=admin_unit))
     deleted, _rows = Deadline.objects.filter(
         year=year, step=step, level=STEP_LEVEL.get(step), admin_unit=admin_unit
     ).delete()
@@ -376,13 +368,11 @@ def _email(user, deadline: Deadline, on: dt.date) -> bool:
 def can_approve(scope: Scope, unit: AdminUnit) -> bool:
     """Only the level above approves a hamlet's or commune's year; a province's year is
     closed by those who write for the province (its association, its DOET)."""
-    from .services import can_write_unit
-
     if unit.level == PROVINCE:
-        return unit.valid_to is None and can_write_unit(scope, unit)
+        return unit.valid_to is None and scope.can_write_place(unit)
     if unit.level not in (HAMLET, COMMUNE) or not unit.parent_id:
         return False
-    return can_write_unit(scope, unit.parent)
+    return scope.can_write_place(unit.parent)
 
 
 def can_reopen(scope: Scope, unit: AdminUnit) -> bool:
@@ -466,9 +456,10 @@ def approve_year(scope: Scope, unit: AdminUnit, year: int, user=None) -> YearApp
     """
     check_year(year, field="year")
     if not can_approve(scope, unit):
+        scope.require_read(YearApproval(admin_unit=unit, year=year))  # else: not found
         if unit.level == PROVINCE:
-            raise PermissionDenied(_("Only the province may close its year."))
-        raise PermissionDenied(_("Only the level above may approve this year."))
+            raise ReadOnly(_("Only the province may close its year."))
+        raise ReadOnly(_("Only the level above may approve this year."))
     current = _approval(unit, year)
     if current is not None and current.state == APPROVED:
         return current
@@ -526,11 +517,10 @@ def reopen_year(scope: Scope, unit: AdminUnit, year: int, reason: str, user=None
     check_year(year, field="year")
     reason = _reason(reason)
     if not can_reopen(scope, unit):
+        scope.require_read(YearApproval(admin_unit=unit, year=year))  # else: not found
         if unit.level == PROVINCE:
-            raise PermissionDenied(
-                _("Only the national level may re-open a province's closed year.")
-            )
-        raise PermissionDenied(_("Only the level above may re-open this year."))
+            raise ReadOnly(_("Only the national level may re-open a province's closed year."))
+        raise ReadOnly(_("Only the level above may re-open this year."))
     approval = _approval(unit, year)
     if approval is None or approval.state != APPROVED:
         raise ValidationError(_("This year is not approved; there is nothing to re-open."))
@@ -551,7 +541,7 @@ def reopen_assessment(scope: Scope, assessment: Assessment, reason: str, user=No
     Refused while an approval locks it, and for one recognised by a recognition decision
     (a legal act: a new decision corrects it).
     """
-    from .services import _require_organisation, schedule_rollup_refresh
+    from .services import schedule_rollup_refresh
 
     reason = _reason(reason)
     assessment = (
@@ -559,7 +549,7 @@ def reopen_assessment(scope: Scope, assessment: Assessment, reason: str, user=No
         .select_related("subject__organisation", "decision")
         .get(pk=assessment.pk)
     )
-    _require_organisation(scope, assessment.subject.organisation)
+    scope.require_write(assessment)
     locks.ensure_open(locks.place_of(assessment.subject), assessment.year)
     if assessment.status == PENDING:
         raise ValidationError(_("This assessment is open already."))
