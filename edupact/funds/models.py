@@ -213,7 +213,13 @@ class FundAccount(models.Model):
     points_last_date = models.DateField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
-    scope = ScopeRule(org_paths=["fund__kanoon__path", "organisation__path"], person="person_id")
+    # An institution's account is read through its organisation but changed by the kanoon's
+    # writers; the member (``person``) acts on their own account (``Acting.OWNER``).
+    scope = ScopeRule(
+        org_paths=["fund__kanoon__path", "organisation__path"],
+        person="person_id",
+        write_paths=["fund__kanoon__path"],
+    )
 
     class Meta:
         ordering = ["fund", "kind", "id"]
@@ -859,7 +865,11 @@ class Guarantee(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
-    scope = ScopeRule(org_paths=["loan__fund__kanoon__path"], person="guarantor__person_id")
+    scope = ScopeRule(
+        org_paths=["loan__fund__kanoon__path"],
+        person="guarantor__person_id",
+        personally=_("Only the guarantor can confirm or decline this guarantee."),
+    )
 
     class Meta:
         ordering = ["loan", "id"]
@@ -1200,7 +1210,11 @@ class CommitteeMember(models.Model):
     )
     active = models.BooleanField(_("active"), default=True)
 
-    scope = ScopeRule(org_paths=["fund__kanoon__path"], person="person_id")
+    scope = ScopeRule(
+        org_paths=["fund__kanoon__path"],
+        person="person_id",
+        personally=_("Only members of the fund's committee vote, each personally."),
+    )
 
     class Meta:
         ordering = ["fund", "-role", "id"]
