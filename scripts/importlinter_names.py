@@ -21,6 +21,7 @@ import ast
 import importlib.util
 from dataclasses import dataclass
 from functools import cache
+from pathlib import Path
 
 import grimp
 from importlinter import Contract, ContractCheck, fields, output
@@ -35,12 +36,28 @@ class Use:
 
 
 @cache
-def _tree(module: str) -> ast.Module | None:
-    spec = importlib.util.find_spec(module)
-    if spec is None or not spec.origin or not spec.origin.endswith(".py"):
+def _file(module: str) -> Path | None:
+    """The module's file, found from the top package's location — never by ``find_spec`` of
+    the module itself, which imports its parent packages (a ``models/__init__`` importing its
+    files needs Django's settings)."""
+    top, *rest = module.split(".")
+    spec = importlib.util.find_spec(top)
+    if spec is None or not spec.submodule_search_locations:
         return None
-    with open(spec.origin, encoding="utf-8") as source:
-        return ast.parse(source.read(), filename=spec.origin)
+    base = Path(next(iter(spec.submodule_search_locations))).joinpath(*rest)
+    for path in (base.with_suffix(".py"), base / "__init__.py"):
+        if path.is_file():
+            return path
+    return None
+
+
+@cache
+def _tree(module: str) -> ast.Module | None:
+    path = _file(module)
+    if path is None:
+        return None
+    with open(path, encoding="utf-8") as source:
+        return ast.parse(source.read(), filename=str(path))
 
 
 def _resolve(module: str, is_package: bool, level: int, name: str | None) -> str | None:
@@ -58,8 +75,7 @@ def _uses(graph: grimp.ImportGraph, module: str) -> list[Use]:
     tree = _tree(module)
     if tree is None:
         return []
-    spec = importlib.util.find_spec(module)
-    is_package = bool(spec and spec.submodule_search_locations is not None)
+    is_package = _file(module).name == "__init__.py"
     uses: list[Use] = []
     modules_by_alias: dict[str, str] = {}
     for node in ast.walk(tree):
