@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from edupact.audit.models import AuditEntry
 from edupact.core.draws import draw_order
 from edupact.core.errors import Refused
-from edupact.core.scoping import Scope
+from edupact.core.scoping import NotFound, ReadOnly, Scope
 from edupact.funds import allocation, selectors, services
 from edupact.funds.models import (
     AllocationRound,
@@ -222,15 +222,18 @@ def test_committee_worked_example(committee, tree):
 def test_only_committee_members_vote_and_each_personally(committee, tree):
     f = committee
     loan = ask(f, f.a, 500_000, days(170), "L1")
-    with pytest.raises(PermissionDenied):
-        allocation.cast_vote(EVERYTHING, loan, True, days(171))  # a leader without a seat
-    with pytest.raises(PermissionDenied):
+    # A leader without a seat reads the committee: 403 with its rule. A person who reads
+    # neither the fund nor a seat of their own finds nothing there (404), as for any record.
+    with pytest.raises(ReadOnly, match="committee vote, each personally"):
+        allocation.cast_vote(EVERYTHING, loan, True, days(171))
+    with pytest.raises(NotFound):
         allocation.cast_vote(as_person(tree.principal), loan, True, days(171))
     allocation.save_settings(
         EVERYTHING, f, "committee", {"quorum": 1}, committee=(tree.kanoon_head, [tree.member])
     )
-    with pytest.raises(PermissionDenied):  # Ebrahimi left the committee
+    with pytest.raises(NotFound):  # Ebrahimi left the committee
         allocation.cast_vote(as_person(tree.other_member), loan, True, days(171))
+    assert not CommitteeVote.objects.filter(loan=loan).exists()
     allocation.cast_vote(as_person(tree.member), loan, True, days(171))
     services.allocate(EVERYTHING, f, days(180))
     with pytest.raises(Refused):

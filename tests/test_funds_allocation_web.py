@@ -121,10 +121,13 @@ def test_committee_members_vote_on_the_web_personally(setup, tree, client_as):
     assert member.post(reverse("funds:vote", args=[lb.pk]), {"approve": "1"}).status_code == 302
     vote = CommitteeVote.objects.get()
     assert (vote.loan_id, vote.member.person_id, vote.approve) == (lb.pk, tree.member.pk, True)
-    # The leader has no seat: no vote, not even for someone else.
+    # The leader has no seat: no vote, not even for someone else (403, with the rule).
     leader = client_as(tree.users["kanoon_leader"], "en")
     assert "Committee votes" in leader.get(lb.get_absolute_url()).content.decode()
-    assert leader.post(reverse("funds:vote", args=[lb.pk]), {"approve": "0"}).status_code == 404
+    refused = leader.post(reverse("funds:vote", args=[lb.pk]), {"approve": "0"})
+    assert refused.status_code == 403
+    assert "Only members of the fund&#x27;s committee vote" in refused.content.decode()
+    assert CommitteeVote.objects.count() == 1
     leader.post(reverse("funds:allocate", args=[fund.pk]))
     lb.refresh_from_db(), la.refresh_from_db()
     assert (lb.status, la.status) == (LoanStatus.APPROVED, LoanStatus.REQUESTED)
@@ -135,8 +138,11 @@ def test_committee_members_vote_on_the_web_personally(setup, tree, client_as):
 def test_readers_cannot_change_allocation(setup, tree, client_as):
     fund, *_ = setup
     banker = client_as(tree.users["social_banker"], "en")
-    assert banker.get(reverse("funds:allocation_settings", args=[fund.pk])).status_code == 404
-    assert banker.get(reverse("funds:allocate", args=[fund.pk])).status_code == 404
+    # She reads the fund, so she is told she only reads it (403), not that it is not there.
+    assert banker.get(reverse("funds:allocation_settings", args=[fund.pk])).status_code == 403
+    assert banker.get(reverse("funds:allocate", args=[fund.pk])).status_code == 403
+    assert banker.post(reverse("funds:allocate", args=[fund.pk])).status_code == 403
+    assert not AllocationRound.objects.exists()
     allocation.run_round(EVERYTHING, fund, D)
     record = AllocationRound.objects.get()
     assert banker.get(record.get_absolute_url()).status_code == 200
@@ -199,7 +205,7 @@ def test_api_settings_rounds_and_votes(setup, tree, api_client):
         banker.post(
             f"/api/v1/funds/{fund.pk}/rounds", {}, content_type="application/json"
         ).status_code
-        == 404
+        == 403
     )
     assert (
         api_client(tree.users["trainer"]).get(f"/api/v1/funds/rounds/{record['id']}").status_code

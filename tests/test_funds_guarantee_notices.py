@@ -6,7 +6,6 @@ import datetime as dt
 
 import pytest
 from django.conf import settings
-from django.core.exceptions import PermissionDenied
 from django.urls import reverse
 from django.utils import translation
 from factories import RoleGrantFactory, UserFactory
@@ -16,7 +15,7 @@ from edupact.accounts.selectors import scope_for
 from edupact.core import sms
 from edupact.core.errors import Refused
 from edupact.core.identifiers import mask
-from edupact.core.scoping import Scope
+from edupact.core.scoping import NotFound, ReadOnly, Scope
 from edupact.funds import guarantees, notices, services
 from edupact.funds.models import (
     Fund,
@@ -278,9 +277,14 @@ def test_the_invitation_is_sent_again_at_most_once_a_day(k, tree, outbox):
 def test_only_the_borrower_or_a_leader_and_only_while_pending(k, tree, outbox):
     g = guarantees.invite_guarantor(EVERYTHING, k.loan, k.bob, 30_000_000, D)
     _age_notices(48)
-    for user in (k.bob_user, k.carol_user, tree.users["social_banker"]):
-        with pytest.raises(PermissionDenied):
+    # The guarantor and another member do not read the loan (404); the banker only reads it.
+    for user, refusal in ((k.bob_user, NotFound), (k.carol_user, NotFound)):
+        with pytest.raises(refusal):
             guarantees.resend_invitation(scope_for(user), g, user=user)
+    with pytest.raises(ReadOnly):
+        banker = tree.users["social_banker"]
+        guarantees.resend_invitation(scope_for(banker), g, user=banker)
+    assert len(outbox) == 1
     guarantees.decide(scope_for(k.bob_user), g, confirm=True, user=k.bob_user)
     _age_notices(48)
     with pytest.raises(Refused) as refused:

@@ -8,7 +8,6 @@ import threading
 import time
 
 import pytest
-from django.core.exceptions import PermissionDenied
 from django.db import connection, transaction
 from django.utils import timezone
 from factories import OrganisationFactory, iran_national_code
@@ -18,7 +17,7 @@ from openpyxl import load_workbook
 
 from edupact.accounts.selectors import scope_for
 from edupact.core.calendars import to_jalali
-from edupact.core.scoping import Scope
+from edupact.core.scoping import NotFound, ReadOnly, Scope
 from edupact.core.tabular import to_csv, to_xlsx
 from edupact.core.text import persian_digits
 from edupact.directory.models import Organisation, Person
@@ -219,9 +218,14 @@ def test_the_downloaded_template_reads_back_in_every_language(fund):
 
 def test_only_writers_of_the_kanoon_may_import(fund, tree):
     content = members_csv([[code(1), "علی", "رضایی", "", "", "", ""]])
-    for role in ("member", "social_banker", "principal"):
+    # The banker reads the fund (403); the member and the principal do not (404, as missing).
+    for role, refusal in (
+        ("member", NotFound),
+        ("social_banker", ReadOnly),
+        ("principal", NotFound),
+    ):
         scope = scope_for(tree.users[role])
-        with pytest.raises(PermissionDenied):
+        with pytest.raises(refusal):
             imports.import_members(scope, fund, content, "m.csv")
     for role in ("kanoon_leader", "secretariat"):
         scope = scope_for(tree.users[role])

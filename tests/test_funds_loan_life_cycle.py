@@ -4,7 +4,7 @@ guaranteeing-a-defaulter disqualifier, arrears, reminders, early settlement and 
 import datetime as dt
 
 import pytest
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.management import call_command
 from factories import RoleGrantFactory, UserFactory
 
@@ -12,7 +12,7 @@ from edupact.accounts.models import Role
 from edupact.accounts.selectors import scope_for
 from edupact.core import calendars, sms
 from edupact.core.errors import Refused
-from edupact.core.scoping import Scope
+from edupact.core.scoping import NotFound, ReadOnly, Scope
 from edupact.funds import guarantees, ledger, reminders, rules, selectors, services, settlement
 from edupact.funds.models import (
     EntryKind,
@@ -117,14 +117,18 @@ def test_only_the_guarantor_in_person_confirms(kanoon, tree):
     k = kanoon
     loan = approved(k, k.guaranteed)
     g = guarantees.invite_guarantor(EVERYTHING, loan, k.bob, 50_000_000, D)
-    for scope in (
-        EVERYTHING,
-        scope_for(tree.users["kanoon_leader"]),
-        scope_for(tree.users["member"]),  # the borrower
-        scope_for(k.carol_user),
+    # Who reads the guarantee is told only the guarantor decides (403); the borrower and
+    # another member, who do not read it as a record, find nothing (404).
+    for scope, refusal in (
+        (EVERYTHING, ReadOnly),
+        (scope_for(tree.users["kanoon_leader"]), ReadOnly),
+        (scope_for(tree.users["member"]), NotFound),  # the borrower
+        (scope_for(k.carol_user), NotFound),
     ):
-        with pytest.raises(PermissionDenied):
+        with pytest.raises(refusal) as raised:
             guarantees.decide(scope, g, confirm=True)
+        if refusal is ReadOnly:
+            assert str(raised.value) == "Only the guarantor can confirm or decline this guarantee."
     g.refresh_from_db()
     assert g.status == GuaranteeStatus.INVITED
     declined = guarantees.decide(scope_for(k.bob_user), g, confirm=False)
@@ -160,7 +164,7 @@ def test_a_guarantor_of_another_fund_is_refused(kanoon, tree):
 def test_a_colleague_cannot_name_guarantors_for_someone_elses_loan(kanoon):
     k = kanoon
     loan = approved(k, k.guaranteed)
-    with pytest.raises(PermissionDenied):
+    with pytest.raises(NotFound):  # Bob does not read Zahra's loan
         guarantees.invite_guarantor(scope_for(k.bob_user), loan, k.carol, 1_000, D)
 
 
@@ -299,7 +303,7 @@ def test_fees_charged_once_are_not_waived(kanoon, strategy):
 def test_only_the_borrower_or_a_leader_settles(kanoon, tree):
     k = kanoon
     loan = declining_loan(k)
-    with pytest.raises(PermissionDenied):
+    with pytest.raises(NotFound):  # Bob does not read Zahra's loan
         settlement.settle(scope_for(k.bob_user), loan, D + dt.timedelta(days=1))
     # The borrower's word alone posts no money paid in (issue 9 §8: a claim, in payments).
     with pytest.raises(services.Refused) as refused:
@@ -319,7 +323,7 @@ def test_rescheduling_keeps_the_old_instalments_as_history(kanoon, tree):
     loan = services.disburse(EVERYTHING, loan, D)
     services.repay(EVERYTHING, loan, 2_500, dt.date(2024, 5, 25))  # 2 paid, #3 half paid
     on = dt.date(2024, 6, 25)
-    with pytest.raises(PermissionDenied):
+    with pytest.raises(ReadOnly):  # the borrower reads her loan; a leader reschedules it
         settlement.reschedule(scope_for(tree.users["member"]), loan, 4, on, "illness")
     with pytest.raises(ValidationError):
         settlement.reschedule(EVERYTHING, loan, 4, on, "  ")

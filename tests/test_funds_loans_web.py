@@ -83,9 +83,10 @@ def test_others_cannot_request_for_a_member(setup, tree, client_as):
     fund, product, alice, bob, bob_user = setup
     c = client_as(bob_user)
     assert c.get(reverse("funds:request_loan", args=[alice.pk])).status_code == 404
+    # The social banker reads Alice's account: she is told she only reads it.
     banker = client_as(tree.users["social_banker"])
-    assert banker.get(reverse("funds:request_loan", args=[alice.pk])).status_code == 404
-    assert banker.post(reverse("funds:loan_preview", args=[alice.pk]), {}).status_code == 404
+    assert banker.get(reverse("funds:request_loan", args=[alice.pk])).status_code == 403
+    assert banker.post(reverse("funds:loan_preview", args=[alice.pk]), {}).status_code == 403
 
 
 def approved_loan(fund, product, alice):
@@ -217,7 +218,8 @@ def test_settle_and_reschedule_on_the_loan_page(setup, tree, client_as):
     loan = late_loan(fund, product, alice, bob)
     leader = client_as(tree.users["kanoon_leader"], "en")
     url = reverse("funds:reschedule", args=[loan.pk])
-    assert client_as(tree.users["member"]).get(url).status_code == 404
+    # The borrower reads her loan; rescheduling is the leader's decision.
+    assert client_as(tree.users["member"]).get(url).status_code == 403
     today = timezone.localdate()
     response = leader.post(url, {"months": "5", "on": today.isoformat(), "reason": "illness"})
     assert response.status_code == 302, response.content.decode()

@@ -71,8 +71,8 @@ def test_readers_cannot_post(setup, tree, client_as):
     fund, *_ = setup
     banker = client_as(tree.users["social_banker"], "en")
     assert banker.get(fund.get_absolute_url()).status_code == 200
-    assert banker.post(reverse("funds:allocate", args=[fund.pk])).status_code == 404
-    assert banker.get(reverse("funds:deposit", args=[fund.pk])).status_code == 404
+    assert banker.post(reverse("funds:allocate", args=[fund.pk])).status_code == 403
+    assert banker.get(reverse("funds:deposit", args=[fund.pk])).status_code == 403
     outsider = client_as(tree.users["trainer"], "en")
     assert outsider.get(fund.get_absolute_url()).status_code == 404
 

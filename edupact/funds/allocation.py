@@ -27,7 +27,7 @@ Each round is recorded (``AllocationRound`` with one ``AllocationDecision`` per 
 import datetime as dt
 from dataclasses import dataclass, field
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Count, Q, Sum
 from django.utils.translation import gettext as _
@@ -38,7 +38,7 @@ from edupact.core.draws import draw_order, new_seed, seed_problem, ticket
 from edupact.core.errors import Refused
 from edupact.core.money import Money, format_money
 from edupact.core.preferences import language
-from edupact.core.scoping import Scope, record_key
+from edupact.core.scoping import Acting, Scope, record_key
 
 from . import ledger, selectors, services
 from .models import (
@@ -196,7 +196,7 @@ def save_settings(
 
     Parameters of the other policies are kept, so switching back finds them again.
     """
-    services._require_write(scope, fund)
+    scope.require_write(fund)
     clean = clean_parameters(policy, parameters)
     if committee is not None:
         set_committee(scope, fund, *committee)
@@ -220,7 +220,7 @@ def save_settings(
 def set_committee(scope: Scope, fund: Fund, leader, members) -> list[CommitteeMember]:
     """The committee becomes ``leader`` + ``members`` (persons); others are deactivated,
     their votes kept in the record but no longer counted."""
-    services._require_write(scope, fund)
+    scope.require_write(fund)
     people = list(dict.fromkeys([leader, *members]))
     keep = []
     for person in people:
@@ -279,9 +279,10 @@ def cast_vote(
 ) -> CommitteeVote:
     """A committee member approves or rejects a pending request, personally (a leader cannot
     vote for someone else); voting again changes the vote, and the audit trail keeps both."""
-    member = committee_member(scope, loan.fund)
-    if member is None:
-        raise PermissionDenied(_("Only members of the fund's committee vote, each personally."))
+    # The caller's own seat votes, personally; without one, the seat that is not theirs is
+    # refused as any record: 403 with the committee's rule to a reader of the fund, else 404.
+    member = committee_member(scope, loan.fund) or CommitteeMember(fund=loan.fund)
+    scope.require_write(member, acting=Acting.PERSONALLY)
     with transaction.atomic():
         locked = Loan.objects.select_for_update(of=("self",)).get(pk=loan.pk)
         if locked.status != LoanStatus.REQUESTED:
@@ -504,7 +505,7 @@ def run_round(
     user=None,
 ) -> AllocationRound:
     """Decide the pending requests dated on or before ``on`` and record the round."""
-    services._require_write(scope, fund)
+    scope.require_write(fund)
     policy = policy or fund.allocation_policy
     params = parameters_of(fund, policy)
     if cap is not None:
@@ -584,7 +585,7 @@ def approve_one(scope: Scope, loan: Loan, on: dt.date, *, cap: int | None = None
     — the pool less approved loans not yet paid out, capped by ``cap`` — covers its amount,
     and is otherwise refused with ``budget_exhausted``, changing nothing; an ineligible one
     is rejected with every reason, as a round rejects it."""
-    services._require_write(scope, loan.fund)
+    scope.require_write(loan)
     bounds.check_posting_date(on, field="on")
     with transaction.atomic():
         _pool, budget = lock_budget(loan.fund, on, cap)

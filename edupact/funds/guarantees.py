@@ -12,7 +12,6 @@ import datetime as dt
 import logging
 import math
 
-from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -20,7 +19,7 @@ from django.utils.translation import ngettext
 
 from edupact.core.errors import Refused
 from edupact.core.money import format_number
-from edupact.core.scoping import Scope
+from edupact.core.scoping import Acting, Scope
 
 from . import notices, selectors
 from .models import (
@@ -33,7 +32,7 @@ from .models import (
     LoanStatus,
     NoticeKind,
 )
-from .services import _beneficiary_by_identity, _positive, _require_owner_or_writer
+from .services import _beneficiary_by_identity, _positive
 
 OPEN_STATUSES = (LoanStatus.REQUESTED, LoanStatus.APPROVED)
 logger = logging.getLogger("edupact.sms")
@@ -55,7 +54,7 @@ def invite_guarantor(
 ) -> Guarantee:
     """Ask ``guarantor`` to vouch for ``loan`` with ``amount``; nothing counts until they
     confirm. The borrower or a leader of the kanoon asks."""
-    _require_owner_or_writer(scope, loan.account)
+    scope.require_write(loan, acting=Acting.OWNER)
     _positive(amount)
     if loan.status not in OPEN_STATUSES:
         raise Refused("loan_closed", _("Guarantors are named before the loan is paid out."))
@@ -89,9 +88,7 @@ def may_resend(scope: Scope, guarantee: Guarantee) -> bool:
     loan = guarantee.loan
     if guarantee.status != GuaranteeStatus.INVITED or loan.status not in OPEN_STATUSES:
         return False
-    if loan.account.person_id and scope.person_id == loan.account.person_id:
-        return True
-    return scope.can_write_path(loan.fund.kanoon.path)
+    return scope.can_write(loan, acting=Acting.OWNER)
 
 
 def resend_invitation(scope: Scope, guarantee: Guarantee, *, user=None) -> GuaranteeNotice:
@@ -107,7 +104,7 @@ def resend_invitation(scope: Scope, guarantee: Guarantee, *, user=None) -> Guara
             .select_related("guarantor", "guarantor__person", "loan__account__person")
             .get(pk=guarantee.pk)
         )
-        _require_owner_or_writer(scope, row.loan.account)
+        scope.require_write(row.loan, acting=Acting.OWNER)
         if row.status != GuaranteeStatus.INVITED:
             raise Refused("guarantee_decided", _("This guarantee has already been decided."))
         if row.loan.status not in OPEN_STATUSES:
@@ -141,13 +138,12 @@ def resend_invitation(scope: Scope, guarantee: Guarantee, *, user=None) -> Guara
 
 def may_decide(scope: Scope, guarantee: Guarantee) -> bool:
     """Only the guarantor in person: the caller's own person owns the guarantor account."""
-    return bool(scope.person_id) and scope.person_id == guarantee.guarantor.person_id
+    return scope.can_write(guarantee, acting=Acting.PERSONALLY)
 
 
 def decide(scope: Scope, guarantee: Guarantee, *, confirm: bool, user=None) -> Guarantee:
     """The guarantor confirms or declines; a repeated identical decision changes nothing."""
-    if not may_decide(scope, guarantee):
-        raise PermissionDenied(_("Only the guarantor can confirm or decline this guarantee."))
+    scope.require_write(guarantee, acting=Acting.PERSONALLY)
     wanted = GuaranteeStatus.CONFIRMED if confirm else GuaranteeStatus.DECLINED
     with transaction.atomic():
         row = (

@@ -262,7 +262,7 @@ def import_members(
     organisation in the kanoon's subtree, else the kanoon); someone already a member is
     skipped, not an error.
     """
-    services._require_write(scope, fund)
+    scope.require_write(fund)
     checker = _MemberRows(fund, scope)
 
     def write(plan: list[_Member]) -> None:
@@ -542,7 +542,7 @@ def import_deposits(
     """Post each row of a bank statement as a deposit to the payer's member account — or,
     when the row is a payment a borrower recorded (its bank reference, payer and amount are
     the claim's), confirm that payment instead (``payments.confirm_from_statement``)."""
-    services._require_write(scope, fund)
+    scope.require_write(fund)
     checker = _DepositRows(fund, today or timezone.localdate())
 
     def write(plan: list[Posting]) -> None:

@@ -30,7 +30,7 @@ from edupact.core import bounds, idempotency
 from edupact.core.errors import Refused
 from edupact.core.money import format_money
 from edupact.core.preferences import language
-from edupact.core.scoping import Scope
+from edupact.core.scoping import Acting, Scope
 from edupact.core.text import normalise
 
 from . import services, settlement
@@ -78,7 +78,7 @@ def repay(
 ) -> Payment:
     """Record a repayment of ``amount`` paid on ``on``: posted when the treasurer records
     money received or when it comes from the borrower's deposits, a claim otherwise."""
-    services._require_owner_or_writer(scope, loan.account)
+    scope.require_write(loan, acting=Acting.OWNER)
     bounds.check_amount(amount, field="amount")
     bounds.check_posting_date(on, field="on")
     source = PaymentSource(source)
@@ -104,7 +104,7 @@ def settle(
 ) -> Payment:
     """Record an early settlement on ``on`` (``settlement.settlement_quote`` says how much):
     posted, or a claim for that amount as ``repay`` decides."""
-    services._require_owner_or_writer(scope, loan.account)
+    scope.require_write(loan, acting=Acting.OWNER)
     bounds.check_posting_date(on, field="on")
     source = PaymentSource(source)
     if source == PaymentSource.PAID_IN and not services.receives_money(scope, loan):
@@ -189,13 +189,21 @@ def may_decide(scope: Scope, claim: PaymentClaim) -> bool:
     return claim.status == ClaimStatus.PENDING and services.receives_money(scope, claim.loan)
 
 
-def confirm(scope: Scope, claim: PaymentClaim, *, user=None) -> PaymentClaim:
-    """The treasurer has the money: post the claimed repayment or settlement, dated as the
-    borrower said they paid. Confirming twice changes nothing."""
+def _require_decider(scope: Scope, claim: PaymentClaim) -> None:
+    """The one write check first (a reader — the borrower too — is told they only read the
+    claim, an outsider finds nothing); then the rule on top of it: a writer of the kanoon who
+    is the borrower does not vouch for their own payment."""
+    scope.require_write(claim)
     if not services.receives_money(scope, claim.loan):
         raise PermissionDenied(
             _("Only the kanoon's treasurer or leader, not the borrower, confirms a payment.")
         )
+
+
+def confirm(scope: Scope, claim: PaymentClaim, *, user=None) -> PaymentClaim:
+    """The treasurer has the money: post the claimed repayment or settlement, dated as the
+    borrower said they paid. Confirming twice changes nothing."""
+    _require_decider(scope, claim)
     return _confirm(scope, claim, claim.paid_on, f"claim:{claim.pk}", user)
 
 
@@ -239,10 +247,7 @@ def _confirm(scope: Scope, claim: PaymentClaim, on: dt.date, key: str, user) -> 
 def reject(scope: Scope, claim: PaymentClaim, reason: str, *, user=None) -> PaymentClaim:
     """The treasurer did not receive the money: the claim is closed with the reason, the
     loan unchanged; the borrower may record the payment again."""
-    if not services.receives_money(scope, claim.loan):
-        raise PermissionDenied(
-            _("Only the kanoon's treasurer or leader, not the borrower, confirms a payment.")
-        )
+    _require_decider(scope, claim)
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError({"reason": _("Say why the payment is rejected.")})

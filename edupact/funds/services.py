@@ -1,7 +1,10 @@
 """Operations that change a fund: postings, points, loans. Views, the API, the CLI and the
 simulator all call these.
 
-Each operation checks who may act and the business rules, then writes in one transaction.
+Each operation checks who may act — ``Scope.require_write`` on the record it changes, the one
+write check: a reader is refused with 403 "You may only read these records.", anyone outside
+the scope finds nothing (404); a member acts on their own account and loans
+(``Acting.OWNER``) — and the business rules, then writes in one transaction.
 Money moves only through ``ledger.post_entry``, which guarantees the rest (``ledger``'s
 docstring): balanced entries, running sums, the lock order, members never below zero.
 
@@ -20,7 +23,7 @@ the ledger checks the amounts, dates and resulting balances of every posting aga
 import datetime as dt
 from collections import defaultdict
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
@@ -32,7 +35,7 @@ from edupact.core.errors import Refused
 from edupact.core.identifiers import phone_e164
 from edupact.core.money import format_money, format_number
 from edupact.core.preferences import language
-from edupact.core.scoping import Scope
+from edupact.core.scoping import Acting, Scope
 from edupact.core.text import ascii_digits
 
 from . import ledger, otp, rules
@@ -59,29 +62,13 @@ from .models import (
 )
 from .selectors import account_points, guarantee_cover, guarantees_defaulting
 
-# Scope ----------------------------------------------------------------------------------------
-
-
-def _require_write(scope: Scope, fund: Fund) -> None:
-    if not scope.can_write_path(fund.kanoon.path):
-        raise PermissionDenied(_("You may not change this fund."))
-
-
-def _require_owner_or_writer(scope: Scope, account: FundAccount) -> None:
-    """A member acts on their own account; leaders act on every account of their kanoon."""
-    if account.person_id and scope.person_id == account.person_id:
-        return
-    _require_write(scope, account.fund)
-
-
 # Funds and accounts -----------------------------------------------------------------------------
 
 
 @transaction.atomic
 def create_fund(scope: Scope, fund: Fund) -> Fund:
     """Create a fund of a kanoon with its own accounts (pool, fee income, adjustments)."""
-    if not scope.can_write_path(fund.kanoon.path):
-        raise PermissionDenied(_("You may not change this kanoon."))
+    scope.require_write(fund)  # not saved yet: by who writes for its kanoon
     if not fund.currency:
         fund.currency = fund.kanoon.currency
     if not fund.calendar:
@@ -107,7 +94,7 @@ def open_account(
     label: str = "",
 ) -> FundAccount:
     """Open (or return the existing) account of a person or an organisation in a fund."""
-    _require_write(scope, fund)
+    scope.require_write(fund)
     owner = {"person": person} if person is not None else {"organisation": organisation}
     existing = FundAccount.objects.filter(fund=fund, kind=kind, **owner).first()
     if existing is not None:
@@ -129,7 +116,7 @@ def open_account(
 
 @transaction.atomic
 def save_product(scope: Scope, product: LoanProduct) -> LoanProduct:
-    _require_write(scope, product.fund)
+    scope.require_write(product)
     product.full_clean()
     _check_largest_loan(product)
     product.save()
@@ -167,7 +154,7 @@ def revise_product(scope: Scope, product: LoanProduct) -> LoanProduct:
     never by editing one, so a loan keeps the row it was requested under. The version in
     force for the same code ends the day the new one starts; a start on or before that
     version's own start, or a code whose later version is already scheduled, is refused."""
-    _require_write(scope, product.fund)
+    scope.require_write(product)
     if product.pk is not None:
         raise ValidationError(_("A product version is never edited: add a new version."))
     if product.valid_from is None:
@@ -215,7 +202,7 @@ def _member_movement(
 ) -> JournalEntry:
     """Money between a member's account and the pool: a deposit credits the member, anything
     else (a withdrawal) debits them."""
-    _require_write(scope, account.fund)
+    scope.require_write(account)
     _member_accounts(account)
     _positive(amount)
     bounds.check_posting_date(on, field="on")
@@ -266,7 +253,7 @@ def reverse_entry(
     idempotency_key: str | None = None,
 ) -> JournalEntry:
     """The compensating entry of ``entry`` (its lines negated); an entry is reversed once."""
-    _require_write(scope, entry.fund)
+    scope.require_write(entry)
     if entry.loan_id:
         raise ValidationError(_("Loan entries are corrected through the loan."))
     if JournalEntry.objects.filter(reverses=entry).exists() or entry.reverses_id:
@@ -313,7 +300,7 @@ def gift_points(
 
     Points received for zero-fee loans only cannot be given on.
     """
-    _require_owner_or_writer(scope, giver)
+    scope.require_write(giver, acting=Acting.OWNER)
     if kind not in (TransferKind.GIFT, TransferKind.PLEDGE):
         raise ValidationError(_("A gift is a gift or a pledge."))
     if giver.fund_id != receiver.fund_id:
@@ -391,7 +378,7 @@ def request_loan(
     (``request_open``). Each open request takes a free slot, and the partial unique index on
     (account, product, slot) of open requests holds the rule under parallel requests too.
     A retry with the same ``idempotency_key`` gets the first request."""
-    _require_owner_or_writer(scope, account)
+    scope.require_write(account, acting=Acting.OWNER)
     if account.kind != AccountKind.MEMBER:
         raise ValidationError(_("Loans are requested from a member account."))
     if product.fund_id != account.fund_id:
@@ -613,7 +600,7 @@ def _receivable(loan: Loan) -> FundAccount:
 def disburse(scope: Scope, loan: Loan, on: dt.date, *, idempotency_key: str | None = None) -> Loan:
     """Pay out an approved loan: fix the fee and the schedule, and post
     Dr loans receivable (what is owed), Cr pool (what is paid out), Cr fee income."""
-    _require_write(scope, loan.fund)
+    scope.require_write(loan)
     bounds.check_posting_date(on, field="on")
     fund = loan.fund
     if idempotency_key:
@@ -691,7 +678,7 @@ def receives_money(scope: Scope, loan: Loan) -> bool:
     person: what a borrower says they paid is a claim the treasurer confirms (``payments``)."""
     if scope.person_id and scope.person_id == loan.account.person_id:
         return False
-    return scope.can_write_path(loan.fund.kanoon.path)
+    return scope.can_write(loan)
 
 
 def check_source(scope: Scope, loan: Loan, source: str) -> PaymentSource:
@@ -732,7 +719,7 @@ def repay(
     When nothing is left the loan is repaid and the pledges it used go back to their givers.
     A borrower who paid in money records it as a claim (``payments.repay``).
     """
-    _require_owner_or_writer(scope, loan.account)
+    scope.require_write(loan, acting=Acting.OWNER)
     _positive(amount)
     bounds.check_posting_date(on, field="on")
     source = check_source(scope, loan, source)
@@ -907,16 +894,6 @@ def _verify_fund(fund: Fund, selectors) -> list[str]:
 # Gifts confirmed by a one-time code -------------------------------------------------------------
 
 
-def acts_for_member(scope: Scope, account: FundAccount) -> bool:
-    """The member themself, or a writer of the fund's kanoon, acts on a member account: gives
-    its points, requests a loan for it, names its guarantors, settles its loans."""
-    if account.kind != AccountKind.MEMBER:
-        return False
-    if account.person_id and scope.person_id == account.person_id:
-        return True
-    return scope.can_write_path(account.fund.kanoon.path)
-
-
 def _beneficiary_by_identity(fund: Fund, national_code: str, mobile: str) -> FundAccount | None:
     """The member account of ``fund`` whose owner has both this national code and mobile."""
     code = "".join(ascii_digits(str(national_code or "")).split()).replace("-", "")
@@ -969,8 +946,9 @@ def start_gift(
     Nothing moves until ``confirm_gift``; the supporter's available points are checked here
     for early feedback and again, under lock, at confirmation.
     """
-    if not acts_for_member(scope, supporter):
-        raise PermissionDenied(_("You may not give points from this account."))
+    scope.require_write(supporter, acting=Acting.OWNER)
+    if supporter.kind != AccountKind.MEMBER:
+        raise ValidationError(_("Points move between member accounts."))
     if kind not in (TransferKind.GIFT, TransferKind.PLEDGE):
         raise ValidationError(_("A gift is a gift or a pledge."))
     PointsUse(use)
@@ -1019,9 +997,7 @@ def confirm_gift(scope: Scope, pending, code: str) -> PointsTransfer:
     A wrong code counts an attempt (kept even though the call fails); the fifth wrong code
     locks the gift. An expired, locked or already used gift refuses every code.
     """
-    supporter = pending.supporter
-    if not acts_for_member(scope, supporter):
-        raise PermissionDenied(_("You may not confirm this gift."))
+    scope.require_write(pending, acting=Acting.OWNER)
     refusal = None
     with transaction.atomic():
         row = PendingGift.objects.select_for_update().get(pk=pending.pk)

@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 
 from edupact.core import bounds, calendars
 from edupact.core.errors import Refused
-from edupact.core.scoping import Scope
+from edupact.core.scoping import Acting, Scope
 
 from . import rules
 from .ledger import own_account, post_entry
@@ -34,8 +34,6 @@ from .models import (
 )
 from .services import (
     _receivable,
-    _require_owner_or_writer,
-    _require_write,
     _return_pledges,
     check_source,
     paying_account,
@@ -109,7 +107,7 @@ def settle(
     waived by a compensating entry. The money comes from ``source``: paid in (recorded by the
     treasurer; a borrower's word is a claim, ``payments.settle``) or the borrower's deposits.
     A retry with the same key returns the settled loan."""
-    _require_owner_or_writer(scope, loan.account)
+    scope.require_write(loan, acting=Acting.OWNER)
     bounds.check_posting_date(on, field="on")
     source = PaymentSource(source)
     fund = loan.fund
@@ -167,7 +165,7 @@ def settle(
 def reschedule(scope: Scope, loan: Loan, months: int, on: dt.date, reason: str) -> ScheduleChange:
     """Spread what is outstanding over ``months`` new monthly instalments from ``on`` in the
     fund's calendar (floor each, the remainder on the last). A leader's decision."""
-    _require_write(scope, loan.fund)
+    scope.require_write(loan)
     bounds.check_months(months, field="months")
     bounds.check_date(on, earliest=bounds.MONEY_DATE_MIN, field="on")
     reason = (reason or "").strip()

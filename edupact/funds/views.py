@@ -1,10 +1,15 @@
-"""Thin views of the funds: read through selectors, change through services, all scoped."""
+"""Thin views of the funds: read through selectors, change through services, all scoped.
+
+Pages fetch what they show to read it; whether the user may change it is the services' one
+check (``Scope.require_write``): a reader is answered 403 "You may only read these records.",
+anyone outside the scope the 404 of a record that does not exist. A page that only offers a
+form asks the same check before showing it; the pages' buttons ask ``scope.can_write``."""
 
 import datetime as dt
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -16,6 +21,7 @@ from edupact.core import exports, pdf, preferences
 from edupact.core.calendars import InvalidDate, parse_date
 from edupact.core.money import format_number
 from edupact.core.paging import page_of
+from edupact.core.scoping import Acting
 from edupact.core.tabular import XLSX_TYPE
 
 from . import (
@@ -44,6 +50,7 @@ from .forms import (
     SettleForm,
 )
 from .models import (
+    AccountKind,
     Fund,
     FundAccount,
     Guarantee,
@@ -115,7 +122,7 @@ def fund(request, pk):
             "loans": loans.exclude(status=LoanStatus.REQUESTED).order_by("-requested_on", "-id")[
                 :50
             ],
-            "can_write": scope.can_write_path(obj.kanoon.path),
+            "can_write": scope.can_write(obj),
             "rounds": selectors.rounds(scope, obj)[:20],
             "committee": selectors.committee(obj),
             "parameters": parameters,
@@ -133,7 +140,8 @@ def fund(request, pk):
 
 @login_required
 def deposit(request, pk):
-    obj = scoped_get_or_404(request.user, Fund, pk, write=True, select=["kanoon"])
+    obj = scoped_get_or_404(request.user, Fund, pk, select=["kanoon"])
+    scope_for(request.user).require_write(obj)
     scope = scope_for(request.user)
     form = DepositForm(
         request.POST or None,
@@ -163,7 +171,8 @@ def deposit(request, pk):
 def allocate(request, pk):
     """Run an allocation round: the fund page's button posts straight here (the fund's
     policy, the whole pool); the page offers a cap and the lottery's seed."""
-    obj = scoped_get_or_404(request.user, Fund, pk, write=True, select=["kanoon"])
+    obj = scoped_get_or_404(request.user, Fund, pk, select=["kanoon"])
+    scope_for(request.user).require_write(obj)
     today = timezone.localdate()
     form = RoundForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
@@ -235,7 +244,8 @@ def allocation_round(request, pk):
 def allocation_settings(request, pk):
     """The leader chooses the allocation policy, its weights, the committee and quorum, and
     publishes the lottery's seed."""
-    obj = scoped_get_or_404(request.user, Fund, pk, write=True, select=["kanoon"])
+    obj = scoped_get_or_404(request.user, Fund, pk, select=["kanoon"])
+    scope_for(request.user).require_write(obj)
     people = selectors.committee_candidates(obj)
     initial = AllocationSettingsForm.initial_from(
         obj.allocation_policy, allocation.all_parameters(obj), list(selectors.committee(obj))
@@ -288,8 +298,6 @@ def vote(request, pk):
             timezone.localdate(),
             note=request.POST.get("note", ""),
         )
-    except PermissionDenied as exc:
-        raise Http404 from exc
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     else:
@@ -302,11 +310,8 @@ def vote(request, pk):
 def approve(request, pk):
     """A leader approves one request now, by a round's rules (budget, points, eligibility)."""
     obj = _loan(request, pk)
-    scope = scope_for(request.user)
-    if not scope.can_write_path(obj.fund.kanoon.path):
-        raise Http404
     try:
-        obj = services.approve(scope, obj, timezone.localdate())
+        obj = services.approve(scope_for(request.user), obj, timezone.localdate())
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     else:
@@ -332,6 +337,7 @@ def account(request, pk):
     if export is not None:
         return export
     statement.reverse()
+    acts = obj.kind == AccountKind.MEMBER and scope.can_write(obj, acting=Acting.OWNER)
     return render(
         request,
         "funds/account.html",
@@ -344,9 +350,9 @@ def account(request, pk):
             "transfers": transfers,
             "loans": loans,
             "enabled": enabled,
-            "can_write": scope.can_write_path(obj.fund.kanoon.path),
-            "can_give": services.acts_for_member(scope, obj),
-            "can_request": services.acts_for_member(scope, obj),
+            "can_write": scope.can_write(obj),
+            "can_give": acts,
+            "can_request": acts,
             "in_arrears": [
                 (loan, selectors.late_days(loan.oldest_due, today))
                 for loan in selectors.overdue_of_account(obj, today)
@@ -379,8 +385,8 @@ def give(request, pk):
         request.user, FundAccount, pk, select=["fund", "fund__kanoon", "person", "organisation"]
     )
     scope = scope_for(request.user)
-    if not services.acts_for_member(scope, obj):
-        raise Http404
+    scope.require_write(obj, acting=Acting.OWNER)
+    _member_only(obj)
     form = GiveForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -417,8 +423,7 @@ def confirm_gift(request, pk):
         select=["fund", "fund__kanoon", "supporter", "supporter__fund__kanoon", "beneficiary"],
     )
     scope = scope_for(request.user)
-    if not services.acts_for_member(scope, pending.supporter):
-        raise Http404
+    scope.require_write(pending, acting=Acting.OWNER)
     if pending.status == PendingGiftStatus.CONFIRMED:
         return redirect(pending.supporter.get_absolute_url())
     form = ConfirmGiftForm(request.POST or None)
@@ -502,8 +507,8 @@ def loan(request, pk):
         return exports.export_response(request, f"schedule-{obj.pk}", headers, rows)
     scope = scope_for(request.user)
     today = timezone.localdate()
-    can_write = scope.can_write_path(obj.fund.kanoon.path)
-    acts = services.acts_for_member(scope, obj.account)
+    can_write = scope.can_write(obj)
+    acts = scope.can_write(obj, acting=Acting.OWNER)
     guarantees_shown = list(selectors.guarantees_of_loan(obj))
     for g in guarantees_shown:
         g.loan = obj  # may_resend reads the loan's status, borrower and kanoon
@@ -555,7 +560,7 @@ def products(request, pk):
         "current": selectors.products(obj, today),
         "versions": selectors.products(obj),
         "today": today,
-        "can_write": scope_for(request.user).can_write_path(obj.kanoon.path),
+        "can_write": scope_for(request.user).can_write(obj),
     }
     return render(request, "funds/products.html", context)
 
@@ -563,7 +568,8 @@ def products(request, pk):
 @login_required
 def new_product(request, pk):
     """A new product, or a new version of one (``?from=<id>`` fills in its current rules)."""
-    obj = scoped_get_or_404(request.user, Fund, pk, write=True, select=["kanoon"])
+    obj = scoped_get_or_404(request.user, Fund, pk, select=["kanoon"])
+    scope_for(request.user).require_write(obj)
     initial = {}
     base = selectors.products(obj).filter(pk=_int(request.GET.get("from"))).first()
     if base is not None:
@@ -592,8 +598,8 @@ def request_loan(request, pk):
     """A member asks for a loan; the preview beside the form lists every failing reason."""
     obj = scoped_get_or_404(request.user, FundAccount, pk, select=["fund", "fund__kanoon"])
     scope = scope_for(request.user)
-    if not services.acts_for_member(scope, obj):
-        raise Http404
+    scope.require_write(obj, acting=Acting.OWNER)
+    _member_only(obj)
     today = timezone.localdate()
     form = LoanRequestForm(
         request.POST or None, products=selectors.products_offered(obj.fund, today)
@@ -646,8 +652,8 @@ def _preview(form, account, today):
 def loan_preview(request, pk):
     """The htmx preview: eligibility of the request as typed so far; nothing is saved."""
     obj = scoped_get_or_404(request.user, FundAccount, pk, select=["fund", "fund__kanoon"])
-    if not services.acts_for_member(scope_for(request.user), obj):
-        raise Http404
+    scope_for(request.user).require_write(obj, acting=Acting.OWNER)
+    _member_only(obj)
     today = timezone.localdate()
     form = LoanRequestForm(request.POST, products=selectors.products_offered(obj.fund, today))
     return render(
@@ -666,8 +672,7 @@ def loan_preview(request, pk):
 def add_guarantor(request, pk):
     obj = _loan(request, pk)
     scope = scope_for(request.user)
-    if not services.acts_for_member(scope, obj.account):
-        raise Http404
+    scope.require_write(obj, acting=Acting.OWNER)
     form = GuarantorForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -715,8 +720,6 @@ def guarantee(request, pk):
     scope = scope_for(request.user)
     mine = guarantees.may_decide(scope, obj)
     if request.method == "POST":
-        if not mine:
-            raise PermissionDenied
         decision = request.POST.get("decision")
         if decision not in ("confirm", "decline"):
             return HttpResponseBadRequest(_("Choose to confirm or to decline."))
@@ -751,8 +754,7 @@ def settle(request, pk):
     recorded for the treasurer to confirm (money the borrower says they paid in)."""
     obj = _loan(request, pk)
     scope = scope_for(request.user)
-    if not services.acts_for_member(scope, obj.account):
-        raise Http404
+    scope.require_write(obj, acting=Acting.OWNER)  # before the form's own complaints
     form = SettleForm(request.POST)
     if not form.is_valid():
         messages.error(request, " ".join(m for ms in form.errors.values() for m in ms))
@@ -792,8 +794,7 @@ def repay(request, pk):
     the borrower says they paid in (a payment for the treasurer to confirm)."""
     obj = _loan(request, pk)
     scope = scope_for(request.user)
-    if not services.acts_for_member(scope, obj.account):
-        raise Http404
+    scope.require_write(obj, acting=Acting.OWNER)
     form = RepaymentForm(request.POST or None, initial={"on": timezone.localdate()})
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -872,8 +873,7 @@ def decide_claim(request, pk):
 def reschedule(request, pk):
     obj = _loan(request, pk)
     scope = scope_for(request.user)
-    if not scope.can_write_path(obj.fund.kanoon.path):
-        raise Http404
+    scope.require_write(obj)
     form = RescheduleForm(request.POST or None, initial={"on": timezone.localdate()})
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -893,7 +893,8 @@ def reschedule(request, pk):
 
 def import_file(request, pk):
     """Upload a members list or a bank statement; the report lists every row's errors."""
-    obj = scoped_get_or_404(request.user, Fund, pk, write=True, select=["kanoon"])
+    obj = scoped_get_or_404(request.user, Fund, pk, select=["kanoon"])
+    scope_for(request.user).require_write(obj)
     kind = request.GET.get("kind") if request.GET.get("kind") in ImportKind.values else None
     form = ImportForm(
         request.POST or None,
@@ -936,12 +937,19 @@ def import_file(request, pk):
 @login_required
 def import_template(request, pk, kind):
     """An empty workbook with the columns of ``kind``, headed in the reader's language."""
-    obj = scoped_get_or_404(request.user, Fund, pk, write=True, select=["kanoon"])
+    obj = scoped_get_or_404(request.user, Fund, pk, select=["kanoon"])
+    scope_for(request.user).require_write(obj)
     if kind not in ImportKind.values:
         raise Http404
     response = HttpResponse(imports.template(kind), content_type=XLSX_TYPE)
     response["Content-Disposition"] = f'attachment; filename="fund-{obj.pk}-{kind}.xlsx"'
     return response
+
+
+def _member_only(account: FundAccount) -> None:
+    """Gifts and loan requests are pages of member accounts: an institution's has none."""
+    if account.kind != AccountKind.MEMBER:
+        raise Http404
 
 
 def _loan_or_404(request, pk, select):
