@@ -12,7 +12,8 @@ from ninja import Body, File, FilterSchema, Form, Query, Router, Schema, Status,
 from ninja.pagination import paginate
 
 from edupact.accounts.selectors import scope_for, scoped_get_or_404
-from edupact.core.bounds import Year, YearParam
+from edupact.core.bounds import IdParam, Year, YearParam
+from edupact.core.filters import Search
 from edupact.core.paging import CappedLimitOffsetPagination
 from edupact.directory.models import AdminUnit, Organisation
 
@@ -50,9 +51,9 @@ class FrameworkDetail(FrameworkOut):
 
 
 class FrameworkFilter(FilterSchema):
-    q: str | None = None
-    model: str | None = None
-    style: str | None = None
+    q: Search | None = None
+    model: Search | None = None
+    style: Search | None = None
     on: dt.date | None = None
 
 
@@ -162,10 +163,10 @@ class SubjectIn(Schema):
 
 
 class SubjectFilter(FilterSchema):
-    q: str | None = None
-    kind: str | None = None
-    admin_unit: int | None = None
-    parent: int | None = None
+    q: Search | None = None
+    kind: Search | None = None
+    admin_unit: IdParam | None = None
+    parent: IdParam | None = None
 
 
 class AssessmentOut(Schema):
@@ -192,8 +193,8 @@ class AssessmentIn(Schema):
 
 class AssessmentFilter(FilterSchema):
     year: YearParam | None = None
-    subject: int | None = None
-    kind: str | None = None
+    subject: IdParam | None = None
+    kind: Search | None = None
     recognised: bool | None = None
 
 
@@ -270,10 +271,10 @@ class RollupOut(Schema):
 
 class RollupFilter(FilterSchema):
     year: YearParam | None = None
-    model: str | None = None
-    level: str | None = None
-    unit: int | None = None
-    parent: int | None = None
+    model: Search | None = None
+    level: Search | None = None
+    unit: IdParam | None = None
+    parent: IdParam | None = None
 
 
 @router.get("/rollups", response=list[RollupOut])
@@ -357,7 +358,7 @@ class TargetOut(Schema):
 
 
 @router.get("/targets", response=list[TargetOut])
-def list_targets(request, indicator: str | None = None, model: str | None = None):
+def list_targets(request, indicator: Search | None = None, model: Search | None = None):
     """The targets (reference data: QĐ 387/QĐ-TTg, QĐ 1373/QĐ-TTg, local plans)."""
     return selectors.targets(indicator=indicator, model=model)
 
@@ -436,10 +437,10 @@ class IndicatorValueOut(Schema):
 
 
 class IndicatorValueFilter(Schema):
-    code: str | None = None
+    code: Search | None = None
     year: YearParam | None = None
-    place: int | None = None
-    source: str | None = None
+    place: IdParam | None = None
+    source: Search | None = None
 
 
 @router.get("/indicator-values", response=list[IndicatorValueOut])
