@@ -11,7 +11,7 @@ from test_evaluation_rollups import add, assess, places  # noqa: F401 — the sh
 from edupact.core.calendars import Calendar, format_date
 from edupact.core.money import format_number
 from edupact.core.preferences import default_calendar
-from edupact.core.text import reader_digits
+from edupact.core.text import isolate
 from edupact.evaluation import rollups, services
 from edupact.evaluation.models import Assessment, RecognitionDecision
 
@@ -96,7 +96,7 @@ def test_the_commune_issues_a_decision_and_prints_a_certificate(
     # A document number keeps its own digits on the page, isolated from the sentence around it.
     assert "125/QĐ-UBND" in page.inner_text("h1")
     assert page.locator('h1 bdi[dir="ltr"]').inner_text() == "125/QĐ-UBND"
-    number = reader_digits("125/QĐ-UBND", language)  # the view's message still converts it
+    number = isolate("125/QĐ-UBND")  # the message keeps it as written, between isolates
     facts = page.inner_text(".facts")
     long_date = shown(dt.date(2023, 4, 11), language, "long")
     worked = {"vi": "ngày 11 tháng 4 năm 2023", "en": "11 April 2023", "fa": "۲۲ فروردین ۱۴۰۲"}

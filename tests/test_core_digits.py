@@ -208,3 +208,15 @@ def test_the_persian_statement_counts_its_pages_in_persian_digits(tree, client_a
     # pdftotext wraps right-to-left runs in embedding marks and drops the spaces around "/".
     plain = re.sub("[\u202a-\u202e\u2066-\u2069\\s]", "", text)
     assert "۱/۱" in plain and "1/1" not in plain
+
+
+def test_an_isolated_identifier_keeps_its_digits_in_a_persian_sentence():
+    """A message such as «حکم 125/QĐ-UBND …» passes through the page's digit filter whole: the
+    sentence's count turns Persian, the decision number between its isolates does not."""
+    from edupact.core.text import persian_digits
+
+    sentence = f"حکم {isolate('125/QĐ-UBND')} تعداد 2 مورد"
+    assert persian_digits(sentence) == "حکم \u2066125/QĐ-UBND\u2069 تعداد ۲ مورد"
+    assert persian_digits("1 " + isolate("387/QĐ-TTg") + " 2 " + isolate("3")) == (
+        "۱ \u2066387/QĐ-TTg\u2069 ۲ \u20663\u2069"
+    )

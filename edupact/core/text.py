@@ -36,9 +36,18 @@ def ascii_digits(value: str) -> str:
 _TO_PERSIAN = str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹")
 
 
+# Text between a left-to-right isolate and its pop (``isolate``): an identifier that keeps
+# the digits it was written with.
+_ISOLATED = re.compile("(\u2066[^\u2069]*\u2069)")
+
+
 def persian_digits(value: str) -> str:
-    """ASCII digits to Persian ones, leaving separators as the formatter chose them."""
-    return value.translate(_TO_PERSIAN)
+    """ASCII digits to Persian ones, leaving separators as the formatter chose them, and the
+    digits of an isolated identifier (``isolate``: «387/QĐ-TTg» in a sentence) as written."""
+    if "\u2066" not in value:
+        return value.translate(_TO_PERSIAN)
+    parts = _ISOLATED.split(value)
+    return "".join(part if i % 2 else part.translate(_TO_PERSIAN) for i, part in enumerate(parts))
 
 
 def reader_digits(value, language: str) -> str:

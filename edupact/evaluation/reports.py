@@ -18,9 +18,10 @@ from django.utils import timezone
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 
-from edupact.core import tabular
+from edupact.core import preferences, tabular
 from edupact.core.pdf import render_pdf
 from edupact.core.templatetags.edupact import in_language
+from edupact.core.text import reader_digits
 from edupact.directory.models import AdminUnit
 
 from .models import LearningModel, Rollup
@@ -124,7 +125,10 @@ def _direct(total: Line, lines: list[Line]) -> Line | None:
 
 
 def title(report: AnnualStatistics) -> str:
-    return _("Learning models: annual statistics %(year)s") % {"year": report.year}
+    """The report's title in the reader's digits: the page, the PDF and the workbook's first
+    row read «آمار سالانهٔ ۲۰۲۵» in Persian."""
+    year = reader_digits(report.year, preferences.language())
+    return _("Learning models: annual statistics %(year)s") % {"year": year}
 
 
 def _percent(value: Decimal | None):

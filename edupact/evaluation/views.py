@@ -24,7 +24,7 @@ from edupact.core.money import format_number
 from edupact.core.paging import page_of
 from edupact.core.scoping import record_key
 from edupact.core.tabular import XLSX_TYPE
-from edupact.core.text import reader_digits
+from edupact.core.text import isolate
 from edupact.directory.models import AdminUnit
 
 from . import exchange, pdf, reports, scoring, selectors, services
@@ -308,7 +308,7 @@ def new_decision(request):
                     count,
                 )
                 % {
-                    "number": reader_digits(decision.number, preferences.language()),
+                    "number": isolate(decision.number),
                     "count": format_number(count, preferences.language()),
                 },
             )
