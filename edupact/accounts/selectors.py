@@ -64,9 +64,11 @@ def roles_of(user) -> set[str]:
     )
 
 
-def scoped_get_or_404(user, queryset, pk, *, write: bool = False, select: tuple = ()):
-    """The record ``pk`` of ``queryset`` (a model or queryset) if ``user`` may see it — or
-    change it when ``write`` — else Http404: outside the scope a record does not exist.
+def scoped_get_or_404(user, queryset, pk, *, select: tuple = ()):
+    """The record ``pk`` of ``queryset`` (a model or queryset) if ``user`` may see it, else
+    Http404: outside the scope a record does not exist. Pages and endpoints fetch to read;
+    whether the user may change the record is the service's question
+    (``Scope.require_write``: 403 for a reader, the same 404 for anyone else).
 
     A page or endpoint fetches the record it is about here; a service that follows ids a
     client sent in a body resolves them with ``Scope.resolve`` (422 ``not_found``), the same
@@ -80,4 +82,4 @@ def scoped_get_or_404(user, queryset, pk, *, write: bool = False, select: tuple 
     qs = queryset.objects.all() if isinstance(queryset, type) else queryset
     if select:
         qs = qs.select_related(*select)
-    return get_object_or_404(scope_for(user).filter(qs, write=write, pk=pk))
+    return get_object_or_404(scope_for(user).filter(qs, pk=pk))
