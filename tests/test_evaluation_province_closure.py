@@ -15,8 +15,9 @@ from edupact.accounts.selectors import scope_for
 from edupact.audit.models import AuditEntry
 from edupact.core.scoping import NotFound, ReadOnly, Scope
 from edupact.directory.models import AdminUnitSuccession
-from edupact.evaluation import bulk, locks, selectors, services, workflow
+from edupact.evaluation import bulk, selectors, services, workflow
 from edupact.evaluation.models import Assessment, YearApproval
+from edupact.evaluation.places import locks
 
 pytestmark = pytest.mark.django_db
 EVERYTHING = Scope(everything=True)

@@ -17,6 +17,7 @@ from edupact.core.scoping import Scope
 from edupact.directory.models import AdminUnit, AdminUnitSuccession
 from edupact.evaluation import rollups, selectors, services
 from edupact.evaluation.models import Assessment, Rollup, Subject
+from edupact.evaluation.places import selectors as place_selectors
 from edupact.evaluation.tasks import refresh_rollups
 
 EVERYTHING = Scope(everything=True)
@@ -127,7 +128,7 @@ def test_seven_of_ten_households_in_a_hamlet_make_seventy_percent(places):
     for place in (places.a, places.city):  # the commune and the city have only this hamlet
         row = Rollup.objects.get(admin_unit=place, year=2025, model="household")
         assert (row.registered, row.recognised, row.approximate) == (10, 7, False)
-    target = selectors.Targets().for_("household", 2025, selectors.unit_chain(places.a1))
+    target = selectors.Targets().for_("household", 2025, place_selectors.unit_chain(places.a1))
     assert target.value == 70 and target.source == "387/QĐ-TTg"
     assert selectors.light(hamlet.share, target) == "met"
 
@@ -167,7 +168,7 @@ def test_records_in_old_units_are_reaggregated_through_successions(places):
     city23 = Rollup.objects.get(admin_unit=places.city, year=2023, model="household")
     assert (city23.registered, city23.approximate) == (2, True)
     assert not Rollup.objects.filter(admin_unit=places.b).exists()  # the first successor only
-    placement = rollups.successor_map()[places.e.pk]
+    placement = place_selectors.successor_map()[places.e.pk]
     assert (placement.unit, placement.approximate) == (places.a.pk, True)
 
 

@@ -13,6 +13,7 @@ from edupact.accounts.selectors import scope_for
 from edupact.core.scoping import NotFound, ReadOnly
 from edupact.evaluation import selectors, services
 from edupact.evaluation.models import IndicatorValue, Target
+from edupact.evaluation.places import selectors as place_selectors
 
 pytestmark = pytest.mark.django_db
 
@@ -55,7 +56,7 @@ def test_a_local_plan_wins_and_a_target_applies_until_it_is_due(places):  # noqa
         name="Kế hoạch thành phố",
     )
     targets = selectors.Targets()
-    chain = selectors.unit_chain(places.a1)
+    chain = place_selectors.unit_chain(places.a1)
     assert targets.for_("household", 2023, chain).value == 75  # the city's plan
     assert targets.for_("household", 2023, [places.b.pk]).source == "387/QĐ-TTg"
     assert targets.for_("citizen", 2026, chain).year == 2030

@@ -18,7 +18,7 @@ from edupact.accounts.selectors import scope_for
 from edupact.audit.models import AuditEntry
 from edupact.core.scoping import NotFound, ReadOnly, Scope
 from edupact.directory.models import Organisation
-from edupact.evaluation import bulk, locks, selectors, services, workflow
+from edupact.evaluation import bulk, selectors, services, workflow
 from edupact.evaluation import cycle as cycle_services
 from edupact.evaluation.models import (
     Assessment,
@@ -27,6 +27,7 @@ from edupact.evaluation.models import (
     Reminder,
     YearApproval,
 )
+from edupact.evaluation.places import locks
 
 pytestmark = pytest.mark.django_db
 YEAR = 2024

@@ -343,8 +343,8 @@ def duckdb_compare() -> dict:
     import harness
     from django.db import connection
 
-    from edupact.evaluation import rollups
     from edupact.evaluation.models import Rollup
+    from edupact.evaluation.places import selectors as place_selectors
 
     folder = Path(tempfile.mkdtemp(prefix="edupact-duck-"))
     try:
@@ -356,7 +356,7 @@ def duckdb_compare() -> dict:
         export_s = time.perf_counter() - t
         placements = [
             (old, p.unit, p.level, p.parent, p.approximate)
-            for old, p in rollups.successor_map().items()
+            for old, p in place_selectors.successor_map().items()
         ]
         duck = duckdb.connect()
         t = time.perf_counter()

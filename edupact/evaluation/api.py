@@ -20,6 +20,7 @@ from edupact.directory.models import AdminUnit, Organisation
 from . import exchange, reports, scoring, selectors, services
 from .api_cycle import router as cycle_router
 from .models import Framework, LearningModel, Subject, Target
+from .places import selectors as place_selectors
 
 router = Router(tags=["evaluation"])
 router.add_router("", cycle_router)  # registration, self-assessment, evidence, meetings
@@ -331,7 +332,7 @@ def annual_report(request, place: int, year: YearParam | None = None):
     """The annual statistics of a place the reader sees: registered vs recognised by model for
     each place directly below it and the total (consolidated bottom-up from the rollups)."""
     try:
-        unit = selectors.place(scope_for(request.user), place)
+        unit = place_selectors.place(scope_for(request.user), place)
     except AdminUnit.DoesNotExist as exc:
         raise Http404 from exc
     report = reports.annual_statistics(unit, year)
@@ -377,7 +378,7 @@ class TargetIn(Schema):
 
 def _target_values(request, target: Target, data: TargetIn) -> Target:
     try:
-        target.admin_unit = selectors.place(scope_for(request.user), data.admin_unit_id)
+        target.admin_unit = place_selectors.place(scope_for(request.user), data.admin_unit_id)
     except AdminUnit.DoesNotExist as exc:
         raise Http404 from exc
     for key in ("indicator", "model", "year", "source", "source_date", "name", "name_i18n"):
@@ -453,7 +454,7 @@ def list_indicator_values(request, filters: Query[IndicatorValueFilter]):
     unit = None
     if filters.place is not None:
         try:
-            unit = selectors.place(scope, filters.place)
+            unit = place_selectors.place(scope, filters.place)
         except AdminUnit.DoesNotExist as exc:
             raise Http404 from exc
     return selectors.indicator_values(
@@ -467,7 +468,7 @@ def record_indicator_value(request, data: IndicatorValueIn):
     unit = None
     if data.admin_unit_id is not None:
         try:
-            unit = selectors.place(scope_for(request.user), data.admin_unit_id)
+            unit = place_selectors.place(scope_for(request.user), data.admin_unit_id)
         except AdminUnit.DoesNotExist as exc:
             raise Http404 from exc
     value = services.record_indicator_value(
@@ -607,7 +608,7 @@ class ReasonIn(Schema):
 
 def _place(request, pk: int) -> AdminUnit:
     try:
-        return selectors.place(scope_for(request.user), pk)
+        return place_selectors.place(scope_for(request.user), pk)
     except AdminUnit.DoesNotExist as exc:
         raise Http404 from exc
 

@@ -36,8 +36,9 @@ from edupact.core.tabular import Report, TableError, digest, read_rows
 from edupact.core.text import normalise, search_key
 from edupact.directory.models import AdminUnit
 
-from . import exchange, locks, scoring, services
+from . import exchange, scoring, services
 from .models import Assessment, AssessmentImport, Framework, Indicator, Subject
+from .places import locks
 
 LANGUAGES = ("vi", "en", "fa")
 CHUNK = 5000  # ids per IN (…) query: below SQLite's limit on bound parameters

@@ -33,7 +33,7 @@ from edupact.core.scoping import Scope
 from edupact.core.text import normalise
 from edupact.directory.models import AdminUnit, Organisation
 
-from . import locks, services
+from . import services
 from .models import (
     Assessment,
     Attendee,
@@ -45,6 +45,7 @@ from .models import (
     ReviewMeeting,
     Subject,
 )
+from .places import locks
 from .selectors import meeting_people
 from .services import REVIEWED_IN_HAMLET
 

@@ -88,7 +88,7 @@ def report_years(unit: AdminUnit) -> list[int]:
 
 def annual_statistics(unit: AdminUnit, year: int | None = None) -> AnnualStatistics:
     """The report for ``unit`` (already checked against the reader's scope with
-    ``selectors.place``) and ``year`` (default: the latest year counted there)."""
+    ``places.selectors.place``) and ``year`` (default: the latest year counted there)."""
     years = report_years(unit)
     if year not in years:
         year = years[-1] if years else None

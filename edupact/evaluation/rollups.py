@@ -29,15 +29,11 @@ from dataclasses import dataclass
 from django.db import transaction
 from django.db.models import Count, F, Q, Sum
 
-from edupact.directory.models import AdminUnit, AdminUnitSuccession
+from edupact.directory.models import AdminUnit
 
 from .models import Assessment, Rollup
+from .places.selectors import COMMUNE, HAMLET, PROVINCE, successor_map
 
-HAMLET, COMMUNE, PROVINCE = (
-    AdminUnit.Level.HAMLET,
-    AdminUnit.Level.COMMUNE,
-    AdminUnit.Level.PROVINCE,
-)
 RECOGNISED = Assessment.Status.RECOGNISED
 
 
@@ -64,41 +60,6 @@ class _Row:
 
 
 # Successions ------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Placement:
-    unit: int
-    level: str
-    parent: int | None
-    approximate: bool
-
-
-def successor_map() -> dict[int, Placement]:
-    """Old unit id → the current unit its records count towards (the successions table is
-    small: provinces, districts and communes before July 2025)."""
-    successors: dict[int, list[tuple[bool, int]]] = defaultdict(list)
-    for old, new, approximate in AdminUnitSuccession.objects.values_list(
-        "old_id", "new_id", "approximate"
-    ):
-        successors[old].append((approximate, new))
-    ids = {new for pairs in successors.values() for _, new in pairs}
-    units = {
-        u["id"]: u for u in AdminUnit.objects.filter(pk__in=ids).values("id", "level", "parent_id")
-    }
-    result = {}
-    for old in successors:
-        current, approximate = old, False
-        for _ in range(5):  # chains: old commune → old district → … → current unit
-            pairs = sorted(successors.get(current, ()))
-            if not pairs:
-                break
-            approximate = approximate or pairs[0][0] or len(pairs) > 1
-            current = pairs[0][1]
-        if current in units:
-            u = units[current]
-            result[old] = Placement(current, u["level"], u["parent_id"], approximate)
-    return result
 
 
 # The GROUP BYs ----------------------------------------------------------------------------------

@@ -35,6 +35,7 @@ from .models import (
     Subject,
     Target,
 )
+from .places.selectors import unit_chain, unit_roots, units_q
 
 
 def cycle_years() -> range:
@@ -182,83 +183,6 @@ def share_recognised(subject: Subject, year: int, kind: str = "citizen") -> dict
 
 CLOSE = Decimal(5)  # within 5 points of the target: "close"
 DASHBOARD_MODELS = ("household", "clan", "hamlet", "unit", "commune", "citizen")
-
-
-def unit_roots(scope: Scope) -> set[int] | None:
-    """The places the reader's organisations sit in (None: everything). A reader sees those
-    places and every place below them."""
-    if scope.everything:
-        return None
-    return set(
-        scope.filter(Organisation.objects.filter(admin_unit__isnull=False)).values_list(
-            "admin_unit_id", flat=True
-        )
-    )
-
-
-def units_q(scope: Scope, field: str = "admin_unit") -> Q | None:
-    """The condition on ``field`` (a foreign key to AdminUnit) for the reader's places."""
-    roots = unit_roots(scope)
-    if roots is None:
-        return None
-    return (
-        Q(**{f"{field}__in": roots})
-        | Q(**{f"{field}__parent__in": roots})
-        | Q(**{f"{field}__parent__parent__in": roots})
-    )
-
-
-def unit_chain(unit: AdminUnit) -> list[int]:
-    """The unit and the units above it, nearest first (one query per level, so the chain is
-    kept on the instance: a page asks for it to check access, for targets and for its parent)."""
-    kept = unit.__dict__.get("_unit_chain")
-    if kept is not None and kept[0] == unit.parent_id:
-        return list(kept[1])
-    chain, parent = [unit.pk], unit.parent_id
-    while parent and len(chain) < 6:
-        chain.append(parent)
-        parent = AdminUnit.objects.filter(pk=parent).values_list("parent_id", flat=True).first()
-    unit.__dict__["_unit_chain"] = (unit.parent_id, tuple(chain))
-    return chain
-
-
-def place(scope: Scope, pk: int) -> AdminUnit:
-    """A place the reader sees; AdminUnit.DoesNotExist otherwise (a 404, never a 403)."""
-    unit = AdminUnit.objects.select_related("parent").get(pk=pk)
-    roots = unit_roots(scope)
-    if roots is not None and not roots.intersection(unit_chain(unit)):
-        raise AdminUnit.DoesNotExist
-    return unit
-
-
-def visible_parent(scope: Scope, unit: AdminUnit) -> AdminUnit | None:
-    """The place above ``unit`` if the reader sees it (a commune official does not see the
-    city); ``place`` has loaded it with ``unit``."""
-    if not unit.parent_id:
-        return None
-    roots = unit_roots(scope)
-    if roots is not None and not roots.intersection(unit_chain(unit)[1:]):
-        return None
-    return unit.parent
-
-
-def home_place(scope: Scope) -> AdminUnit | None:
-    """Where the dashboard opens: Ho Chi Minh City for everyone who sees it, otherwise the
-    reader's widest place (a province before a commune before a hamlet)."""
-    city = AdminUnit.objects.filter(
-        country="VN", level=AdminUnit.Level.PROVINCE, code="79", valid_to__isnull=True
-    ).first()
-    roots = unit_roots(scope)
-    if roots is None:
-        return city
-    if city is not None and city.pk in roots:
-        return city
-    order = {"province": 0, "district": 1, "commune": 2, "hamlet": 3}
-    units = sorted(
-        AdminUnit.objects.filter(pk__in=roots, valid_to__isnull=True),
-        key=lambda u: (order.get(u.level, 9), u.name),
-    )
-    return units[0] if units else None
 
 
 def _with_share(qs: QuerySet) -> QuerySet:
@@ -657,8 +581,9 @@ def commune_cycle(commune: AdminUnit, year: int, today: dt.date | None = None) -
     approval. Five grouped queries, whatever the number of hamlets."""
     check_year(year, field="year")
     from .models import YearApproval
+    from .places.selectors import hamlets_of
     from .services import REVIEWED_IN_HAMLET
-    from .workflow import deadlines_for, hamlets_of
+    from .workflow import deadlines_for
 
     today = today or dt.date.today()
     hamlets = list(hamlets_of(commune, year))
@@ -760,7 +685,8 @@ def province_cycle(province: AdminUnit, year: int, today: dt.date | None = None)
     queries, whatever the number of communes."""
     check_year(year, field="year")
     from .models import YearApproval
-    from .workflow import communes_of, deadlines_for, pending_for_approval, retired_onto
+    from .places.selectors import communes_of, retired_onto
+    from .workflow import deadlines_for, pending_for_approval
 
     today = today or dt.date.today()
     approved = YearApproval.State.APPROVED
@@ -844,18 +770,6 @@ def notices(user, today: dt.date | None = None) -> list:
 
 
 # Pages for targets, indicator values and deadlines ------------------------------------------------
-
-
-def writable_places(scope: Scope, levels=(AdminUnit.Level.PROVINCE, AdminUnit.Level.COMMUNE)):
-    """Current places the user writes for (``Scope.can_write_place``): where an
-    organisation they write for is placed, and the places below it."""
-    qs = AdminUnit.objects.filter(country="VN", level__in=levels, valid_to__isnull=True)
-    if not scope.everything:
-        roots = scope.filter(
-            Organisation.objects.filter(admin_unit__isnull=False), write=True
-        ).values("admin_unit_id")
-        qs = qs.filter(Q(pk__in=roots) | Q(parent__in=roots) | Q(parent__parent__in=roots))
-    return qs.select_related("parent").order_by("level", "parent__name", "name", "id")
 
 
 def indicator_values(

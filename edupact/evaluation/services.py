@@ -17,7 +17,7 @@ from edupact.core.scoping import ReadOnly, Scope
 from edupact.core.text import normalise
 from edupact.directory.models import AdminUnit, Organisation
 
-from . import exchange, locks, scoring
+from . import exchange, scoring
 from .models import (
     NATIONAL_TARGETS,
     Assessment,
@@ -31,6 +31,7 @@ from .models import (
     Subject,
     Target,
 )
+from .places import locks
 
 SHIPPED = Path(__file__).resolve().parent / "frameworks"
 

@@ -30,6 +30,7 @@ from edupact.directory.models import AdminUnit
 from . import exchange, pdf, reports, scoring, selectors, services
 from .forms import DecisionForm, ImportForm, TryForm
 from .models import Assessment, Framework, LearningModel, RecognitionDecision, Style
+from .places import selectors as place_selectors
 
 
 def _framework(request, pk, write=False) -> Framework:
@@ -199,15 +200,15 @@ def _link_places(data: dict) -> None:
 def _place_or_home(scope, pk) -> AdminUnit | None:
     """The place asked for if the reader sees it (404 otherwise), else the reader's home."""
     if pk is None:
-        return selectors.home_place(scope)
+        return place_selectors.home_place(scope)
     try:
-        return selectors.place(scope, pk)
+        return place_selectors.place(scope, pk)
     except AdminUnit.DoesNotExist as exc:
         raise Http404 from exc
 
 
 def _visible_parent(scope, unit) -> AdminUnit | None:
-    return None if unit is None else selectors.visible_parent(scope, unit)
+    return None if unit is None else place_selectors.visible_parent(scope, unit)
 
 
 # The annual statistics report -------------------------------------------------------------------
@@ -424,7 +425,7 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 def _cycle_place(request, pk) -> AdminUnit:
     """The commune or province whose year a cycle page shows (404 outside the scope)."""
     try:
-        unit = selectors.place(scope_for(request.user), pk)
+        unit = place_selectors.place(scope_for(request.user), pk)
     except AdminUnit.DoesNotExist as exc:
         raise Http404 from exc
     if unit.level not in (AdminUnit.Level.COMMUNE, AdminUnit.Level.PROVINCE):
@@ -450,7 +451,8 @@ def cycle(request, pk, year):
     """A commune's year: each hamlet's progress with the deadlines and traffic lights, and
     the approve and re-open actions for the level above. A province's year: each commune's
     approval, and the province's closure of its year."""
-    from . import locks, workflow
+    from . import workflow
+    from .places import locks
 
     scope = scope_for(request.user)
     commune = _cycle_place(request, pk)
@@ -468,7 +470,7 @@ def cycle(request, pk, year):
         "can_edit_deadlines": scope.can_write_place(commune),
         "can_edit_province_deadlines": commune.parent_id is not None
         and scope.can_write_place(commune.parent),
-        "province": selectors.visible_parent(scope, commune),
+        "province": place_selectors.visible_parent(scope, commune),
         "closed_by": locks.locked(year, [commune.parent_id], (locks.PROVINCE,)).get(
             commune.parent_id
         ),
@@ -510,9 +512,9 @@ def cycle_action(request, pk, year, action):
         unit = commune
     else:
         below = (
-            workflow.communes_of(commune, year)
+            place_selectors.communes_of(commune, year)
             if commune.level == AdminUnit.Level.PROVINCE
-            else workflow.hamlets_of(commune, year)
+            else place_selectors.hamlets_of(commune, year)
         )
         unit = below.filter(pk=unit_id).first()
         if unit is None:

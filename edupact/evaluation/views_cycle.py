@@ -39,6 +39,7 @@ from .forms_cycle import (
     member_rows,
 )
 from .models import Assessment, EvidenceFile, LearningModel, ReviewMeeting, Subject
+from .places import selectors as place_selectors
 
 
 def _int(value) -> int | None:
@@ -54,7 +55,7 @@ def _int(value) -> int | None:
 
 def _places(scope):
     """Current hamlets and communes in the reader's places, and the former units."""
-    roots = selectors.unit_roots(scope)
+    roots = place_selectors.unit_roots(scope)
     current = AdminUnit.objects.filter(
         country="VN", level__in=("hamlet", "commune"), valid_to__isnull=True
     )

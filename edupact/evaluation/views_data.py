@@ -23,7 +23,7 @@ from edupact.core.converters import query_year
 from edupact.core.paging import page_of
 from edupact.directory.models import AdminUnit
 
-from . import exchange, locks, selectors, services, workflow
+from . import exchange, selectors, services, workflow
 from .forms_edit import (
     EMPTY,
     DeadlineForm,
@@ -33,6 +33,8 @@ from .forms_edit import (
     TargetForm,
 )
 from .models import Deadline, Framework, IndicatorValue, LearningModel, Step, Target
+from .places import locks
+from .places import selectors as place_selectors
 from .views import _framework, _int
 
 
@@ -112,7 +114,7 @@ def targets(request):
         "models": LearningModel.choices,
         "model": model or "",
         "indicator": request.GET.get("indicator", ""),
-        "can_add": selectors.writable_places(scope).exists(),
+        "can_add": place_selectors.writable_places(scope).exists(),
     }
     page = context["page"]
     page.object_list = rows = list(page.object_list)
@@ -129,9 +131,9 @@ def targets(request):
 def new_target(request):
     """A local plan's target, for a province or commune the user writes for."""
     scope = scope_for(request.user)
-    places = selectors.writable_places(scope)
+    places = place_selectors.writable_places(scope)
     # a form page: refused before it is shown (a place they write for, else where they read)
-    scope.require_write(Target(admin_unit=places.first() or selectors.home_place(scope)))
+    scope.require_write(Target(admin_unit=places.first() or place_selectors.home_place(scope)))
     form = TargetForm(request.POST or None, places=places, instance=Target())
     if request.method == "POST" and form.is_valid():
         try:
@@ -167,7 +169,7 @@ def edit_target(request, pk):
     scope = scope_for(request.user)
     target = _target(request, pk)
     form = TargetForm(
-        request.POST or None, places=selectors.writable_places(scope), instance=target
+        request.POST or None, places=place_selectors.writable_places(scope), instance=target
     )
     if request.method == "POST" and form.is_valid():
         try:
@@ -217,7 +219,7 @@ def _seen_place(scope, pk) -> AdminUnit | None:
     if pk is None:
         return None
     try:
-        return selectors.place(scope, pk)
+        return place_selectors.place(scope, pk)
     except AdminUnit.DoesNotExist as exc:
         raise Http404 from exc
 
@@ -241,11 +243,11 @@ def indicator_values(request):
         "year": year,
         "source": source,
         "place": unit,
-        "places": selectors.writable_places(scope)
+        "places": place_selectors.writable_places(scope)
         if not scope.everything
         else AdminUnit.objects.none(),
         "share": share,
-        "can_enter": scope.everything or selectors.writable_places(scope).exists(),
+        "can_enter": scope.everything or place_selectors.writable_places(scope).exists(),
     }
     page = context["page"]
     page.object_list = rows = list(page.object_list)
@@ -268,9 +270,9 @@ def new_indicator_value(request):
     """Type in a figure from another system (``services.record_indicator_value``)."""
     scope = scope_for(request.user)
     levels = (AdminUnit.Level.PROVINCE, AdminUnit.Level.COMMUNE, AdminUnit.Level.HAMLET)
-    places = selectors.writable_places(scope, levels)
+    places = place_selectors.writable_places(scope, levels)
     # a form page: refused before it is shown (national figures: platform administrators)
-    first = None if scope.everything else places.first() or selectors.home_place(scope)
+    first = None if scope.everything else places.first() or place_selectors.home_place(scope)
     scope.require_write(IndicatorValue(admin_unit=first))
     form = IndicatorValueForm(
         request.POST or None,
@@ -445,7 +447,7 @@ def _deadlines_page(request, scope, place, year):
         "rows": rows,
         "can_edit": can_edit,
         "cycle_commune": place if place and place.level == AdminUnit.Level.COMMUNE else None,
-        "province": selectors.visible_parent(scope, place)
+        "province": place_selectors.visible_parent(scope, place)
         if place and place.level == AdminUnit.Level.COMMUNE
         else None,
         "steps": Step,

@@ -36,7 +36,6 @@ from edupact.core.bounds import check_year
 from edupact.core.scoping import ReadOnly, Scope
 from edupact.directory.models import AdminUnit
 
-from . import locks
 from .models import (
     Assessment,
     AssessmentReopening,
@@ -46,13 +45,10 @@ from .models import (
     Step,
     YearApproval,
 )
+from .places import locks
+from .places.selectors import COMMUNE, HAMLET, PROVINCE, communes_of, hamlets_of, retired_onto
 
 log = logging.getLogger(__name__)
-HAMLET, COMMUNE, PROVINCE = (
-    AdminUnit.Level.HAMLET,
-    AdminUnit.Level.COMMUNE,
-    AdminUnit.Level.PROVINCE,
-)
 APPROVED = YearApproval.State.APPROVED
 PENDING = Assessment.Status.SELF_ASSESSED
 
@@ -116,7 +112,7 @@ def ensure_deadlines(year: int) -> int:
 
 
 def _chain(unit: AdminUnit | None) -> list[int]:
-    from .selectors import unit_chain
+    from .places.selectors import unit_chain
 
     return unit_chain(unit) if unit is not None else []
 
@@ -389,32 +385,6 @@ def _reason(reason: str) -> str:
     if not reason:
         raise ValidationError({"reason": [_("Give the reason for re-opening.")]})
     return reason
-
-
-def hamlets_of(commune: AdminUnit, year: int):
-    """The commune's hamlets that were not retired before the year began (subjects keep
-    their current place for earlier years too, so a newer hamlet counts for them)."""
-    return (
-        AdminUnit.objects.filter(parent=commune, level=HAMLET)
-        .filter(Q(valid_to__isnull=True) | Q(valid_to__gt=dt.date(year, 1, 1)))
-        .order_by("name", "id")
-    )
-
-
-def communes_of(province: AdminUnit, year: int):
-    """The province's communes that were not retired before the year began."""
-    return (
-        AdminUnit.objects.filter(parent=province, level=COMMUNE)
-        .filter(Q(valid_to__isnull=True) | Q(valid_to__gt=dt.date(year, 1, 1)))
-        .order_by("name", "id")
-    )
-
-
-def retired_onto(unit: AdminUnit) -> list[int]:
-    """Retired units (before July 2025) whose records are re-aggregated onto ``unit``."""
-    from .rollups import successor_map
-
-    return [old for old, p in successor_map().items() if p.unit == unit.pk]
 
 
 def pending_for_approval(unit: AdminUnit, year: int):

@@ -11,7 +11,7 @@ and its corrections) asks here, set-based for many places at once.
 
 A subject known only by its place before July 2025 (a retired commune or district, kept for
 the 2022–2025 records) is locked through the unit its records are re-aggregated onto
-(``rollups.successor_map``, the same mapping the rollups use): approving the new commune
+(``selectors.successor_map``, the same mapping the rollups use): approving the new commune
 locks them too, and the closure of a province locks those re-aggregated onto the whole
 province. Callers pass ``place_of(subject)``.
 """
@@ -25,13 +25,9 @@ from django.utils.translation import gettext as _
 
 from edupact.directory.models import AdminUnit
 
-from .models import YearApproval
+from ..models import YearApproval
+from .selectors import COMMUNE, HAMLET, PROVINCE, successor_map
 
-HAMLET, COMMUNE, PROVINCE = (
-    AdminUnit.Level.HAMLET,
-    AdminUnit.Level.COMMUNE,
-    AdminUnit.Level.PROVINCE,
-)
 ANSWERS = (HAMLET, COMMUNE, PROVINCE)  # approvals that lock the answers below them
 DECISIONS = (COMMUNE, PROVINCE)  # approvals that also lock the decisions
 
@@ -44,9 +40,7 @@ def place_of(subject) -> int | None:
 
 def current_places(unit_ids: Iterable[int]) -> dict[int, tuple[int, int | None]]:
     """Place id → (the current unit it counts as, that unit's parent): itself for a current
-    unit, its successor (``rollups.successor_map``) for a retired one."""
-    from .rollups import successor_map
-
+    unit, its successor (``selectors.successor_map``) for a retired one."""
     rows = AdminUnit.objects.filter(pk__in=set(unit_ids)).values_list("id", "parent_id", "valid_to")
     out, retired = {}, []
     for pk, parent, valid_to in rows:
