@@ -15,7 +15,8 @@ from django.utils import timezone, translation
 from edupact.core import bounds
 from edupact.core.scoping import Scope
 from edupact.core.tabular import to_csv
-from edupact.funds import imports, ledger, selectors, services, settlement, simulator
+from edupact.funds import imports, selectors, services, settlement, simulator
+from edupact.funds.ledger import posting
 from edupact.funds.models import (
     AllocationRound,
     Fund,
@@ -313,12 +314,12 @@ def test_no_balance_passes_the_bound_and_the_refusal_changes_nothing(setup, tree
     by the services or the API, is refused (409, translated), and the fund is as it was."""
     fund, _product, _alice, _bob = setup
     whale = services.open_account(EVERYTHING, fund, organisation=tree.school_a)
-    pool = ledger.system_account(fund, "pool")
+    pool = posting.system_account(fund, "pool")
     room = bounds.MAX_BALANCE - pool.balance  # the pool holds every member's money too
     for n in range(room // bounds.MAX_AMOUNT):
         services.deposit(EVERYTHING, whale, bounds.MAX_AMOUNT, D, idempotency_key=f"w{n}")
     services.deposit(EVERYTHING, whale, room % bounds.MAX_AMOUNT, D)
-    assert ledger.system_account(fund, "pool").balance == bounds.MAX_BALANCE
+    assert posting.system_account(fund, "pool").balance == bounds.MAX_BALANCE
     before = state(fund)
     with pytest.raises(services.Refused) as refused:
         services.deposit(EVERYTHING, whale, 1, D + dt.timedelta(days=1))
@@ -350,7 +351,7 @@ def test_a_withdrawal_from_a_full_pool_still_works(setup, tree):
     """The bound stops money coming in, never money going out."""
     fund, _product, alice, _bob = setup
     whale = services.open_account(EVERYTHING, fund, organisation=tree.school_a)
-    room = bounds.MAX_BALANCE - ledger.system_account(fund, "pool").balance
+    room = bounds.MAX_BALANCE - posting.system_account(fund, "pool").balance
     for n in range(room // bounds.MAX_AMOUNT):
         services.deposit(EVERYTHING, whale, bounds.MAX_AMOUNT, D, idempotency_key=f"w{n}")
     services.withdraw(EVERYTHING, alice, 800_000, D + dt.timedelta(days=2))
@@ -476,7 +477,7 @@ def test_the_statement_import_refuses_rows_out_of_bounds(setup, tree):
 def test_the_statement_import_refuses_a_balance_past_the_bound(setup, tree):
     fund, _product, alice, _bob = setup
     alice.person.refresh_from_db()
-    room = bounds.MAX_BALANCE - ledger.system_account(fund, "pool").balance
+    room = bounds.MAX_BALANCE - posting.system_account(fund, "pool").balance
     rows = [
         ["2024-04-01", str(bounds.MAX_AMOUNT), alice.person.national_id, f"r{n}"]
         for n in range(room // bounds.MAX_AMOUNT + 1)

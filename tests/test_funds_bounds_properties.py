@@ -20,7 +20,8 @@ from edupact.core import bounds
 from edupact.core.scoping import Scope
 from edupact.directory import services as directory
 from edupact.directory.models import Organisation, Person
-from edupact.funds import ledger, selectors, services
+from edupact.funds import selectors, services
+from edupact.funds.ledger import posting
 from edupact.funds.models import Fund, FundAccount, JournalEntry, LoanProduct, LoanStatus
 
 EVERYTHING = Scope(everything=True)
@@ -194,7 +195,7 @@ def test_the_largest_fund_over_a_century(fund):
         def fill(on: dt.date) -> None:
             """Deposits round the members until the pool holds ``MAX_BALANCE``."""
             n = 0
-            while room := bounds.MAX_BALANCE - ledger.system_account(fund, "pool").balance:
+            while room := bounds.MAX_BALANCE - posting.system_account(fund, "pool").balance:
                 services.deposit(EVERYTHING, members[n % 3], min(room, bounds.MAX_AMOUNT), on)
                 n += 1
 
@@ -207,7 +208,7 @@ def test_the_largest_fund_over_a_century(fund):
             loan = services.approve(EVERYTHING, loan, lent_on)
             assert loan.status == LoanStatus.APPROVED, loan.reasons
             services.disburse(EVERYTHING, loan, lent_on)
-        assert ledger.system_account(fund, "pool").balance == 0
+        assert posting.system_account(fund, "pool").balance == 0
         fill(lent_on)
         with pytest.raises(services.Refused):
             services.deposit(EVERYTHING, members[0], 1, lent_on)

@@ -11,7 +11,8 @@ from django.utils import timezone
 from edupact.core import sms
 from edupact.core.errors import Refused
 from edupact.core.scoping import Scope
-from edupact.funds import otp, services
+from edupact.funds import services
+from edupact.funds.gifts import otp
 from edupact.funds.models import (
     Fund,
     FundAccount,

@@ -14,7 +14,8 @@ from django.core.management import call_command
 from django.db.models import Sum
 
 from edupact.core.scoping import Scope
-from edupact.funds import export, services, simulator
+from edupact.funds import services, simulator
+from edupact.funds.ledger import hledger
 from edupact.funds.models import Fund, JournalLine
 
 EVERYTHING = Scope(everything=True)
@@ -64,7 +65,7 @@ def edupact_balances(fund: Fund) -> dict[str, int]:
 
 def compare(fund: Fund, tmp_path: Path) -> dict[str, int]:
     path = tmp_path / f"fund-{fund.pk}.journal"
-    path.write_text(export.hledger_journal(fund), encoding="utf-8")
+    path.write_text(hledger.hledger_journal(fund), encoding="utf-8")
     theirs = hledger_balances(path)
     ours = edupact_balances(fund)
     for name, amount in ours.items():

@@ -21,7 +21,8 @@ from edupact.core.scoping import NotFound, ReadOnly, Scope
 from edupact.core.tabular import to_csv, to_xlsx
 from edupact.core.text import persian_digits
 from edupact.directory.models import Organisation, Person
-from edupact.funds import imports, ledger, selectors, services
+from edupact.funds import imports, selectors, services
+from edupact.funds.ledger import posting
 from edupact.funds.models import (
     AccountKind,
     FileImport,
@@ -503,6 +504,6 @@ def test_bulk_import_equals_deposits_row_by_row(tree, before, rows):
         for offset in (-1, 0, 50, 150, 201, 400):
             on = BASE + dt.timedelta(offset)
             assert selectors.account_points(bulk, on) == selectors.account_points(single, on)
-    pools = [ledger.system_account(f, AccountKind.POOL) for f in funds]
+    pools = [posting.system_account(f, AccountKind.POOL) for f in funds]
     assert [getattr(pools[0], f) for f in fields] == [getattr(pools[1], f) for f in fields]
     assert services.verify(funds[0]) == []

@@ -11,7 +11,8 @@ from django.utils import translation
 from edupact.accounts.selectors import scope_for
 from edupact.core.errors import Refused
 from edupact.core.scoping import NotFound, ReadOnly, Scope
-from edupact.funds import ledger, selectors, services
+from edupact.funds import selectors, services
+from edupact.funds.ledger import posting
 from edupact.funds.models import (
     AccountKind,
     EntryKind,
@@ -75,7 +76,7 @@ def test_deposit_posts_a_balanced_entry_and_updates_the_running_sums(fund, alice
         10_000,
     )
     assert a.first_deposit_date == D
-    pool = ledger.system_account(fund, AccountKind.POOL)
+    pool = posting.system_account(fund, AccountKind.POOL)
     assert pool.balance == 1_500
 
 
@@ -114,24 +115,26 @@ def test_an_organisation_can_hold_an_account_with_a_separate_decider(fund, tree)
 
 
 def test_unbalanced_or_one_sided_entries_are_refused(fund, alice, bob):
-    pool = ledger.system_account(fund, AccountKind.POOL)
+    pool = posting.system_account(fund, AccountKind.POOL)
     with pytest.raises(ValidationError, match="balance"):
-        ledger.post_entry(fund, on=D, kind=EntryKind.ADJUSTMENT, lines=[(pool, 10), (alice, -9)])
+        posting.post_entry(fund, on=D, kind=EntryKind.ADJUSTMENT, lines=[(pool, 10), (alice, -9)])
     with pytest.raises(ValidationError, match="two accounts"):
-        ledger.post_entry(fund, on=D, kind=EntryKind.ADJUSTMENT, lines=[(pool, 10), (pool, -10)])
+        posting.post_entry(fund, on=D, kind=EntryKind.ADJUSTMENT, lines=[(pool, 10), (pool, -10)])
     with pytest.raises(TypeError):
-        ledger.post_entry(fund, on=D, kind=EntryKind.ADJUSTMENT, lines=[(pool, 1.5), (alice, -1.5)])
+        posting.post_entry(
+            fund, on=D, kind=EntryKind.ADJUSTMENT, lines=[(pool, 1.5), (alice, -1.5)]
+        )
     assert JournalEntry.objects.count() == 0
 
 
 def test_an_entry_stays_inside_its_fund(fund, alice, tree):
     other = services.create_fund(EVERYTHING, Fund(name="Other", kanoon=tree.kanoon))
     with pytest.raises(ValidationError, match="own fund"):
-        ledger.post_entry(
+        posting.post_entry(
             other,
             on=D,
             kind=EntryKind.ADJUSTMENT,
-            lines=[(ledger.system_account(other, AccountKind.POOL), 5), (alice, -5)],
+            lines=[(posting.system_account(other, AccountKind.POOL), 5), (alice, -5)],
         )
 
 

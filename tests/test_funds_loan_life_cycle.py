@@ -13,7 +13,8 @@ from edupact.accounts.selectors import scope_for
 from edupact.core import calendars, sms
 from edupact.core.errors import Refused
 from edupact.core.scoping import NotFound, ReadOnly, Scope
-from edupact.funds import guarantees, ledger, reminders, rules, selectors, services, settlement
+from edupact.funds import guarantees, reminders, rules, selectors, services, settlement
+from edupact.funds.ledger import posting
 from edupact.funds.models import (
     EntryKind,
     FeeStrategy,
@@ -260,7 +261,7 @@ def test_settlement_worked_example_declining_balance(kanoon):
         EntryKind.FEE_WAIVER,
         EntryKind.REPAYMENT,
     ]
-    fee_income = ledger.system_account(k.fund, "fee_income")
+    fee_income = posting.system_account(k.fund, "fee_income")
     assert fee_income.balance == 916_667 - 466_667
     # The replaced instalments stay as history.
     history = selectors.schedule_history(settled)

@@ -18,7 +18,8 @@ from edupact.accounts.selectors import scope_for
 from edupact.audit.models import AuditEntry
 from edupact.core.scoping import Scope
 from edupact.core.tabular import to_csv
-from edupact.funds import imports, ledger, payments, services, settlement
+from edupact.funds import imports, payments, services, settlement
+from edupact.funds.ledger import posting
 from edupact.funds.models import (
     ClaimStatus,
     Fund,
@@ -101,7 +102,7 @@ def test_a_member_records_a_payment_and_the_treasurer_confirms_it(k, tree, api_c
     assert (claim["status"], claim["kind"], claim["amount"]) == ("pending", "repayment", 20_000)
     assert claim["paid_on"] == k.today.isoformat() and claim["entry_id"] is None
     assert money_state(k) == before  # nothing arrived yet as far as the fund knows
-    pool = ledger.system_account(k.fund, "pool").balance
+    pool = posting.system_account(k.fund, "pool").balance
 
     leader = api_client(tree.users["kanoon_leader"], **EN)
     waiting = leader.get(f"/api/v1/funds/{k.fund.pk}/claims?status=pending").json()
@@ -111,7 +112,7 @@ def test_a_member_records_a_payment_and_the_treasurer_confirms_it(k, tree, api_c
     assert confirmed.json()["status"] == "confirmed" and confirmed.json()["entry_id"]
     loan = Loan.objects.get(pk=k.loan.pk)
     assert loan.outstanding == 80_000 and loan.status == LoanStatus.DISBURSED
-    assert ledger.system_account(k.fund, "pool").balance == pool + 20_000
+    assert posting.system_account(k.fund, "pool").balance == pool + 20_000
     entry = JournalEntry.objects.get(pk=confirmed.json()["entry_id"])
     assert entry.date == k.today and entry.created_by == tree.users["kanoon_leader"]
     again = post(leader, f"/api/v1/funds/claims/{claim['id']}/confirm")  # a retry
@@ -186,7 +187,7 @@ def test_the_refusal_reads_in_persian(k, tree, api_client):
 
 def test_the_borrower_pays_from_their_deposits_at_once_never_below_zero(k, tree, api_client):
     member = api_client(tree.users["member"], **EN)
-    pool = ledger.system_account(k.fund, "pool").balance
+    pool = posting.system_account(k.fund, "pool").balance
     response = post(
         member,
         f"/api/v1/funds/loans/{k.loan.pk}/repayments",
@@ -195,7 +196,7 @@ def test_the_borrower_pays_from_their_deposits_at_once_never_below_zero(k, tree,
     assert response.status_code == 201, response.content
     assert response.json()["outstanding"] == 70_000
     assert FundAccount.objects.get(pk=k.alice.pk).balance == 20_000
-    assert ledger.system_account(k.fund, "pool").balance == pool  # no money came in
+    assert posting.system_account(k.fund, "pool").balance == pool  # no money came in
     before = money_state(k)
     too_much = post(
         member,

@@ -9,7 +9,8 @@ from django.utils import translation
 from edupact.accounts.selectors import scope_for
 from edupact.core.errors import Refused
 from edupact.core.scoping import NotFound, Scope
-from edupact.funds import ledger, selectors, services
+from edupact.funds import selectors, services
+from edupact.funds.ledger import posting
 from edupact.funds.models import (
     AccountKind,
     FeeStrategy,
@@ -219,8 +220,8 @@ def test_disbursement_fixes_fee_and_schedule_and_repayments_take_the_oldest_firs
         2_018_333_333,
     )
     receivable = FundAccount.objects.get(fund=fund, kind=AccountKind.LOANS_RECEIVABLE)
-    fees = ledger.system_account(fund, AccountKind.FEE_INCOME)
-    pool = ledger.system_account(fund, AccountKind.POOL)
+    fees = posting.system_account(fund, AccountKind.FEE_INCOME)
+    pool = posting.system_account(fund, AccountKind.POOL)
     assert (receivable.balance, fees.balance, pool.balance) == (2_018_333_333, 18_333_333, 0)
     # 300,000,000 pays instalment 1 (201,833,333) and 98,166,667 of instalment 2.
     services.repay(EVERYTHING, loan, 300_000_000, days(200))

@@ -12,7 +12,8 @@ from django.test.utils import CaptureQueriesContext
 from edupact.core import idempotency
 from edupact.core.errors import Refused
 from edupact.core.scoping import Scope
-from edupact.funds import ledger, selectors, services
+from edupact.funds import selectors, services
+from edupact.funds.ledger import posting
 from edupact.funds.models import AccountKind, Fund, FundAccount, JournalEntry, JournalLine
 
 EVERYTHING = Scope(everything=True)
@@ -41,7 +42,7 @@ def test_a_keyed_deposit_takes_one_statement_on_postgresql_four_on_sqlite_pool_l
     alice = services.open_account(EVERYTHING, fund, person=tree.member)
     services.deposit(EVERYTHING, alice, 1_000, DAY - dt.timedelta(days=3))
     account = _as_the_api_reads_it(alice)
-    pool = ledger.system_account(fund, AccountKind.POOL)
+    pool = posting.system_account(fund, AccountKind.POOL)
     with CaptureQueriesContext(connection) as captured:
         entry = services.deposit(EVERYTHING, account, 500, DAY, idempotency_key="bank-row-17")
     sql = _statements(captured)
@@ -140,12 +141,12 @@ def test_running_sums_in_sql_equal_the_journal_with_backdated_postings(fund, tre
 
 def _post_in_a_transaction(fund, on, kind, lines, key=""):
     """The general path (``_post`` in a transaction), which SQLite and withdrawals take."""
-    merged, kinds, natural = ledger._balanced(fund, lines)
+    merged, kinds, natural = posting._balanced(fund, lines)
     debited = [pk for pk in merged if kinds[pk] == AccountKind.MEMBER and natural[pk] < 0]
     return idempotency.once(
         JournalEntry,
         key,
-        lambda: ledger._post(fund, on, kind, merged, kinds, natural, debited, "", key, None, None),
+        lambda: posting._post(fund, on, kind, merged, kinds, natural, debited, "", key, None, None),
         look_first=False,
         fund=fund,
     )
@@ -161,8 +162,8 @@ def test_one_statement_postings_leave_the_same_journal_and_sums_as_the_transacti
         members = [
             services.open_account(EVERYTHING, f, person=p) for p in (tree.member, tree.other_member)
         ]
-        pool = ledger.system_account(f, AccountKind.POOL)
-        fee = ledger.system_account(f, AccountKind.FEE_INCOME)
+        pool = posting.system_account(f, AccountKind.POOL)
+        fee = posting.system_account(f, AccountKind.FEE_INCOME)
         funds.append(f)
         accounts.append([*members, pool, fee])
     plan = [  # (day offset, [(account index, amount)]) in debit terms
@@ -178,7 +179,7 @@ def test_one_statement_postings_leave_the_same_journal_and_sums_as_the_transacti
             funds,
             accounts,
             (
-                lambda f, on, lines, key: ledger.post_entry(
+                lambda f, on, lines, key: posting.post_entry(
                     f, on=on, kind="deposit", lines=lines, idempotency_key=key
                 ),
                 lambda f, on, lines, key: _post_in_a_transaction(f, on, "deposit", lines, key),

@@ -9,7 +9,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from edupact.core.scoping import Scope
-from edupact.funds import ledger, services
+from edupact.funds import services
+from edupact.funds.ledger import posting as ledger
 from edupact.funds.models import Fund, FundAccount, JournalEntry, LoanProduct, LoanStatus
 
 EVERYTHING = Scope(everything=True)

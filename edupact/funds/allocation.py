@@ -40,7 +40,8 @@ from edupact.core.money import Money, format_money
 from edupact.core.preferences import language
 from edupact.core.scoping import Acting, Scope, record_key
 
-from . import ledger, selectors, services
+from . import selectors, services
+from .ledger import posting
 from .models import (
     AccountKind,
     AllocationDecision,
@@ -301,7 +302,7 @@ def cast_vote(
 def lendable(fund: Fund, on: dt.date) -> int:
     """Money the fund can lend on ``on``: the pool's cash (the lower of its balance on that
     day and now, so later withdrawals count) less loans approved but not yet paid out."""
-    pool = ledger.system_account(fund, AccountKind.POOL)
+    pool = posting.system_account(fund, AccountKind.POOL)
     pool.fund = fund
     cash = min(selectors.account_points(pool, on).balance, pool.balance)
     committed = (
@@ -613,7 +614,7 @@ def approve_one(scope: Scope, loan: Loan, on: dt.date, *, cap: int | None = None
 
 
 def _eligible(loan: Loan, on: dt.date) -> bool:
-    account = ledger.lock_accounts([loan.account_id])[loan.account_id]
+    account = posting.lock_accounts([loan.account_id])[loan.account_id]
     return not services.eligibility(loan, on, account)[0]
 
 

@@ -44,7 +44,8 @@ from edupact.core.tabular import (
 from edupact.core.text import ascii_digits, normalise, search_key
 from edupact.directory.models import NATIONAL_ID_TAKEN, Country, Organisation, Person
 
-from . import ledger, payments, services
+from . import payments, services
+from .ledger import posting
 from .models import (
     AccountKind,
     EntryKind,
@@ -610,7 +611,7 @@ class _DepositRows:
                 ids,
             )
         )
-        pool = ledger.system_account(self.fund, AccountKind.POOL).balance
+        pool = posting.system_account(self.fund, AccountKind.POOL).balance
         over = set()  # the accounts already reported: one error for each, on its first row
         for p in postings:
             if p.key not in self.claims:  # a repayment credits the loan, not the member
@@ -623,7 +624,7 @@ class _DepositRows:
             }
             if past:
                 over |= past
-                report.error(p.row, "amount", ledger.above_max_balance(self.fund).messages[0])
+                report.error(p.row, "amount", posting.above_max_balance(self.fund).messages[0])
 
     def _row(self, report: Report, row: Row, seen: dict) -> Posting | None:
         values, number, failed = row.values, row.number, False
@@ -790,7 +791,7 @@ def write_deposits(fund: Fund, postings: list[Posting], *, user=None, also_lock=
     """
     if not postings:
         return
-    pool = ledger.system_account(fund, AccountKind.POOL)
+    pool = posting.system_account(fund, AccountKind.POOL)
     # Members in id order, the pool last: the order every posting takes (ledger), so an
     # import and a deposit to the same member never wait on each other in a cycle.
     accounts = _lock(sorted(({p.account_id for p in postings} | set(also_lock)) - {pool.pk}))
@@ -997,7 +998,7 @@ def _rolled_all(fund: Fund, accounts: dict[int, Running], postings, pool_id: int
     for pk, (total, weighted, first, last) in sums.items():
         roll(accounts[pk], total, weighted, first, last)
         if abs(accounts[pk].balance) > bounds.MAX_BALANCE:  # the database check backs this
-            raise ledger.above_max_balance(fund)
+            raise posting.above_max_balance(fund)
         changed.append(accounts[pk])
     return changed
 

@@ -38,7 +38,9 @@ from edupact.core.preferences import language
 from edupact.core.scoping import Acting, Scope
 from edupact.core.text import ascii_digits
 
-from . import ledger, otp, rules
+from . import rules
+from .gifts import otp
+from .ledger import posting
 from .models import (
     CREDIT_NORMAL,
     OPEN_REQUEST_SLOT,
@@ -207,8 +209,8 @@ def _member_movement(
     _positive(amount)
     bounds.check_posting_date(on, field="on")
     signed = -amount if kind == EntryKind.DEPOSIT else amount
-    pool = ledger.own_account(account.fund, AccountKind.POOL)
-    return ledger.post_entry(
+    pool = posting.own_account(account.fund, AccountKind.POOL)
+    return posting.post_entry(
         account.fund,
         on=on,
         kind=kind,
@@ -262,7 +264,7 @@ def reverse_entry(
             return found
         raise ValidationError(_("This entry has already been reversed or is a reversal."))
     lines = [(line.account, -line.amount) for line in entry.lines.select_related("account")]
-    return ledger.post_entry(
+    return posting.post_entry(
         entry.fund,
         on=on,
         kind=EntryKind.REVERSAL,
@@ -314,7 +316,7 @@ def gift_points(
     PointsUse(use)
 
     def work():
-        locked = ledger.lock_accounts([giver.pk, receiver.pk])
+        locked = posting.lock_accounts([giver.pk, receiver.pk])
         source, target = locked[giver.pk], locked[receiver.pk]
         _points_dated(source, on)
         state = account_points(source, on)
@@ -554,7 +556,7 @@ def allocate(
 
 
 def _decide(loan: Loan, on: dt.date) -> Loan:
-    account = ledger.lock_accounts([loan.account_id])[loan.account_id]
+    account = posting.lock_accounts([loan.account_id])[loan.account_id]
     reasons, from_restricted = eligibility(loan, on, account)
     if not reasons and account.points_last_date and on < account.points_last_date:
         reasons.append("backdated_points")
@@ -629,11 +631,11 @@ def disburse(scope: Scope, loan: Loan, on: dt.date, *, idempotency_key: str | No
         )
         lines = [
             (_receivable(loan), terms.total_due),
-            (ledger.own_account(fund, AccountKind.POOL), -terms.paid_out),
+            (posting.own_account(fund, AccountKind.POOL), -terms.paid_out),
         ]
         if terms.fee_total:
-            lines.append((ledger.own_account(fund, AccountKind.FEE_INCOME), -terms.fee_total))
-        ledger.post_entry(
+            lines.append((posting.own_account(fund, AccountKind.FEE_INCOME), -terms.fee_total))
+        posting.post_entry(
             fund,
             on=on,
             kind=EntryKind.DISBURSEMENT,
@@ -701,7 +703,7 @@ def paying_account(loan: Loan, source: PaymentSource) -> FundAccount:
     (never below zero: the ledger checks the member account it debits)."""
     if source == PaymentSource.DEPOSITS:
         return loan.account
-    return ledger.own_account(loan.fund, AccountKind.POOL)
+    return posting.own_account(loan.fund, AccountKind.POOL)
 
 
 def repay(
@@ -739,7 +741,7 @@ def repay(
             )
         if on < locked.disbursed_on:
             raise ValidationError(_("A repayment comes on or after the payout."))
-        entry = ledger.post_entry(
+        entry = posting.post_entry(
             fund,
             on=on,
             kind=EntryKind.REPAYMENT,
@@ -774,7 +776,7 @@ def _return_pledges(loan: Loan, on: dt.date) -> None:
     if not pledges:
         return
     ids = [loan.account_id, *(p.from_account_id for p in pledges)]
-    locked = ledger.lock_accounts(ids)
+    locked = posting.lock_accounts(ids)
     borrower = locked[loan.account_id]
     for pledge in pledges:
         state = account_points(borrower, on)

@@ -20,7 +20,7 @@ from edupact.core.errors import Refused
 from edupact.core.scoping import Acting, Scope
 
 from . import rules
-from .ledger import own_account, post_entry
+from .ledger.posting import own_account, post_entry
 from .models import (
     AccountKind,
     EntryKind,

@@ -159,10 +159,10 @@ class Command(BaseCommand):
     # export-journal -----------------------------------------------------------------------
 
     def export(self, options):
-        from edupact.funds import export
+        from edupact.funds.ledger import hledger
 
         fund = _fund(options["fund"])
-        text = export.hledger_journal(fund)
+        text = hledger.hledger_journal(fund)
         if options["output"]:
             Path(options["output"]).write_text(text, encoding="utf-8")
         else:

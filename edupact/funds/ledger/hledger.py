@@ -7,7 +7,7 @@ account as edupact does. IRR and VND have no minor digits, so minor units are wh
 
 from collections import defaultdict
 
-from .models import Fund, FundAccount, JournalLine
+from ..models import Fund, FundAccount, JournalLine
 
 ACCOUNT_TYPES = {"assets": "A", "liabilities": "L", "income": "R", "equity": "E"}
 

@@ -55,7 +55,7 @@ from edupact.core.idempotency import by_key, once
 from edupact.core.money import Money, format_money
 from edupact.core.preferences import language
 
-from .models import (
+from ..models import (
     BALANCE_BOUND,
     SYSTEM_KINDS,
     AccountKind,
