@@ -65,7 +65,7 @@ MAX_LEVEL_COLUMNS = 5
 
 
 def _num(value):
-    return scoring.plain(value if isinstance(value, Decimal) else scoring._number(value))
+    return scoring.plain(value if isinstance(value, Decimal) else scoring.as_number(value))
 
 
 def to_data(framework: Framework) -> dict:
@@ -332,9 +332,9 @@ def from_xlsx(content: bytes) -> dict:
 
 
 def _row_number(value, row: int, column: str, row_error):
-    number = scoring._number(value)
+    number = scoring.as_number(value)
     if number is None and isinstance(value, str):
-        number = scoring._number(_parse_decimal(value))
+        number = scoring.as_number(_parse_decimal(value))
     if number is None:
         row_error(
             row, _("%(column)s: “%(value)s” is not a number.") % {"column": column, "value": value}

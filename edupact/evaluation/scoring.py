@@ -119,7 +119,7 @@ class Framework:
         return sum((i.max for i in self.indicators if i.max is not None), Decimal(0))
 
 
-def _number(value: Any) -> Decimal | None:
+def as_number(value: Any) -> Decimal | None:
     """A finite JSON number as a Decimal; None for anything else (booleans included)."""
     if isinstance(value, bool) or not isinstance(value, (int, float, Decimal)):
         return None
@@ -229,7 +229,7 @@ def validate_framework(data: Any) -> Framework:
             criterion_max += indicator.max or 0
         declared = criterion.get("max")
         if style == POINTS and declared is not None:
-            declared_max = _number(declared)
+            declared_max = as_number(declared)
             if declared_max is None:
                 bad(_("The criterion's maximum is not a number."), criterion=ccode)
             elif declared_max != criterion_max and len(codes) == len(items):
@@ -287,7 +287,7 @@ def _check_indicator(item, ccode, number, style, levels, bad) -> Indicator | Non
         )
         return None
     if kind == POINTS:
-        maximum = _number(item.get("max"))
+        maximum = as_number(item.get("max"))
         if maximum is None or maximum <= 0:
             bad(_("The maximum must be a number above 0."), indicator=code)
             return None
@@ -299,7 +299,7 @@ def _check_indicator(item, ccode, number, style, levels, bad) -> Indicator | Non
             return None
         thresholds: dict[int, Decimal] = {}
         for key, value in raw.items():
-            level, threshold = _level(key), _number(value)
+            level, threshold = _level(key), as_number(value)
             if level is None or level not in levels:
                 bad(
                     _("There is a threshold for level %(level)s, which is not declared.")
@@ -343,7 +343,7 @@ def _check_indicator(item, ccode, number, style, levels, bad) -> Indicator | Non
 
 def _check_points_rules(data, indicators, bad) -> dict:
     total = sum((i.max for i in indicators), Decimal(0))
-    pass_total = _number(data.get("pass_total"))
+    pass_total = as_number(data.get("pass_total"))
     if pass_total is None or pass_total <= 0:
         bad(_("“pass_total” must be a number above 0."), field="pass_total")
     elif indicators and pass_total > total:
@@ -353,7 +353,7 @@ def _check_points_rules(data, indicators, bad) -> dict:
             field="pass_total",
         )
     raw_min = data.get("min_indicator")
-    min_indicator = Decimal(0) if raw_min is None else _number(raw_min)
+    min_indicator = Decimal(0) if raw_min is None else as_number(raw_min)
     if min_indicator is None or min_indicator < 0:
         bad(_("“min_indicator” must be a number of 0 or more."), field="min_indicator")
         min_indicator = Decimal(0)
@@ -377,7 +377,7 @@ def _check_bands(raw, total, bad) -> tuple[Band, ...]:
     bands: list[Band] = []
     for n, item in enumerate(raw, start=1):
         code = _text(item.get("code")) if isinstance(item, dict) else ""
-        minimum = _number(item.get("min")) if isinstance(item, dict) else None
+        minimum = as_number(item.get("min")) if isinstance(item, dict) else None
         if not code or minimum is None:
             bad(_("Band %(n)d needs a code and a minimum total.") % {"n": n}, field="bands")
             continue
@@ -416,7 +416,7 @@ def check_answers(framework: Framework, answers: Any) -> dict[str, Decimal | boo
             else:
                 clean[ind.code] = value
             continue
-        number = _number(value)
+        number = as_number(value)
         if number is None:
             problems.append(Problem(_("The answer must be a number."), indicator=ind.code))
         elif ind.kind == PERCENT and not 0 <= number <= HUNDRED:

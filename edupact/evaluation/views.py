@@ -33,7 +33,7 @@ from .models import Assessment, Framework, LearningModel, RecognitionDecision, S
 from .places import selectors as place_selectors
 
 
-def _framework(request, pk, write=False) -> Framework:
+def framework_or_404(request, pk, write=False) -> Framework:
     """The framework if the user may see (or change) it; 404 otherwise, never 403."""
     try:
         return selectors.framework(scope_for(request.user), pk, write=write)
@@ -88,7 +88,7 @@ def _detail_context(request, obj: Framework, form=None, result=None) -> dict:
 
 @login_required
 def framework(request, pk):
-    obj = _framework(request, pk)
+    obj = framework_or_404(request, pk)
     return render(request, "evaluation/framework.html", _detail_context(request, obj))
 
 
@@ -96,7 +96,7 @@ def framework(request, pk):
 @require_POST
 def try_answers(request, pk):
     """Score the typed answers; htmx swaps in the result, plain POST re-renders the page."""
-    obj = _framework(request, pk)
+    obj = framework_or_404(request, pk)
     criteria = selectors.criteria_with_indicators(obj)
     form = TryForm(request.POST, criteria=criteria)
     result = None
@@ -115,7 +115,7 @@ def try_answers(request, pk):
 def export(request, pk, fmt):
     if fmt not in ("json", "xlsx"):
         raise Http404
-    obj = _framework(request, pk)
+    obj = framework_or_404(request, pk)
     filename = f"{obj.code}-{obj.version}".replace("/", "-").replace(" ", "_")
     if fmt == "xlsx":
         response = HttpResponse(
@@ -164,7 +164,7 @@ def import_frameworks(request):
     return render(request, "evaluation/import.html", {"form": form, "outcome": outcome})
 
 
-def _int(value) -> int | None:
+def whole_or_none(value) -> int | None:
     """An id from a query string, or None (also for a number no row can have)."""
     try:
         return record_key(int(value))
@@ -216,7 +216,7 @@ def _visible_parent(scope, unit) -> AdminUnit | None:
 
 def _annual(request):
     scope = scope_for(request.user)
-    unit = _place_or_home(scope, _int(request.GET.get("place")))
+    unit = _place_or_home(scope, whole_or_none(request.GET.get("place")))
     if unit is None:
         return scope, None
     return scope, reports.annual_statistics(unit, query_year(request.GET.get("year")))
@@ -271,7 +271,7 @@ def new_decision(request):
     scope = scope_for(request.user)
     issuers = list(selectors.issuers(scope))
     params = request.POST if request.method == "POST" else request.GET
-    chosen = _int(params.get("organisation"))
+    chosen = whole_or_none(params.get("organisation"))
     seen = selectors.issuers(scope, write=False)  # the issuer is fetched to read…
     organisation = seen.filter(pk=chosen).first() if chosen else (issuers or [seen.first()])[0]
     if organisation is None:
@@ -507,7 +507,7 @@ def cycle_action(request, pk, year, action):
         raise Http404
     scope = scope_for(request.user)
     commune = _cycle_place(request, pk)
-    unit_id = _int(request.POST.get("unit"))
+    unit_id = whole_or_none(request.POST.get("unit"))
     if unit_id == commune.pk:
         unit = commune
     else:

@@ -35,7 +35,7 @@ from .forms_edit import (
 from .models import Deadline, Framework, IndicatorValue, LearningModel, Step, Target
 from .places import locks
 from .places import selectors as place_selectors
-from .views import _framework, _int
+from .views import framework_or_404, whole_or_none
 
 
 @login_required
@@ -43,7 +43,7 @@ def edit_framework(request, pk):
     """Header fields and one row per criterion or indicator; a framework in use is saved
     as a new version (``revise_framework``), never changed."""
     scope = scope_for(request.user)
-    obj = _framework(request, pk)
+    obj = framework_or_404(request, pk)
     scope.require_write(obj)  # a form page: refused before the form is shown
     before = exchange.to_data(obj)
     editor = Editor(obj, before, request.POST if request.method == "POST" else None)
@@ -229,7 +229,7 @@ def indicator_values(request):
     """Stored figures with filters; with an indicator and a year, the share recomputed for
     the chosen place (its own figure, else the places below it added up)."""
     scope = scope_for(request.user)
-    unit = _seen_place(scope, _int(request.GET.get("place")))
+    unit = _seen_place(scope, whole_or_none(request.GET.get("place")))
     code = (request.GET.get("code") or "").strip()
     year = query_year(request.GET.get("year"))
     source = (request.GET.get("source") or "").strip()

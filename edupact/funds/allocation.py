@@ -6,7 +6,7 @@ that order with the same checks for all: an ineligible request is rejected with 
 reason (``services.eligibility``), an eligible one is approved while the round's budget
 covers its amount — once one does not fit, the eligible requests after it wait for a later
 round (nobody jumps the queue) — and approval uses the borrower's points
-(``services._decide``, under the account's lock, so points are never overspent).
+(``services.decide_request``, under the account's lock, so points are never overspent).
 
 Policies (parameters stored, visible, on ``Fund.allocation_parameters``):
 
@@ -558,14 +558,14 @@ def _walk(steps: list[Step], on: dt.date, budget: int) -> tuple[list[AllocationD
         elif step.hold:
             outcome, reasons = Outcome.WAITING, [step.hold]
         elif not full and loan.amount <= left:
-            services._decide(loan, on)  # checks everything; approval uses the points
+            services.decide_request(loan, on)  # checks everything; approval uses the points
             outcome, reasons = loan.status, list(loan.reasons)
             if loan.status == LoanStatus.APPROVED:
                 left -= loan.amount
         elif _eligible(loan, on):
             full, outcome, reasons = True, Outcome.WAITING, ["budget_exhausted"]
         else:
-            services._decide(loan, on)  # rejects it with every reason
+            services.decide_request(loan, on)  # rejects it with every reason
             outcome, reasons = loan.status, list(loan.reasons)
         decisions.append(
             AllocationDecision(
@@ -610,7 +610,7 @@ def approve_one(scope: Scope, loan: Loan, on: dt.date, *, cap: int | None = None
                 },
                 budget=budget,
             )
-        return services._decide(loan, on)
+        return services.decide_request(loan, on)
 
 
 def _eligible(loan: Loan, on: dt.date) -> bool:

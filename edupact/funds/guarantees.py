@@ -32,7 +32,7 @@ from .models import (
     LoanStatus,
     NoticeKind,
 )
-from .services import _beneficiary_by_identity, _positive
+from .services import beneficiary_by_identity, require_positive
 
 OPEN_STATUSES = (LoanStatus.REQUESTED, LoanStatus.APPROVED)
 logger = logging.getLogger("edupact.sms")
@@ -40,7 +40,7 @@ logger = logging.getLogger("edupact.sms")
 
 def find_guarantor(loan: Loan, national_code: str, mobile: str) -> FundAccount:
     """The member of the loan's fund with this national code and mobile (both must match)."""
-    account = _beneficiary_by_identity(loan.fund, national_code, mobile)
+    account = beneficiary_by_identity(loan.fund, national_code, mobile)
     if account is None:
         raise Refused(
             "guarantor_not_found",
@@ -55,7 +55,7 @@ def invite_guarantor(
     """Ask ``guarantor`` to vouch for ``loan`` with ``amount``; nothing counts until they
     confirm. The borrower or a leader of the kanoon asks."""
     scope.require_write(loan, acting=Acting.OWNER)
-    _positive(amount)
+    require_positive(amount)
     if loan.status not in OPEN_STATUSES:
         raise Refused("loan_closed", _("Guarantors are named before the loan is paid out."))
     if guarantor.fund_id != loan.fund_id or guarantor.kind != AccountKind.MEMBER:

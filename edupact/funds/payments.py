@@ -322,7 +322,7 @@ def lock_claims(claims: dict[str, PaymentClaim]) -> dict[str, PaymentClaim]:
 
 def receivables(claims: dict[str, PaymentClaim]) -> list[int]:
     """The receivable accounts the claims' repayments credit (locked with the members)."""
-    return sorted({services._receivable(c.loan).pk for c in claims.values()})
+    return sorted({services.receivable_account(c.loan).pk for c in claims.values()})
 
 
 def confirm_from_statement(claims: list[tuple], *, user=None) -> None:

@@ -188,7 +188,7 @@ def _member_accounts(account: FundAccount) -> None:
         raise ValidationError(_("Deposits and withdrawals go to member accounts."))
 
 
-def _positive(amount: int, field: str = "amount") -> None:
+def require_positive(amount: int, field: str = "amount") -> None:
     """A whole amount within the bounds (``core.bounds.check_amount``)."""
     bounds.check_amount(amount, field=field)
 
@@ -206,7 +206,7 @@ def _member_movement(
     else (a withdrawal) debits them."""
     scope.require_write(account)
     _member_accounts(account)
-    _positive(amount)
+    require_positive(amount)
     bounds.check_posting_date(on, field="on")
     signed = -amount if kind == EntryKind.DEPOSIT else amount
     pool = posting.own_account(account.fund, AccountKind.POOL)
@@ -385,7 +385,7 @@ def request_loan(
         raise ValidationError(_("Loans are requested from a member account."))
     if product.fund_id != account.fund_id:
         raise ValidationError(_("This product belongs to another fund."))
-    _positive(amount)
+    require_positive(amount)
     bounds.check_months(months, field="months")
     bounds.check_posting_date(on, field="on")
     fund = account.fund
@@ -555,7 +555,7 @@ def allocate(
     return [d.loan for d in decided.order_by("position")]
 
 
-def _decide(loan: Loan, on: dt.date) -> Loan:
+def decide_request(loan: Loan, on: dt.date) -> Loan:
     account = posting.lock_accounts([loan.account_id])[loan.account_id]
     reasons, from_restricted = eligibility(loan, on, account)
     if not reasons and account.points_last_date and on < account.points_last_date:
@@ -588,7 +588,7 @@ def approve(scope: Scope, loan: Loan, on: dt.date, *, cap: int | None = None) ->
     return allocation.approve_one(scope, loan, on, cap=cap)
 
 
-def _receivable(loan: Loan) -> FundAccount:
+def receivable_account(loan: Loan) -> FundAccount:
     owner = loan.account
     account, _created = FundAccount.objects.get_or_create(
         fund=loan.fund,
@@ -630,7 +630,7 @@ def disburse(scope: Scope, loan: Loan, on: dt.date, *, idempotency_key: str | No
             fund.calendar,
         )
         lines = [
-            (_receivable(loan), terms.total_due),
+            (receivable_account(loan), terms.total_due),
             (posting.own_account(fund, AccountKind.POOL), -terms.paid_out),
         ]
         if terms.fee_total:
@@ -722,7 +722,7 @@ def repay(
     A borrower who paid in money records it as a claim (``payments.repay``).
     """
     scope.require_write(loan, acting=Acting.OWNER)
-    _positive(amount)
+    require_positive(amount)
     bounds.check_posting_date(on, field="on")
     source = check_source(scope, loan, source)
     fund = loan.fund
@@ -745,7 +745,7 @@ def repay(
             fund,
             on=on,
             kind=EntryKind.REPAYMENT,
-            lines=[(paying_account(locked, source), amount), (_receivable(locked), -amount)],
+            lines=[(paying_account(locked, source), amount), (receivable_account(locked), -amount)],
             idempotency_key=idempotency_key,
             loan=locked,
         )
@@ -761,7 +761,7 @@ def repay(
         if locked.outstanding == 0:
             locked.status, locked.repaid_on = LoanStatus.REPAID, on
             fields += ["status", "repaid_on"]
-            _return_pledges(locked, on)
+            return_pledges(locked, on)
             fields.append("points_released")
         locked.save(update_fields=fields)
         return entry
@@ -769,7 +769,7 @@ def repay(
     return idempotency.once(JournalEntry, idempotency_key, work, fund=fund)
 
 
-def _return_pledges(loan: Loan, on: dt.date) -> None:
+def return_pledges(loan: Loan, on: dt.date) -> None:
     """Give each pledge the loan used back to its giver; the borrower's use of those points
     is released, so the borrower ends where they were (never below zero)."""
     pledges = list(loan.pledges.filter(kind=TransferKind.PLEDGE, returned_by__isnull=True))
@@ -896,7 +896,7 @@ def _verify_fund(fund: Fund, selectors) -> list[str]:
 # Gifts confirmed by a one-time code -------------------------------------------------------------
 
 
-def _beneficiary_by_identity(fund: Fund, national_code: str, mobile: str) -> FundAccount | None:
+def beneficiary_by_identity(fund: Fund, national_code: str, mobile: str) -> FundAccount | None:
     """The member account of ``fund`` whose owner has both this national code and mobile."""
     code = "".join(ascii_digits(str(national_code or "")).split()).replace("-", "")
     try:
@@ -955,7 +955,7 @@ def start_gift(
         raise ValidationError(_("A gift is a gift or a pledge."))
     PointsUse(use)
     bounds.check_points(points, field="points")
-    beneficiary = _beneficiary_by_identity(supporter.fund, national_code, mobile)
+    beneficiary = beneficiary_by_identity(supporter.fund, national_code, mobile)
     if beneficiary is None:
         raise Refused("beneficiary_not_found", str(NO_MATCH_MESSAGE))
     if beneficiary.pk == supporter.pk:

@@ -33,10 +33,10 @@ from .models import (
     ScheduleChangeKind,
 )
 from .services import (
-    _receivable,
-    _return_pledges,
     check_source,
     paying_account,
+    receivable_account,
+    return_pledges,
 )
 
 
@@ -128,7 +128,7 @@ def settle(
             outstanding=quote.outstanding,
             fee_waived=quote.fee_waived,
         )
-        receivable = _receivable(locked)
+        receivable = receivable_account(locked)
         if quote.fee_waived:
             post_entry(
                 fund,
@@ -155,7 +155,7 @@ def settle(
         locked.outstanding = 0
         locked.fee_waived += quote.fee_waived
         locked.status, locked.repaid_on = LoanStatus.REPAID, on
-        _return_pledges(locked, on)
+        return_pledges(locked, on)
         locked.save(
             update_fields=["outstanding", "fee_waived", "status", "repaid_on", "points_released"]
         )
